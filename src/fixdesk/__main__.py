@@ -1,0 +1,3 @@
+from fixdesk.cli import main
+
+main()

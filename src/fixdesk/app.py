@@ -1,0 +1,117 @@
+"""The FastAPI application: ``create_app(settings)`` wires middleware, error handlers and every router."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from fixdesk import __version__
+from fixdesk.config import Settings, get_settings
+from fixdesk.customers.router import portal_router as customer_portal_router
+from fixdesk.customers.router import router as customers_router
+from fixdesk.db import create_engine, make_sessionmaker, read_only, utcnow
+from fixdesk.identity.router import router as identity_router
+from fixdesk.identity.service import make_authenticator
+from fixdesk.platform.errors import install_error_handlers
+from fixdesk.platform.observability import Metrics, RequestContextMiddleware
+from fixdesk.platform.permissions import public
+from fixdesk.platform.security import TokenService
+from fixdesk.repairs.router import portal_router as repairs_portal_router
+from fixdesk.repairs.router import router as repairs_router
+
+API_PREFIX = "/api/v1"
+
+operations = APIRouter(tags=["operations"], dependencies=[Depends(public)])
+
+
+@operations.get("/health", operation_id="health")
+async def health(request: Request) -> dict[str, object]:
+    """Liveness: the process answers."""
+    return {
+        "status": "healthy",
+        "timestamp": utcnow().isoformat().replace("+00:00", "Z"),
+        "version": __version__,
+        "environment": request.app.state.settings.env,
+    }
+
+
+@operations.get("/ready", operation_id="ready")
+async def ready(request: Request) -> JSONResponse:
+    """Readiness: the database answers (503 otherwise)."""
+    try:
+        async with request.app.state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        return JSONResponse({"status": "not ready", "services": {"database": "unavailable"}}, status_code=503)
+    return JSONResponse({"status": "ready", "services": {"database": "connected"}})
+
+
+@operations.get("/metrics", operation_id="metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics of this process."""
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> FastAPI:
+    """Build the application. ``engine`` lets tests share one engine across many apps."""
+    settings = settings or get_settings()
+    settings.check_production_safety()
+    owns_engine = engine is None
+    engine = engine or create_engine(settings.resolved_database_url, echo=settings.sql_echo)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Fixdesk API",
+        version=__version__,
+        description="The back office of repair shops and field-service teams.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.read_sessionmaker = make_sessionmaker(read_only(engine))
+    app.state.tokens = TokenService(
+        settings.signing_key,
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        timedelta(minutes=settings.access_token_minutes),
+    )
+    app.state.authenticator = make_authenticator(app.state.tokens)
+    app.state.metrics = Metrics()
+
+    install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID"],
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+
+    app.include_router(operations)
+    for router in (
+        identity_router,
+        customers_router,
+        customer_portal_router,
+        repairs_router,
+        repairs_portal_router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,140 @@
+"""Runtime configuration: every setting is a ``FIXDESK_*`` environment variable (see README, "Configuration").
+
+The data directory (``FIXDESK_DATA_DIR``, default ``./.fixdesk``) holds the SQLite database, the generated
+secret key and stored files. There is no hard-coded fallback secret: without ``FIXDESK_SECRET_KEY`` a random
+key is generated on first start, written to ``<data dir>/secret_key`` with mode 0600 and reused afterwards.
+In production (``FIXDESK_ENV=production``) a missing secret, or a SQLite database without the explicit
+``FIXDESK_ALLOW_SQLITE_IN_PRODUCTION=true`` opt-in, refuses to start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_FILE_NAME = "secret_key"
+MINIMUM_SECRET_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run safely; the message says what to change."""
+
+
+class Settings(BaseSettings):
+    """All of Fixdesk's settings. Field ``x`` is read from the environment variable ``FIXDESK_X``."""
+
+    model_config = SettingsConfigDict(env_prefix="FIXDESK_", env_file=None, extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path(".fixdesk")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default sqlite+aiosqlite:///<data dir>/fixdesk.db",
+    )
+    allow_sqlite_in_production: bool = False
+    secret_key: SecretStr | None = None
+
+    # Identity
+    jwt_issuer: str = "fixdesk"
+    jwt_audience: str = "fixdesk-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=1, ge=1)
+    refresh_token_remember_days: int = Field(default=30, ge=1)
+
+    # Shop
+    shop_name: str = "Fixdesk Demo Repair"
+    shop_email: str = "hello@example.com"
+    shop_phone: str = "+1 512 555 0100"
+    currency: str = Field(default="USD", min_length=3, max_length=3)
+    default_phone_region: str = Field(default="US", description="ISO 3166 region for numbers without +")
+
+    # HTTP
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+    log_json: bool = False
+    sql_echo: bool = False
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The database URL in use: the configured one, or the SQLite file inside the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'fixdesk.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def check_production_safety(self) -> None:
+        """Raise :class:`ConfigurationError` when production would run with an unsafe configuration."""
+        if not self.is_production:
+            return
+        if self.secret_key is None:
+            raise ConfigurationError(
+                "FIXDESK_ENV=production needs FIXDESK_SECRET_KEY (at least 32 random characters, e.g. "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`). Refusing to start."
+            )
+        if self.is_sqlite and not self.allow_sqlite_in_production:
+            raise ConfigurationError(
+                "FIXDESK_ENV=production with a SQLite database: set FIXDESK_DATABASE_URL to PostgreSQL "
+                "(postgresql+asyncpg://…) or opt in with FIXDESK_ALLOW_SQLITE_IN_PRODUCTION=true. "
+                "Refusing to start."
+            )
+
+    def ensure_data_dir(self) -> Path:
+        """Create the data directory (and its ``files/`` folder) if missing and return its path."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "files").mkdir(exist_ok=True)
+        return self.data_dir
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The secret used to sign tokens: configured, or generated once and kept in the data directory.
+
+        Raises :class:`ConfigurationError` in production without a configured key, or when the configured
+        key is shorter than 32 characters.
+        """
+        self.check_production_safety()
+        if self.secret_key is not None:
+            value = self.secret_key.get_secret_value()
+            if len(value) < MINIMUM_SECRET_LENGTH:
+                raise ConfigurationError("FIXDESK_SECRET_KEY must be at least 32 characters long.")
+            return value
+        return _load_or_create_secret(self.ensure_data_dir() / SECRET_FILE_NAME)
+
+
+def _load_or_create_secret(path: Path) -> str:
+    """Read the stored secret, or create it atomically with mode 0600 so no other user can read it."""
+    if path.exists():
+        value = path.read_text().strip()
+        if len(value) >= MINIMUM_SECRET_LENGTH:
+            return value
+        raise ConfigurationError(
+            f"The secret key file {path} is damaged (too short); delete it to regenerate."
+        )
+    value = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting at once must not both write a key; the loser reads the winner's.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _load_or_create_secret(path)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def get_settings() -> Settings:
+    """Settings read from the current environment."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Customers: the people and businesses a shop repairs for, and their portal access."""

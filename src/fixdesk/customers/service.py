@@ -1,0 +1,206 @@
+"""Customer rules: normalisation (E.164 phones, lower-case unique emails), search, archiving."""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from typing import Any, Literal
+
+import phonenumbers
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from fixdesk.customers.models import Customer, CustomerStatus, CustomerTag
+from fixdesk.customers.schemas import CustomerCreate, CustomerProfileUpdate, CustomerUpdate
+from fixdesk.db import utcnow
+from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
+from fixdesk.platform.pagination import PageParams, paginate
+from fixdesk.platform.security import hash_password
+
+SortField = Literal["createdAt", "name", "lastName"]
+
+
+def normalize_phone(raw: str | None, default_region: str, field: str = "phone") -> str | None:
+    """Parse a phone number and return it in E.164 (``+15125550100``); ``None``/blank stays ``None``.
+
+    Numbers without a ``+`` are read in ``default_region`` (``FIXDESK_DEFAULT_PHONE_REGION``). Raises
+    :class:`ValidationFailed` (400) when the number cannot be parsed or is not a valid number.
+    """
+    if raw is None or not raw.strip():
+        return None
+    try:
+        parsed = phonenumbers.parse(raw, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationFailed.for_field(field, f"'{raw}' is not a phone number") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationFailed.for_field(field, f"'{raw}' is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_timezone(value: str | None, field: str = "timezone") -> str | None:
+    """Check an IANA time zone name (``Europe/Lisbon``); raises :class:`ValidationFailed` when unknown."""
+    if value is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationFailed.for_field(field, f"'{value}' is not an IANA time zone") from exc
+    return value
+
+
+def _search_text(customer: Customer) -> str:
+    parts = [
+        customer.first_name,
+        customer.last_name,
+        customer.email or "",
+        (customer.phone or "").lstrip("+"),
+    ]
+    if customer.company_name:
+        parts.append(customer.company_name)
+    return " ".join(p for p in parts if p).lower()[:600]
+
+
+async def _ensure_email_free(
+    session: AsyncSession, email: str | None, exclude: uuid.UUID | None = None
+) -> None:
+    if email is None:
+        return
+    statement = select(Customer.id).where(Customer.email == email)
+    if exclude is not None:
+        statement = statement.where(Customer.id != exclude)
+    if (await session.execute(statement.limit(1))).first() is not None:
+        raise Conflict(f"A customer with email {email} already exists.", field="email")
+
+
+def _apply_fields(customer: Customer, values: dict[str, Any], default_region: str) -> None:
+    if "phone" in values:
+        values["phone"] = normalize_phone(values["phone"], default_region)
+    if "email" in values and values["email"] is not None:
+        values["email"] = str(values["email"]).strip().lower()
+    if "country" in values and values["country"] is not None:
+        values["country"] = values["country"].upper()
+    if "timezone" in values:
+        validate_timezone(values["timezone"])
+    password = values.pop("portal_password", None)
+    tags = values.pop("tags", None)
+    for key, value in values.items():
+        setattr(customer, key, value)
+    if password is not None:
+        customer.portal_password_hash = hash_password(password)
+    if tags is not None:
+        customer.tags = [CustomerTag(tag=tag) for tag in tags]
+    customer.search_text = _search_text(customer)
+
+
+async def create_customer(session: AsyncSession, data: CustomerCreate, *, default_region: str) -> Customer:
+    """Create a customer. Raises :class:`Conflict` (409) for a taken email, :class:`ValidationFailed`
+    (400) for an invalid phone number or time zone."""
+    values = data.model_dump(by_alias=False)
+    customer = Customer()
+    customer.tags = []
+    _apply_fields(customer, values, default_region)
+    await _ensure_email_free(session, customer.email)
+    session.add(customer)
+    await session.flush()
+    return await get_customer(session, customer.id, include_archived=True)
+
+
+async def update_customer(
+    session: AsyncSession,
+    customer_id: uuid.UUID,
+    data: CustomerUpdate | CustomerProfileUpdate,
+    *,
+    default_region: str,
+) -> Customer:
+    """Apply the fields present in ``data``. Same errors as :func:`create_customer`, plus 404."""
+    customer = await get_customer(session, customer_id, include_archived=True)
+    values = data.model_dump(exclude_unset=True, by_alias=False)
+    for required in ("first_name", "last_name"):
+        if required in values and values[required] is None:
+            raise ValidationFailed.for_field(required, "cannot be empty")
+    _apply_fields(customer, values, default_region)
+    await _ensure_email_free(session, customer.email, exclude=customer.id)
+    customer.updated_at = utcnow()
+    await session.flush()
+    return customer
+
+
+async def archive_customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
+    """Archive a customer: hidden from default lists and unable to log in; repairs and history stay."""
+    customer = await get_customer(session, customer_id, include_archived=True)
+    if customer.status != CustomerStatus.archived:
+        customer.status = CustomerStatus.archived.value
+        customer.archived_at = utcnow()
+        await session.flush()
+    return customer
+
+
+async def get_customer(
+    session: AsyncSession, customer_id: uuid.UUID, *, include_archived: bool = True
+) -> Customer:
+    """One customer with its tags; raises :class:`NotFound` (404)."""
+    statement = select(Customer).options(selectinload(Customer.tags)).where(Customer.id == customer_id)
+    if not include_archived:
+        statement = statement.where(Customer.status != CustomerStatus.archived.value)
+    customer = (await session.execute(statement)).scalar_one_or_none()
+    if customer is None:
+        raise NotFound(f"Customer {customer_id} not found.")
+    return customer
+
+
+def search_condition(term: str) -> Any:
+    """A condition matching customers whose name, email, phone or company contains ``term`` (any case).
+
+    Backed by a trigram index on PostgreSQL (``ix_customers_search_text_trgm``).
+    """
+    lowered = term.strip().lower()
+    condition = Customer.search_text.contains(lowered, autoescape=True)
+    digits = "".join(ch for ch in lowered if ch.isdigit())
+    if digits and len(digits) >= 3 and digits != lowered:
+        condition = condition | Customer.search_text.contains(digits, autoescape=True)
+    return condition
+
+
+def list_statement(
+    *,
+    search: str | None,
+    status: str | None,
+    tag: str | None,
+    sort_by: SortField,
+    sort_order: Literal["asc", "desc"],
+) -> Select[Any]:
+    statement = select(Customer).options(selectinload(Customer.tags))
+    if status:
+        statement = statement.where(Customer.status == status)
+    else:
+        statement = statement.where(Customer.status != CustomerStatus.archived.value)
+    if tag:
+        statement = statement.where(
+            Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag.strip().lower()))
+        )
+    if search and search.strip():
+        statement = statement.where(search_condition(search))
+    columns = {
+        "createdAt": [Customer.created_at],
+        "name": [Customer.first_name, Customer.last_name],
+        "lastName": [Customer.last_name, Customer.first_name],
+    }[sort_by]
+    ordering = [c.desc() if sort_order == "desc" else c.asc() for c in columns]
+    return statement.order_by(*ordering, Customer.id.desc() if sort_order == "desc" else Customer.id.asc())
+
+
+async def list_customers(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    search: str | None = None,
+    status: str | None = None,
+    tag: str | None = None,
+    sort_by: SortField = "createdAt",
+    sort_order: Literal["asc", "desc"] = "desc",
+) -> tuple[list[Customer], int]:
+    """A page of customers; archived ones only when ``status=archived`` is asked for."""
+    statement = list_statement(search=search, status=status, tag=tag, sort_by=sort_by, sort_order=sort_order)
+    rows, total = await paginate(session, statement, params)
+    return list(rows), total

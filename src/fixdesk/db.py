@@ -1,0 +1,208 @@
+"""Database plumbing: the declarative ``Base``, column types shared by every domain, and the async engine.
+
+Conventions (DESIGN.md): one transaction per request, job or CLI command; services ``flush()``, never
+``commit()``. Relationships are declared ``lazy="raise"`` so a forgotten eager load fails in tests instead of
+issuing one query per row in production.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, ClassVar
+
+import uuid_utils
+from sqlalchemy import BigInteger, DateTime, MetaData, event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator, Uuid
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def new_id() -> uuid.UUID:
+    """A time-ordered UUID (version 7, RFC 9562), so primary keys index in creation order."""
+    return uuid.UUID(int=uuid_utils.uuid7().int)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always returned timezone-aware.
+
+    PostgreSQL keeps ``timestamptz``; SQLite has no time zones, so values are stored as naive UTC text
+    (which also sorts correctly) and the UTC zone is put back on read. Naive input is rejected, because
+    guessing its zone is how off-by-hours bugs start.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use an aware datetime")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+CENT = Decimal("0.01")
+
+
+def to_cents(amount: Decimal) -> int:
+    """Round a money amount half-up to cents and return it as an integer number of minor units."""
+    return int((amount.quantize(CENT, rounding=ROUND_HALF_UP) * 100).to_integral_value())
+
+
+class Money(TypeDecorator[Decimal]):
+    """A money amount: ``Decimal`` in Python, ``BIGINT`` minor units (cents) in the database.
+
+    Integers are exact on both SQLite and PostgreSQL and stay exact under SQL ``SUM``; amounts are rounded
+    half-up to cents on the way in. The currency is the shop's (``FIXDESK_CURRENCY``).
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        return to_cents(Decimal(value))
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(int(value)) / 100).quantize(CENT)
+
+
+class Hundredths(TypeDecorator[Decimal]):
+    """A non-money decimal with two places (e.g. completion time in days), stored exactly as an integer
+    number of hundredths so SQLite and PostgreSQL give the same answers, including under ``AVG``."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        return to_cents(Decimal(value))
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(int(value)) / 100).quantize(CENT)
+
+
+def cents_to_money(value: int | Decimal | None) -> Decimal:
+    """Turn a raw SQL aggregate of a :class:`Money` column (cents) back into a Decimal amount."""
+    return (Decimal(int(value or 0)) / 100).quantize(CENT)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every model; constraint names follow :data:`NAMING_CONVENTION`."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        uuid.UUID: Uuid(),
+        Decimal: Money(),
+    }
+
+
+class IdMixin:
+    """A UUIDv7 primary key named ``id``."""
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+
+
+class TimestampMixin:
+    """``created_at`` and ``updated_at`` maintained by the ORM, in UTC."""
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    """Create the async engine for a SQLite (aiosqlite) or PostgreSQL (asyncpg) URL.
+
+    SQLite connections get WAL journaling (readers never block the writer), foreign keys on and a busy
+    timeout. Transactions that write start with ``BEGIN IMMEDIATE`` so two writers queue on the busy
+    timeout instead of failing with "database is locked" when a read lock cannot be upgraded;
+    read-only sessions (see :func:`read_only`) start a plain deferred ``BEGIN``.
+    """
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+READ_ONLY_OPTION = "fixdesk_read_only"
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see the "begin" hook below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (and pool) marked read-only: on SQLite its transactions do not take the write lock."""
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """A session factory; ``expire_on_commit=False`` so loaded objects stay usable after the commit."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One unit of work for jobs and CLI commands: commit on success, roll back on any exception."""
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise

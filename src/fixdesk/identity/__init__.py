@@ -1,0 +1,1 @@
+"""Identity: staff users, roles and permissions, login sessions and tokens."""

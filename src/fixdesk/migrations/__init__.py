@@ -1,0 +1,65 @@
+"""Alembic migrations: the only way Fixdesk's schema is made, on SQLite and PostgreSQL alike.
+
+One linear history in ``versions/``. Run them with ``fixdesk migrate`` (``fixdesk serve`` migrates on
+start). New revision after a model change: ``fixdesk makemigration -m "what changed"``, then read and
+fix the generated file (PostgreSQL-only pieces such as trigram indexes are guarded by dialect).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+MIGRATIONS_DIR = Path(__file__).parent
+TRIGRAM_INDEX_SUFFIX = "_trgm"
+
+
+def alembic_config(database_url: str) -> Config:
+    """An Alembic configuration for ``database_url`` (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def _in_fresh_thread(function, *args) -> None:
+    # env.py runs its own event loop; from inside a running loop (tests, the server) that needs a thread.
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            function(*args)
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        function(*args)
+        return
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Upgrade the database at ``database_url`` to ``revision``."""
+    _in_fresh_thread(command.upgrade, alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    _in_fresh_thread(command.downgrade, alembic_config(database_url), revision)
+
+
+def make_revision(database_url: str, message: str) -> None:
+    """Autogenerate a new revision by comparing the models with the database at ``database_url``."""
+    _in_fresh_thread(
+        lambda: command.revision(alembic_config(database_url), message=message, autogenerate=True)
+    )

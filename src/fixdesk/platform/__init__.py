@@ -1,0 +1,1 @@
+"""Cross-cutting mechanisms with no business rules: errors, pagination, security, permissions, ids."""

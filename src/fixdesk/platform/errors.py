@@ -1,0 +1,243 @@
+"""Errors as RFC 9457 problem details.
+
+Services raise :class:`FixdeskError` subclasses (never ``HTTPException``); the handlers installed by
+:func:`install_error_handlers` render every failure, including validation errors, unknown routes and
+unhandled exceptions, as ``application/problem+json``::
+
+    {"type", "title", "status", "detail", "code", "requestId", "timestamp", "errors"?}
+
+``code`` is one of the codes in DESIGN.md ("API contract"); ``errors`` lists field problems
+``{"field", "message"}``. A 500 never carries a stack trace or SQL; the full trace goes to the log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from fixdesk.db import utcnow
+from fixdesk.platform.observability import current_request_id
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://fixdesk.dev/problems/"
+
+
+class FixdeskError(Exception):
+    """Base of every error a service raises on purpose. Rendered as problem details by one handler."""
+
+    status: int = 500
+    code: str = "INTERNAL_ERROR"
+    title: str = "Internal server error"
+    # When True the request's transaction is committed even though the request fails: the service
+    # recorded something that must survive the error (a revoked token family, an audit entry).
+    commit_transaction: bool = False
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class ValidationFailed(FixdeskError):
+    """400: the input is well-formed JSON but breaks a rule; ``errors`` names the fields."""
+
+    status, code, title = 400, "VALIDATION_ERROR", "Validation failed"
+
+    @classmethod
+    def for_field(cls, field: str, message: str) -> ValidationFailed:
+        return cls(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+class Unauthorized(FixdeskError):
+    status, code, title = 401, "UNAUTHORIZED", "Authentication required"
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kwargs)
+
+
+class TokenExpired(Unauthorized):
+    code, title = "TOKEN_EXPIRED", "Token expired"
+
+
+class Forbidden(FixdeskError):
+    status, code, title = 403, "FORBIDDEN", "Forbidden"
+
+
+class TokenFamilyCompromised(Forbidden):
+    code, title = "TOKEN_FAMILY_COMPROMISED", "Refresh token reused; every session of this login was revoked"
+    commit_transaction = True
+
+
+class NotFound(FixdeskError):
+    status, code, title = 404, "NOT_FOUND", "Not found"
+
+
+class Conflict(FixdeskError):
+    status, code, title = 409, "CONFLICT", "Conflict"
+
+
+class IllegalTransition(Conflict):
+    """409: a lifecycle change that the state machine does not allow; ``allowed`` lists the next states."""
+
+    title = "Illegal status transition"
+
+    def __init__(self, current: str, requested: str, allowed: list[str]) -> None:
+        allowed_text = ", ".join(allowed) if allowed else "none (final state)"
+        super().__init__(
+            f"Cannot move from '{current}' to '{requested}'. Allowed next states: {allowed_text}.",
+            currentStatus=current,
+            requestedStatus=requested,
+            allowed=allowed,
+        )
+
+
+class RateLimitExceeded(FixdeskError):
+    status, code, title = 429, "RATE_LIMIT_EXCEEDED", "Too many requests"
+
+
+class ServiceUnavailable(FixdeskError):
+    status, code, title = 503, "SERVICE_UNAVAILABLE", "Service unavailable"
+
+
+_HTTP_CODES = {
+    400: ("VALIDATION_ERROR", "Bad request"),
+    401: ("UNAUTHORIZED", "Authentication required"),
+    403: ("FORBIDDEN", "Forbidden"),
+    404: ("NOT_FOUND", "Not found"),
+    405: ("METHOD_NOT_ALLOWED", "Method not allowed"),
+    409: ("CONFLICT", "Conflict"),
+    413: ("PAYLOAD_TOO_LARGE", "Request body too large"),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "Unsupported media type"),
+    429: ("RATE_LIMIT_EXCEEDED", "Too many requests"),
+    503: ("SERVICE_UNAVAILABLE", "Service unavailable"),
+}
+
+
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    """Build a problem-details response (RFC 9457) with Fixdesk's extension members."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code.lower().replace("_", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "requestId": current_request_id(),
+        "timestamp": utcnow().isoformat().replace("+00:00", "Z"),
+    }
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def internal_error_response() -> JSONResponse:
+    """The 500 answer: generic on purpose, the request id lets staff find the trace in the log."""
+    return problem_response(
+        500,
+        "INTERNAL_ERROR",
+        "Internal server error",
+        "An unexpected error occurred. Quote the request id when reporting it.",
+    )
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or str(location[-1] if location else "request")
+
+
+def _validation_message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "Invalid value"))
+    # Pydantic prefixes messages from our own validators with "Value error, "; the client needs only ours.
+    return message.removeprefix("Value error, ")
+
+
+async def _fixdesk_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, FixdeskError)
+    return problem_response(
+        exc.status,
+        exc.code,
+        exc.title,
+        exc.detail,
+        instance=request.url.path,
+        errors=exc.errors,
+        headers=exc.headers,
+        extra=exc.extra,
+    )
+
+
+async def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": _field_name(tuple(e.get("loc", ()))), "message": _validation_message(e)}
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return problem_response(
+        400, "VALIDATION_ERROR", "Validation failed", detail, instance=request.url.path, errors=errors
+    )
+
+
+async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, title = _HTTP_CODES.get(
+        exc.status_code, ("INTERNAL_ERROR" if exc.status_code >= 500 else "ERROR", "Error")
+    )
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No route matches {request.method} {request.url.path}"
+    return problem_response(
+        exc.status_code, code, title, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+    )
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # A unique or foreign-key constraint fired that the service did not pre-check (usually a race between
+    # two requests). The database message names tables and SQL, so it goes to the log only.
+    log.warning("integrity_error", path=request.url.path, error=str(getattr(exc, "orig", exc))[:500])
+    return problem_response(
+        409,
+        "CONFLICT",
+        "Conflict",
+        "The change conflicts with existing data (a duplicate or a missing reference).",
+        instance=request.url.path,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error the app can raise as problem details. Unhandled exceptions are caught by the
+    request-context middleware (so they also carry ``X-Request-ID``)."""
+    app.add_exception_handler(FixdeskError, _fixdesk_error)
+    app.add_exception_handler(RequestValidationError, _request_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(IntegrityError, _integrity_error)

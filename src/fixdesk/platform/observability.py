@@ -1,0 +1,118 @@
+"""Request ids, structured logging and Prometheus metrics.
+
+:class:`RequestContextMiddleware` is the outermost middleware: it gives every request an id (the client's
+``X-Request-ID`` when it sent a sane one), binds it to the log context, sets ``X-Request-ID`` on every
+response, records metrics, and turns any unhandled exception into a 500 problem-details answer while the
+full traceback goes to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_request_id: ContextVar[str | None] = ContextVar("fixdesk_request_id", default=None)
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+log = structlog.get_logger("fixdesk.http")
+
+
+def current_request_id() -> str | None:
+    """The id of the request being handled, or ``None`` outside a request."""
+    return _request_id.get()
+
+
+def configure_logging(level: str = "INFO", json_output: bool = False) -> None:
+    """Route structlog and stdlib logging to stderr, as JSON lines or human-readable console output."""
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info if json_output else structlog.processors.StackInfoRenderer(),
+    ]
+    renderer: Any = structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[*processors, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+
+
+class Metrics:
+    """The HTTP metrics of one app, in their own registry so several apps (tests) never collide."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.duration = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request duration in seconds",
+            ["method", "route"],
+            registry=self.registry,
+        )
+
+
+class RequestContextMiddleware:
+    """Pure ASGI middleware (no response buffering): request id, access log, metrics, last-resort 500."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else str(uuid.uuid4())
+        token = _request_id.set(request_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status_holder = {"status": 500, "started": False}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["started"] = True
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode("latin-1")))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled_exception", method=scope["method"], path=scope["path"])
+            if status_holder["started"]:
+                raise
+            from fixdesk.platform.errors import internal_error_response
+
+            await internal_error_response()(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            route_path = getattr(route, "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            self.metrics.requests.labels(scope["method"], route_path, str(status_holder["status"])).inc()
+            self.metrics.duration.labels(scope["method"], route_path).observe(elapsed)
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status_holder["status"],
+                duration_ms=round(elapsed * 1000, 1),
+            )
+            structlog.contextvars.unbind_contextvars("request_id")
+            _request_id.reset(token)

@@ -1,0 +1,111 @@
+"""Who is calling and what they may do.
+
+Every endpoint declares its rule with a dependency alias built here: ``require("repairs:read")`` for staff
+and API clients holding a permission, :data:`CustomerPortal` for a logged-in customer, or :func:`public`
+for an endpoint that is open on purpose. The identity domain installs the function that turns a bearer
+token into a :class:`Principal` (``app.state.authenticator``), so this module carries no business rules.
+
+Missing or invalid credentials answer 401; valid credentials without the permission answer 403.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fixdesk.platform.deps import SessionDep
+from fixdesk.platform.errors import Forbidden, Unauthorized
+
+PrincipalType = Literal["user", "customer", "client"]
+CUSTOMER_PORTAL_PERMISSION = "portal:self"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: a staff user, a portal customer or an API client."""
+
+    id: uuid.UUID
+    type: PrincipalType
+    role: str
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    email: str | None = None
+    session_id: uuid.UUID | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.type == "user"
+
+    @property
+    def is_customer(self) -> bool:
+        return self.type == "customer"
+
+    def has(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+Authenticator = Callable[[AsyncSession, str], Awaitable[Principal]]
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/v1/auth/login")
+
+
+async def optional_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """The caller when a bearer token was sent (401 when it is invalid), else ``None``."""
+    if credentials is None:
+        return None
+    authenticator: Authenticator = request.app.state.authenticator
+    return await authenticator(session, credentials.credentials)
+
+
+async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    """The authenticated caller; 401 without a token."""
+    if principal is None:
+        raise Unauthorized("Send an access token: Authorization: Bearer <token>.")
+    return principal
+
+
+def require(permission: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that admits callers holding ``permission`` (403 otherwise, 401 without a token)."""
+
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not principal.has(permission):
+            raise Forbidden(f"This needs the '{permission}' permission.", required=permission)
+        return principal
+
+    dependency.required_permission = permission  # type: ignore[attr-defined]
+    dependency.__name__ = f"require_{permission.replace(':', '_')}"
+    return dependency
+
+
+async def _require_customer(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if not principal.is_customer:
+        raise Forbidden(
+            "This endpoint is for customers signed in to the portal.", required=CUSTOMER_PORTAL_PERMISSION
+        )
+    return principal
+
+
+_require_customer.required_permission = CUSTOMER_PORTAL_PERMISSION  # type: ignore[attr-defined]
+
+
+async def public() -> None:
+    """Marks an endpoint as public on purpose (no credentials needed)."""
+
+
+public.is_public = True  # type: ignore[attr-defined]
+
+Authenticated = Annotated[Principal, Depends(current_principal)]
+"""Any authenticated principal."""
+CustomerPortal = Annotated[Principal, Depends(_require_customer)]
+"""A customer signed in to the portal."""
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+"""The caller if a token was sent; used by endpoints that are public but behave differently when signed in."""

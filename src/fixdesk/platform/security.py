@@ -1,0 +1,128 @@
+"""Password hashing, access tokens (JWT) and opaque secrets.
+
+* Passwords: Argon2id through pwdlib, with parameters above OWASP's minimum (m = 19 MiB, t = 2, p = 1).
+* Access tokens: HS256 JWTs with ``iss``, ``aud``, ``sub``, ``typ``, ``role``, ``iat``, ``exp`` and ``jti``,
+  verified against an explicit algorithm list and with every one of those claims required, so ``alg: none``,
+  algorithm swaps, missing expiry and foreign issuers are all rejected.
+* Refresh tokens and other bearer secrets: random strings; only their SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from fixdesk.db import utcnow
+from fixdesk.platform.errors import TokenExpired, Unauthorized
+
+JWT_ALGORITHM = "HS256"
+ACCESS_TOKEN_TYPE = "access"
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "typ", "role", "iat", "exp", "jti"]
+
+# OWASP Password Storage Cheat Sheet: Argon2id with m=19 MiB, t=2, p=1 is the minimum; we go a bit above.
+_password_hash = PasswordHash((Argon2Hasher(memory_cost=19 * 1024 + 4096, time_cost=2, parallelism=1),))
+# Verifying against this keeps login time the same whether or not the account exists.
+_DUMMY_HASH = _password_hash.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    """Argon2id hash (PHC string) of ``password``."""
+    return _password_hash.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    """True when ``password`` matches; with no hash it still spends the same time and answers False."""
+    if not password_hash:
+        _password_hash.verify(password, _DUMMY_HASH)
+        return False
+    try:
+        return _password_hash.verify(password, password_hash)
+    except Exception:  # a malformed stored hash must not become a 500 on the login form
+        return False
+
+
+def new_secret(prefix: str = "", nbytes: int = 32) -> str:
+    """A URL-safe random secret, e.g. ``rt_…`` for refresh tokens."""
+    return prefix + secrets.token_urlsafe(nbytes)
+
+
+def hash_secret(value: str) -> str:
+    """SHA-256 hex of a high-entropy secret (enough for random tokens; passwords use Argon2id)."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    """The verified content of an access token."""
+
+    subject: uuid.UUID
+    role: str
+    principal_type: str
+    token_id: str
+    expires_at: datetime
+
+
+class TokenService:
+    """Issues and verifies access tokens for one signing key, issuer and audience."""
+
+    def __init__(self, key: str, issuer: str, audience: str, lifetime: timedelta) -> None:
+        self._key = key
+        self.issuer = issuer
+        self.audience = audience
+        self.lifetime = lifetime
+
+    def issue_access_token(self, subject: uuid.UUID, role: str, principal_type: str) -> str:
+        """A signed access token for ``subject``; ``principal_type`` is ``user``, ``customer`` or ``client``."""
+        now = utcnow()
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": str(subject),
+            "typ": ACCESS_TOKEN_TYPE,
+            "role": role,
+            "pt": principal_type,
+            "iat": int(now.timestamp()),
+            "exp": int((now + self.lifetime).timestamp()),
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._key, algorithm=JWT_ALGORITHM)
+
+    def verify_access_token(self, token: str) -> AccessClaims:
+        """Verify signature, algorithm, issuer, audience, expiry and token type.
+
+        Raises :class:`TokenExpired` for an expired token and :class:`Unauthorized` for anything else wrong.
+        """
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[JWT_ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenExpired("The access token has expired; refresh it.") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("The access token is invalid.") from exc
+        if claims.get("typ") != ACCESS_TOKEN_TYPE or claims.get("pt") not in {"user", "customer", "client"}:
+            raise Unauthorized("The token is not an access token.")
+        try:
+            subject = uuid.UUID(str(claims["sub"]))
+        except ValueError as exc:
+            raise Unauthorized("The access token is invalid.") from exc
+        return AccessClaims(
+            subject=subject,
+            role=str(claims["role"]),
+            principal_type=str(claims["pt"]),
+            token_id=str(claims["jti"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=utcnow().tzinfo),
+        )

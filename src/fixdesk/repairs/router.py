@@ -1,0 +1,166 @@
+"""Repair endpoints for staff (``/api/v1/repairs``) and customers in the portal (``/api/v1/customer/…``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+
+from fixdesk.identity.permissions import REPAIRS_ASSIGN, REPAIRS_CREATE, REPAIRS_READ, REPAIRS_UPDATE
+from fixdesk.platform.deps import SessionDep
+from fixdesk.platform.pagination import Page, PageParams, page_params
+from fixdesk.platform.permissions import CustomerPortal, Principal, require
+from fixdesk.repairs import lifecycle, service
+from fixdesk.repairs.models import Priority, Repair
+from fixdesk.repairs.schemas import (
+    AssignRequest,
+    DashboardStats,
+    RepairCreate,
+    RepairDetail,
+    RepairRead,
+    RepairUpdate,
+    StatusChange,
+)
+
+router = APIRouter(tags=["repairs"])
+portal_router = APIRouter(tags=["customer portal"])
+
+RepairsRead = Annotated[Principal, Depends(require(REPAIRS_READ))]
+RepairsCreate = Annotated[Principal, Depends(require(REPAIRS_CREATE))]
+RepairsUpdate = Annotated[Principal, Depends(require(REPAIRS_UPDATE))]
+RepairsAssign = Annotated[Principal, Depends(require(REPAIRS_ASSIGN))]
+
+StatusFilter = Literal[
+    "received",
+    "diagnosing",
+    "quoted",
+    "approved",
+    "repairing",
+    "waiting_parts",
+    "testing",
+    "completed",
+    "delivered",
+    "cancelled",
+    "active",
+    "pending",
+    "in_progress",
+    "ready_pickup",
+]
+StatusGroup = Literal["all", "active", "completed", "cancelled"]
+
+
+def _detail(repair: Repair) -> RepairDetail:
+    read = RepairRead.model_validate(repair)
+    return RepairDetail(
+        **read.__dict__,
+        status_history=repair.status_history,
+        allowed_transitions=lifecycle.allowed_next(repair.status),
+    )
+
+
+@router.get("/repairs", operation_id="repairs-list", response_model=Page[RepairRead])
+async def list_repairs(
+    session: SessionDep,
+    principal: RepairsRead,
+    params: Annotated[PageParams, Depends(page_params)],
+    status_filter: Annotated[
+        StatusFilter | None, Query(alias="status", description="A status, or the group 'active'")
+    ] = None,
+    status_group: Annotated[StatusGroup | None, Query(alias="statusGroup")] = None,
+    technician_id: Annotated[uuid.UUID | None, Query(alias="technicianId")] = None,
+    customer_id: Annotated[uuid.UUID | None, Query(alias="customerId")] = None,
+    priority: Priority | None = None,
+    date_from: Annotated[
+        date | datetime | None, Query(alias="dateFrom", description="Created on/after")
+    ] = None,
+    date_to: Annotated[date | datetime | None, Query(alias="dateTo", description="Created on/before")] = None,
+    search: Annotated[
+        str | None, Query(max_length=200, description="Repair number, device, customer name or email")
+    ] = None,
+):
+    """List repairs, newest first, with customer and technician."""
+    filters = service.RepairFilters(
+        status=status_filter,
+        group=status_group if status_group != "all" else None,
+        technician_id=technician_id,
+        customer_id=customer_id,
+        priority=priority.value if priority else None,
+        date_from=date_from,
+        date_to=date_to,
+        search=search,
+    )
+    rows, total = await service.list_repairs(session, principal, filters, params)
+    return Page[RepairRead].build([RepairRead.model_validate(r) for r in rows], total, params)
+
+
+@router.post(
+    "/repairs",
+    operation_id="repairs-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RepairDetail,
+)
+async def create_repair(body: RepairCreate, session: SessionDep, principal: RepairsCreate):
+    """Take a device in for repair (status received, number R-YYYY-NNNNNN)."""
+    return _detail(await service.create_repair(session, principal, body))
+
+
+@router.get("/repairs/{repair_id}", operation_id="repairs-get", response_model=RepairDetail)
+async def get_repair(repair_id: uuid.UUID, session: SessionDep, principal: RepairsRead):
+    """One repair with status history, customer and technician."""
+    return _detail(await service.get_repair(session, principal, repair_id))
+
+
+@router.patch("/repairs/{repair_id}", operation_id="repairs-update", response_model=RepairDetail)
+async def update_repair(
+    repair_id: uuid.UUID, body: RepairUpdate, session: SessionDep, principal: RepairsUpdate
+):
+    """Change device or ticket details."""
+    return _detail(await service.update_repair(session, principal, repair_id, body))
+
+
+@router.put("/repairs/{repair_id}/status", operation_id="repairs-update-status", response_model=RepairDetail)
+async def change_status(
+    repair_id: uuid.UUID, body: StatusChange, session: SessionDep, principal: RepairsUpdate
+):
+    """Move a repair to its next status (409 names the allowed ones)."""
+    return _detail(await service.change_status(session, principal, repair_id, body))
+
+
+@router.post("/repairs/{repair_id}/assign", operation_id="repairs-assign", response_model=RepairDetail)
+async def assign(repair_id: uuid.UUID, body: AssignRequest, session: SessionDep, principal: RepairsAssign):
+    """Assign a technician to a repair (null unassigns)."""
+    return _detail(await service.assign_technician(session, principal, repair_id, body.technician_id))
+
+
+@portal_router.get("/customer/repairs", operation_id="portal-repairs-list", response_model=Page[RepairRead])
+async def list_my_repairs(
+    session: SessionDep,
+    principal: CustomerPortal,
+    params: Annotated[PageParams, Depends(page_params)],
+    status_group: Annotated[StatusGroup, Query(alias="status")] = "all",
+    sort_by: Annotated[Literal["createdAt", "updatedAt", "status"], Query(alias="sortBy")] = "createdAt",
+    sort_order: Annotated[Literal["asc", "desc"], Query(alias="sortOrder")] = "desc",
+):
+    """The signed-in customer's repairs (status all|active|completed|cancelled)."""
+    rows, total = await service.list_customer_repairs(
+        session, principal, params, group=status_group, sort_by=sort_by, sort_order=sort_order
+    )
+    return Page[RepairRead].build([RepairRead.model_validate(r) for r in rows], total, params)
+
+
+@portal_router.get(
+    "/customer/repairs/{repair_id}", operation_id="portal-repairs-get", response_model=RepairDetail
+)
+async def get_my_repair(repair_id: uuid.UUID, session: SessionDep, principal: CustomerPortal):
+    """One of the signed-in customer's repairs with its history (another customer's id answers 404)."""
+    return _detail(await service.get_repair(session, principal, repair_id))
+
+
+@portal_router.get(
+    "/customer/dashboard/stats", operation_id="portal-dashboard-stats", response_model=DashboardStats
+)
+async def dashboard_stats(session: SessionDep, principal: CustomerPortal):
+    """Totals of the signed-in customer's repairs."""
+    return DashboardStats(**await service.customer_dashboard_stats(session, principal))

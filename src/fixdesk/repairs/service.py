@@ -1,0 +1,357 @@
+"""Repair rules: intake with gap-free numbers, the status lifecycle, assignment, scoping and portal stats.
+
+Scoping: :func:`visible_repairs` is the one place that decides which repairs a principal may read (a
+customer: their own; staff and API clients: all), and :func:`ensure_can_change` which they may change (a
+technician: only repairs assigned to them). Every read and write below goes through them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
+
+from fixdesk.customers.models import Customer, CustomerStatus
+from fixdesk.customers.service import search_condition as customer_search_condition
+from fixdesk.db import cents_to_money, utcnow
+from fixdesk.identity.models import Role, User
+from fixdesk.identity.permissions import REPAIRS_ASSIGN
+from fixdesk.platform.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
+from fixdesk.platform.numbering import next_number
+from fixdesk.platform.pagination import PageParams, paginate
+from fixdesk.platform.permissions import Principal
+from fixdesk.repairs import lifecycle
+from fixdesk.repairs.models import Repair, RepairStatus, RepairStatusHistory
+from fixdesk.repairs.schemas import RepairCreate, RepairUpdate, StatusChange
+
+REPAIR_NUMBER_PREFIX = "R"
+ASSIGNABLE_ROLES = (Role.technician.value, Role.manager.value, Role.admin.value)
+
+
+def visible_repairs(principal: Principal) -> Select[tuple[Repair]]:
+    """``SELECT repairs`` limited to what ``principal`` may read: customers see only their own."""
+    statement = select(Repair)
+    if principal.is_customer:
+        statement = statement.where(Repair.customer_id == principal.id)
+    return statement
+
+
+def ensure_can_change(principal: Principal, repair: Repair) -> None:
+    """Raise :class:`Forbidden` (403) when a technician touches a repair not assigned to them."""
+    if principal.is_customer:
+        raise Forbidden("Customers cannot change repairs.")
+    if principal.role == Role.technician and repair.technician_id != principal.id:
+        raise Forbidden("Technicians can change only the repairs assigned to them.")
+
+
+def _with_people(statement: Select[tuple[Repair]]) -> Select[tuple[Repair]]:
+    return statement.options(joinedload(Repair.customer), joinedload(Repair.technician))
+
+
+def _with_history(statement: Select[tuple[Repair]]) -> Select[tuple[Repair]]:
+    return _with_people(statement).options(
+        selectinload(Repair.status_history).joinedload(RepairStatusHistory.changed_by)
+    )
+
+
+def _search_text(repair: Repair) -> str:
+    parts = [
+        repair.repair_number,
+        repair.device_brand,
+        repair.device_model,
+        repair.serial_number,
+        repair.imei,
+    ]
+    return " ".join(p for p in parts if p).lower()[:500]
+
+
+async def _load_customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
+    customer = await session.get(Customer, customer_id)
+    if customer is None:
+        raise ValidationFailed.for_field("customerId", "no customer with this id")
+    if customer.status == CustomerStatus.archived:
+        raise ValidationFailed.for_field("customerId", "the customer is archived")
+    return customer
+
+
+async def _load_technician(session: AsyncSession, technician_id: uuid.UUID) -> User:
+    user = await session.get(User, technician_id)
+    if user is None or not user.is_active or user.role not in ASSIGNABLE_ROLES:
+        raise ValidationFailed.for_field("technicianId", "no active technician with this id")
+    return user
+
+
+async def create_repair(session: AsyncSession, principal: Principal, data: RepairCreate) -> Repair:
+    """Take a device in: a ``received`` repair with the next ``R-YYYY-NNNNNN`` number and its first
+    history row. Raises :class:`ValidationFailed` for an unknown or archived customer or technician and
+    :class:`Forbidden` when assigning at intake without ``repairs:assign``."""
+    await _load_customer(session, data.customer_id)
+    if data.technician_id is not None:
+        if not principal.has(REPAIRS_ASSIGN):
+            raise Forbidden("Assigning a technician needs the 'repairs:assign' permission.")
+        await _load_technician(session, data.technician_id)
+    now = utcnow()
+    repair = Repair(
+        **data.model_dump(by_alias=False),
+        repair_number=await next_number(session, REPAIR_NUMBER_PREFIX, at=now),
+        status=RepairStatus.received.value,
+        created_by_id=principal.id if principal.is_staff else None,
+        created_at=now,
+        updated_at=now,
+    )
+    repair.search_text = _search_text(repair)
+    session.add(repair)
+    await session.flush()
+    session.add(
+        RepairStatusHistory(
+            repair_id=repair.id,
+            from_status=None,
+            to_status=RepairStatus.received.value,
+            changed_by_id=principal.id if principal.is_staff else None,
+            notes="Device received",
+            customer_notified=False,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    return await get_repair(session, principal, repair.id)
+
+
+async def get_repair(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
+    """One repair with customer, technician and history, if ``principal`` may see it; else 404."""
+    statement = _with_history(visible_repairs(principal).where(Repair.id == repair_id))
+    repair = (await session.execute(statement)).unique().scalar_one_or_none()
+    if repair is None:
+        raise NotFound(f"Repair {repair_id} not found.")
+    return repair
+
+
+async def _get_for_change(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
+    # FOR UPDATE on PostgreSQL: two concurrent status changes of one repair take turns, so both check the
+    # lifecycle against the real current status. SQLite's write transaction already serialises them.
+    statement = visible_repairs(principal).where(Repair.id == repair_id).with_for_update()
+    repair = (await session.execute(statement)).scalar_one_or_none()
+    if repair is None:
+        raise NotFound(f"Repair {repair_id} not found.")
+    ensure_can_change(principal, repair)
+    return repair
+
+
+def _completion_days(started: datetime, finished: datetime) -> Decimal:
+    seconds = Decimal((finished - started).total_seconds())
+    return (seconds / Decimal(86400)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+async def change_status(
+    session: AsyncSession, principal: Principal, repair_id: uuid.UUID, change: StatusChange
+) -> Repair:
+    """Move a repair along its lifecycle and record who did it.
+
+    Raises :class:`IllegalTransition` (409, naming the allowed next states) for a move the lifecycle does
+    not allow, :class:`Forbidden` (403) for a technician's change to someone else's repair, 404 for a
+    repair the principal cannot see. Entering ``completed`` stamps ``actualCompletion`` and
+    ``completionDays``.
+    """
+    repair = await _get_for_change(session, principal, repair_id)
+    target = lifecycle.resolve(change.status)
+    allowed = lifecycle.allowed_next(repair.status)
+    if target.value not in allowed:
+        raise IllegalTransition(repair.status, target.value, allowed)
+    now = utcnow()
+    previous = repair.status
+    repair.status = target.value
+    repair.updated_at = now
+    if change.estimated_completion is not None:
+        repair.estimated_completion = change.estimated_completion
+    if target == RepairStatus.completed:
+        repair.actual_completion = now
+        repair.completion_days = _completion_days(repair.created_at, now)
+    elif target == RepairStatus.repairing and previous == RepairStatus.testing.value:
+        repair.actual_completion = None
+        repair.completion_days = None
+    session.add(
+        RepairStatusHistory(
+            repair_id=repair.id,
+            from_status=previous,
+            to_status=target.value,
+            changed_by_id=principal.id if principal.is_staff else None,
+            notes=change.notes,
+            customer_notified=change.notify_customer,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    session.expunge(repair)
+    return await get_repair(session, principal, repair_id)
+
+
+async def assign_technician(
+    session: AsyncSession, principal: Principal, repair_id: uuid.UUID, technician_id: uuid.UUID | None
+) -> Repair:
+    """Assign (or with ``None`` unassign) the repair's technician. Raises :class:`ValidationFailed` when
+    the user is not an active technician, manager or admin."""
+    repair = await _get_for_change(session, principal, repair_id)
+    if technician_id is not None:
+        await _load_technician(session, technician_id)
+    repair.technician_id = technician_id
+    repair.updated_at = utcnow()
+    await session.flush()
+    session.expunge(repair)
+    return await get_repair(session, principal, repair_id)
+
+
+async def update_repair(
+    session: AsyncSession, principal: Principal, repair_id: uuid.UUID, data: RepairUpdate
+) -> Repair:
+    """Change device and ticket details (not status, technician or customer)."""
+    repair = await _get_for_change(session, principal, repair_id)
+    values = data.model_dump(exclude_unset=True, by_alias=False)
+    for required in (
+        "device_type",
+        "device_brand",
+        "device_model",
+        "issue_description",
+        "priority",
+        "deposit",
+    ):
+        if required in values and values[required] is None:
+            raise ValidationFailed.for_field(required, "cannot be null")
+    for key, value in values.items():
+        setattr(repair, key, value)
+    repair.search_text = _search_text(repair)
+    repair.updated_at = utcnow()
+    await session.flush()
+    session.expunge(repair)
+    return await get_repair(session, principal, repair_id)
+
+
+@dataclass(frozen=True)
+class RepairFilters:
+    """Filters of the staff repair list: ``status`` is one status (or the group name ``active``),
+    ``group`` a status group (active|completed|cancelled)."""
+
+    status: str | None = None
+    group: str | None = None
+    technician_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+    priority: str | None = None
+    date_from: date | datetime | None = None
+    date_to: date | datetime | None = None
+    search: str | None = None
+
+
+def _start_of(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.combine(value, time.min, tzinfo=UTC)
+
+
+def _end_of(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.combine(value + timedelta(days=1), time.min, tzinfo=UTC) - timedelta(microseconds=1)
+
+
+def status_condition(status: str) -> Any:
+    """``status`` may be a status, a seed-003 alias or a group name (``active``, ``completed``, ``cancelled``)."""
+    if status in lifecycle.STATUS_GROUPS and status != "completed":
+        return Repair.status.in_([s.value for s in lifecycle.STATUS_GROUPS[status]])
+    return Repair.status == lifecycle.resolve(status).value
+
+
+def group_condition(group: str) -> Any:
+    return Repair.status.in_([s.value for s in lifecycle.STATUS_GROUPS[group]])
+
+
+def apply_filters(statement: Select[tuple[Repair]], filters: RepairFilters) -> Select[tuple[Repair]]:
+    if filters.status:
+        statement = statement.where(status_condition(filters.status))
+    if filters.group:
+        statement = statement.where(group_condition(filters.group))
+    if filters.technician_id:
+        statement = statement.where(Repair.technician_id == filters.technician_id)
+    if filters.customer_id:
+        statement = statement.where(Repair.customer_id == filters.customer_id)
+    if filters.priority:
+        statement = statement.where(Repair.priority == filters.priority)
+    if filters.date_from:
+        statement = statement.where(Repair.created_at >= _start_of(filters.date_from))
+    if filters.date_to:
+        statement = statement.where(Repair.created_at <= _end_of(filters.date_to))
+    if filters.search and filters.search.strip():
+        term = filters.search.strip().lower()
+        statement = statement.where(
+            Repair.search_text.contains(term, autoescape=True)
+            | Repair.customer_id.in_(select(Customer.id).where(customer_search_condition(term)))
+        )
+    return statement
+
+
+async def list_repairs(
+    session: AsyncSession, principal: Principal, filters: RepairFilters, params: PageParams
+) -> tuple[list[Repair], int]:
+    """A page of repairs, newest first, with customer and technician loaded: two queries per page."""
+    statement = apply_filters(visible_repairs(principal), filters)
+    statement = _with_people(statement.order_by(Repair.created_at.desc(), Repair.id.desc()))
+    rows, total = await paginate(session, statement, params)
+    return list(rows), total
+
+
+async def list_customer_repairs(
+    session: AsyncSession,
+    principal: Principal,
+    params: PageParams,
+    *,
+    group: str = "all",
+    sort_by: Literal["createdAt", "updatedAt", "status"] = "createdAt",
+    sort_order: Literal["asc", "desc"] = "desc",
+) -> tuple[list[Repair], int]:
+    """The portal list: the customer's own repairs, optionally one status group."""
+    statement = visible_repairs(principal)
+    if group != "all":
+        statement = statement.where(group_condition(group))
+    column = {"createdAt": Repair.created_at, "updatedAt": Repair.updated_at, "status": Repair.status}[
+        sort_by
+    ]
+    ordering = column.desc() if sort_order == "desc" else column.asc()
+    statement = _with_people(statement.order_by(ordering, Repair.id.desc()))
+    rows, total = await paginate(session, statement, params)
+    return list(rows), total
+
+
+async def customer_dashboard_stats(session: AsyncSession, principal: Principal) -> dict[str, Any]:
+    """Counts, success rate, money spent and average turnaround of the customer's repairs, in one query.
+
+    ``totalSpent`` sums the total cost of completed and delivered repairs; ``averageCompletionTime`` is
+    the mean of their ``completionDays``.
+    """
+    done = lifecycle.STATUS_GROUPS["completed"]
+    done_values = [s.value for s in done]
+    active_values = [s.value for s in lifecycle.STATUS_GROUPS["active"]]
+    is_done = Repair.status.in_(done_values)
+    statement = select(
+        func.count(),
+        func.coalesce(func.sum(case((Repair.status.in_(active_values), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((is_done, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((is_done, Repair.total_cost), else_=0)), 0),
+        func.sum(case((is_done, Repair.completion_days), else_=None)),
+        func.count(case((is_done, Repair.completion_days), else_=None)),
+    ).where(Repair.customer_id == principal.id)
+    total, active, completed, spent_cents, days_hundredths, days_count = (
+        await session.execute(statement)
+    ).one()
+    average_days = (Decimal(int(days_hundredths or 0)) / 100 / days_count) if days_count else Decimal(0)
+    return {
+        "total_repairs": int(total),
+        "active_repairs": int(active),
+        "completed_repairs": int(completed),
+        "success_rate": round(int(completed) / int(total), 4) if total else 0.0,
+        "total_spent": cents_to_money(spent_cents),
+        "average_completion_time": float(average_days.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
+    }
