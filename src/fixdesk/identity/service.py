@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from pydantic import EmailStr, TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +22,8 @@ from fixdesk.platform.permissions import Authenticator, Principal
 from fixdesk.platform.security import TokenService, hash_password, hash_secret, new_secret, verify_password
 
 INVALID_CREDENTIALS = "Invalid email or password."
+# The same email rules as the API's request models, so the CLI cannot create a login the API rejects.
+_EMAIL = TypeAdapter(EmailStr)
 REFRESH_TOKEN_PREFIX = "rt_"
 MINIMUM_PASSWORD_LENGTH = 8
 
@@ -291,7 +295,10 @@ async def create_user(
         raise ValidationFailed.for_field("role", f"must be one of {', '.join(r.value for r in Role)}")
     if password is not None and len(password) < MINIMUM_PASSWORD_LENGTH:
         raise ValidationFailed.for_field("password", f"must be at least {MINIMUM_PASSWORD_LENGTH} characters")
-    normalized = email.strip().lower()
+    try:
+        normalized = _EMAIL.validate_python(email.strip()).lower()
+    except PydanticValidationError as exc:
+        raise ValidationFailed.for_field("email", f"'{email}' is not a valid email address") from exc
     exists = await session.scalar(select(func.count()).select_from(User).where(User.email == normalized))
     if exists:
         raise Conflict(f"A user with email {normalized} already exists.")

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import BigInteger, Select, case, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -339,8 +339,10 @@ async def customer_dashboard_stats(session: AsyncSession, principal: Principal) 
         func.count(),
         func.coalesce(func.sum(case((Repair.status.in_(active_values), 1), else_=0)), 0),
         func.coalesce(func.sum(case((is_done, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((is_done, Repair.total_cost), else_=0)), 0),
-        func.sum(case((is_done, Repair.completion_days), else_=None)),
+        # Raw integer sums (cents, hundredths of a day): without the coercion the column types would carry
+        # through SUM and convert the result already, and exact integer arithmetic is what we want here.
+        type_coerce(func.coalesce(func.sum(case((is_done, Repair.total_cost), else_=0)), 0), BigInteger()),
+        type_coerce(func.sum(case((is_done, Repair.completion_days), else_=None)), BigInteger()),
         func.count(case((is_done, Repair.completion_days), else_=None)),
     ).where(Repair.customer_id == principal.id)
     total, active, completed, spent_cents, days_hundredths, days_count = (
