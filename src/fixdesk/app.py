@@ -22,6 +22,7 @@ from fixdesk.identity.router import router as identity_router
 from fixdesk.identity.service import make_authenticator
 from fixdesk.platform.errors import install_error_handlers
 from fixdesk.platform.observability import Metrics, RequestContextMiddleware
+from fixdesk.platform.openapi import install_openapi
 from fixdesk.platform.permissions import public
 from fixdesk.platform.security import TokenService
 from fixdesk.repairs.router import portal_router as repairs_portal_router
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     app.state.metrics = Metrics()
 
     install_error_handlers(app)
+    install_openapi(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
