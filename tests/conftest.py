@@ -12,7 +12,7 @@ import asyncio
 import concurrent.futures
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,15 +96,23 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+def run_id() -> str:
+    """Unique per pytest run (shared by its xdist workers), so two runs at once never share a database."""
+    return (os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"p{os.getpid()}")[:8]
+
+
 @pytest.fixture(scope="session")
-def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated, empty database of ``backend`` for this worker."""
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database of ``backend`` for this worker, dropped at the end of the run."""
+    name = f"fixdesk_test_{run_id()}_{worker_id()}"
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'fixdesk.db'}"
     else:
-        url = run_async(create_postgres_database, f"fixdesk_test_{worker_id()}")
+        url = run_async(create_postgres_database, name)
     migrations.upgrade(url)
-    return url
+    yield url
+    if backend == "postgresql":
+        run_async(drop_postgres_database, name)
 
 
 @pytest.fixture(scope="session")

@@ -109,3 +109,61 @@ async def walk(client: httpx.AsyncClient, staff: Actor, repair_id: str, *statuse
         assert response.status_code == 200, response.text
         body = response.json()
     return body
+
+
+# --- added for the repairs tests ------------------------------------------------------------------------
+
+
+async def backdate_repair(
+    sessionmaker: async_sessionmaker[AsyncSession], repair_id: str | uuid.UUID, created_at: Any
+) -> None:
+    """Set a repair's ``created_at`` (an aware datetime), e.g. to spread repairs over dates or to give a
+    completion a known duration. There is no API for this on purpose, so the tests write the row."""
+    from sqlalchemy import update
+
+    from fixdesk.repairs.models import Repair
+
+    async with transaction(sessionmaker) as session:
+        await session.execute(
+            update(Repair).where(Repair.id == uuid.UUID(str(repair_id))).values(created_at=created_at)
+        )
+
+
+@dataclass
+class StoredRepair:
+    """A repair row and its status-history rows (oldest first) as committed in the database."""
+
+    repair: Any
+    history: list[Any]
+
+
+async def stored_repair(
+    sessionmaker: async_sessionmaker[AsyncSession], repair_id: str | uuid.UUID
+) -> StoredRepair | None:
+    """Read a repair and its history straight from the database (``None`` if absent), so a test sees what
+    was committed, not what an endpoint answered."""
+    from sqlalchemy import select
+
+    from fixdesk.repairs.models import Repair, RepairStatusHistory
+
+    identifier = uuid.UUID(str(repair_id))
+    async with sessionmaker() as session:
+        repair = await session.get(Repair, identifier)
+        if repair is None:
+            return None
+        history = (
+            await session.execute(
+                select(RepairStatusHistory)
+                .where(RepairStatusHistory.repair_id == identifier)
+                .order_by(RepairStatusHistory.created_at, RepairStatusHistory.id)
+            )
+        ).scalars()
+        return StoredRepair(repair, list(history))
+
+
+async def count_rows(sessionmaker: async_sessionmaker[AsyncSession], model: Any) -> int:
+    """How many rows the table of ``model`` holds."""
+    from sqlalchemy import func, select
+
+    async with sessionmaker() as session:
+        return (await session.execute(select(func.count()).select_from(model))).scalar_one()

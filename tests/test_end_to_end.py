@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import drop_postgres_database, run_async, worker_id
+from tests.conftest import drop_postgres_database, run_async, run_id, worker_id
 
 ADMIN_EMAIL = "owner@example.com"
 ADMIN_PASSWORD = "correct horse battery"
@@ -35,7 +35,7 @@ def server_env(backend: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     """Environment of a fresh installation: an empty data dir and, on PostgreSQL, an empty database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIXDESK_")}
     env["FIXDESK_DATA_DIR"] = str(tmp_path / "data")
-    database = f"fixdesk_e2e_{worker_id()}"
+    database = f"fixdesk_e2e_{run_id()}_{worker_id()}"
     if backend == "postgresql":
         from tests.conftest import create_postgres_database
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, field_validator
 
@@ -12,7 +12,7 @@ from fixdesk.platform.schemas import CamelModel, InputModel
 
 Language = Literal["en", "pt"]
 Name = Field(min_length=1, max_length=100)
-Tag = Field(min_length=1, max_length=50, pattern=r"^[\w\- ]+$")
+Tag = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[\w\- ]+$")]
 
 
 def _clean_tags(value: list[str] | None) -> list[str] | None:
@@ -41,7 +41,7 @@ class CustomerCreate(InputModel):
         default=None, max_length=64, description="IANA time zone, e.g. Europe/Lisbon"
     )
     notes: str | None = Field(default=None, max_length=5000)
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
     status: Literal["active", "inactive"] = "active"
     portal_password: str | None = Field(
         default=None, min_length=8, max_length=256, description="Lets the customer log in to the portal"
@@ -67,7 +67,7 @@ class CustomerUpdate(InputModel):
     language: Language | None = None
     timezone: str | None = Field(default=None, max_length=64)
     notes: str | None = Field(default=None, max_length=5000)
-    tags: list[str] | None = Field(default=None, max_length=20)
+    tags: list[Tag] | None = Field(default=None, max_length=20)
     status: Literal["active", "inactive"] | None = None
     portal_password: str | None = Field(default=None, min_length=8, max_length=256)
 

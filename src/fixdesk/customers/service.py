@@ -7,6 +7,7 @@ import zoneinfo
 from typing import Any, Literal
 
 import phonenumbers
+from pydantic.alias_generators import to_camel
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -116,9 +117,11 @@ async def update_customer(
     """Apply the fields present in ``data``. Same errors as :func:`create_customer`, plus 404."""
     customer = await get_customer(session, customer_id, include_archived=True)
     values = data.model_dump(exclude_unset=True, by_alias=False)
-    for required in ("first_name", "last_name"):
+    # These columns are NOT NULL: an explicit null must be a 400 naming the request field, not a
+    # constraint failure (which would surface as a 409).
+    for required in ("first_name", "last_name", "language", "status"):
         if required in values and values[required] is None:
-            raise ValidationFailed.for_field(required, "cannot be empty")
+            raise ValidationFailed.for_field(to_camel(required), "cannot be empty")
     _apply_fields(customer, values, default_region)
     await _ensure_email_free(session, customer.email, exclude=customer.id)
     customer.updated_at = utcnow()

@@ -39,7 +39,13 @@ def configure_logging(level: str = "INFO", json_output: bool = False) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info if json_output else structlog.processors.StackInfoRenderer(),
     ]
-    renderer: Any = structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()
+    # Plain tracebacks on the console: structlog's rich default prints every frame's local variables
+    # (passwords, tokens, request bodies) and blocks the event loop for seconds per exception.
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if json_output
+        else structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
+    )
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from sqlalchemy import BigInteger, Select, case, func, select, type_coerce
+from sqlalchemy import BigInteger, Select, case, func, select, type_coerce, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -286,10 +286,15 @@ def apply_filters(statement: Select[tuple[Repair]], filters: RepairFilters) -> S
         statement = statement.where(Repair.created_at <= _end_of(filters.date_to))
     if filters.search and filters.search.strip():
         term = filters.search.strip().lower()
-        statement = statement.where(
-            Repair.search_text.contains(term, autoescape=True)
-            | Repair.customer_id.in_(select(Customer.id).where(customer_search_condition(term)))
+        # A UNION of two index-backed lookups, not "search_text LIKE … OR customer_id IN (…)": PostgreSQL
+        # cannot combine an OR with a subquery through indexes and would scan every repair.
+        matching = union(
+            select(Repair.id).where(Repair.search_text.contains(term, autoescape=True)),
+            select(Repair.id).where(
+                Repair.customer_id.in_(select(Customer.id).where(customer_search_condition(term)))
+            ),
         )
+        statement = statement.where(Repair.id.in_(matching))
     return statement
 
 

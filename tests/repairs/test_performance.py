@@ -1,0 +1,312 @@
+"""Speed by construction (issue 2, item 11): the repair list and detail run a fixed number of SQL
+statements whatever the page size or history length, and every list filter is backed by an index."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import Select, func, insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from fixdesk.customers.models import Customer
+from fixdesk.db import new_id, transaction
+from fixdesk.identity.permissions import ROLE_PERMISSIONS
+from fixdesk.platform.permissions import Principal
+from fixdesk.repairs import service
+from fixdesk.repairs.models import Repair
+from fixdesk.repairs.schemas import RepairCreate
+from tests.factories import make_customer, make_user, walk
+
+BRANDS_AND_MODELS = [
+    ("Apple", "iPhone 13"),
+    ("Apple", "iPad Air"),
+    ("Samsung", "Galaxy S23"),
+    ("Google", "Pixel 8"),
+    ("Lenovo", "ThinkPad X1 Carbon"),
+    ("Nintendo", "Switch OLED"),
+]
+STATUSES = [
+    "received",
+    "diagnosing",
+    "quoted",
+    "approved",
+    "repairing",
+    "waiting_parts",
+    "testing",
+    "completed",
+    "delivered",
+    "cancelled",
+]
+PRIORITIES = ["low", "normal", "high", "urgent"]
+
+
+def _admin_principal(user_id: uuid.UUID) -> Principal:
+    return Principal(id=user_id, type="user", role="admin", permissions=ROLE_PERMISSIONS["admin"])
+
+
+async def test_list_statement_count_does_not_grow_with_page_size(
+    client, app, sessionmaker, statement_counter
+):
+    admin = await make_user(app, sessionmaker, "admin")
+    technicians = [await make_user(app, sessionmaker, "technician") for _ in range(3)]
+    customers = [await make_customer(app, sessionmaker, first_name=f"Customer{index}") for index in range(5)]
+    principal = _admin_principal(admin.id)
+    async with transaction(sessionmaker) as session:
+        for index in range(50):
+            brand, model = BRANDS_AND_MODELS[index % len(BRANDS_AND_MODELS)]
+            technician = technicians[index % 4] if index % 4 < 3 else None
+            await service.create_repair(
+                session,
+                principal,
+                RepairCreate(
+                    customer_id=customers[index % len(customers)].id,
+                    device_type="phone",
+                    device_brand=brand,
+                    device_model=model,
+                    issue_description="Does not charge",
+                    technician_id=technician.id if technician else None,
+                ),
+            )
+
+    counts = {}
+    for page_size in (5, 50):
+        statement_counter.reset()
+        response = await client.get(f"/api/v1/repairs?pageSize={page_size}", headers=admin.headers)
+        counts[page_size] = statement_counter.count
+        assert response.status_code == 200, response.text
+        items = response.json()["items"]
+        assert len(items) == page_size
+    # The full page really embeds many different customers and technicians (and some without one).
+    full_page = response.json()["items"]
+    assert len({item["customer"]["id"] for item in full_page}) == 5
+    assert len({item["technician"]["id"] for item in full_page if item["technician"]}) == 3
+    assert any(item["technician"] is None for item in full_page)
+    assert counts[50] == counts[5], statement_counter.statements
+
+
+async def test_detail_statement_count_does_not_grow_with_history(
+    client, app, sessionmaker, statement_counter
+):
+    admin = await make_user(app, sessionmaker, "admin")
+    manager = await make_user(app, sessionmaker, "manager")
+    technician = await make_user(app, sessionmaker, "technician")
+    customer = await make_customer(app, sessionmaker)
+    short = (
+        await client.post(
+            "/api/v1/repairs",
+            json={
+                "customerId": str(customer.id),
+                "deviceType": "phone",
+                "deviceBrand": "Apple",
+                "deviceModel": "iPhone 13",
+                "issueDescription": "Battery drains fast",
+            },
+            headers=admin.headers,
+        )
+    ).json()
+    await walk(client, admin, short["id"], "diagnosing")
+    long = (
+        await client.post(
+            "/api/v1/repairs",
+            json={
+                "customerId": str(customer.id),
+                "deviceType": "laptop",
+                "deviceBrand": "Lenovo",
+                "deviceModel": "ThinkPad X1 Carbon",
+                "issueDescription": "Keyboard dead",
+                "technicianId": str(technician.id),
+            },
+            headers=admin.headers,
+        )
+    ).json()
+    # Three different people change the long one, so its history embeds several users.
+    await walk(client, admin, long["id"], "diagnosing", "quoted")
+    await walk(client, manager, long["id"], "approved", "repairing")
+    await walk(client, technician, long["id"], "testing", "repairing", "testing", "completed")
+
+    counts = {}
+    for repair, history_length in ((short, 2), (long, 9)):
+        statement_counter.reset()
+        response = await client.get(f"/api/v1/repairs/{repair['id']}", headers=admin.headers)
+        counts[history_length] = statement_counter.count
+        assert response.status_code == 200, response.text
+        history = response.json()["statusHistory"]
+        assert len(history) == history_length
+    assert {entry["changedBy"]["id"] for entry in history} == {
+        str(admin.id),
+        str(manager.id),
+        str(technician.id),
+    }
+    assert counts[9] == counts[2], statement_counter.statements
+
+
+# --- every list filter is backed by an index (PostgreSQL) -------------------------------------------------
+
+REPAIR_COUNT = 4000
+CUSTOMER_COUNT = 2000
+
+
+def _customer_rows(random_source: random.Random, now: datetime) -> Iterator[dict[str, Any]]:
+    first_names = ["Ana", "Bruno", "Chloe", "Dmitri", "Elif", "Farah", "Goran", "Hana", "Ivo", "Jun"]
+    last_names = ["Silva", "Okafor", "Novak", "Tanaka", "Moreau", "Kowalski", "Haddad", "Berg"]
+    for index in range(CUSTOMER_COUNT):
+        first = random_source.choice(first_names)
+        # One rare surname, so the customer search is as selective as a real one.
+        last = "Zielinska" if index == 0 else random_source.choice(last_names)
+        email = f"{first.lower()}.{last.lower()}.{index}@example.com"
+        created = now - timedelta(days=random_source.randint(0, 365))
+        yield {
+            "id": new_id(),
+            "first_name": first,
+            "last_name": last,
+            "email": email,
+            "status": "active",
+            "language": "en",
+            "search_text": f"{first} {last} {email}".lower(),
+            "created_at": created,
+            "updated_at": created,
+        }
+
+
+def _repair_rows(
+    random_source: random.Random,
+    now: datetime,
+    customer_ids: list[uuid.UUID],
+    technician_ids: list[uuid.UUID],
+) -> Iterator[dict[str, Any]]:
+    for index in range(1, REPAIR_COUNT + 1):
+        brand, model = random_source.choice(BRANDS_AND_MODELS)
+        number = f"R-2025-{index:06d}"
+        created = now - timedelta(minutes=random_source.randint(0, 365 * 24 * 60))
+        technician = random_source.choice([*technician_ids, None])
+        yield {
+            "id": new_id(),
+            "repair_number": number,
+            "customer_id": random_source.choice(customer_ids),
+            "technician_id": technician,
+            "created_by_id": None,
+            "status": random_source.choice(STATUSES),
+            "priority": random_source.choice(PRIORITIES),
+            "device_type": "phone",
+            "device_brand": brand,
+            "device_model": model,
+            "issue_description": "Screen flickers",
+            "deposit": Decimal("0.00"),
+            "search_text": f"{number} {brand} {model}".lower(),
+            "created_at": created,
+            "updated_at": created,
+        }
+
+
+async def _bulk_load(engine: AsyncEngine, technician_ids: list[uuid.UUID]) -> None:
+    """A few thousand repairs with Core bulk inserts (one executemany per table), then ANALYZE."""
+    random_source = random.Random(2026)
+    now = datetime.now(UTC)
+    customers = list(_customer_rows(random_source, now))
+    async with engine.begin() as connection:
+        await connection.execute(insert(Customer), customers)
+        repairs = list(_repair_rows(random_source, now, [c["id"] for c in customers], technician_ids))
+        await connection.execute(insert(Repair), repairs)
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        # VACUUM also moves the bulk-inserted rows out of the GIN indexes' pending lists (as autovacuum
+        # would), which the planner otherwise prices as a full scan of that list.
+        await connection.execute(text("VACUUM ANALYZE repairs"))
+        await connection.execute(text("VACUUM ANALYZE customers"))
+
+
+def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+async def _explain(connection: asyncpg.Connection, engine: AsyncEngine, statement: Select) -> dict:
+    compiled = statement.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
+    arguments = [compiled.params[name] for name in compiled.positiontup]
+    rows = await connection.fetch("EXPLAIN (FORMAT JSON) " + compiled.string, *arguments)
+    return json.loads(rows[0][0])[0]["Plan"]
+
+
+def _index_conditions(plan: dict[str, Any], table: str) -> list[tuple[str, str]]:
+    """(index name, index condition) of every index scan on ``table`` in the plan."""
+    return [
+        (node["Index Name"], node.get("Index Cond", ""))
+        for node in _plan_nodes(plan)
+        if node["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
+        and (node.get("Relation Name") == table or node["Index Name"].startswith(f"ix_{table}_"))
+    ]
+
+
+def _sequential_scans(plan: dict[str, Any]) -> list[str]:
+    return [node["Relation Name"] for node in _plan_nodes(plan) if node["Node Type"] == "Seq Scan"]
+
+
+FILTER_CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
+    ("status", {"status": "received"}, [("repairs", "status")]),
+    ("status=active", {"status": "active"}, [("repairs", "status")]),
+    ("statusGroup=completed", {"group": "completed"}, [("repairs", "status")]),
+    ("technicianId", {"technician_id": "TECHNICIAN"}, [("repairs", "technician_id")]),
+    ("priority", {"priority": "urgent"}, [("repairs", "priority")]),
+    ("customerId", {"customer_id": "CUSTOMER"}, [("repairs", "customer_id")]),
+    ("dateFrom", {"date_from": "RECENT"}, [("repairs", "created_at")]),
+    ("dateFrom+dateTo", {"date_from": "OLD", "date_to": "OLD"}, [("repairs", "created_at")]),
+    ("search repair number", {"search": "R-2025-001234"}, [("repairs", "search_text")]),
+    ("search device model", {"search": "thinkpad"}, [("repairs", "search_text")]),
+    ("search customer", {"search": "zielINSKA"}, [("repairs", "search_text"), ("customers", "search_text")]),
+]
+
+
+async def test_every_list_filter_uses_an_index(backend, app, engine, sessionmaker):
+    if backend != "postgresql":
+        pytest.skip("index use is checked with PostgreSQL's EXPLAIN")
+    technicians = [await make_user(app, sessionmaker, "technician") for _ in range(4)]
+    await _bulk_load(engine, [t.id for t in technicians])
+    async with sessionmaker() as session:
+        some_customer = (await session.execute(select(Customer.id).limit(1))).scalar_one()
+    today = datetime.now(UTC).date()
+    placeholders: dict[str, Any] = {
+        "TECHNICIAN": technicians[0].id,
+        "CUSTOMER": some_customer,
+        "RECENT": today - timedelta(days=3),
+        "OLD": today - timedelta(days=200),
+    }
+    principal = _admin_principal(technicians[0].id)
+
+    url = make_url(engine.url)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, database=url.database
+    )
+    problems = []
+    try:
+        # With sequential scans priced out, a filter without a usable index still shows up as a Seq Scan.
+        await connection.execute("SET enable_seqscan = off")
+        for name, filters, expected in FILTER_CASES:
+            values = {key: placeholders.get(value, value) for key, value in filters.items()}
+            statement = service.apply_filters(
+                service.visible_repairs(principal), service.RepairFilters(**values)
+            )
+            # The two statements the list endpoint runs (platform.pagination.paginate): count and page.
+            count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
+            page_statement = statement.order_by(Repair.created_at.desc(), Repair.id.desc()).limit(20)
+            count_plan = await _explain(connection, engine, count_statement)
+            page_plan = await _explain(connection, engine, page_statement)
+            for label, plan in (("count", count_plan), ("page", page_plan)):
+                if _sequential_scans(plan):
+                    problems.append(f"{name}: {label} query scans {_sequential_scans(plan)} sequentially")
+            for table, column in expected:
+                conditions = _index_conditions(count_plan, table)
+                if not any(column in condition for _, condition in conditions):
+                    problems.append(f"{name}: no index condition on {table}.{column}: {conditions}")
+    finally:
+        await connection.close()
+    assert problems == [], "\n".join(problems)
