@@ -1,0 +1,1202 @@
+"""Load the demo shop: staff, customers and a year of repairs with consistent status histories.
+
+Everything is generated from one seed (``random.Random(seed)`` and a seeded Faker) relative to the moment of
+loading, so the same seed gives the same shop (only the UUIDv7 ids differ). Rows are built as plain dicts,
+a batch of repairs at a time in a worker thread while the previous batch is written, so memory stays flat
+at any ``scale`` and Python's work overlaps the database's. They are written with bulk inserts: chunked
+SQLAlchemy Core ``insert(table)`` on SQLite, ``COPY`` on PostgreSQL (with the secondary indexes and
+foreign keys of the loaded tables rebuilt once at the end). The whole load is one transaction, so a load
+that fails leaves the database empty and can simply be run again.
+
+The repairs follow :data:`fixdesk.repairs.lifecycle.TRANSITIONS`: each one walks a legal path from
+``received`` to its current status, with increasing timestamps, and old repairs are mostly closed while
+recent ones are still on the bench. Numbers are ``R-<year>-NNNNNN``, gap-free per year in creation order,
+and the ``number_sequences`` counters are left at the last number so new repairs continue the sequence.
+Search texts, completion days and repair numbers are computed by the same functions the services use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import functools
+import itertools
+import random
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from faker import Faker
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import ForeignKeyConstraint, Index, Table, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.schema import AddConstraint, DropConstraint
+
+from fixdesk.config import Settings
+from fixdesk.customers.models import Customer, CustomerStatus, CustomerTag
+from fixdesk.customers.service import _search_text as customer_search_text
+from fixdesk.db import Hundredths, Money, create_engine, new_id, to_cents
+from fixdesk.demo.devices import (
+    COSMETIC_CONDITIONS,
+    ISSUE_DESCRIPTIONS_BY_TYPE,
+    STATUS_NOTES,
+    DeviceModelSeed,
+    models_by_type,
+)
+from fixdesk.identity.models import Role, User
+from fixdesk.platform.numbering import NumberSequence
+from fixdesk.platform.security import hash_password
+from fixdesk.repairs import lifecycle
+from fixdesk.repairs.models import Priority, Repair, RepairStatus, RepairStatusHistory
+from fixdesk.repairs.service import REPAIR_NUMBER_PREFIX, _completion_days
+from fixdesk.repairs.service import _search_text as repair_search_text
+
+S = RepairStatus
+T = TypeVar("T")
+
+DEMO_PASSWORD = "fixdesk-demo"
+PORTAL_CUSTOMER_EMAIL = "customer@example.com"
+CUSTOMERS_PER_SCALE = 200
+REPAIRS_PER_SCALE = 1_000
+REPAIR_BATCH_SIZE = 1_000
+INSERT_CHUNK_SIZE = 5_000
+HISTORY_DAYS = 365
+# The demo shop is in Austin (the default shop phone is +1 512 …); opening hours are local time.
+SHOP_TIMEZONE = ZoneInfo("America/Chicago")
+OPENING_HOUR = 9
+OPEN_HOURS = 10
+
+DAY = 86_400
+HOUR = 3_600
+
+STAFF: tuple[tuple[str, Role], ...] = (
+    ("admin@example.com", Role.admin),
+    ("manager@example.com", Role.manager),
+    ("tech@example.com", Role.technician),
+    ("tech2@example.com", Role.technician),
+    ("front-desk@example.com", Role.agent),
+)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What :func:`load_demo` wrote and how long it took."""
+
+    users: int
+    customers: int
+    repairs: int
+    status_history: int
+    elapsed_seconds: float
+
+    @property
+    def rows(self) -> int:
+        """Users, customers, repairs and status-history rows together."""
+        return self.users + self.customers + self.repairs + self.status_history
+
+
+class DemoDatabaseNotEmpty(RuntimeError):
+    """The demo shop loads only into a database without users, customers or repairs."""
+
+
+async def load_demo(
+    settings: Settings,
+    *,
+    scale: int = 1,
+    console: Console | None = None,
+    seed: int = 2026,
+) -> DemoSummary:
+    """Fill an empty (migrated) database with the demo shop and return what was written.
+
+    ``scale`` multiplies the volume: ``200 × scale`` customers (plus the portal customer) and
+    ``1,000 × scale`` repairs over the past 12 months, about eight status-history rows each. With a
+    ``console`` a Rich progress bar shows customers, repairs and history rows as they are written. Raises
+    :class:`DemoDatabaseNotEmpty` when the database already holds users, customers or repairs.
+    """
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
+    started = time.perf_counter()
+    now = datetime.now(UTC).replace(microsecond=0)
+    # One Argon2id hash for every demo account: hashing is slow on purpose.
+    password_hash = await asyncio.to_thread(hash_password, DEMO_PASSWORD)
+    generator = _ShopGenerator(seed=seed, scale=scale, now=now, password_hash=password_hash)
+    counts = {table: 0 for table in ("users", "customers", "repairs", "repair_status_history")}
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        async with engine.begin() as connection:
+            await _ensure_empty(connection)
+            writer = await _BulkWriter.open(connection)
+            with _progress(console) as progress:
+                tasks = {
+                    "customers": progress.add_task("Customers", total=generator.customer_count),
+                    "repairs": progress.add_task("Repairs", total=generator.repair_count),
+                    "repair_status_history": progress.add_task("Status history", total=None),
+                }
+
+                def written(table: str, rows: int) -> None:
+                    if table in counts:
+                        counts[table] += rows
+                    if table in tasks:
+                        progress.advance(tasks[table], rows)
+
+                await writer.write_batches(iter([generator.staff_batch()]), written)
+                deferred = await writer.defer_indexes_and_foreign_keys()
+                await writer.write_batches(generator.customer_batches(), written)
+                await writer.write_batches(generator.repair_batches(), written)
+                progress.update(tasks["repair_status_history"], total=counts["repair_status_history"])
+                if deferred.count:
+                    index_task = progress.add_task("Indexes, keys", total=deferred.count)
+                    await writer.restore(deferred, lambda: progress.advance(index_task))
+                await _set_number_sequences(connection, generator.last_numbers)
+    finally:
+        await engine.dispose()
+    summary = DemoSummary(
+        users=counts["users"],
+        customers=counts["customers"],
+        repairs=counts["repairs"],
+        status_history=counts["repair_status_history"],
+        elapsed_seconds=time.perf_counter() - started,
+    )
+    if console is not None:
+        console.print(
+            f"[green]Demo shop loaded:[/] {summary.users} staff, {summary.customers:,} customers, "
+            f"{summary.repairs:,} repairs, {summary.status_history:,} status changes "
+            f"in {summary.elapsed_seconds:.1f} s."
+        )
+    return summary
+
+
+def _progress(console: Console | None) -> Progress:
+    return Progress(
+        TextColumn("{task.description:<15}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=console is None,
+    )
+
+
+async def _ensure_empty(connection: AsyncConnection) -> None:
+    for model in (User, Customer, Repair):
+        if await connection.scalar(select(func.count()).select_from(model.__table__)):
+            raise DemoDatabaseNotEmpty(
+                f"The database already holds {model.__tablename__}; the demo shop loads only into an "
+                "empty database."
+            )
+
+
+async def _set_number_sequences(connection: AsyncConnection, last_numbers: dict[int, int]) -> None:
+    """Leave each year's counter at the last demo number, so the next repair continues the sequence."""
+    if not last_numbers:
+        return
+    rows = [
+        {"prefix": REPAIR_NUMBER_PREFIX, "year": year, "last_value": value}
+        for year, value in last_numbers.items()
+    ]
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(NumberSequence.__table__)
+    # The repairs table was empty, so a left-over counter without repairs is safely overwritten.
+    statement = statement.on_conflict_do_update(
+        index_elements=["prefix", "year"], set_={"last_value": statement.excluded.last_value}
+    )
+    await connection.execute(statement, rows)
+
+
+Batch = list[tuple[Table, list[dict[str, Any]]]]
+BULK_LOADED_TABLES: tuple[Table, ...] = (
+    Customer.__table__,
+    CustomerTag.__table__,
+    Repair.__table__,
+    RepairStatusHistory.__table__,
+)
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """One table's rows of a batch, ready to send: row dicts for Core, tuples for ``COPY``."""
+
+    table: Table
+    count: int
+    columns: list[str]
+    payload: list[Any]
+
+
+class _BulkWriter:
+    """Writes batches of row dicts: ``COPY`` on asyncpg, chunked Core ``INSERT`` (executemany) elsewhere.
+
+    The Core path lets the column types convert values (Money to cents, UTC timestamps to naive on SQLite);
+    ``COPY`` bypasses them, so :meth:`_prepare` turns Money and Hundredths into integers itself (asyncpg
+    encodes aware datetimes and UUIDs natively).
+    """
+
+    def __init__(self, connection: AsyncConnection, copy_connection: Any | None) -> None:
+        self._connection = connection
+        self._copy_connection = copy_connection
+
+    @classmethod
+    async def open(cls, connection: AsyncConnection) -> _BulkWriter:
+        copy_connection = None
+        if connection.dialect.name == "postgresql" and connection.dialect.driver == "asyncpg":
+            # The emptiness check already ran on this connection, so its transaction is open and COPY
+            # joins it instead of committing on its own.
+            copy_connection = (await connection.get_raw_connection()).driver_connection
+        return cls(connection, copy_connection)
+
+    async def write_batches(self, batches: Iterator[Batch], written: Callable[[str, int], None]) -> None:
+        """Write every batch, generating the next one in a worker thread meanwhile, so Python's work and
+        the database's overlap. ``written(table name, row count)`` is called after each table's rows."""
+
+        def produce() -> list[_Prepared] | None:
+            batch = next(batches, None)
+            if batch is None:
+                return None
+            return [self._prepare(table, rows) for table, rows in batch if rows]
+
+        pending = asyncio.ensure_future(asyncio.to_thread(produce))
+        try:
+            while (prepared := await pending) is not None:
+                pending = asyncio.ensure_future(asyncio.to_thread(produce))
+                for part in prepared:
+                    await self._send(part)
+                    written(part.table.name, part.count)
+        finally:
+            # After a failed write, let the worker finish its batch before the transaction goes away.
+            await asyncio.wait([pending])
+            if not pending.cancelled():
+                pending.exception()
+
+    def _prepare(self, table: Table, rows: list[dict[str, Any]]) -> _Prepared:
+        columns = list(rows[0])
+        if not self._uses_copy(table):
+            return _Prepared(table, len(rows), columns, rows)
+        integer_columns = {
+            name for name in columns if isinstance(table.columns[name].type, Money | Hundredths)
+        }
+        if integer_columns:
+            records = [
+                tuple(
+                    to_cents(row[name]) if name in integer_columns and row[name] is not None else row[name]
+                    for name in columns
+                )
+                for row in rows
+            ]
+        else:
+            records = [tuple(row.values()) for row in rows]
+        return _Prepared(table, len(rows), columns, records)
+
+    def _uses_copy(self, table: Table) -> bool:
+        # JSON columns (users.permissions) need the Core type's serialisation; there are five users.
+        return self._copy_connection is not None and table.name != User.__tablename__
+
+    async def _send(self, part: _Prepared) -> None:
+        if self._uses_copy(part.table):
+            await self._copy_connection.copy_records_to_table(
+                part.table.name, records=part.payload, columns=part.columns
+            )
+            return
+        for start in range(0, part.count, INSERT_CHUNK_SIZE):
+            await self._connection.execute(
+                insert(part.table), part.payload[start : start + INSERT_CHUNK_SIZE]
+            )
+
+    async def defer_indexes_and_foreign_keys(self) -> _Deferred:
+        """On PostgreSQL, drop the secondary indexes and foreign keys of the bulk-loaded tables; put them
+        back with :meth:`restore`.
+
+        This is PostgreSQL's own advice for populating a database ("Remove Indexes", "Remove Foreign Key
+        Constraints"): one index build and one foreign-key validation over the finished tables are several
+        times faster than maintaining them row by row (the GIN trigram indexes and the per-row foreign-key
+        triggers dominate otherwise). Definitions come from the models, which the migration tests keep
+        identical to the schema, and only what exists is touched. DDL is transactional, so a failed load
+        rolls the drops back too. Elsewhere (SQLite) nothing is deferred.
+        """
+        if self._copy_connection is None:
+            return _Deferred([], [])
+        indexes_present = set(
+            await self._connection.scalars(
+                text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+            )
+        )
+        foreign_keys_present = set(
+            await self._connection.scalars(
+                text(
+                    "SELECT c.conname FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+                    "WHERE c.contype = 'f' AND n.nspname = current_schema()"
+                )
+            )
+        )
+        deferred = _Deferred(
+            indexes=[
+                index
+                for table in BULK_LOADED_TABLES
+                for index in table.indexes
+                if not index.unique and index.name in indexes_present
+            ],
+            foreign_keys=[
+                foreign_key
+                for table in BULK_LOADED_TABLES
+                for foreign_key in table.foreign_key_constraints
+                if foreign_key.name in foreign_keys_present
+            ],
+        )
+        for foreign_key in deferred.foreign_keys:
+            await self._connection.execute(DropConstraint(foreign_key))
+        for index in deferred.indexes:
+            await self._connection.run_sync(index.drop)
+        return deferred
+
+    async def restore(self, deferred: _Deferred, step_done: Callable[[], None]) -> None:
+        """Build the deferred indexes and validate the deferred foreign keys again."""
+        if deferred.count:
+            # More sort memory for this transaction's index builds (the server default is 64 MB).
+            await self._connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+        for index in deferred.indexes:
+            await self._connection.run_sync(index.create)
+            step_done()
+        for foreign_key in deferred.foreign_keys:
+            await self._connection.execute(AddConstraint(foreign_key))
+            step_done()
+
+
+@dataclass(slots=True)
+class _Deferred:
+    """Indexes and foreign keys dropped for the bulk load."""
+
+    indexes: list[Index]
+    foreign_keys: list[ForeignKeyConstraint]
+
+    @property
+    def count(self) -> int:
+        return len(self.indexes) + len(self.foreign_keys)
+
+
+class _Weighted(Generic[T]):
+    """A weighted random choice prepared once (``random.choices`` rebuilds the running totals per call)."""
+
+    __slots__ = ("_cumulative", "_total", "_values")
+
+    def __init__(self, pairs: Iterable[tuple[T, float]]) -> None:
+        pairs = list(pairs)
+        self._values = [value for value, _ in pairs]
+        self._cumulative = list(itertools.accumulate(weight for _, weight in pairs))
+        self._total = self._cumulative[-1]
+
+    def pick(self, rng: random.Random) -> T:
+        index = bisect.bisect(self._cumulative, rng.random() * self._total)
+        return self._values[min(index, len(self._values) - 1)]
+
+
+# --------------------------------------------------------------------------------------------------
+# People
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Metro:
+    city: str
+    region: str
+    timezone: str
+    area_codes: tuple[str, ...]
+    postal_codes: tuple[str, ...]
+
+
+# Most customers live around the shop; some moved away or are visiting. Area codes and ZIP codes are real.
+METROS: _Weighted[_Metro] = _Weighted(
+    (
+        (
+            _Metro(
+                "Austin",
+                "TX",
+                "America/Chicago",
+                ("512", "737"),
+                ("78701", "78702", "78704", "78731", "78745", "78757"),
+            ),
+            70,
+        ),
+        (_Metro("Round Rock", "TX", "America/Chicago", ("512", "737"), ("78664", "78665", "78681")), 8),
+        (_Metro("San Antonio", "TX", "America/Chicago", ("210", "726"), ("78205", "78209", "78216")), 5),
+        (_Metro("Dallas", "TX", "America/Chicago", ("214", "469", "972"), ("75201", "75204", "75219")), 4),
+        (_Metro("Houston", "TX", "America/Chicago", ("713", "281", "832"), ("77002", "77006", "77019")), 4),
+        (_Metro("New York", "NY", "America/New_York", ("212", "646", "718"), ("10001", "10011", "10025")), 2),
+        (_Metro("Chicago", "IL", "America/Chicago", ("312", "773"), ("60601", "60614", "60622")), 2),
+        (
+            _Metro("San Francisco", "CA", "America/Los_Angeles", ("415", "628"), ("94103", "94110", "94117")),
+            2,
+        ),
+        (_Metro("Denver", "CO", "America/Denver", ("303", "720"), ("80202", "80205", "80218")), 2),
+        (_Metro("Boston", "MA", "America/New_York", ("617", "857"), ("02108", "02116", "02139")), 1),
+    )
+)
+SHOP_METRO = _Metro("Austin", "TX", "America/Chicago", ("512", "737"), ("78701",))
+
+CUSTOMER_TAGS: tuple[tuple[str, float], ...] = (
+    ("vip", 0.05),
+    ("business", 0.08),
+    ("student", 0.10),
+    ("warranty", 0.08),
+    ("senior", 0.04),
+    ("referral", 0.05),
+)
+
+CUSTOMER_NOTES: tuple[str, ...] = (
+    "Prefers text messages over calls",
+    "Always asks for original parts",
+    "Call before 5 pm",
+    "Second phone number on file at the front desk",
+    "Picks up on Saturdays only",
+    "Asked for old parts to be returned",
+)
+BUSINESS_NOTES: tuple[str, ...] = (
+    "Business account, invoice monthly",
+    "Company devices, purchase order number needed on invoices",
+    "Fleet of field tablets, priority turnaround agreed",
+)
+EMAIL_DOMAINS: tuple[str, ...] = ("example.com", "example.net", "example.org", "mail.example.com")
+PORTAL_ACCESS_RATE = 0.10
+ARCHIVED_RATE = 0.025
+INACTIVE_RATE = 0.03
+PRE_WINDOW_CUSTOMERS = 0.3  # customers who already came in before the 12 months of repairs
+
+
+@dataclass(slots=True)
+class _CustomerRef:
+    """What repair generation needs to know about a customer."""
+
+    id: uuid.UUID
+    created: int
+    archived: int | None
+    weight: int
+
+
+# --------------------------------------------------------------------------------------------------
+# Repairs
+# --------------------------------------------------------------------------------------------------
+
+DEVICE_TYPES: _Weighted[str] = _Weighted(
+    (
+        ("phone", 48),
+        ("laptop", 20),
+        ("tablet", 10),
+        ("console", 8),
+        ("desktop", 5),
+        ("watch", 5),
+        ("other", 4),
+    )
+)
+# Cellular-capable device types and how often such a device has an IMEI.
+IMEI_RATES: dict[str, float] = {"phone": 1.0, "tablet": 0.4, "watch": 0.3}
+# Repair price range (USD) per device type for a standard-tier device.
+PRICE_RANGES: dict[str, tuple[int, int]] = {
+    "phone": (79, 329),
+    "tablet": (89, 349),
+    "laptop": (79, 499),
+    "desktop": (69, 399),
+    "console": (59, 229),
+    "watch": (79, 299),
+    "other": (39, 199),
+}
+TIER_PRICE_FACTORS: dict[int, float] = {1: 1.3, 2: 1.0, 3: 0.75}
+DEPOSITS: tuple[int, ...] = (20, 25, 30, 50, 75, 100)
+PRIORITIES: _Weighted[str] = _Weighted(
+    (
+        (Priority.normal.value, 70),
+        (Priority.high.value, 15),
+        (Priority.low.value, 10),
+        (Priority.urgent.value, 5),
+    )
+)
+# Who works the bench (managers fix things too) and who takes devices in at the counter.
+TECHNICIANS: _Weighted[str] = _Weighted(
+    (("tech@example.com", 45), ("tech2@example.com", 45), ("manager@example.com", 10))
+)
+INTAKE_STAFF: _Weighted[str] = _Weighted(
+    (("front-desk@example.com", 60), ("manager@example.com", 25), ("admin@example.com", 15))
+)
+
+# Where cancelled repairs were cancelled: mostly a declined or unanswered quote.
+CANCELLED_FROM: _Weighted[S] = _Weighted(
+    (
+        (S.received, 8),
+        (S.diagnosing, 15),
+        (S.quoted, 52),
+        (S.approved, 3),
+        (S.waiting_parts, 12),
+        (S.repairing, 6),
+        (S.testing, 4),
+    )
+)
+
+# How long a step usually takes, in hours (low, high), by target status; ``(from, to)`` overrides.
+STEP_HOURS: dict[S | tuple[S, S], tuple[float, float]] = {
+    S.diagnosing: (0.5, 30),
+    S.quoted: (1, 48),
+    S.approved: (0.5, 72),
+    S.waiting_parts: (0.5, 8),
+    S.repairing: (1, 48),
+    S.testing: (1, 24),
+    S.completed: (1, 24),
+    S.delivered: (2, 240),
+    S.cancelled: (1, 72),
+    (S.quoted, S.diagnosing): (2, 48),
+    (S.waiting_parts, S.repairing): (24, 240),
+    (S.testing, S.repairing): (1, 8),
+    (S.quoted, S.cancelled): (24, 720),
+    (S.waiting_parts, S.cancelled): (72, 500),
+}
+
+# By age in days (below the first number): the share still open, the mix of open statuses and the mix
+# of closed ones. Long-open repairs are mostly waiting for parts or for the customer's answer to a quote.
+_StatusMix = tuple[tuple[S, float], ...]
+_STATUS_MIX_TABLE: tuple[tuple[float, float, _StatusMix, _StatusMix], ...] = (
+    (
+        1,
+        0.95,
+        ((S.received, 45), (S.diagnosing, 30), (S.quoted, 15), (S.approved, 5), (S.repairing, 5)),
+        ((S.delivered, 40), (S.completed, 45), (S.cancelled, 15)),
+    ),
+    (
+        3,
+        0.8,
+        (
+            (S.received, 10),
+            (S.diagnosing, 20),
+            (S.quoted, 25),
+            (S.approved, 15),
+            (S.repairing, 15),
+            (S.waiting_parts, 10),
+            (S.testing, 5),
+        ),
+        ((S.delivered, 40), (S.completed, 45), (S.cancelled, 15)),
+    ),
+    (
+        14,
+        0.45,
+        (
+            (S.received, 2),
+            (S.diagnosing, 8),
+            (S.quoted, 20),
+            (S.approved, 10),
+            (S.repairing, 20),
+            (S.waiting_parts, 25),
+            (S.testing, 15),
+        ),
+        ((S.delivered, 60), (S.completed, 28), (S.cancelled, 12)),
+    ),
+    (
+        30,
+        0.12,
+        ((S.quoted, 25), (S.waiting_parts, 50), (S.repairing, 15), (S.testing, 10)),
+        ((S.delivered, 80), (S.completed, 8), (S.cancelled, 12)),
+    ),
+    (
+        float("inf"),
+        0.02,
+        ((S.quoted, 25), (S.waiting_parts, 50), (S.repairing, 15), (S.testing, 10)),
+        ((S.delivered, 87), (S.completed, 2), (S.cancelled, 11)),
+    ),
+)
+
+STATUS_MIX_BY_AGE: tuple[tuple[float, float, _Weighted[S], _Weighted[S]], ...] = tuple(
+    (max_age, open_rate, _Weighted(active), _Weighted(closed))
+    for max_age, open_rate, active, closed in _STATUS_MIX_TABLE
+)
+
+# Repairs pinned to a status at an age (days), so every status is shown whatever the random draws.
+PORTAL_REPAIRS: tuple[tuple[S, float], ...] = (
+    (S.delivered, 250),
+    (S.delivered, 120),
+    (S.cancelled, 60),
+    (S.completed, 4),
+    (S.repairing, 2.5),
+    (S.quoted, 1),
+)
+SHOWCASE_AGES: dict[S, float] = {
+    S.received: 0.1,
+    S.diagnosing: 0.6,
+    S.quoted: 1.5,
+    S.approved: 1.5,
+    S.repairing: 3,
+    S.waiting_parts: 9,
+    S.testing: 3,
+    S.completed: 5,
+    S.delivered: 45,
+    S.cancelled: 60,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Pinned:
+    status: S
+    portal_customer: bool
+
+
+class _ShopGenerator:
+    """Builds the demo rows from one seed; customers first (repairs need them), then repairs in batches."""
+
+    def __init__(self, *, seed: int, scale: int, now: datetime, password_hash: str) -> None:
+        self.rng = random.Random(seed)
+        self.fake = Faker("en_US")
+        self.fake.seed_instance(seed)
+        self.now = now
+        self.now_ts = int(now.timestamp())
+        self.password_hash = password_hash
+        self.customer_count = CUSTOMERS_PER_SCALE * scale + 1  # plus the portal customer
+        self.repair_count = REPAIRS_PER_SCALE * scale
+        self.last_numbers: dict[int, int] = {}
+        self._emails: set[str] = {PORTAL_CUSTOMER_EMAIL}
+        self._staff: dict[str, uuid.UUID] = {}
+        self._timeline = self._repair_times()
+        self._pinned = self._pin_repairs()
+        self._newcomer_at: dict[int, int] = {}  # timeline index -> index into self._customers
+        self._customers: list[_CustomerRef] = []  # in creation order, the portal customer first
+        self._devices = self._device_tables()
+
+    # ---------------------------------------------------------------------------------------- time
+
+    def _repair_times(self) -> list[int]:
+        """Creation times (epoch seconds, sorted) of all repairs: shop hours, busier lately and on
+        Fridays and Saturdays, quiet on Sundays."""
+        rng = self.rng
+        today = self.now.astimezone(SHOP_TIMEZONE).date()
+        window_start = self.now_ts - HISTORY_DAYS * DAY
+        weekday_factor = (1.0, 1.0, 1.0, 1.0, 1.15, 1.25, 0.3)
+        openings: list[int] = []
+        weights: list[float] = []
+        for days_ago in range(HISTORY_DAYS):
+            day = today - timedelta(days=days_ago)
+            opening = datetime(day.year, day.month, day.day, OPENING_HOUR, tzinfo=SHOP_TIMEZONE)
+            openings.append(int(opening.timestamp()))
+            growth = 0.75 + 0.5 * (1 - days_ago / HISTORY_DAYS)
+            weights.append(growth * weekday_factor[day.weekday()])
+        times: list[int] = []
+        while len(times) < self.repair_count:
+            days = rng.choices(range(HISTORY_DAYS), weights=weights, k=self.repair_count - len(times))
+            for days_ago in days:
+                moment = openings[days_ago] + rng.randrange(OPEN_HOURS * HOUR)
+                # Nothing in the last quarter hour, so even the newest repair has room for a few steps.
+                if window_start <= moment <= self.now_ts - 15 * 60:
+                    times.append(moment)
+        times.sort()
+        return times
+
+    def _pin_repairs(self) -> dict[int, _Pinned]:
+        pinned: dict[int, _Pinned] = {}
+        wanted = [(status, age, True) for status, age in PORTAL_REPAIRS]
+        wanted += [(status, age, False) for status, age in SHOWCASE_AGES.items()]
+        for status, age_days, portal in wanted:
+            index = self._free_index_near(self.now_ts - int(age_days * DAY), pinned)
+            pinned[index] = _Pinned(status, portal)
+        return pinned
+
+    def _free_index_near(self, moment: int, taken: dict[int, _Pinned]) -> int:
+        center = min(bisect.bisect_left(self._timeline, moment), len(self._timeline) - 1)
+        for distance in range(len(self._timeline)):
+            for index in (center - distance, center + distance):
+                if 0 <= index < len(self._timeline) and index not in taken:
+                    return index
+        raise ValueError("not enough repairs to pin every status")
+
+    # -------------------------------------------------------------------------------------- people
+
+    def staff_batch(self) -> Batch:
+        """The staff accounts, all with the demo password."""
+        created = self.now - timedelta(days=800)
+        rows = []
+        for email, role in STAFF:
+            user_id = new_id()
+            self._staff[email] = user_id
+            rows.append(
+                {
+                    "id": user_id,
+                    "email": email,
+                    "password_hash": self.password_hash,
+                    "first_name": self.fake.first_name(),
+                    "last_name": self.fake.last_name(),
+                    "phone": self._phone(SHOP_METRO),
+                    "role": role.value,
+                    "permissions": [],
+                    "is_active": True,
+                    "last_login_at": None,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+        return [(User.__table__, rows)]
+
+    def customer_batches(self) -> Iterator[Batch]:
+        """Customer and tag rows, in creation order, ``INSERT_CHUNK_SIZE`` customers at a time.
+
+        About a third of the customers came in before the 12 months of repairs; every other one is created
+        just before their first repair, which is picked now so repairs never predate their customer.
+        """
+        rng = self.rng
+        generic = self.customer_count - 1
+        before_window = int(generic * PRE_WINDOW_CUSTOMERS)
+        free = [i for i in range(len(self._timeline)) if i not in self._pinned]
+        newcomer_indexes = sorted(rng.sample(free, min(generic - before_window, len(free))))
+        before_window = generic - len(newcomer_indexes)
+        window_start = self._timeline[0]
+        created_times = sorted(
+            window_start - rng.randrange(30 * DAY, HISTORY_DAYS * DAY) for _ in range(before_window)
+        )
+        created_times += [self._timeline[i] - rng.randrange(60, 1_800) for i in newcomer_indexes]
+        for offset, index in enumerate(newcomer_indexes):
+            self._newcomer_at[index] = before_window + offset + 1  # +1: the portal customer comes first
+
+        pools = _NamePools(self.fake, size=min(2_000, generic + 50))
+        portal_row, portal_tags = self._portal_customer_row(pools)
+        customer_rows: list[dict[str, Any]] = [portal_row]
+        tag_rows: list[dict[str, Any]] = portal_tags
+        for created in created_times:
+            row, tags = self._customer_row(pools, created)
+            customer_rows.append(row)
+            tag_rows.extend(tags)
+            if len(customer_rows) >= INSERT_CHUNK_SIZE:
+                yield [(Customer.__table__, customer_rows), (CustomerTag.__table__, tag_rows)]
+                customer_rows, tag_rows = [], []
+        if customer_rows:
+            yield [(Customer.__table__, customer_rows), (CustomerTag.__table__, tag_rows)]
+
+    def _portal_customer_row(self, pools: _NamePools) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        created = self._timeline[0] - 140 * DAY
+        row, tags = self._customer_row(
+            pools, created, email=PORTAL_CUSTOMER_EMAIL, status=CustomerStatus.active
+        )
+        row["portal_password_hash"] = self.password_hash
+        return row, tags
+
+    def _customer_row(
+        self,
+        pools: _NamePools,
+        created: int,
+        *,
+        email: str | None = None,
+        status: CustomerStatus | None = None,
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        rng = self.rng
+        customer_id = new_id()
+        first_name = rng.choice(pools.first_names)
+        last_name = rng.choice(pools.last_names)
+        tags = [tag for tag, rate in CUSTOMER_TAGS if rng.random() < rate]
+        company = rng.choice(pools.companies) if "business" in tags else None
+        if email is None and rng.random() < 0.96:
+            email = self._email(first_name, last_name, company)
+        metro = METROS.pick(rng)
+        phone = self._phone(metro) if rng.random() < 0.95 else None
+        language = "es" if rng.random() < 0.07 else "en"
+        notes = None
+        if company and rng.random() < 0.6:
+            notes = rng.choice(BUSINESS_NOTES)
+        elif language == "es" and rng.random() < 0.5:
+            notes = "Speaks Spanish, prefers updates in Spanish"
+        elif rng.random() < 0.08:
+            notes = rng.choice(CUSTOMER_NOTES)
+        has_address = rng.random() < 0.7
+        if status is None:
+            draw = rng.random()
+            if draw < ARCHIVED_RATE and created < self.now_ts - 120 * DAY:
+                status = CustomerStatus.archived
+            elif draw < ARCHIVED_RATE + INACTIVE_RATE:
+                status = CustomerStatus.inactive
+            else:
+                status = CustomerStatus.active
+        archived = None
+        if status == CustomerStatus.archived:
+            archived = rng.randrange(created + 60 * DAY, self.now_ts - 30 * DAY)
+        created_at = _at(created)
+        row = {
+            "id": customer_id,
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": email,
+            "phone": phone,
+            "company_name": company,
+            "address_line1": f"{rng.randrange(100, 9_900)} {rng.choice(pools.streets)}"
+            if has_address
+            else None,
+            "address_line2": rng.choice(("Apt 2B", "Apt 14", "Unit 5", "Suite 200", "#310"))
+            if has_address and rng.random() < 0.12
+            else None,
+            "city": metro.city if has_address else None,
+            "region": metro.region if has_address else None,
+            "postal_code": rng.choice(metro.postal_codes) if has_address else None,
+            "country": "US",
+            "language": language,
+            "timezone": metro.timezone,
+            "notes": notes,
+            "status": status.value,
+            "archived_at": _at(archived) if archived else None,
+            "search_text": "",
+            "portal_password_hash": self.password_hash
+            if email and rng.random() < PORTAL_ACCESS_RATE
+            else None,
+            "last_login_at": None,
+            "created_at": created_at,
+            "updated_at": _at(archived) if archived else created_at,
+        }
+        row["search_text"] = customer_search_text(SimpleNamespace(**row))
+        weight = 5 if company else 1  # business accounts bring many devices
+        self._customers.append(_CustomerRef(customer_id, created, archived, weight))
+        return row, [{"customer_id": customer_id, "tag": tag} for tag in tags]
+
+    def _email(self, first_name: str, last_name: str, company: str | None) -> str:
+        rng = self.rng
+        first = re.sub(r"[^a-z0-9]", "", first_name.lower())
+        last = re.sub(r"[^a-z0-9]", "", last_name.lower())
+        if company:
+            domain = re.sub(r"[^a-z0-9]+", "-", company.lower()).strip("-") + ".example.com"
+            local = rng.choice((f"{first}.{last}", f"{first[0]}{last}", first))
+        else:
+            domain = rng.choice(EMAIL_DOMAINS)
+            local = rng.choice(
+                (
+                    f"{first}.{last}",
+                    f"{first}{last}",
+                    f"{first[0]}{last}",
+                    f"{first}_{last}",
+                    f"{last}.{first}",
+                )
+            )
+            if rng.random() < 0.3:
+                local += str(rng.randrange(1, 100))
+        email = f"{local}@{domain}"
+        suffix = 2
+        while email in self._emails:
+            email = f"{local}{suffix}@{domain}"
+            suffix += 1
+        self._emails.add(email)
+        return email
+
+    def _phone(self, metro: _Metro) -> str:
+        """A valid E.164 number in one of the metro's area codes (checked with ``phonenumbers``)."""
+        while True:
+            number = f"+1{self.rng.choice(metro.area_codes)}{self.rng.randrange(200, 1_000)}{self.rng.randrange(10_000):04d}"
+            if phonenumbers.is_valid_number(phonenumbers.parse(number)):
+                return number
+
+    # ------------------------------------------------------------------------------------- repairs
+
+    def _device_tables(self) -> dict[str, _Weighted[DeviceModelSeed]]:
+        """Per device type, a weighted choice of models: recent models come in far more often."""
+        return {
+            device_type: _Weighted(
+                (model, 0.72 ** max(0, self.now.year - model.release_year - 1)) for model in models
+            )
+            for device_type, models in models_by_type().items()
+        }
+
+    def repair_batches(self) -> Iterator[Batch]:
+        """Repair and status-history rows in creation order, ``REPAIR_BATCH_SIZE`` repairs at a time."""
+        if not self._customers:
+            raise RuntimeError("customer_batches() must be consumed before repair_batches()")
+        portal = self._customers[0]
+        pool: list[int] = []  # customer indexes, repeated by weight, that may bring in a device
+        newcomers = set(self._newcomer_at.values())
+        # The portal customer's repairs are the pinned ones only, so their portal tells a tidy story.
+        waiting = [i for i in range(1, len(self._customers)) if i not in newcomers]
+        next_waiting = 0
+        repair_rows: list[dict[str, Any]] = []
+        history_rows: list[dict[str, Any]] = []
+        for index, created in enumerate(self._timeline):
+            while next_waiting < len(waiting) and self._customers[waiting[next_waiting]].created <= created:
+                pool.extend([waiting[next_waiting]] * self._customers[waiting[next_waiting]].weight)
+                next_waiting += 1
+            pinned = self._pinned.get(index)
+            if pinned is not None and pinned.portal_customer:
+                customer = portal
+            elif index in self._newcomer_at:
+                customer_index = self._newcomer_at[index]
+                customer = self._customers[customer_index]
+                pool.extend([customer_index] * customer.weight)
+            else:
+                customer = self._pick_customer(pool, created, allow_archived=pinned is None)
+            self._repair(customer, created, pinned, repair_rows, history_rows)
+            if len(repair_rows) >= REPAIR_BATCH_SIZE:
+                yield [(Repair.__table__, repair_rows), (RepairStatusHistory.__table__, history_rows)]
+                repair_rows, history_rows = [], []
+        if repair_rows:
+            yield [(Repair.__table__, repair_rows), (RepairStatusHistory.__table__, history_rows)]
+
+    def _pick_customer(self, pool: list[int], created: int, *, allow_archived: bool) -> _CustomerRef:
+        for _ in range(20):
+            customer = self._customers[self.rng.choice(pool) if pool else 0]
+            # An archived customer's last repair was well before they were archived.
+            if customer.archived is None or (allow_archived and created < customer.archived - 45 * DAY):
+                return customer
+        return self._customers[0]
+
+    def _repair(
+        self,
+        customer: _CustomerRef,
+        created: int,
+        pinned: _Pinned | None,
+        repair_rows: list[dict[str, Any]],
+        history_rows: list[dict[str, Any]],
+    ) -> None:
+        rng = self.rng
+        age_days = (self.now_ts - created) / DAY
+        if pinned is not None:
+            target = pinned.status
+        else:
+            target = _target_status(rng, age_days, closed_only=customer.archived is not None)
+        path = _path_to(rng, target)
+        times = self._step_times(path, created)
+        if times is None:  # too young for the whole path: still at the counter
+            path, times = [S.received], [created]
+
+        created_at = _at(created)
+        year = created_at.year
+        number = self.last_numbers.get(year, 0) + 1
+        self.last_numbers[year] = number
+
+        device_type = DEVICE_TYPES.pick(rng)
+        device = self._device(device_type, year)
+        imei = _imei(rng) if rng.random() < IMEI_RATES.get(device_type, 0.0) else None
+        serial = _serial_number(rng, device) if rng.random() < 0.92 else None
+        price = _price(rng, device)
+
+        status = path[-1]
+        reached = set(path)
+        technician = self._staff[TECHNICIANS.pick(rng)] if S.diagnosing in reached else None
+        intake_by = self._staff[INTAKE_STAFF.pick(rng)]
+        total_cost = price if S.quoted in reached and status != S.cancelled else None
+        deposit = Decimal("0.00")
+        if total_cost is not None and S.approved in reached and rng.random() < 0.4:
+            deposit = min(Decimal(rng.choice(DEPOSITS)), (total_cost / 2).quantize(Decimal("1")))
+        actual_completion = None
+        completion_days = None
+        if S.completed in reached:
+            actual_completion = _at(times[path.index(S.completed)])
+            completion_days = _completion_days(created_at, actual_completion)
+
+        repair_id = new_id()
+        row = {
+            "id": repair_id,
+            "repair_number": f"{REPAIR_NUMBER_PREFIX}-{year}-{number:06d}",
+            "customer_id": customer.id,
+            "technician_id": technician,
+            "created_by_id": intake_by,
+            "status": status.value,
+            "priority": PRIORITIES.pick(rng),
+            "device_type": device_type,
+            "device_brand": device.brand,
+            "device_model": device.name,
+            "serial_number": serial,
+            "imei": imei,
+            "issue_description": rng.choice(ISSUE_DESCRIPTIONS_BY_TYPE[device_type]),
+            "cosmetic_condition": rng.choice(COSMETIC_CONDITIONS) if rng.random() < 0.85 else None,
+            "estimated_completion": _at(created + rng.randrange(2, 8) * DAY) if rng.random() < 0.8 else None,
+            "actual_completion": actual_completion,
+            "completion_days": completion_days,
+            "deposit": deposit,
+            "total_cost": total_cost,
+            "search_text": "",
+            "created_at": created_at,
+            "updated_at": _at(times[-1]),
+        }
+        row["search_text"] = repair_search_text(SimpleNamespace(**row))
+        repair_rows.append(row)
+
+        previous: S | None = None
+        for step, moment in zip(path, times, strict=True):
+            history_rows.append(
+                {
+                    "id": new_id(),
+                    "repair_id": repair_id,
+                    "from_status": previous.value if previous else None,
+                    "to_status": step.value,
+                    "changed_by_id": self._changed_by(step, intake_by, technician),
+                    "notes": _note(rng, previous, step),
+                    "customer_notified": rng.random() < (0.97 if step in _ALWAYS_NOTIFIED else 0.8),
+                    "created_at": _at(moment),
+                }
+            )
+            previous = step
+
+    def _step_times(self, path: Sequence[S], created: int) -> list[int] | None:
+        """Timestamps of each step of ``path`` (the first is ``created``), all at least a minute apart and
+        before now; ``None`` when the repair is too young for the path."""
+        rng = self.rng
+        durations: list[float] = []
+        for previous, step in itertools.pairwise(path):
+            low, high = STEP_HOURS.get((previous, step), STEP_HOURS[step])
+            # Skewed towards the short end: most steps are quick, a few drag on.
+            durations.append((low + (high - low) * rng.random() ** 2) * HOUR)
+        limit = self.now_ts - created - 60
+        if limit < 60 * len(durations):
+            return None if durations else [created]
+        total = sum(durations)
+        if total > limit:
+            factor = limit * rng.uniform(0.5, 0.95) / total
+            durations = [d * factor for d in durations]
+        steps = [max(60, int(d)) for d in durations]
+        if sum(steps) > limit:
+            steps = [limit // len(steps)] * len(steps)
+        times = [created]
+        for step in steps:
+            times.append(times[-1] + step)
+        return times
+
+    def _device(self, device_type: str, year: int) -> DeviceModelSeed:
+        models = self._devices[device_type]
+        for _ in range(10):
+            device = models.pick(self.rng)
+            if device.release_year <= year:
+                return device
+        return device
+
+    def _changed_by(self, step: S, intake_by: uuid.UUID, technician: uuid.UUID | None) -> uuid.UUID:
+        """Who made a change: the front desk takes devices in, the technician works on them, managers
+        handle quotes, approvals, cancellations and handovers (agents may not change statuses)."""
+        rng = self.rng
+        staff = self._staff
+        if step == S.received:
+            return intake_by
+        if step in _BENCH_STEPS and technician is not None:
+            return technician
+        if step in (S.quoted, S.approved) and technician is not None and rng.random() < 0.5:
+            return technician
+        return staff["admin@example.com"] if rng.random() < 0.2 else staff["manager@example.com"]
+
+
+_BENCH_STEPS = frozenset({S.diagnosing, S.repairing, S.waiting_parts, S.testing, S.completed})
+_ALWAYS_NOTIFIED = frozenset({S.quoted, S.completed, S.delivered, S.cancelled})
+
+
+class _NamePools:
+    """Names drawn once from Faker and then reused: Faker's weighted pickers cost ~100 µs a call, which
+    adds up at 40,000 customers, while the pools keep its realistic frequencies."""
+
+    def __init__(self, fake: Faker, size: int) -> None:
+        self.first_names = [fake.first_name() for _ in range(size)]
+        self.last_names = [fake.last_name() for _ in range(size)]
+        self.streets = [fake.street_name() for _ in range(max(50, size // 4))]
+        self.companies = [fake.company() for _ in range(max(20, size // 10))]
+
+
+def _at(epoch_seconds: int) -> datetime:
+    return datetime.fromtimestamp(epoch_seconds, UTC)
+
+
+def _target_status(rng: random.Random, age_days: float, *, closed_only: bool) -> S:
+    """The current status of a repair of this age: young ones are on the bench, old ones are closed."""
+    _, active_rate, active, closed = next(mix for mix in STATUS_MIX_BY_AGE if age_days < mix[0])
+    if not closed_only and rng.random() < active_rate:
+        return active.pick(rng)
+    return closed.pick(rng)
+
+
+def _route(rng: random.Random, *, through_parts: bool) -> list[S]:
+    """A full legal walk from ``received`` to ``delivered`` with the detours shops see: a declined quote
+    re-diagnosed, a wait for parts, a failed test sent back to the bench."""
+    route = [S.received, S.diagnosing, S.quoted]
+    if rng.random() < 0.06:
+        route += [S.diagnosing, S.quoted]
+    route.append(S.approved)
+    parts_first = rng.random() < 0.18
+    parts_later = rng.random() < 0.10
+    if through_parts and not (parts_first or parts_later):
+        parts_first = rng.random() < 0.6
+        parts_later = not parts_first
+    if parts_first:
+        route.append(S.waiting_parts)
+    route.append(S.repairing)
+    if parts_later:
+        route += [S.waiting_parts, S.repairing]
+    route.append(S.testing)
+    if rng.random() < 0.07:
+        route += [S.repairing, S.testing]
+    route += [S.completed, S.delivered]
+    return route
+
+
+def _path_to(rng: random.Random, target: S) -> list[S]:
+    """A legal path (per ``lifecycle.TRANSITIONS``) from ``received`` to ``target``."""
+    stop = CANCELLED_FROM.pick(rng) if target == S.cancelled else target
+    route = _route(rng, through_parts=stop == S.waiting_parts)
+    end = rng.choice([i for i, step in enumerate(route) if step == stop])
+    path = route[: end + 1]
+    if target == S.cancelled:
+        path.append(S.cancelled)
+    assert all(b in lifecycle.TRANSITIONS[a] for a, b in itertools.pairwise(path))
+    return path
+
+
+def _note(rng: random.Random, previous: S | None, step: S) -> str:
+    return rng.choice(_fitting_notes(previous, step))
+
+
+@functools.cache
+def _fitting_notes(previous: S | None, step: S) -> tuple[str, ...]:
+    notes = STATUS_NOTES[step.value]
+    if step != S.cancelled:
+        return notes
+    # Match the reason to where the repair stopped: a quote answer, a missing part, a change of mind.
+    if previous == S.quoted:
+        fitting = [n for n in notes if "quote" in n.lower() or "economical" in n.lower()]
+    elif previous == S.waiting_parts:
+        fitting = [n for n in notes if "part" in n.lower() or "replace" in n.lower()]
+    elif previous == S.received:
+        fitting = [n for n in notes if "replace" in n.lower()]
+    else:
+        fitting = [n for n in notes if "quote" not in n.lower() and "part" not in n.lower()]
+    return tuple(fitting) or notes
+
+
+_SERIAL_CHARACTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+
+
+def _serial_number(rng: random.Random, device: DeviceModelSeed) -> str:
+    """A serial number in the brand's usual shape (Apple's 10/12 characters, Dell's 7-character service
+    tag, Samsung's R-prefixed code, …)."""
+
+    def chars(count: int, alphabet: str = _SERIAL_CHARACTERS) -> str:
+        return "".join(rng.choices(alphabet, k=count))
+
+    brand = device.brand
+    if brand == "Apple":
+        return chars(10) if device.release_year >= 2021 else chars(12)
+    if brand == "Samsung":
+        return "R" + chars(2, "0123456789") + chars(8)
+    if brand == "Dell":
+        return chars(7)
+    if brand == "HP":
+        return "5CD" + chars(7)
+    if brand == "Lenovo":
+        return "PF" + chars(6)
+    if brand == "Microsoft":
+        return chars(12, "0123456789")
+    if brand == "Nintendo":
+        return "XKW" + chars(11, "0123456789")
+    return chars(rng.choice((10, 12, 14)))
+
+
+def _imei(rng: random.Random) -> str:
+    """A 15-digit IMEI with a GSMA-style TAC prefix and a valid Luhn check digit."""
+    body = f"35{rng.randrange(10**12):012d}"
+    total = 0
+    for index, char in enumerate(reversed(body)):
+        value = int(char)
+        if index % 2 == 0:  # these digits sit at odd positions once the check digit is appended
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return body + str((10 - total % 10) % 10)
+
+
+def _price(rng: random.Random, device: DeviceModelSeed) -> Decimal:
+    low, high = PRICE_RANGES[device.device_type]
+    amount = rng.uniform(low, high) * TIER_PRICE_FACTORS.get(device.tier_level, 1.0)
+    dollars = max(19, int(amount // 5 * 5 - 1))  # 149, 154, … as shops price
+    return Decimal(f"{dollars}.{rng.choice(('00', '00', '99', '50'))}")
