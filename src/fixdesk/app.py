@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -14,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fixdesk import __version__
+from fixdesk.bootstrap import load_domains
 from fixdesk.config import Settings, get_settings
 from fixdesk.customers.router import portal_router as customer_portal_router
 from fixdesk.customers.router import router as customers_router
@@ -21,12 +23,15 @@ from fixdesk.db import create_engine, make_sessionmaker, read_only, utcnow
 from fixdesk.identity.router import router as identity_router
 from fixdesk.identity.service import make_authenticator
 from fixdesk.platform.errors import install_error_handlers
+from fixdesk.platform.jobs.router import router as jobs_router
+from fixdesk.platform.jobs.worker import Worker
 from fixdesk.platform.observability import Metrics, RequestContextMiddleware
 from fixdesk.platform.openapi import install_openapi
 from fixdesk.platform.permissions import public
 from fixdesk.platform.security import TokenService
 from fixdesk.repairs.router import portal_router as repairs_portal_router
 from fixdesk.repairs.router import router as repairs_router
+from fixdesk.services import build_services
 
 API_PREFIX = "/api/v1"
 
@@ -61,18 +66,49 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> FastAPI:
-    """Build the application. ``engine`` lets tests share one engine across many apps."""
+def create_app(
+    settings: Settings | None = None, *, engine: AsyncEngine | None = None, run_worker: bool | None = None
+) -> FastAPI:
+    """Build the application. ``engine`` lets tests share one engine across many apps.
+
+    With ``run_worker`` (default ``FIXDESK_WORKER_IN_PROCESS``) the app's lifespan runs a job worker in
+    the server process, the embedded mode's way of doing background work; it stops gracefully, letting the
+    jobs in hand finish, when the server shuts down.
+    """
     settings = settings or get_settings()
     settings.check_production_safety()
+    load_domains()
     owns_engine = engine is None
     engine = engine or create_engine(settings.resolved_database_url, echo=settings.sql_echo)
+    with_worker = settings.worker_in_process if run_worker is None else run_worker
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owns_engine:
-            await engine.dispose()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = build_services(settings)
+        app.state.services = services
+        worker: Worker | None = None
+        worker_task = None
+        if with_worker:
+            worker = Worker(
+                app.state.sessionmaker,
+                read_sessionmaker=app.state.read_sessionmaker,
+                settings=settings,
+                services=services,
+                concurrency=settings.worker_concurrency,
+                poll_interval=settings.job_poll_interval,
+                lease_seconds=settings.job_lease_seconds,
+            )
+            worker_task = asyncio.create_task(worker.run(), name="fixdesk-worker")
+        app.state.worker = worker
+        try:
+            yield
+        finally:
+            if worker is not None and worker_task is not None:
+                await worker.stop()
+                await worker_task
+            await services.aclose()
+            if owns_engine:
+                await engine.dispose()
 
     app = FastAPI(
         title="Fixdesk API",
@@ -109,6 +145,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
     app.include_router(operations)
     for router in (
+        jobs_router,
         identity_router,
         customers_router,
         customer_portal_router,

@@ -30,6 +30,7 @@ DEMO_LOGINS = (
     ("manager", "manager@example.com"),
     ("technician", "tech@example.com"),
     ("technician", "tech2@example.com"),
+    ("agent (front desk)", "front-desk@example.com"),
     ("customer (portal)", "customer@example.com"),
 )
 
@@ -72,6 +73,9 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo", help="Load the demo shop when the database is empty")
     ] = False,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Run a job worker inside the server (default on)")
+    ] = True,
 ) -> None:
     """Migrate, then serve the API (and, with --demo, load the demo shop into an empty database)."""
     import uvicorn
@@ -94,7 +98,7 @@ def serve(
     )
     if demo:
         _print_demo_logins()
-    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="warning")
+    uvicorn.run(create_app(settings, run_worker=worker), host=bind_host, port=bind_port, log_level="warning")
 
 
 def _print_demo_logins() -> None:
@@ -159,6 +163,130 @@ def create_admin(
         console.print(f"[bold red]Could not create the admin:[/] {exc.detail}")
         raise typer.Exit(code=1) from exc
     console.print(f"[green]Admin {created} created.[/]")
+
+
+@app.command("worker")
+def run_worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=256, help="Jobs run at once by this process")] = 4,
+    imports: Annotated[
+        list[str] | None, typer.Option("--import", help="Extra module registering job handlers (repeatable)")
+    ] = None,
+    lease_seconds: Annotated[
+        float | None, typer.Option(help="Lease of a claimed job (FIXDESK_JOB_LEASE_SECONDS)")
+    ] = None,
+) -> None:
+    """Run a standalone job worker until SIGTERM or Ctrl-C (the jobs in hand finish first)."""
+    import signal
+
+    from fixdesk.bootstrap import load_domains
+    from fixdesk.db import read_only
+    from fixdesk.platform.jobs.worker import Worker
+    from fixdesk.services import build_services
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    load_domains(tuple(imports or ()))
+    migrations.upgrade(settings.resolved_database_url)
+
+    async def run() -> None:
+        engine = create_engine(settings.resolved_database_url, pool_size=concurrency + 2)
+        services = build_services(settings)
+        worker = Worker(
+            make_sessionmaker(engine),
+            read_sessionmaker=make_sessionmaker(read_only(engine)),
+            settings=settings,
+            services=services,
+            concurrency=concurrency,
+            poll_interval=settings.job_poll_interval,
+            lease_seconds=lease_seconds or settings.job_lease_seconds,
+        )
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, worker.request_stop)
+        try:
+            await worker.run()
+        finally:
+            await services.aclose()
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+jobs_app = typer.Typer(help="Inspect and retry background jobs.", invoke_without_command=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.callback()
+def jobs_list(
+    context: typer.Context,
+    state: Annotated[
+        str | None,
+        typer.Option(help="queued, running, failed, done or dead (default: queued, failed and dead)"),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+) -> None:
+    """List jobs (by default those waiting or dead)."""
+    if context.invoked_subcommand is not None:
+        return
+    from rich.table import Table
+
+    from fixdesk.platform.jobs.models import Job
+
+    settings = _settings()
+    migrations.upgrade(settings.resolved_database_url)
+    states = [state] if state else ["queued", "failed", "dead"]
+
+    async def fetch() -> list[Job]:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            async with transaction(make_sessionmaker(engine)) as session:
+                statement = (
+                    select(Job).where(Job.state.in_(states)).order_by(Job.created_at.desc()).limit(limit)
+                )
+                return list((await session.execute(statement)).scalars())
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(fetch())
+    table = Table("id", "kind", "state", "attempts", "run at", "last error")
+    for job in rows:
+        table.add_row(
+            str(job.id),
+            job.kind,
+            job.state,
+            f"{job.attempts}/{job.max_attempts}",
+            job.run_at.isoformat(),
+            (job.last_error or "")[:80],
+        )
+    Console().print(table)
+    Console().print(f"{len(rows)} job(s) in state {', '.join(states)}")
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: Annotated[str, typer.Argument(help="The id of a dead or failed job")]) -> None:
+    """Queue a dead or failed job again, to run now."""
+    import uuid
+
+    from fixdesk.platform.errors import FixdeskError
+    from fixdesk.platform.jobs.queue import retry_job
+
+    settings = _settings()
+    migrations.upgrade(settings.resolved_database_url)
+
+    async def run() -> None:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            async with transaction(make_sessionmaker(engine)) as session:
+                await retry_job(session, uuid.UUID(job_id))
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except (FixdeskError, ValueError) as exc:
+        console.print(f"[bold red]Cannot retry:[/] {getattr(exc, 'detail', exc)}")
+        raise typer.Exit(code=1) from exc
+    console.print(f"[green]Job {job_id} queued again.[/]")
 
 
 @app.command()

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     currency: str = Field(default="USD", min_length=3, max_length=3)
     default_phone_region: str = Field(default="US", description="ISO 3166 region for numbers without +")
 
+    # Jobs
+    worker_in_process: bool = Field(default=True, description="fixdesk serve also runs a job worker")
+    worker_concurrency: int = Field(default=4, ge=1, le=256)
+    job_poll_interval: float = Field(default=0.5, gt=0, description="Seconds between polls when idle")
+    job_lease_seconds: float = Field(default=30.0, gt=0, description="A claimed job's reservation")
+
     # HTTP
     host: str = "127.0.0.1"
     port: int = 8000

@@ -3,6 +3,8 @@
 from fixdesk.customers.models import Customer, CustomerTag
 from fixdesk.db import Base
 from fixdesk.identity.models import AuthSession, RefreshToken, User
+from fixdesk.platform.events import DomainEvent
+from fixdesk.platform.jobs.models import Job, PeriodicRun
 from fixdesk.platform.numbering import NumberSequence
 from fixdesk.repairs.models import Repair, RepairStatusHistory
 
@@ -11,7 +13,10 @@ __all__ = [
     "Base",
     "Customer",
     "CustomerTag",
+    "DomainEvent",
+    "Job",
     "NumberSequence",
+    "PeriodicRun",
     "RefreshToken",
     "Repair",
     "RepairStatusHistory",

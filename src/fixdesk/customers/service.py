@@ -12,10 +12,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from fixdesk.customers.events import CUSTOMER_CREATED, CUSTOMER_UPDATED, CustomerEventPayload
 from fixdesk.customers.models import Customer, CustomerStatus, CustomerTag
 from fixdesk.customers.schemas import CustomerCreate, CustomerProfileUpdate, CustomerUpdate
 from fixdesk.db import utcnow
 from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
+from fixdesk.platform.events import publish
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.security import hash_password
 
@@ -104,6 +106,7 @@ async def create_customer(session: AsyncSession, data: CustomerCreate, *, defaul
     await _ensure_email_free(session, customer.email)
     session.add(customer)
     await session.flush()
+    await publish(session, CUSTOMER_CREATED, CustomerEventPayload.of(customer), customer_id=customer.id)
     return await get_customer(session, customer.id, include_archived=True)
 
 
@@ -126,6 +129,10 @@ async def update_customer(
     await _ensure_email_free(session, customer.email, exclude=customer.id)
     customer.updated_at = utcnow()
     await session.flush()
+    changed = sorted(to_camel(name) for name in data.model_dump(exclude_unset=True, by_alias=False))
+    await publish(
+        session, CUSTOMER_UPDATED, CustomerEventPayload.of(customer, changed), customer_id=customer.id
+    )
     return customer
 
 
@@ -136,6 +143,8 @@ async def archive_customer(session: AsyncSession, customer_id: uuid.UUID) -> Cus
         customer.status = CustomerStatus.archived.value
         customer.archived_at = utcnow()
         await session.flush()
+        payload = CustomerEventPayload.of(customer, ["status", "archivedAt"])
+        await publish(session, CUSTOMER_UPDATED, payload, customer_id=customer.id)
     return customer
 
 

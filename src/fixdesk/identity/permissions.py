@@ -19,6 +19,7 @@ REPAIRS_UPDATE = "repairs:update"
 REPAIRS_ASSIGN = "repairs:assign"
 USERS_READ = "users:read"
 USERS_MANAGE = "users:manage"
+JOBS_MANAGE = "jobs:manage"
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
     {
@@ -30,12 +31,13 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
         REPAIRS_ASSIGN,
         USERS_READ,
         USERS_MANAGE,
+        JOBS_MANAGE,
     }
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.admin: ALL_PERMISSIONS,
-    Role.manager: ALL_PERMISSIONS - {USERS_MANAGE},
+    Role.manager: ALL_PERMISSIONS - {USERS_MANAGE, JOBS_MANAGE},
     # Technicians see the whole board but change only what is assigned to them (repairs service).
     Role.technician: frozenset({CUSTOMERS_READ, REPAIRS_READ, REPAIRS_UPDATE, USERS_READ}),
     # Front-desk / support agents take devices in and talk to customers; they do not work the bench.

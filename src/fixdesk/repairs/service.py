@@ -23,10 +23,18 @@ from fixdesk.db import cents_to_money, utcnow
 from fixdesk.identity.models import Role, User
 from fixdesk.identity.permissions import REPAIRS_ASSIGN
 from fixdesk.platform.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
+from fixdesk.platform.events import publish
 from fixdesk.platform.numbering import next_number
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import lifecycle
+from fixdesk.repairs.events import (
+    REPAIR_ASSIGNED,
+    REPAIR_COMPLETED,
+    REPAIR_CREATED,
+    REPAIR_STATUS_CHANGED,
+    RepairEventPayload,
+)
 from fixdesk.repairs.models import Repair, RepairStatus, RepairStatusHistory
 from fixdesk.repairs.schemas import RepairCreate, RepairUpdate, StatusChange
 
@@ -48,6 +56,10 @@ def ensure_can_change(principal: Principal, repair: Repair) -> None:
         raise Forbidden("Customers cannot change repairs.")
     if principal.role == Role.technician and repair.technician_id != principal.id:
         raise Forbidden("Technicians can change only the repairs assigned to them.")
+
+
+def _actor(principal: Principal) -> uuid.UUID | None:
+    return principal.id if principal.is_staff else None
 
 
 def _with_people(statement: Select[tuple[Repair]]) -> Select[tuple[Repair]]:
@@ -115,11 +127,20 @@ async def create_repair(session: AsyncSession, principal: Principal, data: Repai
             to_status=RepairStatus.received.value,
             changed_by_id=principal.id if principal.is_staff else None,
             notes="Device received",
-            customer_notified=False,
+            customer_notified=True,
             created_at=now,
         )
     )
     await session.flush()
+    await publish(
+        session,
+        REPAIR_CREATED,
+        RepairEventPayload.of(
+            repair, to_status=repair.status, notify_customer=True, changed_by_id=_actor(principal)
+        ),
+        customer_id=repair.customer_id,
+        actor_id=_actor(principal),
+    )
     return await get_repair(session, principal, repair.id)
 
 
@@ -187,6 +208,21 @@ async def change_status(
         )
     )
     await session.flush()
+    payload = RepairEventPayload.of(
+        repair,
+        from_status=previous,
+        to_status=target.value,
+        notes=change.notes,
+        notify_customer=change.notify_customer,
+        changed_by_id=_actor(principal),
+    )
+    await publish(
+        session, REPAIR_STATUS_CHANGED, payload, customer_id=repair.customer_id, actor_id=_actor(principal)
+    )
+    if target == RepairStatus.completed:
+        await publish(
+            session, REPAIR_COMPLETED, payload, customer_id=repair.customer_id, actor_id=_actor(principal)
+        )
     session.expunge(repair)
     return await get_repair(session, principal, repair_id)
 
@@ -199,9 +235,18 @@ async def assign_technician(
     repair = await _get_for_change(session, principal, repair_id)
     if technician_id is not None:
         await _load_technician(session, technician_id)
+    previous = repair.technician_id
     repair.technician_id = technician_id
     repair.updated_at = utcnow()
     await session.flush()
+    if previous != technician_id:
+        await publish(
+            session,
+            REPAIR_ASSIGNED,
+            RepairEventPayload.of(repair, previous_technician_id=previous, changed_by_id=_actor(principal)),
+            customer_id=repair.customer_id,
+            actor_id=_actor(principal),
+        )
     session.expunge(repair)
     return await get_repair(session, principal, repair_id)
 
