@@ -22,6 +22,8 @@ from fixdesk.customers.router import router as customers_router
 from fixdesk.db import create_engine, make_sessionmaker, read_only, utcnow
 from fixdesk.identity.router import router as identity_router
 from fixdesk.identity.service import make_authenticator
+from fixdesk.messaging.router import portal_router as messaging_portal_router
+from fixdesk.messaging.router import router as messaging_router
 from fixdesk.platform.errors import install_error_handlers
 from fixdesk.platform.jobs.router import router as jobs_router
 from fixdesk.platform.jobs.worker import Worker
@@ -32,6 +34,7 @@ from fixdesk.platform.security import TokenService
 from fixdesk.repairs.router import portal_router as repairs_portal_router
 from fixdesk.repairs.router import router as repairs_router
 from fixdesk.services import build_services
+from fixdesk.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 
@@ -151,6 +154,9 @@ def create_app(
         customer_portal_router,
         repairs_router,
         repairs_portal_router,
+        messaging_router,
+        messaging_portal_router,
+        webhooks_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     return app

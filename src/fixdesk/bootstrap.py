@@ -10,6 +10,9 @@ DOMAIN_MODULES = (
     "fixdesk.platform.events",
     "fixdesk.customers.events",
     "fixdesk.repairs.events",
+    "fixdesk.messaging.jobs",
+    "fixdesk.webhooks.jobs",
+    "fixdesk.platform.realtime",
 )
 
 

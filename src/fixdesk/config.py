@@ -60,6 +60,42 @@ class Settings(BaseSettings):
     job_poll_interval: float = Field(default=0.5, gt=0, description="Seconds between polls when idle")
     job_lease_seconds: float = Field(default=30.0, gt=0, description="A claimed job's reservation")
 
+    # Email (the "file" provider writes one .eml per message into <data dir>/outbox/)
+    email_provider: Literal["file", "smtp", "sendgrid"] = "file"
+    email_from: str = "Fixdesk Demo Repair <no-reply@example.com>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    sendgrid_api_key: SecretStr | None = None
+    sendgrid_base_url: str = "https://api.sendgrid.com"
+
+    # SMS and WhatsApp (the "file" provider writes one .json per message into <data dir>/outbox/sms/)
+    sms_provider: Literal["file", "twilio"] = "file"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_base_url: str = "https://api.twilio.com"
+    public_base_url: str | None = Field(
+        default=None,
+        description="This server's public URL, for provider callbacks; default http://<host>:<port>",
+    )
+
+    # Notifications: per-customer limits (seed 003); the excess is recorded as failed, reason rate_limited
+    sms_per_hour: int = Field(default=10, ge=0)
+    email_per_hour: int = Field(default=50, ge=0)
+
+    # Outbound webhooks
+    webhooks_allow_private: bool = Field(
+        default=False, description="Allow webhook URLs on private, loopback or link-local addresses"
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+
+    # Shared state for several API processes (rate limits, cache, live events); in-process when unset
+    redis_url: str | None = None
+
     # HTTP
     host: str = "127.0.0.1"
     port: int = 8000
@@ -74,6 +110,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'fixdesk.db').resolve()}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where the file email and SMS providers write messages (``<data dir>/outbox``)."""
+        return self.data_dir / "outbox"
+
+    @property
+    def resolved_public_base_url(self) -> str:
+        """The URL providers call back (Twilio's StatusCallback), without a trailing slash."""
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

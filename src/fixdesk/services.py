@@ -36,5 +36,15 @@ class Services:
 def build_services(settings: Settings) -> Services:
     """Adapters for ``settings``. The HTTP client never follows redirects (webhook targets must not bounce
     us elsewhere) and times out after 10 s."""
-    http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
-    return Services(settings=settings, http=http)
+    from fixdesk.integrations.email import build_email_provider
+    from fixdesk.integrations.sms import build_sms_provider
+    from fixdesk.platform.realtime import build_broker
+
+    http = httpx.AsyncClient(timeout=httpx.Timeout(settings.webhook_timeout_seconds), follow_redirects=False)
+    return Services(
+        settings=settings,
+        http=http,
+        email=build_email_provider(settings, http),
+        sms=build_sms_provider(settings, http),
+        realtime=build_broker(settings),
+    )

@@ -1,0 +1,1 @@
+"""Messaging's event subscribers and job handlers (notifications on repair events, sending)."""
