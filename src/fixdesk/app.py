@@ -30,6 +30,7 @@ from fixdesk.platform.jobs.worker import Worker
 from fixdesk.platform.observability import Metrics, RequestContextMiddleware
 from fixdesk.platform.openapi import install_openapi
 from fixdesk.platform.permissions import public
+from fixdesk.platform.realtime import router as realtime_router
 from fixdesk.platform.security import TokenService
 from fixdesk.repairs.router import portal_router as repairs_portal_router
 from fixdesk.repairs.router import router as repairs_router
@@ -157,6 +158,7 @@ def create_app(
         messaging_router,
         messaging_portal_router,
         webhooks_router,
+        realtime_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     return app

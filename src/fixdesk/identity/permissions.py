@@ -20,6 +20,9 @@ REPAIRS_ASSIGN = "repairs:assign"
 USERS_READ = "users:read"
 USERS_MANAGE = "users:manage"
 JOBS_MANAGE = "jobs:manage"
+NOTIFICATIONS_READ = "notifications:read"
+NOTIFICATIONS_MANAGE = "notifications:manage"
+WEBHOOKS_MANAGE = "webhooks:manage"
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
     {
@@ -32,16 +35,29 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
         USERS_READ,
         USERS_MANAGE,
         JOBS_MANAGE,
+        NOTIFICATIONS_READ,
+        NOTIFICATIONS_MANAGE,
+        WEBHOOKS_MANAGE,
     }
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.admin: ALL_PERMISSIONS,
-    Role.manager: ALL_PERMISSIONS - {USERS_MANAGE, JOBS_MANAGE},
+    Role.manager: ALL_PERMISSIONS - {USERS_MANAGE, JOBS_MANAGE, WEBHOOKS_MANAGE},
     # Technicians see the whole board but change only what is assigned to them (repairs service).
     Role.technician: frozenset({CUSTOMERS_READ, REPAIRS_READ, REPAIRS_UPDATE, USERS_READ}),
     # Front-desk / support agents take devices in and talk to customers; they do not work the bench.
-    Role.agent: frozenset({CUSTOMERS_READ, CUSTOMERS_WRITE, REPAIRS_READ, REPAIRS_CREATE, USERS_READ}),
+    Role.agent: frozenset(
+        {
+            CUSTOMERS_READ,
+            CUSTOMERS_WRITE,
+            REPAIRS_READ,
+            REPAIRS_CREATE,
+            USERS_READ,
+            NOTIFICATIONS_READ,
+            NOTIFICATIONS_MANAGE,
+        }
+    ),
 }
 
 CUSTOMER_PERMISSIONS: frozenset[str] = frozenset({CUSTOMER_PORTAL_PERMISSION})

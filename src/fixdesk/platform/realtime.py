@@ -8,7 +8,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from fastapi import APIRouter
+
 from fixdesk.config import Settings
+
+router = APIRouter(tags=["live events"])
 
 Listener = Callable[[dict[str, Any]], None]
 
