@@ -78,11 +78,11 @@ def to_cents(amount: Decimal) -> int:
     return int((amount.quantize(CENT, rounding=ROUND_HALF_UP) * 100).to_integral_value())
 
 
-class Money(TypeDecorator[Decimal]):
-    """A money amount: ``Decimal`` in Python, ``BIGINT`` minor units (cents) in the database.
+class _TwoPlaceDecimal(TypeDecorator[Decimal]):
+    """A ``Decimal`` with two places stored exactly as an integer number of hundredths (``BIGINT``).
 
-    Integers are exact on both SQLite and PostgreSQL and stay exact under SQL ``SUM``; amounts are rounded
-    half-up to cents on the way in. The currency is the shop's (``FIXDESK_CURRENCY``).
+    Integers are exact on both SQLite and PostgreSQL and stay exact under SQL ``SUM``; values are rounded
+    half-up to two places on the way in.
     """
 
     impl = BigInteger
@@ -99,22 +99,14 @@ class Money(TypeDecorator[Decimal]):
         return (Decimal(int(value)) / 100).quantize(CENT)
 
 
-class Hundredths(TypeDecorator[Decimal]):
-    """A non-money decimal with two places (e.g. completion time in days), stored exactly as an integer
-    number of hundredths so SQLite and PostgreSQL give the same answers, including under ``AVG``."""
+class Money(_TwoPlaceDecimal):
+    """A money amount: ``Decimal`` in Python, ``BIGINT`` minor units (cents) in the database, in the shop's
+    currency (``FIXDESK_CURRENCY``)."""
 
-    impl = BigInteger
-    cache_ok = True
 
-    def process_bind_param(self, value: Decimal | int | None, dialect: Any) -> int | None:
-        if value is None:
-            return None
-        return to_cents(Decimal(value))
-
-    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
-        if value is None:
-            return None
-        return (Decimal(int(value)) / 100).quantize(CENT)
+class Hundredths(_TwoPlaceDecimal):
+    """A non-money decimal with two places (e.g. completion time in days), so SQLite and PostgreSQL give the
+    same answers, including under ``AVG``."""
 
 
 def cents_to_money(value: int | Decimal | None) -> Decimal:
