@@ -1,20 +1,61 @@
-"""Email providers: ``file`` (default: one ``.eml`` per message in ``<data dir>/outbox/``), ``smtp`` and
-``sendgrid``.
+"""Email providers: ``file`` (default: one ``.eml`` per message in ``<data dir>/outbox/``), ``smtp``
+(aiosmtplib: STARTTLS, implicit TLS or plain, optional AUTH) and ``sendgrid`` (v3 ``mail/send`` over httpx).
 
 Every message carries a ``Message-ID`` chosen by the caller (derived from the notification id), so a
 message sent twice after a crash reaches the receiver with the same id and can be dropped as a duplicate.
+A provider that does not accept a message raises :class:`~fixdesk.integrations.errors.ProviderError`.
 """
 
 from __future__ import annotations
 
 import os
+import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage as MimeMessage
-from email.utils import formatdate
+from email.policy import EmailPolicy
+from email.utils import formatdate, getaddresses, parseaddr
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
-from fixdesk.config import Settings
+import aiosmtplib
+import httpx
+
+from fixdesk.config import ConfigurationError, Settings
+from fixdesk.integrations.errors import MAX_BODY_CHARACTERS, ProviderError, http_status_is_retryable
+
+__all__ = [
+    "EmailMessage",
+    "EmailProvider",
+    "FileEmailProvider",
+    "ProviderError",
+    "SendGridEmailProvider",
+    "SmtpEmailProvider",
+    "build_email_provider",
+]
+
+SMTP_TIMEOUT_SECONDS = 30.0
+
+
+class _MessagePolicy(EmailPolicy):
+    """The standard policy, except that ``Message-ID`` is never folded.
+
+    A Message-ID longer than about 64 characters would otherwise be written as ``Message-ID:`` followed by
+    the id on a continuation line; that is valid, but parsers (Python's among them) then report the id with
+    a leading space, and a receiver comparing ids to drop duplicates would see two different ones.
+    """
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() == "message-id":
+            return f"{name}: {value}{self.linesep}"
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() == "message-id":
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+MESSAGE_POLICY = _MessagePolicy()
 
 
 @dataclass(frozen=True)
@@ -31,7 +72,7 @@ class EmailMessage:
 
     def to_mime(self, default_sender: str) -> MimeMessage:
         """The RFC 5322 message (multipart/alternative when there is HTML)."""
-        mime = MimeMessage()
+        mime = MimeMessage(policy=MESSAGE_POLICY)
         mime["From"] = self.sender or default_sender
         mime["To"] = self.to
         mime["Subject"] = self.subject
@@ -79,8 +120,211 @@ def _stamp() -> str:
     return utcnow().strftime("%Y%m%dT%H%M%S%f")
 
 
-def build_email_provider(settings: Settings, http: object) -> EmailProvider:
-    """The provider ``FIXDESK_EMAIL_PROVIDER`` names."""
-    if settings.email_provider == "file":
-        return FileEmailProvider(settings.outbox_dir, settings.email_from)
-    raise NotImplementedError(f"email provider {settings.email_provider!r} is not available yet")
+class SmtpEmailProvider:
+    """Delivers over SMTP with aiosmtplib. ``security`` is ``starttls`` (upgrade a plain connection, and
+    fail rather than send in clear text when the server does not offer it), ``tls`` (TLS from the first
+    byte, usually port 465) or ``none``. AUTH is used when a username is configured.
+
+    Returns the message's own ``Message-ID``: SMTP has no provider id, and that header is what the
+    receiver sees.
+    """
+
+    name = "smtp"
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        default_sender: str,
+        security: Literal["starttls", "tls", "none"] = "starttls",
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = SMTP_TIMEOUT_SECONDS,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.default_sender = default_sender
+        self.security = security
+        self.username = username
+        self.password = password
+        self.timeout = timeout
+        # None = the system's trusted CAs with hostname checks; tests pass a context trusting their own CA.
+        self.tls_context = tls_context
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> SmtpEmailProvider:
+        """The provider the ``FIXDESK_SMTP_*`` settings describe."""
+        values: dict[str, Any] = {
+            "host": settings.smtp_host,
+            "port": settings.smtp_port,
+            "default_sender": settings.email_from,
+            "security": settings.smtp_security,
+            "username": settings.smtp_username,
+            "password": settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    async def send(self, message: EmailMessage) -> str:
+        """Send ``message``; return its ``Message-ID``. Raises :class:`ProviderError`."""
+        mime = message.to_mime(self.default_sender)
+        # Flattened here rather than by aiosmtplib, whose own policy would fold the Message-ID. 7-bit
+        # transfer encodings (quoted-printable/base64 for non-ASCII text) suit every server.
+        raw = mime.as_bytes(policy=mime.policy.clone(linesep="\r\n", cte_type="7bit"))
+        sender = parseaddr(str(mime["From"]))[1]
+        recipients = [address for _, address in getaddresses([message.to]) if address]
+        if not recipients:
+            raise ProviderError(self.name, f"no recipient address in {message.to!r}", retryable=False)
+        try:
+            await aiosmtplib.send(
+                raw,
+                sender=sender,
+                recipients=recipients,
+                hostname=self.host,
+                port=self.port,
+                username=self.username or None,
+                password=self.password if self.username else None,
+                # False, not None: None would let aiosmtplib upgrade opportunistically, and "none" means none.
+                start_tls=self.security == "starttls",
+                use_tls=self.security == "tls",
+                timeout=self.timeout,
+                tls_context=self.tls_context,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [refusal.code for refusal in exc.recipients]
+            raise ProviderError(
+                self.name,
+                "recipient refused: " + "; ".join(f"{r.code} {r.message}" for r in exc.recipients),
+                status=codes[0] if codes else None,
+                retryable=any(code < 500 for code in codes),
+            ) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            raise ProviderError(
+                self.name,
+                f"server replied {exc.code} {exc.message}",
+                status=exc.code,
+                # 4xx replies are transient by definition (RFC 5321 4.2.1); 5xx are final.
+                retryable=exc.code < 500,
+            ) from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise ProviderError(
+                self.name, f"cannot deliver via {self.host}:{self.port}: {exc}", retryable=True
+            ) from exc
+        return message.message_id
+
+
+# Headers SendGrid's v3 API refuses in "headers"; its own fields carry To/From/Subject/Reply-To/content.
+SENDGRID_RESERVED_HEADERS = frozenset(
+    name.lower()
+    for name in (
+        "x-sg-id",
+        "x-sg-eid",
+        "received",
+        "dkim-signature",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "To",
+        "From",
+        "Subject",
+        "Reply-To",
+        "CC",
+        "BCC",
+    )
+)
+
+
+class SendGridEmailProvider:
+    """Sends through SendGrid's v3 ``POST /v3/mail/send``; returns SendGrid's ``X-Message-Id``.
+
+    The caller's ``Message-ID`` travels in ``headers`` (not one of SendGrid's reserved headers), so a
+    duplicate sent after a crash can still be recognised by the receiver.
+    """
+
+    name = "sendgrid"
+
+    def __init__(self, http: httpx.AsyncClient, *, api_key: str, base_url: str, default_sender: str) -> None:
+        self.http = http
+        self.api_key = api_key
+        self.url = base_url.rstrip("/") + "/v3/mail/send"
+        self.default_sender = default_sender
+
+    def request_body(self, message: EmailMessage) -> dict[str, Any]:
+        """The JSON body for ``message`` per SendGrid's v3 mail/send reference."""
+        body: dict[str, Any] = {
+            "personalizations": [{"to": [_sendgrid_address(message.to)]}],
+            "from": _sendgrid_address(message.sender or self.default_sender),
+            "subject": message.subject,
+            # SendGrid requires text/plain first, then text/html.
+            "content": [{"type": "text/plain", "value": message.text}],
+        }
+        if message.html:
+            body["content"].append({"type": "text/html", "value": message.html})
+        headers = {"Message-ID": message.message_id}
+        for name, value in message.headers.items():
+            if name.lower() == "reply-to":
+                body["reply_to"] = _sendgrid_address(value)
+            elif name.lower() not in SENDGRID_RESERVED_HEADERS:
+                headers[name] = value
+        body["headers"] = headers
+        return body
+
+    async def send(self, message: EmailMessage) -> str:
+        """Send ``message``; return SendGrid's message id. Raises :class:`ProviderError`."""
+        try:
+            response = await self.http.post(
+                self.url,
+                json=self.request_body(message),
+                headers={"Authorization": f"Bearer {self.api_key}"},
+            )
+        except httpx.HTTPError as exc:
+            raise ProviderError(self.name, f"request failed: {exc!r}", retryable=True) from exc
+        if response.status_code == 202:
+            # Always present on a 202; the fallback only keeps a provider id in the record if it is not.
+            return response.headers.get("X-Message-Id") or message.message_id
+        raise ProviderError(
+            self.name,
+            f"HTTP {response.status_code}: {_sendgrid_error_text(response)}",
+            status=response.status_code,
+            body=response.text[:MAX_BODY_CHARACTERS],
+            retryable=http_status_is_retryable(response.status_code),
+        )
+
+
+def _sendgrid_address(value: str) -> dict[str, str]:
+    """``"Name <a@b>"`` → ``{"email": "a@b", "name": "Name"}`` (no ``name`` when there is none)."""
+    name, address = parseaddr(value)
+    result = {"email": address or value}
+    if name:
+        result["name"] = name
+    return result
+
+
+def _sendgrid_error_text(response: httpx.Response) -> str:
+    """SendGrid's ``errors[].message`` joined, or the raw body when it is not the documented JSON."""
+    try:
+        errors = response.json().get("errors") or []
+        messages = [str(error.get("message")) for error in errors if isinstance(error, dict)]
+    except (ValueError, AttributeError):
+        messages = []
+    return "; ".join(messages) or response.text[:200] or response.reason_phrase
+
+
+def build_email_provider(settings: Settings, http: httpx.AsyncClient) -> EmailProvider:
+    """The provider ``FIXDESK_EMAIL_PROVIDER`` names, using the process's shared HTTP client.
+
+    Raises :class:`ConfigurationError` when SendGrid is chosen without an API key.
+    """
+    if settings.email_provider == "smtp":
+        return SmtpEmailProvider.from_settings(settings)
+    if settings.email_provider == "sendgrid":
+        if settings.sendgrid_api_key is None:
+            raise ConfigurationError("FIXDESK_EMAIL_PROVIDER=sendgrid needs FIXDESK_SENDGRID_API_KEY.")
+        return SendGridEmailProvider(
+            http,
+            api_key=settings.sendgrid_api_key.get_secret_value(),
+            base_url=settings.sendgrid_base_url,
+            default_sender=settings.email_from,
+        )
+    return FileEmailProvider(settings.outbox_dir, settings.email_from)
