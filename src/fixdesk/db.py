@@ -103,10 +103,14 @@ class Money(_TwoPlaceDecimal):
     """A money amount: ``Decimal`` in Python, ``BIGINT`` minor units (cents) in the database, in the shop's
     currency (``FIXDESK_CURRENCY``)."""
 
+    cache_ok = True  # SQLAlchemy reads it from each subclass itself
+
 
 class Hundredths(_TwoPlaceDecimal):
     """A non-money decimal with two places (e.g. completion time in days), so SQLite and PostgreSQL give the
     same answers, including under ``AVG``."""
+
+    cache_ok = True
 
 
 def cents_to_money(value: int | Decimal | None) -> Decimal:
