@@ -25,11 +25,14 @@ from fixdesk.identity.service import make_authenticator
 from fixdesk.messaging.router import portal_router as messaging_portal_router
 from fixdesk.messaging.router import router as messaging_router
 from fixdesk.platform.errors import install_error_handlers
+from fixdesk.platform.guards import BodySizeLimitMiddleware, cors_options
+from fixdesk.platform.idempotency import IdempotencyMiddleware
 from fixdesk.platform.jobs.router import router as jobs_router
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.platform.observability import Metrics, RequestContextMiddleware
 from fixdesk.platform.openapi import install_openapi
 from fixdesk.platform.permissions import public
+from fixdesk.platform.ratelimit import RateLimitMiddleware, RateLimits
 from fixdesk.platform.realtime import router as realtime_router
 from fixdesk.platform.security import TokenService
 from fixdesk.repairs.router import portal_router as repairs_portal_router
@@ -90,6 +93,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings)
         app.state.services = services
+        # Subscribes to Redis for live events before the first request (a no-op in process).
+        await services.realtime.start()
         worker: Worker | None = None
         worker_task = None
         if with_worker:
@@ -111,6 +116,7 @@ def create_app(
                 await worker.stop()
                 await worker_task
             await services.aclose()
+            await app.state.rate_limits.aclose()
             if owns_engine:
                 await engine.dispose()
 
@@ -137,14 +143,15 @@ def create_app(
 
     install_error_handlers(app)
     install_openapi(app)
+    app.state.rate_limits = RateLimits(settings)
+    # The last one added runs first: request context (id, last-resort 500) → CORS → rate limit → body size
+    # → idempotency → routes. So 429s carry X-Request-ID and CORS headers, and a refused or oversized
+    # request never claims an idempotency key.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimitMiddleware)
     if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["*"],
-            allow_headers=["*"],
-            expose_headers=["X-Request-ID"],
-        )
+        app.add_middleware(CORSMiddleware, **cors_options(settings))
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
 
     app.include_router(operations)

@@ -10,6 +10,7 @@ DOMAIN_MODULES = (
     "fixdesk.platform.events",
     "fixdesk.customers.events",
     "fixdesk.repairs.events",
+    "fixdesk.identity.jobs",
     "fixdesk.messaging.jobs",
     "fixdesk.webhooks.jobs",
     "fixdesk.platform.realtime",

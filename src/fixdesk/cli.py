@@ -98,7 +98,15 @@ def serve(
     )
     if demo:
         _print_demo_logins()
-    uvicorn.run(create_app(settings, run_worker=worker), host=bind_host, port=bind_port, log_level="warning")
+    uvicorn.run(
+        create_app(settings, run_worker=worker),
+        host=bind_host,
+        port=bind_port,
+        log_level="warning",
+        # Uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1; the app decides whom to believe
+        # (FIXDESK_TRUSTED_PROXIES), so the socket peer must reach it unchanged.
+        proxy_headers=False,
+    )
 
 
 def _print_demo_logins() -> None:
@@ -228,7 +236,7 @@ def jobs_list(
     """List jobs (by default those waiting or dead)."""
     if context.invoked_subcommand is not None:
         return
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from fixdesk.platform.jobs.models import Job
 
@@ -248,7 +256,9 @@ def jobs_list(
             await engine.dispose()
 
     rows = asyncio.run(fetch())
-    table = Table("id", "kind", "state", "attempts", "run at", "last error")
+    table = Table("kind", "state", "attempts", "run at", "last error")
+    # Ids are what people copy into `fixdesk jobs retry`: never wrap or cut them, even in a pipe.
+    table.columns.insert(0, Column("id", no_wrap=True, overflow="ignore", min_width=36))
     for job in rows:
         table.add_row(
             str(job.id),
@@ -258,8 +268,9 @@ def jobs_list(
             job.run_at.isoformat(),
             (job.last_error or "")[:80],
         )
-    Console().print(table)
-    Console().print(f"{len(rows)} job(s) in state {', '.join(states)}")
+    output = Console(width=max(Console().width, 160))
+    output.print(table)
+    output.print(f"{len(rows)} job(s) in state {', '.join(states)}")
 
 
 @jobs_app.command("retry")

@@ -9,13 +9,14 @@ In production (``FIXDESK_ENV=production``) a missing secret, or a SQLite databas
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FILE_NAME = "secret_key"
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=1, ge=1)
     refresh_token_remember_days: int = Field(default=30, ge=1)
+    dev_login_code: str | None = Field(
+        default=None,
+        pattern=r"^\d{6}$",
+        description="Development only: every emailed login/verification code is this one (refused in production)",
+    )
 
     # Shop
     shop_name: str = "Fixdesk Demo Repair"
@@ -96,6 +102,36 @@ class Settings(BaseSettings):
     # Shared state for several API processes (rate limits, cache, live events); in-process when unset
     redis_url: str | None = None
 
+    # API guards. Rate limits use the `limits` notation ("N/second", "N/minute", "N/hour", "N/day") and are
+    # counted in a moving window: in process memory, or in Redis (shared by every process) with redis_url.
+    rate_limit_auth: str = Field(
+        default="5/minute", description="/api/v1/auth/* and /api/v1/oauth/token requests, per client IP"
+    )
+    rate_limit_anonymous: str = Field(
+        default="100/minute", description="Requests without a valid access token, per client IP"
+    )
+    rate_limit_authenticated: str = Field(
+        default="1000/minute", description="Requests with a valid access token, per principal"
+    )
+    rate_limit_bulk: str = Field(
+        default="10/minute",
+        description="Bulk sends (endpoints that depend on BulkRateLimited), per principal",
+    )
+    rate_limit_namespace: str = Field(
+        default="fixdesk",
+        pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+        description="Prefix of the rate-limit counters, so installations sharing one Redis keep apart budgets",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="IPs or CIDR networks of reverse proxies; X-Forwarded-For is believed only from these",
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (413 above); JSON bodies are small, uploads will need more",
+    )
+
     # HTTP
     host: str = "127.0.0.1"
     port: int = 8000
@@ -103,6 +139,37 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     sql_echo: bool = False
+
+    @field_validator("rate_limit_auth", "rate_limit_anonymous", "rate_limit_authenticated", "rate_limit_bulk")
+    @classmethod
+    def _single_rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            items = parse_many(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit; write e.g. '5/minute' or '100/hour'") from None
+        if len(items) != 1:
+            raise ValueError(f"{value!r}: give one limit per setting, e.g. '5/minute'")
+        return value.strip()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _ip_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
+        return [entry.strip() for entry in value]
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _explicit_origins(cls, value: list[str]) -> list[str]:
+        # Credentials are allowed, so a wildcard would let every web site call the API as the signed-in user.
+        if "*" in value:
+            raise ValueError("list the allowed origins explicitly; '*' is not accepted")
+        return value
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -137,6 +204,11 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "FIXDESK_ENV=production needs FIXDESK_SECRET_KEY (at least 32 random characters, e.g. "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`). Refusing to start."
+            )
+        if self.dev_login_code is not None:
+            raise ConfigurationError(
+                "FIXDESK_DEV_LOGIN_CODE is set with FIXDESK_ENV=production: a fixed login code would let "
+                "anyone who knows it into every customer account. Unset it. Refusing to start."
             )
         if self.is_sqlite and not self.allow_sqlite_in_production:
             raise ConfigurationError(

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fixdesk.db import Base, IdMixin, TimestampMixin
@@ -36,6 +36,9 @@ class Customer(IdMixin, TimestampMixin, Base):
     country: Mapped[str | None] = mapped_column(String(2))
     language: Mapped[str] = mapped_column(String(5), default="en")
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Which channels the customer wants repair updates on (seed 003's notificationPreferences).
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notify_sms: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     notes: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=CustomerStatus.active.value)
     archived_at: Mapped[datetime | None] = mapped_column()
@@ -43,6 +46,11 @@ class Customer(IdMixin, TimestampMixin, Base):
     search_text: Mapped[str] = mapped_column(String(600), default="")
     portal_password_hash: Mapped[str | None] = mapped_column(String(255))
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # Portal accounts (identity domain): when the email was proven with a code, the customer's number at
+    # their company (seed 004's companyCustomerId) and their BCP 47 locale (``language`` follows it).
+    email_verified_at: Mapped[datetime | None] = mapped_column()
+    company_customer_id: Mapped[str | None] = mapped_column(String(20))
+    locale: Mapped[str | None] = mapped_column(String(35))
 
     tags: Mapped[list[CustomerTag]] = relationship(
         back_populates="customer", lazy="raise", cascade="all, delete-orphan", order_by="CustomerTag.tag"

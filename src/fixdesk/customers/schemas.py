@@ -40,6 +40,8 @@ class CustomerCreate(InputModel):
     timezone: str | None = Field(
         default=None, max_length=64, description="IANA time zone, e.g. Europe/Lisbon"
     )
+    notify_email: bool = Field(default=True, description="Send repair updates by email")
+    notify_sms: bool = Field(default=True, description="Send repair updates by SMS")
     notes: str | None = Field(default=None, max_length=5000)
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     status: Literal["active", "inactive"] = "active"
@@ -66,6 +68,8 @@ class CustomerUpdate(InputModel):
     country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
     language: Language | None = None
     timezone: str | None = Field(default=None, max_length=64)
+    notify_email: bool | None = None
+    notify_sms: bool | None = None
     notes: str | None = Field(default=None, max_length=5000)
     tags: list[Tag] | None = Field(default=None, max_length=20)
     status: Literal["active", "inactive"] | None = None
@@ -90,6 +94,8 @@ class CustomerRead(CamelModel):
     country: str | None
     language: str
     timezone: str | None
+    notify_email: bool
+    notify_sms: bool
     notes: str | None
     status: str
     tags: list[str] = Field(validation_alias="tag_names")
@@ -127,6 +133,8 @@ class CustomerProfileRead(CamelModel):
     country: str | None
     language: str
     timezone: str | None
+    notify_email: bool
+    notify_sms: bool
     created_at: datetime
     updated_at: datetime
 
@@ -139,6 +147,8 @@ class CustomerProfileUpdate(InputModel):
     phone: str | None = Field(default=None, max_length=40)
     language: Language | None = None
     timezone: str | None = Field(default=None, max_length=64)
+    notify_email: bool | None = None
+    notify_sms: bool | None = None
     address_line1: str | None = Field(default=None, max_length=200)
     address_line2: str | None = Field(default=None, max_length=200)
     city: str | None = Field(default=None, max_length=100)

@@ -122,7 +122,7 @@ async def update_customer(
     values = data.model_dump(exclude_unset=True, by_alias=False)
     # These columns are NOT NULL: an explicit null must be a 400 naming the request field, not a
     # constraint failure (which would surface as a 409).
-    for required in ("first_name", "last_name", "language", "status"):
+    for required in ("first_name", "last_name", "language", "status", "notify_email", "notify_sms"):
         if required in values and values[required] is None:
             raise ValidationFailed.for_field(to_camel(required), "cannot be empty")
     _apply_fields(customer, values, default_region)
@@ -216,3 +216,52 @@ async def list_customers(
     statement = list_statement(search=search, status=status, tag=tag, sort_by=sort_by, sort_order=sort_order)
     rows, total = await paginate(session, statement, params)
     return list(rows), total
+
+
+ANONYMOUS_FIRST_NAME = "Deleted"
+ANONYMOUS_LAST_NAME = "customer"
+_PERSONAL_COLUMNS = (
+    "email",
+    "phone",
+    "company_name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "timezone",
+    "notes",
+    "portal_password_hash",
+    "email_verified_at",
+    "company_customer_id",
+    "locale",
+)
+
+
+async def anonymise_customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
+    """Replace a customer's personal data for good (a GDPR erasure), keeping the row.
+
+    Names become "Deleted customer"; email, phone, company, address, notes, tags, portal password,
+    locale and time zone are removed, and the customer is archived. Repairs, invoices and their history
+    keep pointing at the same (now anonymous) row, so the shop's records stay whole.
+    """
+    customer = await get_customer(session, customer_id, include_archived=True)
+    now = utcnow()
+    customer.first_name = ANONYMOUS_FIRST_NAME
+    customer.last_name = ANONYMOUS_LAST_NAME
+    for column in _PERSONAL_COLUMNS:
+        setattr(customer, column, None)
+    customer.notify_email = False
+    customer.notify_sms = False
+    customer.tags = []
+    customer.status = CustomerStatus.archived.value
+    customer.archived_at = customer.archived_at or now
+    customer.search_text = _search_text(customer)
+    customer.updated_at = now
+    await session.flush()
+    changed = ["firstName", "lastName", "notifyEmail", "notifySms", "tags", "status"]
+    changed += [to_camel(column) for column in _PERSONAL_COLUMNS if column != "portal_password_hash"]
+    payload = CustomerEventPayload.of(customer, sorted(changed))
+    await publish(session, CUSTOMER_UPDATED, payload, customer_id=customer.id)
+    return customer

@@ -1,12 +1,14 @@
-"""Staff users and login sessions (refresh-token families)."""
+"""Staff users, login sessions (refresh-token families), emailed login codes, staff invitations, scheduled
+account deletions and the audit log."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fixdesk.db import Base, IdMixin, TimestampMixin, utcnow
@@ -33,6 +35,8 @@ class User(IdMixin, TimestampMixin, Base):
     permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(35))
 
     @property
     def full_name(self) -> str:
@@ -74,3 +78,85 @@ class RefreshToken(IdMixin, Base):
     session: Mapped[AuthSession] = relationship(back_populates="tokens", lazy="raise")
 
     __table_args__ = (Index("ix_refresh_tokens_session_id_rotated_at", "session_id", "rotated_at"),)
+
+
+class LoginCode(IdMixin, Base):
+    """A 6-digit code emailed to a customer to verify the address or to log in without a password.
+
+    Only an HMAC of the code (keyed with the app secret, salted with the row id) is stored. A code expires
+    10 minutes after ``created_at``, dies after 5 wrong tries (``attempts``), and issuing a new one voids the
+    customer's open codes (``voided_at``).
+    """
+
+    __tablename__ = "login_codes"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column()
+    voided_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (Index("ix_login_codes_customer_id_created_at", "customer_id", "created_at"),)
+
+
+class UserInvitation(IdMixin, Base):
+    """A one-time link for an invited staff user to set their password; only the token's SHA-256 is kept."""
+
+    __tablename__ = "user_invitations"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    accepted_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class AccountDeletion(IdMixin, Base):
+    """A deletion the account holder asked for: the personal data is anonymised at ``scheduled_for``."""
+
+    __tablename__ = "account_deletions"
+
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    scheduled_for: Mapped[datetime] = mapped_column()
+    completed_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (
+        Index("ix_account_deletions_completed_at_scheduled_for", "completed_at", "scheduled_for"),
+    )
+
+
+class AuditEvent(IdMixin, Base):
+    """One entry of the activity and audit log: who did what to what, from where.
+
+    Written in the transaction of the action it records. No foreign keys on purpose: the log outlives the
+    rows it names (and must never block deleting or anonymising them).
+    """
+
+    __tablename__ = "audit_events"
+
+    actor_type: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column()
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str | None] = mapped_column(String(20))
+    target_id: Mapped[uuid.UUID | None] = mapped_column()
+    customer_id: Mapped[uuid.UUID | None] = mapped_column()
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(500))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (
+        Index("ix_audit_events_actor_id_created_at", "actor_id", "created_at"),
+        Index("ix_audit_events_action_created_at", "action", "created_at"),
+        Index("ix_audit_events_target_id_created_at", "target_id", "created_at"),
+        Index("ix_audit_events_customer_id_created_at", "customer_id", "created_at"),
+    )

@@ -23,6 +23,8 @@ JOBS_MANAGE = "jobs:manage"
 NOTIFICATIONS_READ = "notifications:read"
 NOTIFICATIONS_MANAGE = "notifications:manage"
 WEBHOOKS_MANAGE = "webhooks:manage"
+# The whole activity and audit log (GET /audit); a customer's own activity needs only customers:read.
+AUDIT_READ = "audit:read"
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
     {
@@ -38,12 +40,13 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
         NOTIFICATIONS_READ,
         NOTIFICATIONS_MANAGE,
         WEBHOOKS_MANAGE,
+        AUDIT_READ,
     }
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.admin: ALL_PERMISSIONS,
-    Role.manager: ALL_PERMISSIONS - {USERS_MANAGE, JOBS_MANAGE, WEBHOOKS_MANAGE},
+    Role.manager: ALL_PERMISSIONS - {USERS_MANAGE, JOBS_MANAGE, WEBHOOKS_MANAGE, AUDIT_READ},
     # Technicians see the whole board but change only what is assigned to them (repairs service).
     Role.technician: frozenset({CUSTOMERS_READ, REPAIRS_READ, REPAIRS_UPDATE, USERS_READ}),
     # Front-desk / support agents take devices in and talk to customers; they do not work the bench.

@@ -1,29 +1,57 @@
-"""Login, token refresh, logout and the signed-in principal (``/api/v1/auth``, ``/api/v1/users/me``)."""
+"""Identity endpoints: logins (password and emailed code), registration, tokens, sessions, the signed-in
+account (``/users/me``), staff management (``/users``) and the activity/audit log."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, status
 
-from fixdesk.customers.models import Customer
-from fixdesk.identity import service
-from fixdesk.identity.models import User
-from fixdesk.identity.permissions import permissions_for
+from fixdesk.customers.service import get_customer
+from fixdesk.identity import accounts, audit, service, staff
+from fixdesk.identity.accounts import user_read_values
+from fixdesk.identity.models import AuditEvent, AuthSession, Role
+from fixdesk.identity.permissions import AUDIT_READ, CUSTOMERS_READ, USERS_MANAGE, USERS_READ
 from fixdesk.identity.schemas import (
+    AcceptInvitationRequest,
+    ActionResponse,
+    AuditEventRead,
+    CustomerAccountRead,
+    DeleteAccountRequest,
+    DeletionScheduled,
+    InvitedUserRead,
+    LoginCodeSent,
     LoginRequest,
     LogoutRequest,
     LogoutResponse,
-    PrincipalRead,
+    ProfileUpdate,
     RefreshRequest,
+    RegisterRequest,
+    RegisterResponse,
+    RevokeAllResponse,
+    SessionRead,
+    StaffProfileRead,
     TokenResponse,
+    UserAdminUpdate,
+    UserInvite,
     UserRead,
+    VerifyEmailRequest,
 )
 from fixdesk.platform.deps import SessionDep, SettingsDep
-from fixdesk.platform.permissions import Authenticated, OptionalPrincipal, public
+from fixdesk.platform.errors import ValidationFailed
+from fixdesk.platform.pagination import Page, PageParams, page_params
+from fixdesk.platform.permissions import Authenticated, OptionalPrincipal, Principal, public, require
 from fixdesk.platform.security import TokenService
 
 router = APIRouter(tags=["auth"])
+
+UsersRead = Annotated[Principal, Depends(require(USERS_READ))]
+UsersManage = Annotated[Principal, Depends(require(USERS_MANAGE))]
+CustomersRead = Annotated[Principal, Depends(require(CUSTOMERS_READ))]
+AuditRead = Annotated[Principal, Depends(require(AUDIT_READ))]
+Pagination = Annotated[PageParams, Depends(page_params)]
 
 
 def _tokens(request: Request) -> TokenService:
@@ -40,19 +68,63 @@ def _client_info(request: Request) -> service.ClientInfo:
     )
 
 
+Client = Annotated[service.ClientInfo, Depends(_client_info)]
+
+
+# --- logging in ---------------------------------------------------------------------------------------
+
+
 @router.post(
-    "/auth/login", operation_id="auth-login", dependencies=[Depends(public)], response_model=TokenResponse
+    "/auth/login",
+    operation_id="auth-login",
+    dependencies=[Depends(public)],
+    response_model=TokenResponse | LoginCodeSent,
 )
 async def login(
-    body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep, tokens: Tokens
+    body: LoginRequest, session: SessionDep, settings: SettingsDep, tokens: Tokens, client: Client
 ):
-    """Log in with email and password (staff or portal customer); returns access and refresh tokens."""
+    """Log in with email and password (staff or customer), or send only the email to get a login code
+    by email (customers; the answer is the same whether or not the account exists)."""
+    if body.password is None:
+        return await service.request_login_code(session, email=body.email, client=client, settings=settings)
     return await service.login(
         session,
         email=body.email,
         password=body.password,
         remember_me=body.remember_me,
-        client=_client_info(request),
+        client=client,
+        tokens=tokens,
+        settings=settings,
+    )
+
+
+@router.post(
+    "/auth/register",
+    operation_id="auth-register",
+    dependencies=[Depends(public)],
+    response_model=RegisterResponse,
+)
+async def register(body: RegisterRequest, session: SessionDep, settings: SettingsDep, client: Client):
+    """Create a customer account without a password; a 6-digit verification code is emailed."""
+    return await service.register(session, body, client=client, settings=settings)
+
+
+@router.post(
+    "/auth/verify-email",
+    operation_id="auth-verify-email",
+    dependencies=[Depends(public)],
+    response_model=TokenResponse,
+)
+async def verify_email(
+    body: VerifyEmailRequest, session: SessionDep, settings: SettingsDep, tokens: Tokens, client: Client
+):
+    """Exchange an emailed code (registration or login) for tokens; verifies the email address."""
+    return await service.verify_code(
+        session,
+        email=body.email,
+        code=body.code,
+        remember_me=body.remember_me,
+        client=client,
         tokens=tokens,
         settings=settings,
     )
@@ -61,27 +133,214 @@ async def login(
 @router.post(
     "/auth/refresh", operation_id="auth-refresh", dependencies=[Depends(public)], response_model=TokenResponse
 )
-async def refresh(body: RefreshRequest, session: SessionDep, settings: SettingsDep, tokens: Tokens):
+async def refresh(
+    body: RefreshRequest, session: SessionDep, settings: SettingsDep, tokens: Tokens, client: Client
+):
     """Exchange a refresh token for new tokens; the old refresh token stops working."""
-    return await service.refresh(session, refresh_token=body.refresh_token, tokens=tokens, settings=settings)
+    return await service.refresh(
+        session, refresh_token=body.refresh_token, tokens=tokens, settings=settings, client=client
+    )
 
 
 @router.post(
     "/auth/logout", operation_id="auth-logout", dependencies=[Depends(public)], response_model=LogoutResponse
 )
-async def logout(session: SessionDep, principal: OptionalPrincipal, body: LogoutRequest | None = None):
-    """End the login session of the given refresh token."""
-    await service.logout(session, refresh_token=body.refresh_token if body else None, principal=principal)
+async def logout(
+    session: SessionDep, principal: OptionalPrincipal, client: Client, body: LogoutRequest | None = None
+):
+    """End one login session: the refresh token's, or else the access token's."""
+    await service.logout(
+        session, refresh_token=body.refresh_token if body else None, principal=principal, client=client
+    )
     return LogoutResponse()
 
 
-@router.get("/users/me", operation_id="users-me", response_model=UserRead | PrincipalRead)
+@router.post("/auth/revoke-all", operation_id="auth-revoke-all", response_model=RevokeAllResponse)
+async def revoke_all(session: SessionDep, principal: Authenticated, client: Client):
+    """End every session of the signed-in account, this one included."""
+    count = await service.revoke_all(session, principal, client=client)
+    return RevokeAllResponse(revoked_count=count)
+
+
+@router.post(
+    "/auth/accept-invite",
+    operation_id="auth-accept-invite",
+    dependencies=[Depends(public)],
+    response_model=ActionResponse,
+)
+async def accept_invite(body: AcceptInvitationRequest, session: SessionDep, client: Client):
+    """Set an invited staff member's password with the token from the invitation email."""
+    await staff.accept_invitation(session, token=body.token, password=body.password, client=client)
+    return ActionResponse(message="Password set; log in with your email and password.")
+
+
+# --- the signed-in account ----------------------------------------------------------------------------
+
+
+@router.get("/users/me", operation_id="users-me", response_model=StaffProfileRead | CustomerAccountRead)
 async def me(session: SessionDep, principal: Authenticated):
-    """The signed-in staff user (or portal customer)."""
-    account = await service.get_account(session, principal)
-    if isinstance(account, User):
-        return UserRead.model_validate(account).model_copy(
-            update={"permissions": sorted(permissions_for(account.role, account.permissions))}
-        )
-    assert isinstance(account, Customer)
-    return service.principal_read(account)
+    """The signed-in staff user or customer."""
+    return await accounts.read_me(session, principal)
+
+
+@router.patch(
+    "/users/me", operation_id="users-me-update", response_model=StaffProfileRead | CustomerAccountRead
+)
+async def update_me(
+    body: ProfileUpdate, session: SessionDep, settings: SettingsDep, principal: Authenticated, client: Client
+):
+    """Change your names, phone, time zone or locale."""
+    return await accounts.update_me(session, principal, body, client=client, settings=settings)
+
+
+@router.delete("/users/me", operation_id="users-me-delete", response_model=DeletionScheduled)
+async def delete_me(
+    body: DeleteAccountRequest, session: SessionDep, principal: Authenticated, client: Client
+):
+    """Schedule your account's deletion in 30 days (confirm with your email); ends every session."""
+    return await accounts.schedule_deletion(session, principal, body, client=client)
+
+
+def _session_read(auth_session: AuthSession, principal: Principal) -> SessionRead:
+    return SessionRead(
+        id=auth_session.id,
+        device=auth_session.user_agent,
+        ip_address=auth_session.ip_address,
+        remember_me=auth_session.remember_me,
+        created_at=auth_session.created_at,
+        last_used_at=auth_session.last_used_at,
+        expires_at=auth_session.expires_at,
+        current=auth_session.id == principal.session_id,
+    )
+
+
+@router.get("/users/me/sessions", operation_id="users-me-sessions", response_model=Page[SessionRead])
+async def my_sessions(session: SessionDep, principal: Authenticated, params: Pagination):
+    """Your live login sessions (device, IP, when used); ``current`` marks this one."""
+    rows, total = await service.list_sessions(session, principal, params)
+    return Page[SessionRead].build([_session_read(row, principal) for row in rows], total, params)
+
+
+@router.delete(
+    "/users/me/sessions/{session_id}", operation_id="users-me-sessions-revoke", response_model=ActionResponse
+)
+async def end_session(session_id: uuid.UUID, session: SessionDep, principal: Authenticated, client: Client):
+    """End one of your sessions (404 for anyone else's)."""
+    await service.revoke_session(session, principal, session_id, client=client)
+    return ActionResponse(message="Session ended")
+
+
+# --- staff management ----------------------------------------------------------------------------------
+
+
+@router.get("/users", operation_id="users-list", response_model=Page[UserRead], tags=["users"])
+async def list_users(
+    session: SessionDep,
+    _: UsersRead,
+    params: Pagination,
+    role: Annotated[Role | None, Query()] = None,
+    is_active: Annotated[bool | None, Query(alias="isActive")] = None,
+):
+    """List staff users (filter by role and isActive)."""
+    rows, total = await staff.list_users(
+        session, params, role=role.value if role else None, is_active=is_active
+    )
+    return Page[UserRead].build([UserRead(**user_read_values(user)) for user in rows], total, params)
+
+
+@router.post(
+    "/users",
+    operation_id="users-invite",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InvitedUserRead,
+    tags=["users"],
+)
+async def invite_user(
+    body: UserInvite, session: SessionDep, settings: SettingsDep, principal: UsersManage, client: Client
+):
+    """Invite a staff member: the account is created and they get an email to set their password."""
+    user, invitation = await staff.invite_user(
+        session, body, inviter=principal, client=client, settings=settings
+    )
+    return InvitedUserRead(**user_read_values(user), invitation_expires_at=invitation.expires_at)
+
+
+@router.get("/users/{user_id}", operation_id="users-get", response_model=UserRead, tags=["users"])
+async def get_user(user_id: uuid.UUID, session: SessionDep, _: UsersRead):
+    """One staff user."""
+    return UserRead(**user_read_values(await staff.get_user(session, user_id)))
+
+
+@router.patch("/users/{user_id}", operation_id="users-update", response_model=UserRead, tags=["users"])
+async def update_user(
+    user_id: uuid.UUID, body: UserAdminUpdate, session: SessionDep, principal: UsersManage, client: Client
+):
+    """Change a staff user's role, extra permissions or active flag (deactivation ends their access)."""
+    user = await staff.update_user(session, user_id, body, actor=principal, client=client)
+    return UserRead(**user_read_values(user))
+
+
+# --- activity and audit log ----------------------------------------------------------------------------
+
+
+def _audit_page(rows: list[AuditEvent], total: int, params: PageParams) -> Page[AuditEventRead]:
+    return Page[AuditEventRead].build([AuditEventRead.model_validate(row) for row in rows], total, params)
+
+
+@router.get(
+    "/customers/{customer_id}/activity",
+    operation_id="customers-activity",
+    response_model=Page[AuditEventRead],
+    tags=["audit"],
+)
+async def customer_activity(
+    customer_id: uuid.UUID, session: SessionDep, _: CustomersRead, params: Pagination
+):
+    """A customer's account activity (registration, logins, sessions, profile changes), newest first."""
+    await get_customer(session, customer_id)
+    rows, total = await audit.customer_activity(session, customer_id, params)
+    return _audit_page(rows, total, params)
+
+
+def _moment(value: str | None, field: str, *, end_of_day: bool) -> datetime | None:
+    """An ISO 8601 date or date-time from a query parameter, in UTC. A bare date means the start of that
+    day, or for ``dateTo`` the end of it (so ``dateTo=2026-03-01`` includes March 1st)."""
+    if value is None:
+        return None
+    try:
+        if len(value) == len("YYYY-MM-DD"):
+            day = date.fromisoformat(value)
+            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return moment + timedelta(days=1) if end_of_day else moment
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationFailed.for_field(field, f"'{value}' is not an ISO 8601 date or date-time") from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@router.get("/audit", operation_id="audit-list", response_model=Page[AuditEventRead], tags=["audit"])
+async def audit_log(
+    session: SessionDep,
+    _: AuditRead,
+    params: Pagination,
+    actor_id: Annotated[uuid.UUID | None, Query(alias="actorId")] = None,
+    action: Annotated[str | None, Query(max_length=64, description="e.g. auth.login_failed")] = None,
+    target_id: Annotated[uuid.UUID | None, Query(alias="targetId")] = None,
+    date_from: Annotated[
+        str | None, Query(alias="dateFrom", max_length=40, description="From (inclusive)")
+    ] = None,
+    date_to: Annotated[
+        str | None, Query(alias="dateTo", max_length=40, description="Until (a date includes that day)")
+    ] = None,
+):
+    """The activity and audit log of the whole shop, newest first (admins)."""
+    rows, total = await audit.search(
+        session,
+        params,
+        actor_id=actor_id,
+        action=action,
+        target_id=target_id,
+        date_from=_moment(date_from, "dateFrom", end_of_day=False),
+        date_to=_moment(date_to, "dateTo", end_of_day=True),
+    )
+    return _audit_page(rows, total, params)

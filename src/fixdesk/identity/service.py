@@ -1,60 +1,102 @@
-"""Identity rules: login, token refresh with rotation and reuse detection, logout, staff users."""
+"""Identity rules: password and emailed-code logins, registration, token refresh with rotation and reuse
+detection, logout and the principal's sessions, and staff users.
+
+Account profiles and deletion live in :mod:`fixdesk.identity.accounts`, staff management and invitations
+in :mod:`fixdesk.identity.staff`, the audit log in :mod:`fixdesk.identity.audit`.
+
+Login codes are for customers (the portal). Staff sign in with their password: a code request for a
+staff email is answered like any other and sends nothing, so an emailed code can never open a staff
+account (whose powers reach every customer's data).
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 from pydantic import EmailStr, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer, CustomerStatus
-from fixdesk.db import utcnow
-from fixdesk.identity.models import AuthSession, RefreshToken, Role, User
+from fixdesk.customers.schemas import CustomerCreate
+from fixdesk.customers.service import create_customer, normalize_phone
+from fixdesk.db import new_id, utcnow
+from fixdesk.identity import audit, codes
+from fixdesk.identity.audit import Action, AuditActor, ClientInfo
+from fixdesk.identity.models import AuthSession, LoginCode, RefreshToken, Role, User
 from fixdesk.identity.permissions import CUSTOMER_PERMISSIONS, permissions_for
-from fixdesk.identity.schemas import PrincipalRead, TokenResponse
-from fixdesk.platform.errors import Conflict, TokenFamilyCompromised, Unauthorized, ValidationFailed
+from fixdesk.identity.schemas import (
+    LoginCodeSent,
+    PrincipalRead,
+    RegisterRequest,
+    RegisterResponse,
+    TokenResponse,
+)
+from fixdesk.platform.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    TokenFamilyCompromised,
+    Unauthorized,
+    ValidationFailed,
+)
+from fixdesk.platform.jobs import enqueue
+from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Authenticator, Principal
 from fixdesk.platform.security import TokenService, hash_password, hash_secret, new_secret, verify_password
 
+__all__ = ["ClientInfo"]
+
 INVALID_CREDENTIALS = "Invalid email or password."
+INVALID_CODE = "The code is invalid or has expired; ask for a new one."
+SESSION_ENDED = "This session has ended; log in again."
 # The same email rules as the API's request models, so the CLI cannot create a login the API rejects.
 _EMAIL = TypeAdapter(EmailStr)
 REFRESH_TOKEN_PREFIX = "rt_"
 MINIMUM_PASSWORD_LENGTH = 8
+SEND_CODE_JOB = "identity.send_login_code"
+CODE_SEAL_PURPOSE = "login-code"
 
 
-@dataclass(frozen=True)
-class ClientInfo:
-    """Where a login comes from, recorded on the session."""
+class LoginFailed(Unauthorized):
+    """401 for a failed login or a rejected code. The request's transaction still commits: it holds the
+    audit entry of the failure and the code's attempt count, which must survive the error."""
 
-    user_agent: str | None
-    ip_address: str | None
+    commit_transaction = True
 
 
 def make_authenticator(tokens: TokenService) -> Authenticator:
     """The function the platform uses to turn a bearer token into a :class:`Principal`.
 
     Loads the user or customer on every request, so deactivating a user or archiving a customer ends
-    their access at once rather than when the token expires.
+    their access at once rather than when the token expires. A token carrying a session (``sid``) also
+    dies with its session: logout, revoke-all, ending a session and a compromised family all take effect
+    on the next request (one primary-key lookup).
     """
 
     async def authenticate(session: AsyncSession, token: str) -> Principal:
         claims = tokens.verify_access_token(token)
+        if claims.session_id is not None:
+            auth_session = await session.get(AuthSession, claims.session_id)
+            if (
+                auth_session is None
+                or auth_session.revoked_at is not None
+                or claims.subject not in (auth_session.user_id, auth_session.customer_id)
+            ):
+                raise Unauthorized(SESSION_ENDED)
         if claims.principal_type == "user":
             user = await session.get(User, claims.subject)
             if user is None or not user.is_active:
                 raise Unauthorized("The account behind this token is no longer active.")
-            return user_principal(user)
+            return user_principal(user, claims.session_id)
         if claims.principal_type == "customer":
             customer = await session.get(Customer, claims.subject)
             if customer is None or customer.status != CustomerStatus.active:
                 raise Unauthorized("The account behind this token is no longer active.")
-            return customer_principal(customer)
+            return customer_principal(customer, claims.session_id)
         raise Unauthorized("This kind of token is not accepted here.")
 
     return authenticate
@@ -100,6 +142,25 @@ def principal_read(account: User | Customer) -> PrincipalRead:
     )
 
 
+def account_actor(account: User | Customer, client: ClientInfo) -> AuditActor:
+    """The audit actor for an account acting on its own behalf."""
+    return AuditActor.account("user" if isinstance(account, User) else "customer", account.id, client)
+
+
+def account_target(account: User | Customer) -> dict[str, object]:
+    """``target_type``/``target_id``/``customer_id`` of an audit entry about ``account``."""
+    if isinstance(account, User):
+        return {"target_type": "user", "target_id": account.id}
+    return {"target_type": "customer", "target_id": account.id, "customer_id": account.id}
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# --- password login ----------------------------------------------------------------------------------
+
+
 async def login(
     session: AsyncSession,
     *,
@@ -113,11 +174,12 @@ async def login(
     """Log a staff user or a portal customer in with email and password and start a session.
 
     Staff accounts are tried first, then portal customers. An unknown email, a wrong password and an
-    inactive account all raise the same :class:`Unauthorized`, after the same Argon2 work, so the answer
-    does not tell whether an account exists.
+    inactive account all raise the same :class:`LoginFailed`, after the same Argon2 work, so the answer
+    does not tell whether an account exists; the audit log records which it was.
     """
-    normalized = email.strip().lower()
+    normalized = normalize_email(email)
     user = (await session.execute(select(User).where(User.email == normalized))).scalar_one_or_none()
+    customer: Customer | None = None
     account: User | Customer | None = None
     if user is not None and verify_password(password, user.password_hash) and user.is_active:
         account = user
@@ -134,10 +196,49 @@ async def login(
         elif user is None:
             verify_password(password, None)  # same work as a real check
     if account is None:
-        raise Unauthorized(INVALID_CREDENTIALS)
+        target = user or customer
+        if target is None:
+            reason = "unknown_account"
+        elif (isinstance(target, User) and not target.is_active) or (
+            isinstance(target, Customer) and target.status != CustomerStatus.active
+        ):
+            reason = "account_inactive"
+        else:
+            reason = "wrong_password"
+        await _record_login_failure(session, client, "password", reason, target, normalized)
+        raise LoginFailed(INVALID_CREDENTIALS)
     account.last_login_at = utcnow()
-    return await _start_session(
+    response, auth_session = await _start_session(
         session, account, remember_me=remember_me, client=client, tokens=tokens, settings=settings
+    )
+    await audit.record(
+        session,
+        Action.login_succeeded,
+        account_actor(account, client),
+        **account_target(account),
+        details={"method": "password", "sessionId": str(auth_session.id)},
+    )
+    return response
+
+
+async def _record_login_failure(
+    session: AsyncSession,
+    client: ClientInfo,
+    method: str,
+    reason: str,
+    target: User | Customer | None,
+    email: str,
+) -> None:
+    details: dict[str, object] = {"method": method, "reason": reason}
+    if target is None:
+        # The typed address is the only clue to what was tried (guessing, a typo, a credential list).
+        details["email"] = email[:255]
+    await audit.record(
+        session,
+        Action.login_failed,
+        AuditActor.anonymous(client),
+        **(account_target(target) if target is not None else {}),
+        details=details,
     )
 
 
@@ -149,13 +250,13 @@ async def _start_session(
     client: ClientInfo,
     tokens: TokenService,
     settings: Settings,
-) -> TokenResponse:
+) -> tuple[TokenResponse, AuthSession]:
     now = utcnow()
     lifetime = _refresh_lifetime(settings, remember_me)
     auth_session = AuthSession(
         user_id=account.id if isinstance(account, User) else None,
         customer_id=account.id if isinstance(account, Customer) else None,
-        user_agent=(client.user_agent or "")[:500] or None,
+        user_agent=client.trimmed_user_agent,
         ip_address=client.ip_address,
         remember_me=remember_me,
         created_at=now,
@@ -169,7 +270,7 @@ async def _start_session(
         RefreshToken(session_id=auth_session.id, token_hash=hash_secret(refresh_token), created_at=now)
     )
     await session.flush()
-    return _token_response(account, refresh_token, lifetime, tokens)
+    return _token_response(account, auth_session, refresh_token, lifetime, tokens), auth_session
 
 
 def _refresh_lifetime(settings: Settings, remember_me: bool) -> timedelta:
@@ -179,12 +280,16 @@ def _refresh_lifetime(settings: Settings, remember_me: bool) -> timedelta:
 
 
 def _token_response(
-    account: User | Customer, refresh_token: str, refresh_lifetime: timedelta, tokens: TokenService
+    account: User | Customer,
+    auth_session: AuthSession,
+    refresh_token: str,
+    refresh_lifetime: timedelta,
+    tokens: TokenService,
 ) -> TokenResponse:
     principal_type = "user" if isinstance(account, User) else "customer"
     role = account.role if isinstance(account, User) else "customer"
     return TokenResponse(
-        access_token=tokens.issue_access_token(account.id, role, principal_type),
+        access_token=tokens.issue_access_token(account.id, role, principal_type, session_id=auth_session.id),
         refresh_token=refresh_token,
         expires_in=int(tokens.lifetime.total_seconds()),
         refresh_expires_in=int(refresh_lifetime.total_seconds()),
@@ -192,15 +297,194 @@ def _token_response(
     )
 
 
+# --- passwordless customers --------------------------------------------------------------------------
+
+
+async def register(
+    session: AsyncSession, data: RegisterRequest, *, client: ClientInfo, settings: Settings
+) -> RegisterResponse:
+    """Create an unverified portal customer and email them a verification code.
+
+    Raises :class:`Conflict` (409) when a customer already has the email (they log in with a code
+    instead) and :class:`ValidationFailed` (400) for a phone number that is not a valid number.
+    """
+    email = normalize_email(data.email)
+    taken = await session.scalar(select(func.count()).select_from(Customer).where(Customer.email == email))
+    if taken:
+        raise Conflict(
+            f"{email} is already registered; log in with POST /api/v1/auth/login to get a code.",
+            field="email",
+        )
+    phone = normalize_phone(data.phone_number, settings.default_phone_region, field="phoneNumber")
+    customer = await create_customer(
+        session,
+        CustomerCreate(first_name=data.first_name, last_name=data.last_name, email=email, phone=phone),
+        default_region=settings.default_phone_region,
+    )
+    customer.company_customer_id = data.company_customer_id
+    await session.flush()
+    await issue_code(session, customer, purpose="verification", settings=settings)
+    await audit.record(
+        session,
+        Action.registered,
+        AuditActor.account("customer", customer.id, client),
+        **account_target(customer),
+    )
+    return RegisterResponse(message=f"Verification email sent to {email}", user_id=customer.id)
+
+
+async def request_login_code(
+    session: AsyncSession, *, email: str, client: ClientInfo, settings: Settings
+) -> LoginCodeSent:
+    """Email a login code to the active portal customer with ``email``.
+
+    The answer is the same whether or not such a customer exists (and for staff emails, which never get
+    codes), so the endpoint cannot be used to find out who has an account.
+    """
+    normalized = normalize_email(email)
+    customer = (
+        await session.execute(
+            select(Customer).where(Customer.email == normalized, Customer.status == CustomerStatus.active)
+        )
+    ).scalar_one_or_none()
+    if customer is not None:
+        await issue_code(session, customer, purpose="login", settings=settings)
+        await audit.record(
+            session,
+            Action.login_code_requested,
+            AuditActor.anonymous(client),
+            **account_target(customer),
+        )
+    return LoginCodeSent(message=f"If {normalized} belongs to an account, a login code has been sent to it.")
+
+
+async def issue_code(
+    session: AsyncSession, customer: Customer, *, purpose: str, settings: Settings
+) -> LoginCode:
+    """Store a new code for ``customer`` (voiding their open ones) and queue the email that carries it."""
+    now = utcnow()
+    await session.execute(
+        update(LoginCode)
+        .where(
+            LoginCode.customer_id == customer.id,
+            LoginCode.used_at.is_(None),
+            LoginCode.voided_at.is_(None),
+        )
+        .values(voided_at=now)
+    )
+    secret = settings.signing_key
+    code_id = new_id()
+    code = codes.new_code(settings)
+    login_code = LoginCode(
+        id=code_id,
+        customer_id=customer.id,
+        purpose=purpose,
+        code_hash=codes.hash_code(secret, code_id, code),
+        attempts=0,
+        created_at=now,
+    )
+    session.add(login_code)
+    await session.flush()
+    sealed = codes.seal(secret, CODE_SEAL_PURPOSE, code_id, code)
+    await enqueue(session, SEND_CODE_JOB, {"codeId": str(code_id), "sealed": sealed})
+    return login_code
+
+
+async def verify_code(
+    session: AsyncSession,
+    *,
+    email: str,
+    code: str,
+    remember_me: bool,
+    client: ClientInfo,
+    tokens: TokenService,
+    settings: Settings,
+) -> TokenResponse:
+    """Exchange an emailed code for tokens; the customer's email counts as verified from then on.
+
+    Only the customer's newest code counts, for 10 minutes and 5 tries. Every rejection (no such
+    customer, no code, expired, used up, wrong) is the same :class:`LoginFailed` (401); the attempt is
+    counted and audited even though the request fails.
+    """
+    normalized = normalize_email(email)
+    customer = (
+        await session.execute(
+            select(Customer).where(Customer.email == normalized, Customer.status == CustomerStatus.active)
+        )
+    ).scalar_one_or_none()
+    if customer is None:
+        await _record_login_failure(session, client, "code", "unknown_account", None, normalized)
+        raise LoginFailed(INVALID_CODE)
+    login_code = (
+        await session.execute(
+            select(LoginCode)
+            .where(
+                LoginCode.customer_id == customer.id,
+                LoginCode.used_at.is_(None),
+                LoginCode.voided_at.is_(None),
+            )
+            .order_by(LoginCode.created_at.desc(), LoginCode.id.desc())
+            .limit(1)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    now = utcnow()
+    reason: str | None = None
+    if login_code is None:
+        reason = "no_code"
+    elif login_code.created_at <= now - codes.CODE_LIFETIME:
+        login_code.voided_at = now
+        reason = "code_expired"
+    elif login_code.attempts >= codes.MAX_CODE_ATTEMPTS:
+        login_code.voided_at = now
+        reason = "too_many_attempts"
+    else:
+        login_code.attempts += 1
+        if not codes.code_matches(settings.signing_key, login_code.id, code, login_code.code_hash):
+            if login_code.attempts >= codes.MAX_CODE_ATTEMPTS:
+                login_code.voided_at = now
+            reason = "wrong_code"
+    if reason is not None:
+        await session.flush()
+        await _record_login_failure(session, client, "code", reason, customer, normalized)
+        raise LoginFailed(INVALID_CODE)
+    assert login_code is not None
+    login_code.used_at = now
+    customer.last_login_at = now
+    actor = account_actor(customer, client)
+    if customer.email_verified_at is None:
+        customer.email_verified_at = now
+        await audit.record(session, Action.email_verified, actor, **account_target(customer))
+    response, auth_session = await _start_session(
+        session, customer, remember_me=remember_me, client=client, tokens=tokens, settings=settings
+    )
+    await audit.record(
+        session,
+        Action.login_succeeded,
+        actor,
+        **account_target(customer),
+        details={"method": "code", "purpose": login_code.purpose, "sessionId": str(auth_session.id)},
+    )
+    return response
+
+
+# --- refresh, logout and sessions --------------------------------------------------------------------
+
+
 async def refresh(
-    session: AsyncSession, *, refresh_token: str, tokens: TokenService, settings: Settings
+    session: AsyncSession,
+    *,
+    refresh_token: str,
+    tokens: TokenService,
+    settings: Settings,
+    client: ClientInfo = audit.NO_CLIENT,
 ) -> TokenResponse:
     """Exchange a refresh token for a new access token and a new refresh token (rotation).
 
     The presented token stops working. Presenting a token that was already rotated means two parties
     hold the family, so the whole family is revoked and :class:`TokenFamilyCompromised` (403) is raised;
-    the revocation is committed even though the request fails. Unknown, expired or revoked tokens raise
-    :class:`Unauthorized` (401).
+    the revocation and its audit entry are committed even though the request fails. Unknown, expired or
+    revoked tokens raise :class:`Unauthorized` (401).
     """
     stored = (
         await session.execute(
@@ -223,6 +507,13 @@ async def refresh(
         auth_session.revoked_at = now
         auth_session.revoked_reason = "token_reuse"
         await session.flush()
+        await audit.record(
+            session,
+            Action.token_family_compromised,
+            AuditActor.anonymous(client),
+            **_session_owner_target(auth_session),
+            details={"sessionId": str(auth_session.id)},
+        )
         raise TokenFamilyCompromised(
             "This refresh token was already used. Every session of this login has been revoked; log in again."
         )
@@ -241,42 +532,182 @@ async def refresh(
     new_token = new_secret(REFRESH_TOKEN_PREFIX)
     session.add(RefreshToken(session_id=auth_session.id, token_hash=hash_secret(new_token), created_at=now))
     await session.flush()
-    return _token_response(account, new_token, lifetime, tokens)
+    return _token_response(account, auth_session, new_token, lifetime, tokens)
 
 
-async def logout(session: AsyncSession, *, refresh_token: str | None, principal: Principal | None) -> int:
-    """Revoke the session (token family) of ``refresh_token``; returns how many sessions were revoked.
+def _session_owner_target(auth_session: AuthSession) -> dict[str, object]:
+    if auth_session.user_id is not None:
+        return {"target_type": "user", "target_id": auth_session.user_id}
+    return {
+        "target_type": "customer",
+        "target_id": auth_session.customer_id,
+        "customer_id": auth_session.customer_id,
+    }
 
-    Holding the refresh token is proof enough. Without one, an authenticated caller's token carries no
-    session, so nothing is revoked (the access token expires on its own within minutes).
+
+async def logout(
+    session: AsyncSession,
+    *,
+    refresh_token: str | None,
+    principal: Principal | None,
+    client: ClientInfo = audit.NO_CLIENT,
+) -> int:
+    """Revoke one session (token family); returns how many sessions were revoked (0 or 1).
+
+    The session is the one of ``refresh_token`` (holding it is proof enough; with an access token of
+    someone else nothing happens), or else the one the caller's access token belongs to (its ``sid``).
     """
-    if refresh_token is None:
-        return 0
-    stored = (
-        await session.execute(
-            select(RefreshToken).where(RefreshToken.token_hash == hash_secret(refresh_token))
-        )
-    ).scalar_one_or_none()
-    if stored is None:
-        return 0
-    auth_session = await session.get(AuthSession, stored.session_id)
+    auth_session: AuthSession | None = None
+    if refresh_token is not None:
+        stored = (
+            await session.execute(
+                select(RefreshToken).where(RefreshToken.token_hash == hash_secret(refresh_token))
+            )
+        ).scalar_one_or_none()
+        if stored is not None:
+            auth_session = await session.get(AuthSession, stored.session_id)
+        if (
+            auth_session is not None
+            and principal is not None
+            and principal.id
+            not in (
+                auth_session.user_id,
+                auth_session.customer_id,
+            )
+        ):
+            auth_session = None
+    elif principal is not None and principal.session_id is not None:
+        auth_session = await session.get(AuthSession, principal.session_id)
     if auth_session is None or auth_session.revoked_at is not None:
-        return 0
-    if principal is not None and principal.id not in (auth_session.user_id, auth_session.customer_id):
         return 0
     auth_session.revoked_at = utcnow()
     auth_session.revoked_reason = "logout"
     await session.flush()
+    if principal is not None:
+        actor = AuditActor.of(principal, client)
+    elif auth_session.user_id is not None:
+        actor = AuditActor.account("user", auth_session.user_id, client)
+    else:
+        assert auth_session.customer_id is not None
+        actor = AuditActor.account("customer", auth_session.customer_id, client)
+    await audit.record(
+        session,
+        Action.logout,
+        actor,
+        **_session_owner_target(auth_session),
+        details={"sessionId": str(auth_session.id)},
+    )
     return 1
+
+
+def _require_account(principal: Principal) -> None:
+    if principal.type not in ("user", "customer"):
+        raise Forbidden("This is for staff users and customers; API clients have no account or sessions.")
+
+
+def _owned_by(principal: Principal) -> ColumnElement[bool]:
+    _require_account(principal)
+    if principal.type == "user":
+        return AuthSession.user_id == principal.id
+    return AuthSession.customer_id == principal.id
+
+
+def _principal_target(principal: Principal) -> dict[str, object]:
+    if principal.type == "customer":
+        return {"target_type": "customer", "target_id": principal.id, "customer_id": principal.id}
+    return {"target_type": principal.type, "target_id": principal.id}
+
+
+async def revoke_sessions(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID | None = None,
+    customer_id: uuid.UUID | None = None,
+    reason: str,
+) -> int:
+    """Revoke every live session of one account; returns how many were live."""
+    now = utcnow()
+    owner = AuthSession.user_id == user_id if user_id is not None else AuthSession.customer_id == customer_id
+    result = await session.execute(
+        update(AuthSession)
+        .where(owner, AuthSession.revoked_at.is_(None), AuthSession.expires_at > now)
+        .values(revoked_at=now, revoked_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+async def revoke_all(session: AsyncSession, principal: Principal, *, client: ClientInfo) -> int:
+    """Revoke every live session of the caller (this one included); returns how many."""
+    _require_account(principal)
+    count = await revoke_sessions(
+        session,
+        user_id=principal.id if principal.type == "user" else None,
+        customer_id=principal.id if principal.type == "customer" else None,
+        reason="revoke_all",
+    )
+    await audit.record(
+        session,
+        Action.sessions_revoked,
+        AuditActor.of(principal, client),
+        **_principal_target(principal),
+        details={"revokedCount": count},
+    )
+    return count
+
+
+async def list_sessions(
+    session: AsyncSession, principal: Principal, params: PageParams
+) -> tuple[list[AuthSession], int]:
+    """A page of the caller's live sessions, most recently used first."""
+    statement = (
+        select(AuthSession)
+        .where(_owned_by(principal), AuthSession.revoked_at.is_(None), AuthSession.expires_at > utcnow())
+        .order_by(AuthSession.last_used_at.desc(), AuthSession.id.desc())
+    )
+    rows, total = await paginate(session, statement, params)
+    return list(rows), total
+
+
+async def revoke_session(
+    session: AsyncSession, principal: Principal, session_id: uuid.UUID, *, client: ClientInfo
+) -> None:
+    """End one of the caller's live sessions; :class:`NotFound` (404) for anyone else's or a dead one."""
+    auth_session = (
+        await session.execute(
+            select(AuthSession).where(
+                AuthSession.id == session_id,
+                _owned_by(principal),
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > utcnow(),
+            )
+        )
+    ).scalar_one_or_none()
+    if auth_session is None:
+        raise NotFound(f"Session {session_id} not found.")
+    auth_session.revoked_at = utcnow()
+    auth_session.revoked_reason = "ended_by_owner"
+    await session.flush()
+    await audit.record(
+        session,
+        Action.session_revoked,
+        AuditActor.of(principal, client),
+        **_principal_target(principal),
+        details={"sessionId": str(session_id)},
+    )
 
 
 async def get_account(session: AsyncSession, principal: Principal) -> User | Customer:
     """The user or customer behind ``principal``."""
+    _require_account(principal)
     model = User if principal.type == "user" else Customer
     account = await session.get(model, principal.id)
     if account is None:
         raise Unauthorized("The account no longer exists.")
     return account
+
+
+# --- staff users -------------------------------------------------------------------------------------
 
 
 async def create_user(

@@ -68,6 +68,7 @@ class AccessClaims:
     principal_type: str
     token_id: str
     expires_at: datetime
+    session_id: uuid.UUID | None = None
 
 
 class TokenService:
@@ -79,8 +80,14 @@ class TokenService:
         self.audience = audience
         self.lifetime = lifetime
 
-    def issue_access_token(self, subject: uuid.UUID, role: str, principal_type: str) -> str:
-        """A signed access token for ``subject``; ``principal_type`` is ``user``, ``customer`` or ``client``."""
+    def issue_access_token(
+        self, subject: uuid.UUID, role: str, principal_type: str, *, session_id: uuid.UUID | None = None
+    ) -> str:
+        """A signed access token for ``subject``; ``principal_type`` is ``user``, ``customer`` or ``client``.
+
+        ``session_id`` (claim ``sid``) names the login session (refresh-token family) the token belongs to,
+        so the session can be revoked with the token alone and the token dies with its session.
+        """
         now = utcnow()
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -93,6 +100,8 @@ class TokenService:
             "exp": int((now + self.lifetime).timestamp()),
             "jti": uuid.uuid4().hex,
         }
+        if session_id is not None:
+            claims["sid"] = str(session_id)
         return jwt.encode(claims, self._key, algorithm=JWT_ALGORITHM)
 
     def verify_access_token(self, token: str) -> AccessClaims:
@@ -117,6 +126,7 @@ class TokenService:
             raise Unauthorized("The token is not an access token.")
         try:
             subject = uuid.UUID(str(claims["sub"]))
+            session_id = uuid.UUID(str(claims["sid"])) if "sid" in claims else None
         except ValueError as exc:
             raise Unauthorized("The access token is invalid.") from exc
         return AccessClaims(
@@ -125,4 +135,5 @@ class TokenService:
             principal_type=str(claims["pt"]),
             token_id=str(claims["jti"]),
             expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=utcnow().tzinfo),
+            session_id=session_id,
         )

@@ -82,9 +82,10 @@ class Worker:
         log.info("worker_started", worker=self.worker_id, concurrency=self.concurrency)
         try:
             while not self._stopping.is_set():
+                # Cleared before polling, not after: a wake-up that arrives during the poll is kept.
+                self._wakeup.clear()
                 claimed = await self._tick()
                 if claimed == 0 or len(self._running) >= self.concurrency:
-                    self._wakeup.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_interval)
         finally:
@@ -129,8 +130,13 @@ class Worker:
         for job in jobs:
             task = asyncio.create_task(self._execute(job), name=f"job-{job.kind}-{job.id}")
             self._running.add(task)
-            task.add_done_callback(self._running.discard)
+            task.add_done_callback(self._job_finished)
         return len(jobs)
+
+    def _job_finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        # A slot is free: claim the next due job now, not at the next poll.
+        self._wakeup.set()
 
     async def _enqueue_periodic(self) -> None:
         loop_time = asyncio.get_running_loop().time()

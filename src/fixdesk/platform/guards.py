@@ -1,0 +1,110 @@
+"""Request-body size limit and the CORS policy.
+
+:class:`BodySizeLimitMiddleware` refuses a request whose body is larger than ``FIXDESK_MAX_BODY_BYTES``
+(1 MiB by default, plenty for JSON) with ``413 PAYLOAD_TOO_LARGE``: at once when ``Content-Length`` says
+so, and otherwise while the body streams in (chunked uploads), before more than the limit is read. File
+uploads, when they arrive, will need a larger limit of their own on their routes.
+
+:func:`cors_options` is the browser policy: only the configured origins (``FIXDESK_CORS_ORIGINS``, never
+a wildcard), credentials allowed, and the headers a browser client needs to read exposed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fixdesk.config import Settings
+from fixdesk.platform.errors import problem_response
+
+EXPOSED_HEADERS = (
+    "X-Request-ID",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "Location",
+)
+
+
+def cors_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments of Starlette's ``CORSMiddleware`` for the configured origins."""
+    return {
+        "allow_origins": settings.cors_origins,
+        "allow_credentials": True,
+        "allow_methods": ["*"],
+        "allow_headers": ["*"],
+        "expose_headers": list(EXPOSED_HEADERS),
+        "max_age": 600,
+    }
+
+
+class RequestBodyTooLarge(HTTPException):
+    """Raised from ``receive`` when the body passes the limit. An ``HTTPException`` so that FastAPI's body
+    parsing re-raises it (other errors become 400) and the error handlers answer 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than the limit of {limit} bytes.")
+        self.limit = limit
+
+
+def _too_large(limit: int, path: str) -> Any:
+    return problem_response(
+        413,
+        "PAYLOAD_TOO_LARGE",
+        "Request body too large",
+        f"The request body is larger than the limit of {limit} bytes.",
+        instance=path,
+    )
+
+
+class BodySizeLimitMiddleware:
+    """Pure ASGI middleware enforcing ``max_bytes`` on HTTP request bodies."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None:
+            try:
+                declared_length = int(declared)
+            except ValueError:
+                declared_length = None
+            if declared_length is not None and declared_length > self.max_bytes:
+                await _too_large(self.max_bytes, scope["path"])(scope, receive, send)
+                return
+
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise RequestBodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except RequestBodyTooLarge:
+            # Raised where no FastAPI handler could turn it into a response (another middleware was
+            # reading the body); answer here unless a response is already on its way.
+            if response_started:
+                raise
+            await _too_large(self.max_bytes, scope["path"])(scope, receive, send)

@@ -1,0 +1,62 @@
+"""Fixtures of the job-system tests: a clean database per test and workers built like the server's."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from fixdesk.config import Settings
+from fixdesk.db import make_sessionmaker, read_only
+from fixdesk.platform.jobs import Job
+from fixdesk.platform.jobs.worker import Worker
+from tests.conftest import wipe
+from tests.platform.jobs import handlers
+
+
+@pytest.fixture
+async def jobs_db(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A session factory on the test database; every table is emptied after the test."""
+    handlers.calls.clear()
+    yield make_sessionmaker(engine)
+    await wipe(engine)
+
+
+@pytest.fixture
+def make_worker(engine: AsyncEngine, settings: Settings) -> Callable[..., Worker]:
+    """Build a :class:`Worker` the way ``fixdesk worker`` does (a read-only session factory for polling),
+    polling every 50 ms."""
+
+    def build(**options: Any) -> Worker:
+        values: dict[str, Any] = {
+            "read_sessionmaker": make_sessionmaker(read_only(engine)),
+            "settings": settings,
+            "poll_interval": 0.05,
+            # The domains' own periodic jobs (purges) would add rows the assertions do not expect;
+            # test_periodic.py turns this on with a registry of its own.
+            "run_periodic": False,
+        }
+        values.update(options)
+        return Worker(make_sessionmaker(engine), **values)
+
+    return build
+
+
+async def load_job(sessionmaker: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> Job:
+    """The job's row as it is in the database now."""
+    async with sessionmaker() as session:
+        job = await session.get(Job, job_id)
+        assert job is not None, f"job {job_id} does not exist"
+        return job
+
+
+async def count_jobs(sessionmaker: async_sessionmaker[AsyncSession], kind: str | None = None) -> int:
+    async with sessionmaker() as session:
+        statement = select(func.count()).select_from(Job)
+        if kind is not None:
+            statement = statement.where(Job.kind == kind)
+        return await session.scalar(statement) or 0

@@ -1,0 +1,81 @@
+"""What ``make run`` shows a newcomer (issue 3, item 8): the demo server, with its in-process worker, writes
+the customer's email for a status change into ``<data dir>/outbox/`` within two seconds."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.test_end_to_end import free_port
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def test_a_status_change_in_the_demo_shop_lands_in_the_outbox(tmp_path: Path) -> None:
+    data_dir = tmp_path / ".fixdesk"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIXDESK_")}
+    env["FIXDESK_DATA_DIR"] = str(data_dir)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "fixdesk", "serve", "--demo", "--port", str(port)],
+        env=env,
+        cwd=REPOSITORY,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if server.poll() is not None:
+                pytest.fail("the demo server exited")
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the demo server did not start"
+            time.sleep(0.3)
+        with httpx.Client(base_url=base, timeout=20) as http:
+            login = http.post(
+                "/api/v1/auth/login", json={"email": "admin@example.com", "password": "fixdesk-demo"}
+            )
+            assert login.status_code == 200, login.text
+            headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+            listed = http.get(
+                "/api/v1/repairs", params={"status": "testing", "pageSize": 50}, headers=headers
+            )
+            repair = next(r for r in listed.json()["items"] if r["customer"]["email"])
+            outbox = data_dir / "outbox"
+            before = set(outbox.glob("*.eml")) if outbox.exists() else set()
+            changed = http.put(
+                f"/api/v1/repairs/{repair['id']}/status",
+                headers=headers,
+                json={"status": "completed", "notes": "Ready for pickup"},
+            )
+            assert changed.status_code == 200, changed.text
+            started = time.monotonic()
+            new: list[Path] = []
+            while time.monotonic() - started < 2.0 and not new:
+                new = [path for path in outbox.glob("*.eml") if path not in before] if outbox.exists() else []
+                time.sleep(0.05)
+            elapsed = time.monotonic() - started
+        print(f"\nemail in the outbox {elapsed:.2f} s after the status change")
+        assert new, "no email reached the outbox within two seconds"
+        message = email.message_from_bytes(new[0].read_bytes(), policy=email.policy.default)
+        assert message["To"] == repair["customer"]["email"]
+        assert repair["repairNumber"] in message["Subject"] + message.get_body(("plain",)).get_content()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()

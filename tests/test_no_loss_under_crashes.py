@@ -1,0 +1,237 @@
+"""No follow-up work is lost when the worker crashes (issue 3, item 7).
+
+A real server on PostgreSQL (without its in-process worker) takes 300 status changes with
+``notifyCustomer``; a standalone ``fixdesk worker`` process delivers the emails (real SMTP into an aiosmtpd
+sink) and the webhooks (to a receiver on 127.0.0.1) and is killed with SIGKILL between waves of changes,
+mid-work. At the end every committed change has produced at least one email and one delivery per
+subscribed webhook, and the duplicates are at most one per kill (a crash between the provider's
+acceptance and our record of it) and carry the same ``Message-ID`` / ``webhook-id``, so a receiver can
+drop them. The worker runs one job at a time, so a kill interrupts at most one job in hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.conftest import create_postgres_database, drop_postgres_database, run_async, run_id, worker_id
+from tests.support.smtp_sink import SmtpSink
+from tests.test_end_to_end import free_port
+from tests.webhooks.receiver import Receiver
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+ADMIN = ("crash-admin@example.com", "correct horse battery")
+REPAIRS = 60
+PATH = ("diagnosing", "quoted", "approved", "repairing", "testing")  # 5 waves x 60 repairs = 300 changes
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "fixdesk", "worker", "--concurrency", "1", "--lease-seconds", "2"],
+        env=env,
+        cwd=REPOSITORY,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+async def unfinished_jobs(database_url: str) -> int:
+    url = make_url(database_url)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, database=url.database
+    )
+    try:
+        return await connection.fetchval(
+            "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running', 'failed')"
+        )
+    finally:
+        await connection.close()
+
+
+async def fetch(database_url: str, query: str) -> list[asyncpg.Record]:
+    url = make_url(database_url)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, database=url.database
+    )
+    try:
+        return await connection.fetch(query)
+    finally:
+        await connection.close()
+
+
+def test_no_notification_or_webhook_is_lost_when_the_worker_is_killed(backend: str, tmp_path: Path) -> None:
+    if backend != "postgresql":
+        pytest.skip("the crash test runs against PostgreSQL, like a scaled deployment")
+    database = f"fixdesk_crash_{run_id()}_{worker_id()}"
+    database_url = run_async(create_postgres_database, database)
+    sink = SmtpSink().start()
+    receiver = Receiver().start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIXDESK_")}
+    env.update(
+        {
+            "FIXDESK_DATABASE_URL": database_url,
+            "FIXDESK_DATA_DIR": str(tmp_path / "data"),
+            "FIXDESK_SECRET_KEY": "crash-test-secret-key-long-enough-for-hs256",
+            "FIXDESK_WEBHOOKS_ALLOW_PRIVATE": "true",
+            "FIXDESK_JOB_POLL_INTERVAL": "0.1",
+            "FIXDESK_EMAIL_PROVIDER": "smtp",
+            "FIXDESK_SMTP_HOST": "127.0.0.1",
+            "FIXDESK_SMTP_PORT": str(sink.port),
+            "FIXDESK_SMTP_SECURITY": "none",
+            "FIXDESK_EMAIL_PER_HOUR": "1000",
+            "PYTHONPATH": str(REPOSITORY),
+        }
+    )
+    processes: list[subprocess.Popen[str]] = []
+    kills = 0
+    try:
+        created = subprocess.run(
+            [sys.executable, "-m", "fixdesk", "create-admin", "--email", ADMIN[0], "--password", ADMIN[1]],
+            env=env,
+            cwd=REPOSITORY,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert created.returncode == 0, created.stderr
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "fixdesk", "serve", "--no-worker", "--port", str(port)],
+            env=env,
+            cwd=REPOSITORY,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        processes.append(server)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+
+        async def drive() -> int:
+            nonlocal kills
+            async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+                login = await http.post("/api/v1/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]})
+                headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+                hook = await http.post(
+                    "/api/v1/webhooks",
+                    headers=headers,
+                    json={"url": receiver.url("/hooks"), "events": ["repair.status_changed"]},
+                )
+                assert hook.status_code == 201, hook.text
+                repair_ids: list[str] = []
+                for index in range(REPAIRS):
+                    customer = await http.post(
+                        "/api/v1/customers",
+                        headers=headers,
+                        json={
+                            "firstName": f"Crash{index}",
+                            "lastName": "Test",
+                            "email": f"crash{index}@example.com",
+                        },
+                    )
+                    assert customer.status_code == 201, customer.text
+                    repair = await http.post(
+                        "/api/v1/repairs",
+                        headers=headers,
+                        json={
+                            "customerId": customer.json()["id"],
+                            "deviceType": "phone",
+                            "deviceBrand": "Apple",
+                            "deviceModel": "iPhone 12",
+                            "issueDescription": "Cracked screen",
+                        },
+                    )
+                    assert repair.status_code == 201, repair.text
+                    repair_ids.append(repair.json()["id"])
+
+                worker = start_worker(env)
+                processes.append(worker)
+                limit = asyncio.Semaphore(10)
+
+                async def change(repair_id: str, status: str) -> None:
+                    async with limit:
+                        response = await http.put(
+                            f"/api/v1/repairs/{repair_id}/status",
+                            headers=headers,
+                            json={"status": status, "notifyCustomer": True, "notes": f"moved to {status}"},
+                        )
+                        assert response.status_code == 200, response.text
+
+                for wave, status in enumerate(PATH):
+                    await asyncio.gather(*(change(repair_id, status) for repair_id in repair_ids))
+                    if wave < len(PATH) - 1:
+                        # Let the worker get into the wave's work, then kill it mid-job and start another.
+                        await asyncio.sleep(0.4)
+                        worker.send_signal(signal.SIGKILL)
+                        worker.wait(timeout=10)
+                        kills += 1
+                        worker = start_worker(env)
+                        processes.append(worker)
+                return len(repair_ids) * len(PATH)
+
+        changes = asyncio.run(drive())
+        deadline = time.monotonic() + 240
+        while run_async(unfinished_jobs, database_url) > 0:
+            assert time.monotonic() < deadline, "the worker did not finish the queued work"
+            time.sleep(0.5)
+
+        events = run_async(fetch, database_url, "SELECT id FROM events WHERE name = 'repair.status_changed'")
+        event_ids = {str(row["id"]) for row in events}
+        notifications = run_async(
+            fetch,
+            database_url,
+            "SELECT n.id, n.event_id, n.status FROM notifications n JOIN events e ON e.id = n.event_id "
+            "WHERE e.name = 'repair.status_changed' AND n.channel = 'email'",
+        )
+        dead = run_async(fetch, database_url, "SELECT kind, last_error FROM jobs WHERE state = 'dead'")
+
+        emails = Counter(sink.message_ids())
+        expected_ids = {f"<notification-{row['id']}@fixdesk>" for row in notifications}
+        email_copies = [emails[message_id] for message_id in expected_ids]
+        deliveries = Counter(request.headers.get("webhook-id") for request in receiver.posts("/hooks"))
+        delivery_copies = [deliveries[event_id] for event_id in event_ids]
+        email_duplicates = sum(count - 1 for count in email_copies if count > 1)
+        delivery_duplicates = sum(count - 1 for count in delivery_copies if count > 1)
+        print(
+            f"\ncrash test: {changes} status changes, {kills} SIGKILLs; "
+            f"{len(events)} events, {len(notifications)} email notifications, "
+            f"{sum(email_copies)} emails received ({email_duplicates} duplicates), "
+            f"{sum(delivery_copies)} webhook deliveries ({delivery_duplicates} duplicates), {len(dead)} dead jobs"
+        )
+
+        assert dead == [], dead
+        assert len(event_ids) == changes
+        assert {str(row["event_id"]) for row in notifications} == event_ids
+        assert all(row["status"] == "sent" for row in notifications)
+        assert min(email_copies) >= 1, "an email was lost"
+        assert min(delivery_copies) >= 1, "a webhook delivery was lost"
+        assert email_duplicates + delivery_duplicates <= kills
+        assert set(deliveries) - {None} <= event_ids
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+        sink.stop()
+        receiver.stop()
+        run_async(drop_postgres_database, database)
