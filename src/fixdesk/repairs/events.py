@@ -35,6 +35,7 @@ class RepairEventPayload(CamelModel):
     notify_customer: bool | None = None
     changed_by_id: uuid.UUID | None = None
     previous_technician_id: uuid.UUID | None = None
+    changed_fields: list[str] | None = None
 
     @classmethod
     def of(cls, repair: Repair, **change: object) -> RepairEventPayload:
@@ -59,6 +60,12 @@ class RepairEventPayload(CamelModel):
 
 REPAIR_CREATED = event_type(
     "repair.created", "A device was taken in for repair.", RepairEventPayload, permission=REPAIRS_READ
+).name
+REPAIR_UPDATED = event_type(
+    "repair.updated",
+    "A repair's device or ticket details changed (changedFields lists what changed).",
+    RepairEventPayload,
+    permission=REPAIRS_READ,
 ).name
 REPAIR_STATUS_CHANGED = event_type(
     "repair.status_changed",

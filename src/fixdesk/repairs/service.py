@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
+from pydantic.alias_generators import to_camel
 from sqlalchemy import BigInteger, Select, case, func, select, type_coerce, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -33,6 +34,7 @@ from fixdesk.repairs.events import (
     REPAIR_COMPLETED,
     REPAIR_CREATED,
     REPAIR_STATUS_CHANGED,
+    REPAIR_UPDATED,
     RepairEventPayload,
 )
 from fixdesk.repairs.models import Repair, RepairStatus, RepairStatusHistory
@@ -272,6 +274,13 @@ async def update_repair(
     repair.search_text = _search_text(repair)
     repair.updated_at = utcnow()
     await session.flush()
+    if values:
+        payload = RepairEventPayload.of(
+            repair, changed_fields=sorted(to_camel(name) for name in values), changed_by_id=_actor(principal)
+        )
+        await publish(
+            session, REPAIR_UPDATED, payload, customer_id=repair.customer_id, actor_id=_actor(principal)
+        )
     session.expunge(repair)
     return await get_repair(session, principal, repair_id)
 
