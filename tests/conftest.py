@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import os
 import uuid
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ POSTGRES_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 BACKENDS = ["sqlite", "postgresql"]
+REDIS_URL = os.environ.get("FIXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
 
 
 def worker_id() -> str:
@@ -199,3 +201,29 @@ def statement_counter(engine: AsyncEngine) -> Any:
 
 def unique_email(prefix: str = "user") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+async def _redis_problem(url: str) -> str | None:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        await client.ping()
+    except Exception as exc:
+        return f"Redis unreachable at {url} ({type(exc).__name__}: {exc})"
+    finally:
+        await client.aclose()
+    return None
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis URL for this run: a database index derived from the run id, so the live-event channel
+    (which includes the index) differs from a parallel run's most of the time; tests also match events
+    by their own ids, so a shared channel could only add noise."""
+    problem = run_async(_redis_problem, REDIS_URL)
+    if problem:
+        if IN_CI:
+            pytest.fail(f"{problem}; CI=true requires Redis", pytrace=False)
+        pytest.skip(problem)
+    return f"{REDIS_URL}/{1 + zlib.crc32(run_id().encode()) % 15}"

@@ -6,15 +6,12 @@ from __future__ import annotations
 import email
 import email.policy
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.test_end_to_end import free_port
+from tests.support.server import start_server
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -23,27 +20,10 @@ def test_a_status_change_in_the_demo_shop_lands_in_the_outbox(tmp_path: Path) ->
     data_dir = tmp_path / ".fixdesk"
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIXDESK_")}
     env["FIXDESK_DATA_DIR"] = str(data_dir)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "fixdesk", "serve", "--demo", "--port", str(port)],
-        env=env,
-        cwd=REPOSITORY,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server = start_server(env, tmp_path / "server.log", "--demo")
+    base = server.base_url
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if server.poll() is not None:
-                pytest.fail("the demo server exited")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the demo server did not start"
-            time.sleep(0.3)
+        server.wait_healthy(timeout=120)
         with httpx.Client(base_url=base, timeout=20) as http:
             login = http.post(
                 "/api/v1/auth/login", json={"email": "admin@example.com", "password": "fixdesk-demo"}
@@ -74,8 +54,4 @@ def test_a_status_change_in_the_demo_shop_lands_in_the_outbox(tmp_path: Path) ->
         assert message["To"] == repair["customer"]["email"]
         assert repair["repairNumber"] in message["Subject"] + message.get_body(("plain",)).get_content()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        server.stop()

@@ -7,10 +7,8 @@ portal and reads it. Runs on SQLite and (in CI, or when reachable) on PostgreSQL
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,16 +16,11 @@ import httpx
 import pytest
 
 from tests.conftest import drop_postgres_database, run_async, run_id, worker_id
+from tests.support.server import start_server
 
 ADMIN_EMAIL = "owner@example.com"
 ADMIN_PASSWORD = "correct horse battery"
 CUSTOMER_PASSWORD = "portal-pass-123"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -57,38 +50,15 @@ def fixdesk(*args: str, env: dict[str, str], **kwargs) -> subprocess.CompletedPr
 
 
 @pytest.fixture
-def server(server_env: dict[str, str]) -> Iterator[str]:
+def server(server_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     created = fixdesk("create-admin", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD, env=server_env)
     assert created.returncode == 0, created.stderr
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fixdesk", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=server_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
+    running = start_server(server_env, tmp_path / "server.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"server exited early:\n{process.stdout.read() if process.stdout else ''}")
-            try:
-                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("server did not come up within 60 s")
-            time.sleep(0.2)
-        yield base_url
+        running.wait_healthy()
+        yield running.base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        running.stop()
 
 
 def test_staff_take_in_a_repair_and_the_customer_follows_it(server: str, server_env: dict[str, str]) -> None:

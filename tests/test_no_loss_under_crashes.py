@@ -26,8 +26,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import create_postgres_database, drop_postgres_database, run_async, run_id, worker_id
+from tests.support.server import start_server
 from tests.support.smtp_sink import SmtpSink
-from tests.test_end_to_end import free_port
 from tests.webhooks.receiver import Receiver
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -106,26 +106,10 @@ def test_no_notification_or_webhook_is_lost_when_the_worker_is_killed(backend: s
             timeout=120,
         )
         assert created.returncode == 0, created.stderr
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "fixdesk", "serve", "--no-worker", "--port", str(port)],
-            env=env,
-            cwd=REPOSITORY,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        processes.append(server)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+        server = start_server(env, tmp_path / "server.log", "--no-worker")
+        processes.append(server.process)
+        server.wait_healthy()
+        base = server.base_url
 
         async def drive() -> int:
             nonlocal kills

@@ -4,10 +4,6 @@ and (with Redis) one budget shared by two server processes."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -25,13 +21,13 @@ from fixdesk.identity.models import AuthSession
 from fixdesk.platform.idempotency import IdempotencyKey
 from fixdesk.platform.permissions import Authenticated
 from fixdesk.platform.ratelimit import BulkRateLimited, RateLimits, ip_subject, resolve_client_ip
-from tests.conftest import IN_CI, make_settings, run_async, unique_email, wipe
+from tests.conftest import make_settings, unique_email, wipe
 from tests.factories import make_user
 from tests.platform.problems import assert_problem
+from tests.support.server import Server, clean_env, start_server
 
 LOGIN = "/api/v1/auth/login"
 PASSWORD = "correct horse battery"
-REDIS_URL = os.environ.get("FIXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
 
 
 @pytest.fixture
@@ -325,85 +321,27 @@ async def test_x_forwarded_for_from_a_trusted_proxy_names_the_client(make_app):
 # --- two processes, one budget (Redis) -----------------------------------------------------------------
 
 
-async def _redis_problem(url: str) -> str | None:
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(url, socket_connect_timeout=3)
-    try:
-        await client.ping()
-    except Exception as exc:
-        return f"Redis unreachable at {url} ({type(exc).__name__}: {exc})"
-    finally:
-        await client.aclose()
-    return None
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    """Redis for these tests; with ``CI=true`` an unreachable Redis fails the run, otherwise the tests skip
-    with the reason. Each test keeps its counters apart with its own ``rate_limit_namespace``."""
-    problem = run_async(_redis_problem, REDIS_URL)
-    if problem:
-        if IN_CI:
-            pytest.fail(f"{problem}; CI=true requires Redis", pytrace=False)
-        pytest.skip(problem)
-    return f"{REDIS_URL}/0"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def two_servers(redis_url: str, tmp_path: Path) -> Iterator[list[str]]:
     """Two ``fixdesk serve`` processes sharing Redis (and one rate-limit namespace), each with its own
     SQLite data directory: the budget they share can only come from Redis."""
     namespace = f"test-{uuid.uuid4().hex}"
-    processes: list[tuple[subprocess.Popen[bytes], str, Path]] = []
+    servers: list[Server] = []
     try:
         for name in ("a", "b"):
-            env = {k: v for k, v in os.environ.items() if not k.startswith("FIXDESK_")}
-            env.update(
-                FIXDESK_DATA_DIR=str(tmp_path / name),
+            env = clean_env(
+                tmp_path / name,
                 FIXDESK_REDIS_URL=redis_url,
                 FIXDESK_RATE_LIMIT_NAMESPACE=namespace,
                 FIXDESK_RATE_LIMIT_AUTH="5/minute",
             )
-            port = free_port()
-            log_path = tmp_path / f"server-{name}.log"
-            with log_path.open("wb") as log_file:
-                process = subprocess.Popen(
-                    [sys.executable, "-m", "fixdesk", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                    env=env,
-                    stdout=log_file,
-                    stderr=subprocess.STDOUT,
-                )
-            processes.append((process, f"http://127.0.0.1:{port}", log_path))
-        for process, base_url, log_path in processes:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"server exited early:\n{log_path.read_text(errors='replace')[-3000:]}")
-                try:
-                    if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"server did not come up:\n{log_path.read_text(errors='replace')[-3000:]}")
-                time.sleep(0.1)
-        yield [base_url for _, base_url, _ in processes]
+            servers.append(start_server(env, tmp_path / f"server-{name}.log"))
+        for server in servers:
+            server.wait_healthy()
+        yield [server.base_url for server in servers]
     finally:
-        for process, _, _ in processes:
-            process.terminate()
-        for process, _, _ in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        for server in servers:
+            server.stop()
 
 
 def test_two_server_processes_sharing_redis_share_one_budget(two_servers: list[str]) -> None:

@@ -8,117 +8,25 @@ import asyncio
 import json
 import os
 import secrets
-import socket
-import subprocess
-import sys
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.conftest import IN_CI, run_async, run_id
+from tests.support.server import (  # noqa: F401 - the realtime tests import these from here
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    Server,
+    clean_env,
+    create_admin,
+    free_port,
+    start_server,
+)
 
 REDIS_URL = os.environ.get("FIXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
-ADMIN_EMAIL = "owner@example.com"
-ADMIN_PASSWORD = "correct horse battery"
 CUSTOMER_PASSWORD = "portal-pass-123"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def clean_env(data_dir: Path, **values: str) -> dict[str, str]:
-    """The environment of a fresh installation (none of the caller's FIXDESK_* settings leak in)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FIXDESK_")}
-    env["FIXDESK_DATA_DIR"] = str(data_dir)
-    # Every login of these tests comes from 127.0.0.1; the per-IP login limit is not what they test.
-    env["FIXDESK_RATE_LIMIT_AUTH"] = "1000/minute"
-    env.update(values)
-    return env
-
-
-def create_admin(env: dict[str, str]) -> None:
-    created = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "fixdesk",
-            "create-admin",
-            "--email",
-            ADMIN_EMAIL,
-            "--password",
-            ADMIN_PASSWORD,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert created.returncode == 0, created.stderr
-
-
-@dataclass
-class Server:
-    """A ``fixdesk serve`` process on 127.0.0.1; its output goes to a file (a pipe could fill and stall it)."""
-
-    process: subprocess.Popen[bytes]
-    port: int
-    log_path: Path
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/api/v1/ws"
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")[-5000:]
-
-    def wait_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                pytest.fail(f"server exited early:\n{self.output()}")
-            try:
-                if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not come up within {timeout} s:\n{self.output()}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
-def start_server(env: dict[str, str], log_path: Path, *args: str) -> Server:
-    """Start ``fixdesk serve`` on a free port (call :meth:`Server.wait_healthy`, then :meth:`Server.stop`)."""
-    port = free_port()
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "fixdesk", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    return Server(process, port, log_path)
 
 
 @dataclass
@@ -232,29 +140,3 @@ async def wait_for_setup_events(staff_ws: Any, shop: Shop) -> None:
 
 def is_event(name: str, repair_id: str) -> Callable[[dict[str, Any]], bool]:
     return lambda message: message["event"] == name and message["data"].get("id") == repair_id
-
-
-async def _redis_problem(url: str) -> str | None:
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(url, socket_connect_timeout=3)
-    try:
-        await client.ping()
-    except Exception as exc:
-        return f"Redis unreachable at {url} ({type(exc).__name__}: {exc})"
-    finally:
-        await client.aclose()
-    return None
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    """A Redis URL for this run: a database index derived from the run id, so the live-event channel
-    (which includes the index) differs from a parallel run's most of the time; tests also match events
-    by their own ids, so a shared channel could only add noise."""
-    problem = run_async(_redis_problem, REDIS_URL)
-    if problem:
-        if IN_CI:
-            pytest.fail(f"{problem}; CI=true requires Redis", pytrace=False)
-        pytest.skip(problem)
-    return f"{REDIS_URL}/{1 + zlib.crc32(run_id().encode()) % 15}"
