@@ -32,6 +32,8 @@ from fastapi.routing import APIRoute, APIWebSocketRoute
 
 from fixdesk.app import create_app
 from fixdesk.config import Settings
+from fixdesk.db import transaction
+from fixdesk.identity.api_clients import ApiClientCreate, create_client
 from fixdesk.identity.permissions import CUSTOMER_PERMISSIONS, permissions_for
 from fixdesk.platform import realtime
 from fixdesk.platform.permissions import (
@@ -43,7 +45,7 @@ from fixdesk.platform.permissions import (
     require,
 )
 from tests.conftest import make_settings
-from tests.factories import bearer, make_customer, make_user
+from tests.factories import make_customer, make_user
 
 # FastAPI's own documentation routes: plain Starlette routes without a dependency tree, public on purpose.
 FRAMEWORK_PUBLIC_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
@@ -277,12 +279,26 @@ async def make_caller(name: str, app: Any, sessionmaker: Any) -> Caller:
         customer = await make_customer(app, sessionmaker)
         return Caller(name, customer.headers, CUSTOMER_PERMISSIONS)
     if name == "client":
-        # OAuth2 client credentials are not built yet: there is no API-client principal in
-        # fixdesk.identity, so this is a well-signed token of principal type "client", which the
-        # authenticator refuses today (401). It stands for a client granted no scopes.
-        return Caller(name, bearer(app, uuid.uuid4(), "client", "client"), frozenset())
+        # A real API client granted no scopes, with a token from its grant: a valid principal that holds
+        # no permission at all.
+        return Caller(name, await no_scope_client_headers(app, sessionmaker), frozenset())
     user = await make_user(app, sessionmaker, name)
     return Caller(name, user.headers, permissions_for(name))
+
+
+async def no_scope_client(sessionmaker: Any) -> uuid.UUID:
+    """Register an API client without scopes (through the service); returns its id."""
+    async with transaction(sessionmaker) as session:
+        api_client, _ = await create_client(session, ApiClientCreate(name="No scopes"), creator=None)
+    return api_client.id
+
+
+async def no_scope_client_headers(app: Any, sessionmaker: Any) -> dict[str, str]:
+    """The Authorization header of a token for a new API client without scopes, as the grant issues it."""
+    client_id = await no_scope_client(sessionmaker)
+    return {
+        "Authorization": f"Bearer {app.state.tokens.issue_access_token(client_id, 'client', 'client', scopes=[])}"
+    }
 
 
 def expectation_broken(endpoint: Endpoint, caller: Caller, status: int, body: Any) -> str | None:
@@ -292,18 +308,20 @@ def expectation_broken(endpoint: Endpoint, caller: Caller, status: int, body: An
     if (endpoint.method, endpoint.path) in SIGNED_CALLBACKS:
         return None if status == 403 else f"{status}, not 403 for an unsigned callback"
     if endpoint.rule.kind == "public":
-        if caller.name == "client":
-            # A public route that looks at an optional token (logout) refuses a token it cannot
-            # authenticate; which answer a real client gets there is for the client-credentials work.
-            return None
         return None if status not in (401, 403) else f"{status} from a public route"
     if caller.name == "anonymous":
         return None if status == 401 else f"{status}, not 401 without a token"
     if caller.name == "client":
-        # TODO(client credentials): once fixdesk.identity authenticates API clients, mint a real client
-        # with no scopes here and require exactly 403 (a valid principal lacking every permission); 401
-        # is accepted only while the authenticator still rejects "client" tokens outright.
-        return None if status in (401, 403) else f"{status}; a client without scopes may do nothing"
+        # A valid principal lacking every permission: exactly 403 wherever a permission is declared.
+        if status == 403:
+            return None
+        # Routes for any authenticated principal are about an account (profile, sessions), which an API
+        # client does not have; their service says 403, but only after FastAPI validated the body, so the
+        # matrix's empty body may be turned away first (DELETE /users/me needs confirmEmail).
+        code = body.get("code") if isinstance(body, dict) else None
+        if endpoint.rule.kind == "authenticated" and status == 400 and code == "VALIDATION_ERROR":
+            return None
+        return f"{status}, not 403; a client without scopes may do nothing"
     if endpoint.rule.kind == "authenticated" or endpoint.rule.permissions <= caller.permissions:
         return None if status not in (401, 403) else f"{status} though {caller.name} is allowed"
     if status != 403:
@@ -384,7 +402,7 @@ async def websocket_close_code(app: Any, query: str, first_message: dict | None 
     return closes[-1].get("code") if closes else None
 
 
-async def test_the_websocket_route_turns_away_callers_it_cannot_authenticate(app):
+async def test_the_websocket_route_turns_away_callers_it_cannot_authenticate(app, sessionmaker):
     table = read_route_table(app)
     # Every WebSocket route either declares a rule or is one of the allow-listed handlers.
     assert set(table.websockets) == set(WEBSOCKETS_AUTHENTICATING_INSIDE)
@@ -392,7 +410,10 @@ async def test_the_websocket_route_turns_away_callers_it_cannot_authenticate(app
 
     assert await websocket_close_code(app, "", {"type": "subscribe", "events": ["*"]}) == 4401
     assert await websocket_close_code(app, "token=not-a-token") == 4401
-    client_token = app.state.tokens.issue_access_token(uuid.uuid4(), "client", "client")
-    # TODO(client credentials): a real client without scopes holds no permission, which the socket
-    # answers with 4403; until API clients exist the authenticator refuses the token (4401).
-    assert await websocket_close_code(app, f"token={client_token}") in (4401, 4403)
+    # A real client without scopes holds no permission: authenticated, then turned away with 4403.
+    client_id = await no_scope_client(sessionmaker)
+    client_token = app.state.tokens.issue_access_token(client_id, "client", "client", scopes=[])
+    assert await websocket_close_code(app, f"token={client_token}") == 4403
+    # A client token for a client that does not exist is not a principal at all.
+    stranger = app.state.tokens.issue_access_token(uuid.uuid4(), "client", "client", scopes=[])
+    assert await websocket_close_code(app, f"token={stranger}") == 4401

@@ -4,6 +4,7 @@ from fixdesk.customers.models import Customer, CustomerTag
 from fixdesk.db import Base
 from fixdesk.identity.models import (
     AccountDeletion,
+    ApiClient,
     AuditEvent,
     AuthSession,
     LoginCode,
@@ -21,6 +22,7 @@ from fixdesk.webhooks.models import WebhookDelivery, WebhookDeliveryAttempt, Web
 
 __all__ = [
     "AccountDeletion",
+    "ApiClient",
     "AuditEvent",
     "AuthSession",
     "Base",

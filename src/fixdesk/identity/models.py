@@ -1,5 +1,5 @@
 """Staff users, login sessions (refresh-token families), emailed login codes, staff invitations, scheduled
-account deletions and the audit log."""
+account deletions, API clients (OAuth2 client credentials) and the audit log."""
 
 from __future__ import annotations
 
@@ -160,3 +160,23 @@ class AuditEvent(IdMixin, Base):
         Index("ix_audit_events_target_id_created_at", "target_id", "created_at"),
         Index("ix_audit_events_customer_id_created_at", "customer_id", "created_at"),
     )
+
+
+class ApiClient(IdMixin, Base):
+    """A machine caller using OAuth2 client credentials (RFC 6749 §4.4).
+
+    ``client_id`` is public; the secret is 256 random bits shown once, and only its SHA-256 is stored
+    (``secret_hash``): for a random secret of that size a slow password hash adds nothing but latency on
+    every token request. ``scopes`` are permission strings (one scope = one permission).
+    """
+
+    __tablename__ = "api_clients"
+
+    name: Mapped[str] = mapped_column(String(100))
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()

@@ -25,6 +25,8 @@ NOTIFICATIONS_MANAGE = "notifications:manage"
 WEBHOOKS_MANAGE = "webhooks:manage"
 # The whole activity and audit log (GET /audit); a customer's own activity needs only customers:read.
 AUDIT_READ = "audit:read"
+# Managing API clients (OAuth2 client credentials): whoever holds it can mint any scope, so admins only.
+API_CLIENTS_MANAGE = "api_clients:manage"
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
     {
@@ -41,12 +43,14 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
         NOTIFICATIONS_MANAGE,
         WEBHOOKS_MANAGE,
         AUDIT_READ,
+        API_CLIENTS_MANAGE,
     }
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.admin: ALL_PERMISSIONS,
-    Role.manager: ALL_PERMISSIONS - {USERS_MANAGE, JOBS_MANAGE, WEBHOOKS_MANAGE, AUDIT_READ},
+    Role.manager: ALL_PERMISSIONS
+    - {USERS_MANAGE, JOBS_MANAGE, WEBHOOKS_MANAGE, AUDIT_READ, API_CLIENTS_MANAGE},
     # Technicians see the whole board but change only what is assigned to them (repairs service).
     Role.technician: frozenset({CUSTOMERS_READ, REPAIRS_READ, REPAIRS_UPDATE, USERS_READ}),
     # Front-desk / support agents take devices in and talk to customers; they do not work the bench.

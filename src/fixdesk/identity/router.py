@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from fixdesk.customers.service import get_customer
-from fixdesk.identity import accounts, audit, service, staff
+from fixdesk.identity import accounts, api_clients, audit, service, staff
 from fixdesk.identity.accounts import user_read_values
 from fixdesk.identity.models import AuditEvent, AuthSession, Role
 from fixdesk.identity.permissions import AUDIT_READ, CUSTOMERS_READ, USERS_MANAGE, USERS_READ
@@ -344,3 +344,7 @@ async def audit_log(
         date_to=_moment(date_to, "dateTo", end_of_day=True),
     )
     return _audit_page(rows, total, params)
+
+
+# API clients and the OAuth2 token endpoint live in their own module; they are served with identity's routes.
+router.include_router(api_clients.router)

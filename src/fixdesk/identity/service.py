@@ -26,8 +26,8 @@ from fixdesk.customers.service import create_customer, normalize_phone
 from fixdesk.db import new_id, utcnow
 from fixdesk.identity import audit, codes
 from fixdesk.identity.audit import Action, AuditActor, ClientInfo
-from fixdesk.identity.models import AuthSession, LoginCode, RefreshToken, Role, User
-from fixdesk.identity.permissions import CUSTOMER_PERMISSIONS, permissions_for
+from fixdesk.identity.models import ApiClient, AuthSession, LoginCode, RefreshToken, Role, User
+from fixdesk.identity.permissions import ALL_PERMISSIONS, CUSTOMER_PERMISSIONS, permissions_for
 from fixdesk.identity.schemas import (
     LoginCodeSent,
     PrincipalRead,
@@ -71,10 +71,11 @@ class LoginFailed(Unauthorized):
 def make_authenticator(tokens: TokenService) -> Authenticator:
     """The function the platform uses to turn a bearer token into a :class:`Principal`.
 
-    Loads the user or customer on every request, so deactivating a user or archiving a customer ends
-    their access at once rather than when the token expires. A token carrying a session (``sid``) also
-    dies with its session: logout, revoke-all, ending a session and a compromised family all take effect
-    on the next request (one primary-key lookup).
+    Loads the user, customer or API client on every request, so deactivating a user or client or
+    archiving a customer ends their access at once rather than when the token expires. An API client
+    holds only the scopes both its token and its current registration grant. A token carrying a session
+    (``sid``) also dies with its session: logout, revoke-all, ending a session and a compromised family
+    all take effect on the next request (one primary-key lookup).
     """
 
     async def authenticate(session: AsyncSession, token: str) -> Principal:
@@ -97,6 +98,11 @@ def make_authenticator(tokens: TokenService) -> Authenticator:
             if customer is None or customer.status != CustomerStatus.active:
                 raise Unauthorized("The account behind this token is no longer active.")
             return customer_principal(customer, claims.session_id)
+        if claims.principal_type == "client" and claims.session_id is None:
+            api_client = await session.get(ApiClient, claims.subject)
+            if api_client is None or not api_client.is_active:
+                raise Unauthorized("The API client behind this token is no longer active.")
+            return client_principal(api_client, claims.scopes or frozenset())
         raise Unauthorized("This kind of token is not accepted here.")
 
     return authenticate
@@ -110,6 +116,16 @@ def user_principal(user: User, session_id: uuid.UUID | None = None) -> Principal
         permissions=permissions_for(user.role, user.permissions),
         email=user.email,
         session_id=session_id,
+    )
+
+
+def client_principal(api_client: ApiClient, granted_scopes: frozenset[str]) -> Principal:
+    """An API client holding the scopes its token was granted that it still has (never more)."""
+    return Principal(
+        id=api_client.id,
+        type="client",
+        role="client",
+        permissions=frozenset(granted_scopes & set(api_client.scopes) & ALL_PERMISSIONS),
     )
 
 

@@ -69,6 +69,8 @@ class AccessClaims:
     token_id: str
     expires_at: datetime
     session_id: uuid.UUID | None = None
+    # An API client's granted scopes (claim ``scope``, space-separated); ``None`` for users and customers.
+    scopes: frozenset[str] | None = None
 
 
 class TokenService:
@@ -81,12 +83,19 @@ class TokenService:
         self.lifetime = lifetime
 
     def issue_access_token(
-        self, subject: uuid.UUID, role: str, principal_type: str, *, session_id: uuid.UUID | None = None
+        self,
+        subject: uuid.UUID,
+        role: str,
+        principal_type: str,
+        *,
+        session_id: uuid.UUID | None = None,
+        scopes: list[str] | None = None,
     ) -> str:
         """A signed access token for ``subject``; ``principal_type`` is ``user``, ``customer`` or ``client``.
 
         ``session_id`` (claim ``sid``) names the login session (refresh-token family) the token belongs to,
         so the session can be revoked with the token alone and the token dies with its session.
+        ``scopes`` (claim ``scope``, RFC 8693 style space-separated) is what an API client was granted.
         """
         now = utcnow()
         claims: dict[str, Any] = {
@@ -102,6 +111,8 @@ class TokenService:
         }
         if session_id is not None:
             claims["sid"] = str(session_id)
+        if scopes is not None:
+            claims["scope"] = " ".join(scopes)
         return jwt.encode(claims, self._key, algorithm=JWT_ALGORITHM)
 
     def verify_access_token(self, token: str) -> AccessClaims:
@@ -129,7 +140,11 @@ class TokenService:
             session_id = uuid.UUID(str(claims["sid"])) if "sid" in claims else None
         except ValueError as exc:
             raise Unauthorized("The access token is invalid.") from exc
+        scope = claims.get("scope")
+        if scope is not None and not isinstance(scope, str):
+            raise Unauthorized("The access token is invalid.")
         return AccessClaims(
+            scopes=frozenset(scope.split()) if scope is not None else None,
             subject=subject,
             role=str(claims["role"]),
             principal_type=str(claims["pt"]),
