@@ -256,6 +256,9 @@ async def test_a_customer_deletes_their_account_and_the_purge_anonymises_it_when
         assert_problem(
             await client.get(ME, headers=bearer_header(tokens["accessToken"])), 401, "UNAUTHORIZED"
         )
+    [scheduled] = await audit_entries(sessionmaker, Action.deletion_scheduled)
+    assert (scheduled.actor_id, scheduled.customer_id) == (customer.id, customer.id)
+    assert scheduled.details["revokedSessions"] == 2
 
     # Not due yet: the purge leaves the customer alone.
     await run_purge(mailroom, sessionmaker)
