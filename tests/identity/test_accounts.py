@@ -16,6 +16,7 @@ from fixdesk.db import transaction, utcnow
 from fixdesk.identity.audit import Action
 from fixdesk.identity.jobs import PURGE_JOB
 from fixdesk.identity.models import AccountDeletion, AuthSession, User
+from fixdesk.messaging.models import Notification
 from fixdesk.platform.jobs import enqueue, registry
 from fixdesk.repairs.models import Repair
 from tests.conftest import unique_email
@@ -264,9 +265,37 @@ async def test_a_customer_deletes_their_account_and_the_purge_anonymises_it_when
     await run_purge(mailroom, sessionmaker)
     assert (await load(sessionmaker, Customer, customer.id)).email == customer.email
 
+    async with transaction(sessionmaker) as session:
+        session.add(
+            Notification(
+                customer_id=customer.id,
+                channel="email",
+                event="repair_created",
+                recipient=customer.email,
+                subject="Your repair at Reis Lda",
+                body_preview="Hello Ana, we received your phone",
+                variables={"firstName": "Ana", "email": customer.email},
+                status="sent",
+            )
+        )
     await make_due(sessionmaker)
     await run_purge(mailroom, sessionmaker)
 
+    async with sessionmaker() as session:
+        messages = (
+            (await session.execute(select(Notification).where(Notification.customer_id == customer.id)))
+            .scalars()
+            .all()
+        )
+    assert messages, "the customer had notifications to erase"
+    for message in messages:
+        assert (message.recipient, message.subject, message.body_preview, message.variables) == (
+            "",
+            None,
+            "",
+            {},
+        )
+        assert message.status in ("sent", "queued", "failed")  # the delivery record itself stays
     anonymous = await load(sessionmaker, Customer, customer.id)
     assert (anonymous.first_name, anonymous.last_name) == ("Deleted", "customer")
     assert (anonymous.email, anonymous.phone, anonymous.company_name, anonymous.city, anonymous.notes) == (

@@ -42,6 +42,7 @@ from fixdesk.identity.schemas import (
     StaffProfileRead,
 )
 from fixdesk.identity.service import account_target, get_account, normalize_email, revoke_sessions
+from fixdesk.messaging.service import erase_customer_notifications
 from fixdesk.platform.errors import Conflict, ValidationFailed
 from fixdesk.platform.permissions import Principal
 
@@ -303,6 +304,8 @@ async def purge_due_accounts(session: AsyncSession, now: datetime | None = None)
 
 async def _anonymise_customer_account(session: AsyncSession, customer_id: uuid.UUID) -> None:
     await anonymise_customer(session, customer_id)
+    # The messages sent to them carry their address and the text they were told.
+    await erase_customer_notifications(session, customer_id)
     # Sessions and codes hold the customer's devices and IP addresses; they go entirely.
     await session.execute(delete(LoginCode).where(LoginCode.customer_id == customer_id))
     await session.execute(delete(AuthSession).where(AuthSession.customer_id == customer_id))

@@ -19,7 +19,7 @@ from typing import Any
 
 from jinja2 import PackageLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.config import Settings
@@ -502,3 +502,16 @@ async def apply_delivery_status(
         notification.error = reason[:ERROR_LENGTH]
     await session.flush()
     return True
+
+
+async def erase_customer_notifications(session: AsyncSession, customer_id: uuid.UUID) -> int:
+    """Blank the personal data of a customer's notifications for an account erasure (GDPR): the recipient
+    address, subject, rendered text, template variables and provider error go; the delivery record
+    (channel, template, status, times) stays for the shop's history. Returns how many rows were erased."""
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.customer_id == customer_id)
+        .values(recipient="", subject=None, body_preview="", variables={}, error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
