@@ -34,15 +34,25 @@ def _require_email_provider(context: JobContext) -> None:
         raise RuntimeError("the worker was started without services (no email provider)")
 
 
+def _sealed_payload(context: JobContext, id_key: str) -> tuple[uuid.UUID, str]:
+    """The record id and the sealed secret of a send job; a malformed payload can never succeed."""
+    try:
+        return uuid.UUID(context.payload[id_key]), str(context.payload["sealed"])
+    except (KeyError, ValueError) as error:
+        raise PermanentJobError(f"bad payload: {error}") from error
+
+
+async def _send_after_commit(context: JobContext, message: EmailMessage) -> None:
+    # End the job's transaction before the provider call, so a slow mail server holds no database lock.
+    await context.session.commit()
+    await context.services.email.send(message)
+
+
 @handler(SEND_CODE_JOB, max_attempts=SEND_MAX_ATTEMPTS)
 async def send_login_code(context: JobContext) -> None:
     """Email a verification or login code to its customer."""
     session = context.session
-    try:
-        code_id = uuid.UUID(context.payload["codeId"])
-        sealed = str(context.payload["sealed"])
-    except (KeyError, ValueError) as error:
-        raise PermanentJobError(f"bad payload: {error}") from error
+    code_id, sealed = _sealed_payload(context, "codeId")
     login_code = await session.get(LoginCode, code_id)
     if login_code is None:
         return  # the customer was anonymised and their codes deleted
@@ -71,20 +81,14 @@ async def send_login_code(context: JobContext) -> None:
     message = EmailMessage(
         to=customer.email, subject=subject, text=text, message_id=f"<login-code-{code_id}@fixdesk>"
     )
-    # End the job's transaction before the provider call, so a slow mail server holds no database lock.
-    await session.commit()
-    await context.services.email.send(message)
+    await _send_after_commit(context, message)
 
 
 @handler(SEND_INVITATION_JOB, max_attempts=SEND_MAX_ATTEMPTS)
 async def send_invitation(context: JobContext) -> None:
     """Email a staff invitation with its one-time set-password link."""
     session = context.session
-    try:
-        invitation_id = uuid.UUID(context.payload["invitationId"])
-        sealed = str(context.payload["sealed"])
-    except (KeyError, ValueError) as error:
-        raise PermanentJobError(f"bad payload: {error}") from error
+    invitation_id, sealed = _sealed_payload(context, "invitationId")
     invitation = await session.get(UserInvitation, invitation_id)
     if invitation is None:
         return
@@ -116,8 +120,7 @@ async def send_invitation(context: JobContext) -> None:
         text=text,
         message_id=f"<invitation-{invitation_id}@fixdesk>",
     )
-    await session.commit()
-    await context.services.email.send(message)
+    await _send_after_commit(context, message)
 
 
 @handler(PURGE_JOB, max_attempts=3)
