@@ -167,3 +167,104 @@ async def count_rows(sessionmaker: async_sessionmaker[AsyncSession], model: Any)
 
     async with sessionmaker() as session:
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+
+
+# --- the device catalog ---------------------------------------------------------------------------------
+# Catalog rows built through the ORM, for tests of the areas that use the catalog (line items, quotes,
+# warranty, estimator inputs). Tests of the catalog itself go through its API.
+
+
+async def make_catalog_device(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    brand: str = "Apple",
+    name: str | None = None,
+    device_type: str = "phone",
+    release_year: int | None = 2021,
+    tier_level: int = 1,
+    screen_size: str | None = "6.1",
+) -> Any:
+    """A device model (and its brand, reused by name) in the catalog; returns the DeviceModel row."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from fixdesk.catalog.models import Brand, DeviceModel
+
+    async with transaction(sessionmaker) as session:
+        slug = brand.strip().lower()
+        row = (await session.execute(select(Brand).where(Brand.slug == slug))).scalar_one_or_none()
+        if row is None:
+            row = Brand(name=brand, slug=slug)
+            session.add(row)
+            await session.flush()
+        model_name = name or f"Model {uuid.uuid4().hex[:8]}"
+        device = DeviceModel(
+            brand_id=row.id,
+            name=model_name,
+            device_type=device_type,
+            release_year=release_year,
+            tier_level=tier_level,
+            screen_size=Decimal(screen_size) if screen_size else None,
+            search_text=f"{brand} {model_name}".lower(),
+        )
+        session.add(device)
+    return device
+
+
+async def make_repair_type(
+    sessionmaker: async_sessionmaker[AsyncSession], name: str | None = None, *, default_minutes: int = 45
+) -> Any:
+    """A repair type in the catalog; returns the RepairType row."""
+    from fixdesk.catalog.models import RepairType
+
+    label = name or f"Repair {uuid.uuid4().hex[:8]}"
+    async with transaction(sessionmaker) as session:
+        row = RepairType(name=label, slug=label.lower(), default_minutes=default_minutes)
+        session.add(row)
+    return row
+
+
+async def make_part_type(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    name: str | None = None,
+    *,
+    quality: str = "aftermarket_standard",
+    warranty_months: int = 3,
+) -> Any:
+    """A part type in the catalog; returns the PartType row."""
+    from fixdesk.catalog.models import PartType
+
+    label = name or f"Part {uuid.uuid4().hex[:8]}"
+    async with transaction(sessionmaker) as session:
+        row = PartType(name=label, slug=label.lower(), quality=quality, warranty_months=warranty_months)
+        session.add(row)
+    return row
+
+
+async def make_price(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    device_model_id: uuid.UUID,
+    repair_type_id: uuid.UUID,
+    part_type_id: uuid.UUID,
+    price: str,
+    cost: str | None = None,
+    part_quality: str = "aftermarket_standard",
+) -> Any:
+    """A price in the shop's price list; returns the Pricing row."""
+    from decimal import Decimal
+
+    from fixdesk.catalog.models import Pricing
+
+    async with transaction(sessionmaker) as session:
+        row = Pricing(
+            device_model_id=device_model_id,
+            repair_type_id=repair_type_id,
+            part_type_id=part_type_id,
+            part_quality=part_quality,
+            price=Decimal(price),
+            cost=Decimal(cost) if cost else None,
+        )
+        session.add(row)
+    return row

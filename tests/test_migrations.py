@@ -19,7 +19,11 @@ from fixdesk.db import SQLITE_BUSY_TIMEOUT_MS, create_engine, read_only
 from fixdesk.models import Base
 from tests.conftest import create_postgres_database, drop_postgres_database, run_async, run_id, worker_id
 
-TRIGRAM_INDEXES = {"ix_customers_search_text_trgm": "customers", "ix_repairs_search_text_trgm": "repairs"}
+TRIGRAM_INDEXES = {
+    "ix_customers_search_text_trgm": "customers",
+    "ix_repairs_search_text_trgm": "repairs",
+    "ix_device_models_search_text_trgm": "device_models",
+}
 HEAD = ScriptDirectory.from_config(migrations.alembic_config("sqlite://")).get_current_head()
 
 
@@ -66,7 +70,7 @@ def schema_differences(connection: Connection) -> list[Any]:
 
     def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
         # As env.py: trigram (GIN) indexes are declared on the models but exist only on PostgreSQL.
-        if type_ == "index" and name and name.endswith(migrations.TRIGRAM_INDEX_SUFFIX):
+        if type_ == "index" and migrations.is_postgresql_only_index(name):
             return dialect == "postgresql"
         return True
 

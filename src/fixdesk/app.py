@@ -15,10 +15,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fixdesk import __version__
+from fixdesk.analytics.router import router as analytics_router
 from fixdesk.bootstrap import load_domains
+from fixdesk.catalog.import_router import router as catalog_import_router
+from fixdesk.catalog.router import router as catalog_router
 from fixdesk.config import Settings, get_settings
 from fixdesk.customers.router import portal_router as customer_portal_router
 from fixdesk.customers.router import router as customers_router
+from fixdesk.customfields.router import router as custom_fields_router
 from fixdesk.db import create_engine, make_sessionmaker, read_only, utcnow
 from fixdesk.identity.router import router as identity_router
 from fixdesk.identity.service import make_authenticator
@@ -35,8 +39,18 @@ from fixdesk.platform.permissions import public
 from fixdesk.platform.ratelimit import RateLimitMiddleware, RateLimits
 from fixdesk.platform.realtime import router as realtime_router
 from fixdesk.platform.security import TokenService
+from fixdesk.repairs.attachments.router import portal_router as attachments_portal_router
+from fixdesk.repairs.attachments.router import router as attachments_router
+from fixdesk.repairs.items.router import router as repair_items_router
+from fixdesk.repairs.quotes.router import portal_router as quotes_portal_router
+from fixdesk.repairs.quotes.router import router as quotes_router
 from fixdesk.repairs.router import portal_router as repairs_portal_router
 from fixdesk.repairs.router import router as repairs_router
+from fixdesk.repairs.tracking.router import page_router as tracking_page_router
+from fixdesk.repairs.tracking.router import portal_router as tracking_portal_router
+from fixdesk.repairs.tracking.router import public_router as tracking_public_router
+from fixdesk.repairs.tracking.router import router as tracking_router
+from fixdesk.repairs.warranty.router import router as warranty_router
 from fixdesk.services import build_services
 from fixdesk.webhooks.router import router as webhooks_router
 
@@ -71,6 +85,22 @@ async def ready(request: Request) -> JSONResponse:
 async def metrics(request: Request) -> Response:
     """Prometheus metrics of this process."""
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+# Multipart framing and the form's other fields around an uploaded file; the file's own size is checked
+# exactly by the service.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+def upload_route_limits(settings: Settings) -> list[tuple[str, int]]:
+    """Body limits of the upload routes, larger than the JSON limit (``FIXDESK_MAX_BODY_BYTES``)."""
+    return [
+        (
+            rf"{API_PREFIX}/repairs/[^/]+/attachments",
+            settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
+        ),
+        (rf"{API_PREFIX}/catalog/import", settings.max_import_bytes + MULTIPART_OVERHEAD_BYTES),
+    ]
 
 
 def create_app(
@@ -148,20 +178,40 @@ def create_app(
     # → idempotency → routes. So 429s carry X-Request-ID and CORS headers, and a refused or oversized
     # request never claims an idempotency key.
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        route_limits=upload_route_limits(settings),
+    )
     app.add_middleware(RateLimitMiddleware)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options(settings))
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
 
     app.include_router(operations)
+    # The public tracking page lives at the root (/track/{token}), the short link sent to customers.
+    app.include_router(tracking_page_router)
     for router in (
         jobs_router,
         identity_router,
         customers_router,
         customer_portal_router,
+        custom_fields_router,
+        # The import/export routes first: /catalog/pricing/export must win over /catalog/pricing/{id}.
+        catalog_import_router,
+        catalog_router,
         repairs_router,
         repairs_portal_router,
+        repair_items_router,
+        quotes_router,
+        quotes_portal_router,
+        attachments_router,
+        attachments_portal_router,
+        warranty_router,
+        tracking_router,
+        tracking_portal_router,
+        tracking_public_router,
+        analytics_router,
         messaging_router,
         messaging_portal_router,
         webhooks_router,

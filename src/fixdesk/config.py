@@ -12,9 +12,12 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +62,37 @@ class Settings(BaseSettings):
     shop_phone: str = "+1 512 555 0100"
     currency: str = Field(default="USD", min_length=3, max_length=3)
     default_phone_region: str = Field(default="US", description="ISO 3166 region for numbers without +")
+    tax_rate: Decimal = Field(
+        default=Decimal("0"),
+        ge=0,
+        le=100,
+        max_digits=8,
+        decimal_places=4,
+        description="Sales tax in percent applied to repair and quote totals, e.g. 8.25",
+    )
+    shop_timezone: str = Field(
+        default="UTC",
+        description="IANA zone of the shop; decides which calendar day 'today' is (quote validity, warranty)",
+    )
+
+    # Files (repair photos and documents). "local" keeps them under <data dir>/files; "s3" in any
+    # S3-compatible store (AWS S3, MinIO, Ceph, R2, …).
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = Field(default=None, description="Endpoint of a non-AWS S3 store")
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = Field(default="", description="Key prefix inside the bucket, e.g. 'fixdesk/'")
+    max_upload_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest photo or document accepted for a repair"
+    )
+    max_import_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="Largest CSV accepted by POST /api/v1/catalog/import"
+    )
+
+    # Catalog reads are cached (in process memory, or in Redis with redis_url) and invalidated on write.
+    catalog_cache_seconds: int = Field(default=300, ge=0, description="0 turns the catalog cache off")
 
     # Jobs
     worker_in_process: bool = Field(default=True, description="fixdesk serve also runs a job worker")
@@ -153,6 +187,15 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r}: give one limit per setting, e.g. '5/minute'")
         return value.strip()
 
+    @field_validator("shop_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone, e.g. 'America/Chicago'") from None
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _ip_networks(cls, value: list[str]) -> list[str]:
@@ -187,6 +230,11 @@ class Settings(BaseSettings):
     def resolved_public_base_url(self) -> str:
         """The URL providers call back (Twilio's StatusCallback), without a trailing slash."""
         return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def shop_today(self, now: datetime | None = None) -> date:
+        """Today's date in the shop's time zone (``FIXDESK_SHOP_TIMEZONE``), e.g. for quote validity."""
+        moment = now or datetime.now(ZoneInfo("UTC"))
+        return moment.astimezone(ZoneInfo(self.shop_timezone)).date()
 
     @property
     def is_sqlite(self) -> bool:

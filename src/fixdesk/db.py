@@ -15,7 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
 import uuid_utils
-from sqlalchemy import BigInteger, DateTime, MetaData, event
+from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, Uuid
@@ -111,6 +112,30 @@ class Hundredths(_TwoPlaceDecimal):
     same answers, including under ``AVG``."""
 
     cache_ok = True
+
+
+class Percent(TypeDecorator[Decimal]):
+    """A percentage with up to four decimal places (a tax rate such as ``8.875`` meaning 8.875 %), stored
+    exactly as an integer number of ten-thousandths of a percent (``BIGINT``); rounded half-up on the way in."""
+
+    impl = BigInteger
+    cache_ok = True
+    SCALE = Decimal("0.0001")
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        return int((Decimal(value).quantize(self.SCALE, rounding=ROUND_HALF_UP) * 10_000).to_integral_value())
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(int(value)) / 10_000).quantize(self.SCALE)
+
+
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+"""A JSON object column: ``jsonb`` on PostgreSQL (so GIN indexes and ``@>`` containment work), JSON text on
+SQLite (queried with ``json_extract``)."""
 
 
 def cents_to_money(value: int | Decimal | None) -> Decimal:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, true
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fixdesk.db import Base, IdMixin, TimestampMixin
+from fixdesk.db import Base, IdMixin, JSONDocument, TimestampMixin
 
 
 class CustomerStatus(StrEnum):
@@ -51,12 +52,17 @@ class Customer(IdMixin, TimestampMixin, Base):
     email_verified_at: Mapped[datetime | None] = mapped_column()
     company_customer_id: Mapped[str | None] = mapped_column(String(20))
     locale: Mapped[str | None] = mapped_column(String(35))
+    # Values of the shop's custom fields for customers, keyed by the field's key.
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(
+        JSONDocument, default=dict, server_default=text("'{}'")
+    )
 
     tags: Mapped[list[CustomerTag]] = relationship(
         back_populates="customer", lazy="raise", cascade="all, delete-orphan", order_by="CustomerTag.tag"
     )
 
     __table_args__ = (
+        Index("ix_customers_custom_fields_gin", "custom_fields", postgresql_using="gin"),
         Index("ix_customers_status_created_at", "status", "created_at"),
         Index("ix_customers_last_name_first_name", "last_name", "first_name"),
         Index("ix_customers_first_name_last_name", "first_name", "last_name"),

@@ -17,6 +17,7 @@ from fixdesk.customers.schemas import (
     CustomerRead,
     CustomerUpdate,
 )
+from fixdesk.customfields.filters import CustomFieldFilters
 from fixdesk.identity.permissions import CUSTOMERS_READ, CUSTOMERS_WRITE
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.pagination import Page, PageParams, page_params
@@ -38,6 +39,7 @@ async def list_customers(
     session: SessionDep,
     _: CustomersRead,
     params: Annotated[PageParams, Depends(page_params)],
+    custom_field_filters: CustomFieldFilters,
     search: Annotated[str | None, Query(max_length=200, description="Name, email or phone contains")] = None,
     status_filter: Annotated[
         Literal["active", "inactive", "archived"] | None,
@@ -47,9 +49,17 @@ async def list_customers(
     sort_by: Annotated[Literal["createdAt", "name", "lastName"], Query(alias="sortBy")] = "createdAt",
     sort_order: Annotated[Literal["asc", "desc"], Query(alias="sortOrder")] = "desc",
 ):
-    """List customers (search, status, tag, sorting; archived only with status=archived)."""
+    """List customers (search, status, tag, sorting, ``?customFields.<key>=<value>``; archived only with
+    status=archived)."""
     rows, total = await service.list_customers(
-        session, params, search=search, status=status_filter, tag=tag, sort_by=sort_by, sort_order=sort_order
+        session,
+        params,
+        search=search,
+        status=status_filter,
+        tag=tag,
+        sort_by=sort_by,
+        sort_order=sort_order,
+        custom_field_filters=custom_field_filters,
     )
     return Page[CustomerRead].build([_read(c) for c in rows], total, params)
 

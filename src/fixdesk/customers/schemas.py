@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, Field, field_validator
 
@@ -48,6 +48,9 @@ class CustomerCreate(InputModel):
     portal_password: str | None = Field(
         default=None, min_length=8, max_length=256, description="Lets the customer log in to the portal"
     )
+    custom_fields: dict[str, Any] | None = Field(
+        default=None, description="Values of the shop's custom fields for customers, by key"
+    )
 
     _tags = field_validator("tags")(_clean_tags)
 
@@ -74,6 +77,9 @@ class CustomerUpdate(InputModel):
     tags: list[Tag] | None = Field(default=None, max_length=20)
     status: Literal["active", "inactive"] | None = None
     portal_password: str | None = Field(default=None, min_length=8, max_length=256)
+    custom_fields: dict[str, Any] | None = Field(
+        default=None, description="Merged into the stored values; null for a key removes it"
+    )
 
     _tags = field_validator("tags")(_clean_tags)
 
@@ -99,6 +105,7 @@ class CustomerRead(CamelModel):
     notes: str | None
     status: str
     tags: list[str] = Field(validation_alias="tag_names")
+    custom_fields: dict[str, Any]
     has_portal_access: bool
     archived_at: datetime | None
     last_login_at: datetime | None

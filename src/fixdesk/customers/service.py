@@ -15,6 +15,8 @@ from sqlalchemy.orm import selectinload
 from fixdesk.customers.events import CUSTOMER_CREATED, CUSTOMER_UPDATED, CustomerEventPayload
 from fixdesk.customers.models import Customer, CustomerStatus, CustomerTag
 from fixdesk.customers.schemas import CustomerCreate, CustomerProfileUpdate, CustomerUpdate
+from fixdesk.customfields import service as custom_fields
+from fixdesk.customfields.models import CustomFieldEntity
 from fixdesk.db import utcnow
 from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
@@ -98,8 +100,11 @@ def _apply_fields(customer: Customer, values: dict[str, Any], default_region: st
 
 async def create_customer(session: AsyncSession, data: CustomerCreate, *, default_region: str) -> Customer:
     """Create a customer. Raises :class:`Conflict` (409) for a taken email, :class:`ValidationFailed`
-    (400) for an invalid phone number or time zone."""
+    (400) for an invalid phone number, time zone or custom field values."""
     values = data.model_dump(by_alias=False)
+    values["custom_fields"] = await custom_fields.validate_values(
+        session, CustomFieldEntity.customer.value, values.get("custom_fields")
+    )
     customer = Customer()
     customer.tags = []
     _apply_fields(customer, values, default_region)
@@ -125,6 +130,10 @@ async def update_customer(
     for required in ("first_name", "last_name", "language", "status", "notify_email", "notify_sms"):
         if required in values and values[required] is None:
             raise ValidationFailed.for_field(to_camel(required), "cannot be empty")
+    if "custom_fields" in values:
+        values["custom_fields"] = await custom_fields.validate_values(
+            session, CustomFieldEntity.customer.value, values["custom_fields"], current=customer.custom_fields
+        )
     _apply_fields(customer, values, default_region)
     await _ensure_email_free(session, customer.email, exclude=customer.id)
     customer.updated_at = utcnow()
@@ -211,9 +220,16 @@ async def list_customers(
     tag: str | None = None,
     sort_by: SortField = "createdAt",
     sort_order: Literal["asc", "desc"] = "desc",
+    custom_field_filters: dict[str, str] | None = None,
 ) -> tuple[list[Customer], int]:
-    """A page of customers; archived ones only when ``status=archived`` is asked for."""
+    """A page of customers; archived ones only when ``status=archived`` is asked for. Raises
+    :class:`ValidationFailed` for a filter on an unknown custom field or a value of the wrong type."""
     statement = list_statement(search=search, status=status, tag=tag, sort_by=sort_by, sort_order=sort_order)
+    if custom_field_filters:
+        conditions = await custom_fields.filter_conditions(
+            session, CustomFieldEntity.customer.value, Customer.custom_fields, custom_field_filters
+        )
+        statement = statement.where(*conditions)
     rows, total = await paginate(session, statement, params)
     return list(rows), total
 
@@ -242,8 +258,8 @@ _PERSONAL_COLUMNS = (
 async def anonymise_customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
     """Replace a customer's personal data for good (a GDPR erasure), keeping the row.
 
-    Names become "Deleted customer"; email, phone, company, address, notes, tags, portal password,
-    locale and time zone are removed, and the customer is archived. Repairs, invoices and their history
+    Names become "Deleted customer"; email, phone, company, address, notes, tags, custom field values,
+    portal password, locale and time zone are removed, and the customer is archived. Repairs, invoices and their history
     keep pointing at the same (now anonymous) row, so the shop's records stay whole.
     """
     customer = await get_customer(session, customer_id, include_archived=True)
@@ -255,12 +271,13 @@ async def anonymise_customer(session: AsyncSession, customer_id: uuid.UUID) -> C
     customer.notify_email = False
     customer.notify_sms = False
     customer.tags = []
+    customer.custom_fields = {}
     customer.status = CustomerStatus.archived.value
     customer.archived_at = customer.archived_at or now
     customer.search_text = _search_text(customer)
     customer.updated_at = now
     await session.flush()
-    changed = ["firstName", "lastName", "notifyEmail", "notifySms", "tags", "status"]
+    changed = ["firstName", "lastName", "notifyEmail", "notifySms", "tags", "customFields", "status"]
     changed += [to_camel(column) for column in _PERSONAL_COLUMNS if column != "portal_password_hash"]
     payload = CustomerEventPayload.of(customer, sorted(changed))
     await publish(session, CUSTOMER_UPDATED, payload, customer_id=customer.id)

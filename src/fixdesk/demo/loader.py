@@ -21,6 +21,7 @@ import asyncio
 import bisect
 import functools
 import itertools
+import json
 import random
 import re
 import time
@@ -37,7 +38,7 @@ import phonenumbers
 from faker import Faker
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import ForeignKeyConstraint, Index, Table, func, insert, select, text
+from sqlalchemy import JSON, ForeignKeyConstraint, Index, Table, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import AddConstraint, DropConstraint
@@ -45,7 +46,7 @@ from sqlalchemy.schema import AddConstraint, DropConstraint
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer, CustomerStatus, CustomerTag
 from fixdesk.customers.service import _search_text as customer_search_text
-from fixdesk.db import Hundredths, Money, create_engine, new_id, to_cents
+from fixdesk.db import Hundredths, Money, Percent, create_engine, new_id, to_cents
 from fixdesk.demo.devices import (
     COSMETIC_CONDITIONS,
     ISSUE_DESCRIPTIONS_BY_TYPE,
@@ -57,7 +58,7 @@ from fixdesk.identity.models import Role, User
 from fixdesk.platform.numbering import NumberSequence
 from fixdesk.platform.security import hash_password
 from fixdesk.repairs import lifecycle
-from fixdesk.repairs.models import Priority, Repair, RepairStatus, RepairStatusHistory
+from fixdesk.repairs.models import Priority, Repair, RepairStatus, RepairStatusHistory, new_tracking_token
 from fixdesk.repairs.service import REPAIR_NUMBER_PREFIX, _completion_days
 from fixdesk.repairs.service import _search_text as repair_search_text
 
@@ -279,13 +280,20 @@ class _BulkWriter:
         columns = list(rows[0])
         if not self._uses_copy(table):
             return _Prepared(table, len(rows), columns, rows)
-        integer_columns = {
-            name for name in columns if isinstance(table.columns[name].type, Money | Hundredths)
-        }
-        if integer_columns:
+        # COPY bypasses the column types: do their conversions here (asyncpg takes jsonb as JSON text).
+        converters: dict[str, Callable[[Any], Any]] = {}
+        for name in columns:
+            column_type = table.columns[name].type
+            if isinstance(column_type, Money | Hundredths):
+                converters[name] = to_cents
+            elif isinstance(column_type, Percent):
+                converters[name] = functools.partial(column_type.process_bind_param, dialect=None)
+            elif isinstance(column_type, JSON):
+                converters[name] = json.dumps
+        if converters:
             records = [
                 tuple(
-                    to_cents(row[name]) if name in integer_columns and row[name] is not None else row[name]
+                    converters[name](row[name]) if name in converters and row[name] is not None else row[name]
                     for name in columns
                 )
                 for row in rows
@@ -841,6 +849,7 @@ class _ShopGenerator:
             if email and rng.random() < PORTAL_ACCESS_RATE
             else None,
             "last_login_at": None,
+            "custom_fields": {},
             "created_at": created_at,
             "updated_at": _at(archived) if archived else created_at,
         }
@@ -1000,6 +1009,13 @@ class _ShopGenerator:
             "completion_days": completion_days,
             "deposit": deposit,
             "total_cost": total_cost,
+            # Priced by hand at the counter (no line items): the agreed price is the subtotal, tax included.
+            "subtotal": total_cost if total_cost is not None else Decimal("0.00"),
+            "tax_rate": Decimal("0"),
+            "tax_amount": Decimal("0.00"),
+            # Not from the seeded generator: tracking links must stay unguessable even in a demo.
+            "tracking_token": new_tracking_token(),
+            "custom_fields": {},
             "search_text": "",
             "created_at": created_at,
             "updated_at": _at(times[-1]),

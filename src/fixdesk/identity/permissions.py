@@ -23,6 +23,16 @@ JOBS_MANAGE = "jobs:manage"
 NOTIFICATIONS_READ = "notifications:read"
 NOTIFICATIONS_MANAGE = "notifications:manage"
 WEBHOOKS_MANAGE = "webhooks:manage"
+# The device catalog and price list: every staff member reads it, managers and admins change it.
+CATALOG_READ = "catalog:read"
+CATALOG_WRITE = "catalog:write"
+# Uploading and changing repair photos and documents (intake photos are taken at the front desk).
+ATTACHMENTS_WRITE = "attachments:write"
+# Custom field definitions: staff read them to render forms, admins define them.
+CUSTOM_FIELDS_READ = "custom_fields:read"
+CUSTOM_FIELDS_MANAGE = "custom_fields:manage"
+# Business analytics (revenue, turnaround, satisfaction).
+ANALYTICS_READ = "analytics:read"
 # The whole activity and audit log (GET /audit); a customer's own activity needs only customers:read.
 AUDIT_READ = "audit:read"
 # Managing API clients (OAuth2 client credentials): whoever holds it can mint any scope, so admins only.
@@ -44,15 +54,31 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
         WEBHOOKS_MANAGE,
         AUDIT_READ,
         API_CLIENTS_MANAGE,
+        CATALOG_READ,
+        CATALOG_WRITE,
+        ATTACHMENTS_WRITE,
+        CUSTOM_FIELDS_READ,
+        CUSTOM_FIELDS_MANAGE,
+        ANALYTICS_READ,
     }
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.admin: ALL_PERMISSIONS,
     Role.manager: ALL_PERMISSIONS
-    - {USERS_MANAGE, JOBS_MANAGE, WEBHOOKS_MANAGE, AUDIT_READ, API_CLIENTS_MANAGE},
+    - {USERS_MANAGE, JOBS_MANAGE, WEBHOOKS_MANAGE, AUDIT_READ, API_CLIENTS_MANAGE, CUSTOM_FIELDS_MANAGE},
     # Technicians see the whole board but change only what is assigned to them (repairs service).
-    Role.technician: frozenset({CUSTOMERS_READ, REPAIRS_READ, REPAIRS_UPDATE, USERS_READ}),
+    Role.technician: frozenset(
+        {
+            CUSTOMERS_READ,
+            REPAIRS_READ,
+            REPAIRS_UPDATE,
+            USERS_READ,
+            CATALOG_READ,
+            ATTACHMENTS_WRITE,
+            CUSTOM_FIELDS_READ,
+        }
+    ),
     # Front-desk / support agents take devices in and talk to customers; they do not work the bench.
     Role.agent: frozenset(
         {
@@ -63,6 +89,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             USERS_READ,
             NOTIFICATIONS_READ,
             NOTIFICATIONS_MANAGE,
+            CATALOG_READ,
+            ATTACHMENTS_WRITE,
+            CUSTOM_FIELDS_READ,
         }
     ),
 }

@@ -16,6 +16,14 @@ from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent
 TRIGRAM_INDEX_SUFFIX = "_trgm"
+# Indexes declared on the models that exist only on PostgreSQL: trigram (GIN) search indexes and GIN
+# indexes over jsonb columns. SQLite has neither index type.
+POSTGRESQL_ONLY_INDEX_SUFFIXES = (TRIGRAM_INDEX_SUFFIX, "_gin")
+
+
+def is_postgresql_only_index(name: str | None) -> bool:
+    """True for an index name that marks a PostgreSQL-only index (see POSTGRESQL_ONLY_INDEX_SUFFIXES)."""
+    return bool(name) and name.endswith(POSTGRESQL_ONLY_INDEX_SUFFIXES)
 
 
 def alembic_config(database_url: str) -> Config:

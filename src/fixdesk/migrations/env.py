@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
 from fixdesk.db import create_engine
-from fixdesk.migrations import TRIGRAM_INDEX_SUFFIX
+from fixdesk.migrations import is_postgresql_only_index
 from fixdesk.models import Base
 
 config = context.config
@@ -18,8 +18,8 @@ target_metadata = Base.metadata
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    # Trigram (GIN) search indexes exist only on PostgreSQL; SQLite has no such index type.
-    if type_ == "index" and name and name.endswith(TRIGRAM_INDEX_SUFFIX):
+    # Trigram and jsonb GIN indexes exist only on PostgreSQL; SQLite has no such index types.
+    if type_ == "index" and is_postgresql_only_index(name):
         return context.get_bind().dialect.name == "postgresql"
     return True
 

@@ -2,8 +2,8 @@
 
 :class:`BodySizeLimitMiddleware` refuses a request whose body is larger than ``FIXDESK_MAX_BODY_BYTES``
 (1 MiB by default, plenty for JSON) with ``413 PAYLOAD_TOO_LARGE``: at once when ``Content-Length`` says
-so, and otherwise while the body streams in (chunked uploads), before more than the limit is read. File
-uploads, when they arrive, will need a larger limit of their own on their routes.
+so, and otherwise while the body streams in (chunked uploads), before more than the limit is read. Upload
+routes (photos, CSV imports) get larger limits of their own, given as path patterns (see ``create_app``).
 
 :func:`cors_options` is the browser policy: only the configured origins (``FIXDESK_CORS_ORIGINS``, never
 a wildcard), credentials allowed, and the headers a browser client needs to read exposed.
@@ -11,6 +11,8 @@ a wildcard), credentials allowed, and the headers a browser client needs to read
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -62,24 +64,40 @@ def _too_large(limit: int, path: str) -> Any:
 
 
 class BodySizeLimitMiddleware:
-    """Pure ASGI middleware enforcing ``max_bytes`` on HTTP request bodies."""
+    """Pure ASGI middleware enforcing ``max_bytes`` on HTTP request bodies.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``route_limits`` are ``(path regular expression, limit in bytes)`` pairs: a request whose path matches
+    one (``re.fullmatch``, first match wins) gets that limit instead of ``max_bytes``.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, route_limits: Sequence[tuple[str, int]] = ()) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
+        self.route_limits = [(re.compile(pattern), limit) for pattern, limit in route_limits]
+
+    def limit_for(self, path: str) -> int:
+        """The body limit in bytes of a request to ``path``."""
+        for pattern, limit in self.route_limits:
+            if pattern.fullmatch(path):
+                return limit
+        return self.default_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_for(scope["path"])
+        await self._limited(scope, receive, send, max_bytes)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None:
             try:
                 declared_length = int(declared)
             except ValueError:
                 declared_length = None
-            if declared_length is not None and declared_length > self.max_bytes:
-                await _too_large(self.max_bytes, scope["path"])(scope, receive, send)
+            if declared_length is not None and declared_length > max_bytes:
+                await _too_large(max_bytes, scope["path"])(scope, receive, send)
                 return
 
         received = 0
@@ -90,8 +108,8 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise RequestBodyTooLarge(self.max_bytes)
+                if received > max_bytes:
+                    raise RequestBodyTooLarge(max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -107,4 +125,4 @@ class BodySizeLimitMiddleware:
             # reading the body); answer here unless a response is already on its way.
             if response_started:
                 raise
-            await _too_large(self.max_bytes, scope["path"])(scope, receive, send)
+            await _too_large(max_bytes, scope["path"])(scope, receive, send)

@@ -8,11 +8,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 
+from fixdesk.config import Settings
+from fixdesk.customfields.filters import CustomFieldFilters
 from fixdesk.identity.permissions import REPAIRS_ASSIGN, REPAIRS_CREATE, REPAIRS_READ, REPAIRS_UPDATE
-from fixdesk.platform.deps import SessionDep
+from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require
 from fixdesk.repairs import lifecycle, service
+from fixdesk.repairs.items.schemas import RepairItemRead, RepairLabourRead
 from fixdesk.repairs.models import Priority, Repair
 from fixdesk.repairs.schemas import (
     AssignRequest,
@@ -23,6 +26,8 @@ from fixdesk.repairs.schemas import (
     RepairUpdate,
     StatusChange,
 )
+from fixdesk.repairs.tracking.schemas import ReviewRead
+from fixdesk.repairs.tracking.service import tracking_url
 
 router = APIRouter(tags=["repairs"])
 portal_router = APIRouter(tags=["customer portal"])
@@ -51,13 +56,26 @@ StatusFilter = Literal[
 StatusGroup = Literal["all", "active", "completed", "cancelled"]
 
 
-def _detail(repair: Repair) -> RepairDetail:
+def _detail(repair: Repair, settings: Settings, *, for_customer: bool = False) -> RepairDetail:
+    """The detail view. Customers get it without the custom fields, which are the shop's own notes."""
     read = RepairRead.model_validate(repair)
+    if for_customer:
+        read.custom_fields = {}
     return RepairDetail(
         **read.__dict__,
+        items=[RepairItemRead.model_validate(item) for item in repair.items],
+        labour=[RepairLabourRead.model_validate(line) for line in repair.labour],
+        currency=settings.currency,
+        tracking_url=tracking_url(settings, repair.tracking_token),
+        review=ReviewRead.model_validate(repair.review) if repair.review is not None else None,
         status_history=repair.status_history,
         allowed_transitions=lifecycle.allowed_next(repair.status),
     )
+
+
+def _for_customer(read: RepairRead) -> RepairRead:
+    read.custom_fields = {}
+    return read
 
 
 @router.get("/repairs", operation_id="repairs-list", response_model=Page[RepairRead])
@@ -65,6 +83,7 @@ async def list_repairs(
     session: SessionDep,
     principal: RepairsRead,
     params: Annotated[PageParams, Depends(page_params)],
+    custom_field_filters: CustomFieldFilters,
     status_filter: Annotated[
         StatusFilter | None, Query(alias="status", description="A status, or the group 'active'")
     ] = None,
@@ -80,7 +99,8 @@ async def list_repairs(
         str | None, Query(max_length=200, description="Repair number, device, customer name or email")
     ] = None,
 ):
-    """List repairs, newest first, with customer and technician."""
+    """List repairs, newest first, with customer and technician (filter by custom fields with
+    ``?customFields.<key>=<value>``)."""
     filters = service.RepairFilters(
         status=status_filter,
         group=status_group if status_group != "all" else None,
@@ -90,6 +110,7 @@ async def list_repairs(
         date_from=date_from,
         date_to=date_to,
         search=search,
+        custom_fields=custom_field_filters,
     )
     rows, total = await service.list_repairs(session, principal, filters, params)
     return Page[RepairRead].build([RepairRead.model_validate(r) for r in rows], total, params)
@@ -101,37 +122,57 @@ async def list_repairs(
     status_code=status.HTTP_201_CREATED,
     response_model=RepairDetail,
 )
-async def create_repair(body: RepairCreate, session: SessionDep, principal: RepairsCreate):
-    """Take a device in for repair (status received, number R-YYYY-NNNNNN)."""
-    return _detail(await service.create_repair(session, principal, body))
+async def create_repair(
+    body: RepairCreate, session: SessionDep, principal: RepairsCreate, settings: SettingsDep
+):
+    """Take a device in for repair (status received, number R-YYYY-NNNNNN), with its line items."""
+    return _detail(await service.create_repair(session, principal, body, settings=settings), settings)
 
 
 @router.get("/repairs/{repair_id}", operation_id="repairs-get", response_model=RepairDetail)
-async def get_repair(repair_id: uuid.UUID, session: SessionDep, principal: RepairsRead):
-    """One repair with status history, customer and technician."""
-    return _detail(await service.get_repair(session, principal, repair_id))
+async def get_repair(
+    repair_id: uuid.UUID, session: SessionDep, principal: RepairsRead, settings: SettingsDep
+):
+    """One repair with line items, totals, status history, customer and technician."""
+    return _detail(await service.get_repair(session, principal, repair_id), settings)
 
 
 @router.patch("/repairs/{repair_id}", operation_id="repairs-update", response_model=RepairDetail)
 async def update_repair(
-    repair_id: uuid.UUID, body: RepairUpdate, session: SessionDep, principal: RepairsUpdate
+    repair_id: uuid.UUID,
+    body: RepairUpdate,
+    session: SessionDep,
+    principal: RepairsUpdate,
+    settings: SettingsDep,
 ):
     """Change device or ticket details."""
-    return _detail(await service.update_repair(session, principal, repair_id, body))
+    return _detail(await service.update_repair(session, principal, repair_id, body), settings)
 
 
 @router.put("/repairs/{repair_id}/status", operation_id="repairs-update-status", response_model=RepairDetail)
 async def change_status(
-    repair_id: uuid.UUID, body: StatusChange, session: SessionDep, principal: RepairsUpdate
+    repair_id: uuid.UUID,
+    body: StatusChange,
+    session: SessionDep,
+    principal: RepairsUpdate,
+    settings: SettingsDep,
 ):
     """Move a repair to its next status (409 names the allowed ones)."""
-    return _detail(await service.change_status(session, principal, repair_id, body))
+    repair = await service.change_status(session, principal, repair_id, body, settings=settings)
+    return _detail(repair, settings)
 
 
 @router.post("/repairs/{repair_id}/assign", operation_id="repairs-assign", response_model=RepairDetail)
-async def assign(repair_id: uuid.UUID, body: AssignRequest, session: SessionDep, principal: RepairsAssign):
+async def assign(
+    repair_id: uuid.UUID,
+    body: AssignRequest,
+    session: SessionDep,
+    principal: RepairsAssign,
+    settings: SettingsDep,
+):
     """Assign a technician to a repair (null unassigns)."""
-    return _detail(await service.assign_technician(session, principal, repair_id, body.technician_id))
+    repair = await service.assign_technician(session, principal, repair_id, body.technician_id)
+    return _detail(repair, settings)
 
 
 @portal_router.get("/customer/repairs", operation_id="portal-repairs-list", response_model=Page[RepairRead])
@@ -147,15 +188,18 @@ async def list_my_repairs(
     rows, total = await service.list_customer_repairs(
         session, principal, params, group=status_group, sort_by=sort_by, sort_order=sort_order
     )
-    return Page[RepairRead].build([RepairRead.model_validate(r) for r in rows], total, params)
+    return Page[RepairRead].build([_for_customer(RepairRead.model_validate(r)) for r in rows], total, params)
 
 
 @portal_router.get(
     "/customer/repairs/{repair_id}", operation_id="portal-repairs-get", response_model=RepairDetail
 )
-async def get_my_repair(repair_id: uuid.UUID, session: SessionDep, principal: CustomerPortal):
-    """One of the signed-in customer's repairs with its history (another customer's id answers 404)."""
-    return _detail(await service.get_repair(session, principal, repair_id))
+async def get_my_repair(
+    repair_id: uuid.UUID, session: SessionDep, principal: CustomerPortal, settings: SettingsDep
+):
+    """One of the signed-in customer's repairs with its lines, totals and history (another customer's id
+    answers 404)."""
+    return _detail(await service.get_repair(session, principal, repair_id), settings, for_customer=True)
 
 
 @portal_router.get(

@@ -5,15 +5,23 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails
 
 from fixdesk.customers.schemas import CustomerBrief
 from fixdesk.identity.schemas import UserBrief
 from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut
+from fixdesk.repairs.items.schemas import (
+    RepairItemCreate,
+    RepairItemRead,
+    RepairLabourCreate,
+    RepairLabourRead,
+)
 from fixdesk.repairs.lifecycle import ALIASES
 from fixdesk.repairs.models import DeviceType, Priority, RepairStatus
+from fixdesk.repairs.tracking.schemas import ReviewRead
 
 
 def imei_is_valid(digits: str) -> bool:
@@ -58,13 +66,24 @@ def _utc_datetime(value: object) -> object:
 UTCDateTimeIn = Annotated[datetime, BeforeValidator(_utc_datetime)]
 
 
+CustomFieldValues = dict[str, Any]
+"""Values of the shop's custom fields, keyed by field key (see ``GET /api/v1/custom-fields``)."""
+
+
 class RepairCreate(InputModel):
-    """A device taken in for repair. ``estimatedCompletion`` takes a date (end of day UTC) or a datetime."""
+    """A device taken in for repair. ``estimatedCompletion`` takes a date (end of day UTC) or a datetime.
+
+    The device is either picked from the catalog (``deviceModelId``: type, brand and model are then taken
+    from it unless given) or typed in (``deviceType``, ``deviceBrand`` and ``deviceModel``). ``items`` and
+    ``labour`` price the repair; once a repair has lines its total is computed from them, so ``totalCost``
+    is for repairs priced by hand at the counter and cannot be combined with lines.
+    """
 
     customer_id: uuid.UUID
-    device_type: DeviceType
-    device_brand: str = Field(min_length=1, max_length=100)
-    device_model: str = Field(min_length=1, max_length=200)
+    device_model_id: uuid.UUID | None = Field(default=None, description="A catalog device model")
+    device_type: DeviceType | None = None
+    device_brand: str | None = Field(default=None, min_length=1, max_length=100)
+    device_model: str | None = Field(default=None, min_length=1, max_length=200)
     serial_number: str | None = Field(default=None, max_length=100)
     imei: str | None = Field(default=None, max_length=32, description="15 digits, Luhn-checked")
     issue_description: str = Field(min_length=1, max_length=5000)
@@ -76,8 +95,41 @@ class RepairCreate(InputModel):
     technician_id: uuid.UUID | None = Field(
         default=None, description="Assign at intake (needs repairs:assign)"
     )
+    items: list[RepairItemCreate] = Field(default_factory=list, max_length=100)
+    labour: list[RepairLabourCreate] = Field(default_factory=list, max_length=100)
+    custom_fields: CustomFieldValues | None = None
 
     _imei = field_validator("imei")(_clean_imei)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _device_given(cls, data: Any, handler: Any) -> RepairCreate:
+        # A wrap validator so that missing device fields are reported together with every other field
+        # error, each under its own name, as if they were simply required.
+        missing: list[InitErrorDetails] = []
+        if (
+            isinstance(data, dict)
+            and data.get("deviceModelId") is None
+            and data.get("device_model_id") is None
+        ):
+            for alias, name in (
+                ("deviceType", "device_type"),
+                ("deviceBrand", "device_brand"),
+                ("deviceModel", "device_model"),
+            ):
+                if data.get(alias) is None and data.get(name) is None:
+                    missing.append(InitErrorDetails(type="missing", loc=(alias,), input=data))
+        try:
+            model = handler(data)
+        except ValidationError as error:
+            if not missing:
+                raise
+            raise ValidationError.from_exception_data(cls.__name__, [*error.errors(), *missing]) from None
+        if missing:
+            raise ValidationError.from_exception_data(cls.__name__, missing)
+        if model.total_cost is not None and (model.items or model.labour):
+            raise ValueError("totalCost is computed from items and labour; give one or the other")
+        return model
 
 
 class RepairUpdate(InputModel):
@@ -93,7 +145,13 @@ class RepairUpdate(InputModel):
     priority: Priority | None = None
     estimated_completion: UTCDateTimeIn | None = None
     deposit: MoneyIn | None = None
-    total_cost: MoneyIn | None = None
+    total_cost: MoneyIn | None = Field(
+        default=None, description="Only for repairs without line items; otherwise computed"
+    )
+    device_model_id: uuid.UUID | None = None
+    custom_fields: CustomFieldValues | None = Field(
+        default=None, description="Merged into the stored values; null for a key removes it"
+    )
 
     _imei = field_validator("imei")(_clean_imei)
 
@@ -145,11 +203,19 @@ class RepairRead(CamelModel):
     estimated_completion: datetime | None
     actual_completion: datetime | None
     completion_days: DecimalNumber | None = Field(description="Days from intake to completion")
+    device_model_id: uuid.UUID | None
+    subtotal: MoneyOut = Field(description="Items and labour after discounts, before tax")
+    tax_rate: DecimalNumber = Field(description="Percent")
+    tax_amount: MoneyOut
     deposit: MoneyOut
-    total_cost: MoneyOut | None
-    balance: MoneyOut | None
+    total_cost: MoneyOut | None = Field(description="subtotal + taxAmount once the repair has lines")
+    balance: MoneyOut | None = Field(description="totalCost − deposit")
     customer_id: uuid.UUID
     technician_id: uuid.UUID | None
+    warranty_claim_of_id: uuid.UUID | None = Field(
+        description="For a warranty job: the repair whose warranty it honours"
+    )
+    custom_fields: CustomFieldValues
     customer: CustomerBrief
     technician: UserBrief | None
     created_at: datetime
@@ -157,8 +223,14 @@ class RepairRead(CamelModel):
 
 
 class RepairDetail(RepairRead):
-    """A repair with its full status history (oldest first) and the next statuses it may move to."""
+    """A repair with its line items and labour, its full status history (oldest first), the next statuses
+    it may move to, its public tracking link and the customer's review."""
 
+    items: list[RepairItemRead]
+    labour: list[RepairLabourRead]
+    currency: str = Field(description="ISO 4217 code of every amount")
+    tracking_url: str = Field(description="Public status page; share it with the customer")
+    review: ReviewRead | None
     status_history: list[StatusHistoryRead]
     allowed_transitions: list[str]
 

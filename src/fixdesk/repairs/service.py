@@ -18,8 +18,12 @@ from sqlalchemy import BigInteger, Select, case, func, select, type_coerce, unio
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from fixdesk.catalog.models import DeviceModel
+from fixdesk.config import Settings
 from fixdesk.customers.models import Customer, CustomerStatus
 from fixdesk.customers.service import search_condition as customer_search_condition
+from fixdesk.customfields import service as custom_fields
+from fixdesk.customfields.models import CustomFieldEntity
 from fixdesk.db import cents_to_money, utcnow
 from fixdesk.identity.models import Role, User
 from fixdesk.identity.permissions import REPAIRS_ASSIGN
@@ -37,8 +41,10 @@ from fixdesk.repairs.events import (
     REPAIR_UPDATED,
     RepairEventPayload,
 )
+from fixdesk.repairs.items import service as line_items
 from fixdesk.repairs.models import Repair, RepairStatus, RepairStatusHistory
 from fixdesk.repairs.schemas import RepairCreate, RepairUpdate, StatusChange
+from fixdesk.repairs.warranty import service as warranties
 
 REPAIR_NUMBER_PREFIX = "R"
 ASSIGNABLE_ROLES = (Role.technician.value, Role.manager.value, Role.admin.value)
@@ -70,7 +76,10 @@ def _with_people(statement: Select[tuple[Repair]]) -> Select[tuple[Repair]]:
 
 def _with_history(statement: Select[tuple[Repair]]) -> Select[tuple[Repair]]:
     return _with_people(statement).options(
-        selectinload(Repair.status_history).joinedload(RepairStatusHistory.changed_by)
+        selectinload(Repair.status_history).joinedload(RepairStatusHistory.changed_by),
+        selectinload(Repair.items),
+        selectinload(Repair.labour),
+        selectinload(Repair.review),
     )
 
 
@@ -101,27 +110,71 @@ async def _load_technician(session: AsyncSession, technician_id: uuid.UUID) -> U
     return user
 
 
-async def create_repair(session: AsyncSession, principal: Principal, data: RepairCreate) -> Repair:
-    """Take a device in: a ``received`` repair with the next ``R-YYYY-NNNNNN`` number and its first
-    history row. Raises :class:`ValidationFailed` for an unknown or archived customer or technician and
-    :class:`Forbidden` when assigning at intake without ``repairs:assign``."""
+async def _load_device_model(session: AsyncSession, device_model_id: uuid.UUID) -> DeviceModel:
+    statement = (
+        select(DeviceModel).where(DeviceModel.id == device_model_id).options(joinedload(DeviceModel.brand))
+    )
+    device_model = (await session.execute(statement)).scalar_one_or_none()
+    if device_model is None:
+        raise ValidationFailed.for_field("deviceModelId", "no device model with this id")
+    return device_model
+
+
+def _take_device_from_catalog(values: dict[str, Any], device_model: DeviceModel) -> None:
+    """Fill the device's type, brand and model text from the catalog where the client left them out."""
+    if values.get("device_type") is None:
+        values["device_type"] = device_model.device_type
+    if values.get("device_brand") is None:
+        values["device_brand"] = device_model.brand.name
+    if values.get("device_model") is None:
+        values["device_model"] = device_model.name
+
+
+def _price_by_hand(repair: Repair) -> None:
+    """A repair without line items is priced by hand at the counter: the agreed ``totalCost`` is its
+    subtotal, tax included (no separate tax line), so ``subtotal + taxAmount = totalCost`` always holds."""
+    repair.subtotal = repair.total_cost if repair.total_cost is not None else Decimal("0.00")
+    repair.tax_amount = Decimal("0.00")
+
+
+async def create_repair(
+    session: AsyncSession, principal: Principal, data: RepairCreate, *, settings: Settings | None = None
+) -> Repair:
+    """Take a device in: a ``received`` repair with the next ``R-YYYY-NNNNNN`` number, its first history
+    row, its line items and labour (totals computed, taxed at ``settings.tax_rate``; untaxed without
+    settings) and validated custom fields.
+
+    Raises :class:`ValidationFailed` for an unknown or archived customer or technician, an unknown device
+    model, invalid custom fields or line items, and :class:`Forbidden` when assigning at intake without
+    ``repairs:assign``."""
     await _load_customer(session, data.customer_id)
     if data.technician_id is not None:
         if not principal.has(REPAIRS_ASSIGN):
             raise Forbidden("Assigning a technician needs the 'repairs:assign' permission.")
         await _load_technician(session, data.technician_id)
+    values = data.model_dump(by_alias=False, exclude={"items", "labour", "custom_fields"})
+    if data.device_model_id is not None:
+        _take_device_from_catalog(values, await _load_device_model(session, data.device_model_id))
+    stored_custom_fields = await custom_fields.validate_values(
+        session, CustomFieldEntity.repair.value, data.custom_fields
+    )
     now = utcnow()
     repair = Repair(
-        **data.model_dump(by_alias=False),
+        **values,
         repair_number=await next_number(session, REPAIR_NUMBER_PREFIX, at=now),
         status=RepairStatus.received.value,
         created_by_id=principal.id if principal.is_staff else None,
+        tax_rate=settings.tax_rate if settings is not None else Decimal("0"),
+        custom_fields=stored_custom_fields,
         created_at=now,
         updated_at=now,
     )
+    _price_by_hand(repair)
     repair.search_text = _search_text(repair)
     session.add(repair)
     await session.flush()
+    if data.items or data.labour:
+        await line_items.add_lines(session, repair, data.items, data.labour)
     session.add(
         RepairStatusHistory(
             repair_id=repair.id,
@@ -172,17 +225,64 @@ def _completion_days(started: datetime, finished: datetime) -> Decimal:
 
 
 async def change_status(
-    session: AsyncSession, principal: Principal, repair_id: uuid.UUID, change: StatusChange
+    session: AsyncSession,
+    principal: Principal,
+    repair_id: uuid.UUID,
+    change: StatusChange,
+    *,
+    settings: Settings | None = None,
 ) -> Repair:
     """Move a repair along its lifecycle and record who did it.
 
     Raises :class:`IllegalTransition` (409, naming the allowed next states) for a move the lifecycle does
     not allow, :class:`Forbidden` (403) for a technician's change to someone else's repair, 404 for a
     repair the principal cannot see. Entering ``completed`` stamps ``actualCompletion`` and
-    ``completionDays``.
+    ``completionDays`` and creates the warranties of the fitted parts (dated in the shop's time zone
+    from ``settings``; UTC without).
     """
     repair = await _get_for_change(session, principal, repair_id)
-    target = lifecycle.resolve(change.status)
+    await transition(
+        session,
+        repair,
+        lifecycle.resolve(change.status),
+        actor_id=_actor(principal),
+        notes=change.notes,
+        notify_customer=change.notify_customer,
+        estimated_completion=change.estimated_completion,
+        settings=settings,
+    )
+    session.expunge(repair)
+    return await get_repair(session, principal, repair_id)
+
+
+async def lock_repair(session: AsyncSession, repair_id: uuid.UUID) -> Repair:
+    """The repair row locked for a change (``FOR UPDATE`` on PostgreSQL), without any scoping: for rules
+    that decide access themselves (a customer approving their own quote). Raises :class:`NotFound`."""
+    statement = select(Repair).where(Repair.id == repair_id).with_for_update()
+    repair = (await session.execute(statement)).scalar_one_or_none()
+    if repair is None:
+        raise NotFound(f"Repair {repair_id} not found.")
+    return repair
+
+
+async def transition(
+    session: AsyncSession,
+    repair: Repair,
+    target: RepairStatus,
+    *,
+    actor_id: uuid.UUID | None,
+    notes: str | None = None,
+    notify_customer: bool = False,
+    estimated_completion: datetime | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Move ``repair`` (loaded with :func:`lock_repair` or ``_get_for_change``) to ``target``: the
+    lifecycle check, the status-history row (``changed_by`` = ``actor_id``, a staff user or ``None`` for
+    the customer or the system), completion stamps and warranties, and the ``repair.status_changed`` (and
+    ``repair.completed``) events, all in the caller's transaction. Authorisation is the caller's job.
+
+    Raises :class:`IllegalTransition` (409) when the lifecycle does not allow the move.
+    """
     allowed = lifecycle.allowed_next(repair.status)
     if target.value not in allowed:
         raise IllegalTransition(repair.status, target.value, allowed)
@@ -190,11 +290,12 @@ async def change_status(
     previous = repair.status
     repair.status = target.value
     repair.updated_at = now
-    if change.estimated_completion is not None:
-        repair.estimated_completion = change.estimated_completion
+    if estimated_completion is not None:
+        repair.estimated_completion = estimated_completion
     if target == RepairStatus.completed:
         repair.actual_completion = now
         repair.completion_days = _completion_days(repair.created_at, now)
+        await warranties.create_warranties(session, repair, completed_at=now, settings=settings)
     elif target == RepairStatus.repairing and previous == RepairStatus.testing.value:
         repair.actual_completion = None
         repair.completion_days = None
@@ -203,9 +304,9 @@ async def change_status(
             repair_id=repair.id,
             from_status=previous,
             to_status=target.value,
-            changed_by_id=principal.id if principal.is_staff else None,
-            notes=change.notes,
-            customer_notified=change.notify_customer,
+            changed_by_id=actor_id,
+            notes=notes,
+            customer_notified=notify_customer,
             created_at=now,
         )
     )
@@ -214,19 +315,13 @@ async def change_status(
         repair,
         from_status=previous,
         to_status=target.value,
-        notes=change.notes,
-        notify_customer=change.notify_customer,
-        changed_by_id=_actor(principal),
+        notes=notes,
+        notify_customer=notify_customer,
+        changed_by_id=actor_id,
     )
-    await publish(
-        session, REPAIR_STATUS_CHANGED, payload, customer_id=repair.customer_id, actor_id=_actor(principal)
-    )
+    await publish(session, REPAIR_STATUS_CHANGED, payload, customer_id=repair.customer_id, actor_id=actor_id)
     if target == RepairStatus.completed:
-        await publish(
-            session, REPAIR_COMPLETED, payload, customer_id=repair.customer_id, actor_id=_actor(principal)
-        )
-    session.expunge(repair)
-    return await get_repair(session, principal, repair_id)
+        await publish(session, REPAIR_COMPLETED, payload, customer_id=repair.customer_id, actor_id=actor_id)
 
 
 async def assign_technician(
@@ -256,9 +351,26 @@ async def assign_technician(
 async def update_repair(
     session: AsyncSession, principal: Principal, repair_id: uuid.UUID, data: RepairUpdate
 ) -> Repair:
-    """Change device and ticket details (not status, technician or customer)."""
+    """Change device and ticket details (not status, technician or customer).
+
+    ``customFields`` are merged into the stored values and validated. Raises :class:`ValidationFailed`
+    for a null required field, an unknown device model, invalid custom fields, or a ``totalCost`` on a
+    repair whose total is computed from its lines."""
     repair = await _get_for_change(session, principal, repair_id)
     values = data.model_dump(exclude_unset=True, by_alias=False)
+    if "custom_fields" in values:
+        values["custom_fields"] = await custom_fields.validate_values(
+            session, CustomFieldEntity.repair.value, values["custom_fields"], current=repair.custom_fields
+        )
+    if values.get("device_model_id") is not None:
+        device_model = await _load_device_model(session, values["device_model_id"])
+        for name in ("device_type", "device_brand", "device_model"):
+            values.setdefault(name, None)
+        _take_device_from_catalog(values, device_model)
+    if "total_cost" in values and await line_items.has_lines(session, repair.id):
+        raise ValidationFailed.for_field(
+            "totalCost", "this repair's total is computed from its line items and labour"
+        )
     for required in (
         "device_type",
         "device_brand",
@@ -271,6 +383,8 @@ async def update_repair(
             raise ValidationFailed.for_field(required, "cannot be null")
     for key, value in values.items():
         setattr(repair, key, value)
+    if "total_cost" in values:
+        _price_by_hand(repair)
     repair.search_text = _search_text(repair)
     repair.updated_at = utcnow()
     await session.flush()
@@ -298,6 +412,7 @@ class RepairFilters:
     date_from: date | datetime | None = None
     date_to: date | datetime | None = None
     search: str | None = None
+    custom_fields: dict[str, str] | None = None
 
 
 def _start_of(value: date | datetime) -> datetime:
@@ -355,8 +470,15 @@ def apply_filters(statement: Select[tuple[Repair]], filters: RepairFilters) -> S
 async def list_repairs(
     session: AsyncSession, principal: Principal, filters: RepairFilters, params: PageParams
 ) -> tuple[list[Repair], int]:
-    """A page of repairs, newest first, with customer and technician loaded: two queries per page."""
+    """A page of repairs, newest first, with customer and technician loaded: two queries per page (plus
+    one for the custom field definitions when filtering by custom fields). Raises
+    :class:`ValidationFailed` for a filter on an unknown custom field."""
     statement = apply_filters(visible_repairs(principal), filters)
+    if filters.custom_fields:
+        conditions = await custom_fields.filter_conditions(
+            session, CustomFieldEntity.repair.value, Repair.custom_fields, filters.custom_fields
+        )
+        statement = statement.where(*conditions)
     statement = _with_people(statement.order_by(Repair.created_at.desc(), Repair.id.desc()))
     rows, total = await paginate(session, statement, params)
     return list(rows), total

@@ -1,0 +1,1 @@
+"""Business analytics: revenue, repair counts, turnaround and customer satisfaction."""

@@ -1,0 +1,1 @@
+"""The device catalog: brands, device models, repair types, part types, the price list and the estimator."""

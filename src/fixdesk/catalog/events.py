@@ -1,0 +1,1 @@
+"""Events and background jobs of fixdesk.catalog (registered through fixdesk.bootstrap)."""

@@ -1,0 +1,1 @@
+"""Events and background jobs of fixdesk.repairs.attachments (registered through fixdesk.bootstrap)."""

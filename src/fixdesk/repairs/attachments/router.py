@@ -1,0 +1,8 @@
+"""Repair attachment endpoints for staff and for customers in the portal."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["attachments"])
+portal_router = APIRouter(tags=["attachments"])

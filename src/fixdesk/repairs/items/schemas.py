@@ -1,0 +1,118 @@
+"""Request and response models of repair line items, labour lines and totals.
+
+The same line shapes are used by quotes (``fixdesk.repairs.quotes``), whose lines become the repair's
+lines when the customer approves. Money is in the shop's currency (``FIXDESK_CURRENCY``); hours are
+decimal hours (``1.5`` = 90 minutes); the server computes every total.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from fixdesk.catalog.models import PartQuality
+from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut
+
+Hours = Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
+"""Decimal hours of labour, more than 0 and at most 1000, to 0.01 h."""
+
+
+class RepairItemCreate(InputModel):
+    """A part-and-repair line. With ``repairTypeId`` (and ``partTypeId``/``partQuality``) on a repair of a
+    catalog device, ``unitPrice`` may be left out: it defaults to the shop's price list and, where the list
+    has no price, to the estimator's. ``description`` defaults to the repair and part type names.
+    ``discount`` is an amount (not a percentage) taken off the line."""
+
+    repair_type_id: uuid.UUID | None = None
+    part_type_id: uuid.UUID | None = None
+    part_quality: PartQuality | None = None
+    description: str | None = Field(default=None, min_length=1, max_length=300)
+    quantity: int = Field(default=1, ge=1, le=1000)
+    unit_price: MoneyIn | None = Field(default=None, description="Per unit, shop currency")
+    unit_cost: MoneyIn | None = Field(default=None, description="What one part cost the shop")
+    discount: MoneyIn = Decimal("0.00")
+    removed_serial: str | None = Field(default=None, max_length=100)
+    installed_serial: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _something_to_charge_for(self) -> RepairItemCreate:
+        if self.repair_type_id is None and self.description is None:
+            raise ValueError("give a repairTypeId or a description")
+        if self.repair_type_id is None and self.unit_price is None:
+            raise ValueError("a line without a repairTypeId needs a unitPrice")
+        return self
+
+
+class RepairItemUpdate(InputModel):
+    """Fields of a line item to change; totals are recomputed."""
+
+    description: str | None = Field(default=None, min_length=1, max_length=300)
+    quantity: int | None = Field(default=None, ge=1, le=1000)
+    unit_price: MoneyIn | None = None
+    unit_cost: MoneyIn | None = None
+    discount: MoneyIn | None = None
+    removed_serial: str | None = Field(default=None, max_length=100)
+    installed_serial: str | None = Field(default=None, max_length=100)
+
+
+class RepairLabourCreate(InputModel):
+    """A labour line: ``hours × rate`` (rate per hour, shop currency)."""
+
+    description: str = Field(min_length=1, max_length=300)
+    hours: Hours
+    rate: MoneyIn = Field(description="Per hour, shop currency")
+
+
+class RepairLabourUpdate(InputModel):
+    description: str | None = Field(default=None, min_length=1, max_length=300)
+    hours: Hours | None = None
+    rate: MoneyIn | None = None
+
+
+class RepairItemRead(CamelModel):
+    id: uuid.UUID
+    position: int
+    repair_type_id: uuid.UUID | None
+    part_type_id: uuid.UUID | None
+    part_quality: str | None
+    pricing_id: uuid.UUID | None
+    description: str
+    quantity: int
+    unit_price: MoneyOut
+    unit_cost: MoneyOut | None
+    discount: MoneyOut
+    line_total: MoneyOut
+    price_source: str = Field(description="manual | catalog | estimate | quote | warranty")
+    estimate_confidence: DecimalNumber | None = Field(description="0..1 when the price was estimated")
+    removed_serial: str | None
+    installed_serial: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class RepairLabourRead(CamelModel):
+    id: uuid.UUID
+    position: int
+    description: str
+    hours: DecimalNumber
+    rate: MoneyOut
+    line_total: MoneyOut
+    created_at: datetime
+    updated_at: datetime
+
+
+class RepairTotals(CamelModel):
+    """What the repair costs: ``subtotal`` (items and labour after discounts) + ``taxAmount`` (at
+    ``taxRate`` percent) = ``total``; ``balance`` = ``total`` − ``deposit``. Rounded half-up to cents."""
+
+    subtotal: MoneyOut
+    tax_rate: DecimalNumber = Field(description="Percent, e.g. 8.25")
+    tax_amount: MoneyOut
+    total: MoneyOut | None
+    deposit: MoneyOut
+    balance: MoneyOut | None
+    currency: str

@@ -1,0 +1,1 @@
+"""Quotes: priced proposals the customer approves or declines in the portal."""

@@ -1,0 +1,1 @@
+"""Warranties on fitted parts and warranty claims that open no-charge repairs."""

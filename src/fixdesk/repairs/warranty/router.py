@@ -1,0 +1,7 @@
+"""Warranty and warranty-claim endpoints."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["warranty"])
