@@ -1,4 +1,4 @@
-"""The ``fixdesk`` command: serve, migrate, demo, create-admin, openapi.
+"""The ``fixdesk`` command: serve, migrate, demo, create-admin, worker, jobs, catalog, openapi.
 
 Every command reads the same ``FIXDESK_*`` settings as the server. Configuration problems (e.g. production
 without a secret key) print one clear message and exit with status 2.
@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated
+import sys
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -86,10 +88,13 @@ def serve(
     configure_logging(settings.log_level, settings.log_json)
     migrations.upgrade(settings.resolved_database_url)
     if demo and asyncio.run(_database_is_empty(settings)):
-        from fixdesk.demo.loader import load_demo
+        from fixdesk.demo.loader import DemoDatabaseNotEmpty, load_demo
 
         console.print("Loading the demo shop into the empty database…")
-        asyncio.run(load_demo(settings, scale=1, console=console))
+        try:
+            asyncio.run(load_demo(settings, scale=1, console=console))
+        except DemoDatabaseNotEmpty as exc:  # e.g. a catalog imported before any user exists
+            console.print(f"[yellow]Demo shop not loaded:[/] {exc}")
     bind_host = host or settings.host
     bind_port = port or settings.port
     console.print(
@@ -121,8 +126,8 @@ def demo(
         int, typer.Option(min=1, help="Multiply the volume (200×N customers, 1,000×N repairs)")
     ] = 1,
 ) -> None:
-    """Load the demo shop (refuses when the database already has users)."""
-    from fixdesk.demo.loader import load_demo
+    """Load the demo shop (refuses when the database already has users, repairs or a catalog)."""
+    from fixdesk.demo.loader import DemoDatabaseNotEmpty, load_demo
 
     settings = _settings()
     migrations.upgrade(settings.resolved_database_url)
@@ -131,7 +136,11 @@ def demo(
             "[yellow]The database already holds data; the demo shop loads only into an empty one.[/]"
         )
         raise typer.Exit(code=1)
-    asyncio.run(load_demo(settings, scale=scale, console=console))
+    try:
+        asyncio.run(load_demo(settings, scale=scale, console=console))
+    except DemoDatabaseNotEmpty as exc:
+        console.print(f"[yellow]{exc}[/]")
+        raise typer.Exit(code=1) from exc
     _print_demo_logins()
 
 
@@ -298,6 +307,180 @@ def jobs_retry(job_id: Annotated[str, typer.Argument(help="The id of a dead or f
         console.print(f"[bold red]Cannot retry:[/] {getattr(exc, 'detail', exc)}")
         raise typer.Exit(code=1) from exc
     console.print(f"[green]Job {job_id} queued again.[/]")
+
+
+catalog_app = typer.Typer(
+    help="Import and export the device catalog and price list as CSV.", no_args_is_help=True
+)
+app.add_typer(catalog_app, name="catalog")
+
+_IMPORT_STAGES = {"reading": "Reading rows", "checking": "Checking rows", "writing": "Writing"}
+_REJECTIONS_PRINTED = 50
+
+
+class _RichImportProgress:
+    """Shows the importer's stages (reading, checking, writing) as Rich progress bars."""
+
+    def __init__(self, progress: Any) -> None:
+        self._progress = progress
+        self._task: Any = None
+
+    def stage(self, name: str, total: int) -> None:
+        if self._task is not None:
+            self._progress.update(self._task, completed=self._progress.tasks[self._task].total)
+        self._task = self._progress.add_task(_IMPORT_STAGES.get(name, name), total=total)
+
+    def advance(self, count: int) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, count)
+
+
+@catalog_app.command("import")
+def catalog_import(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The catalog CSV file")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as JSON (the API's answer, every rejection)")
+    ] = False,
+) -> None:
+    """Import a catalog CSV: upsert brands, device models, repair and part types and prices.
+
+    The format is the API's (POST /api/v1/catalog/import, see README). Rejected rows are listed with their line and reason and change nothing; the others are written in one transaction. Exit status 1 when the file as a whole cannot be read (nothing is written).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from fixdesk.catalog.import_router import CatalogImportRead
+    from fixdesk.catalog.importer import import_catalog
+    from fixdesk.platform.errors import FixdeskError
+
+    settings = _settings()
+    migrations.upgrade(settings.resolved_database_url)
+    data = file.read_bytes()
+
+    async def run(progress: _RichImportProgress) -> Any:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            async with transaction(make_sessionmaker(engine)) as session:
+                return await import_catalog(
+                    session,
+                    data,
+                    timezone=settings.shop_timezone,
+                    source_name=file.name,
+                    progress=progress,
+                )
+        finally:
+            await engine.dispose()
+
+    bars = Progress(
+        TextColumn("{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=as_json,
+    )
+    try:
+        with bars:
+            report = asyncio.run(run(_RichImportProgress(bars)))
+    except FixdeskError as exc:
+        console.print(f"[bold red]Cannot import {file}:[/] {exc.detail}")
+        raise typer.Exit(code=1) from exc
+    if as_json:
+        typer.echo(CatalogImportRead.of(report, limit=None).model_dump_json(indent=2))
+        return
+    _print_import_report(report)
+
+
+def _print_import_report(report: Any) -> None:
+    from rich.table import Column, Table
+
+    output = Console()
+    table = Table(
+        "",
+        Column("created", justify="right"),
+        Column("updated", justify="right"),
+        Column("unchanged", justify="right"),
+        title=f"{report.rows:,} rows, {report.accepted:,} imported",
+    )
+    for label, counts in (
+        ("brands", report.brands),
+        ("device models", report.device_models),
+        ("repair types", report.repair_types),
+        ("part types", report.part_types),
+        ("prices", report.prices),
+    ):
+        table.add_row(label, f"{counts.created:,}", f"{counts.updated:,}", f"{counts.unchanged:,}")
+    output.print(table)
+    output.print(f"{report.price_history:,} price-history rows written.")
+    if not report.rejected:
+        output.print("[green]No rows rejected.[/]")
+        return
+    output.print(f"[yellow]{len(report.rejected):,} row(s) rejected:[/]")
+    for rejection in report.rejected[:_REJECTIONS_PRINTED]:
+        column = f" [{rejection.column}]" if rejection.column else ""
+        output.print(f"  line {rejection.line}{column}: {rejection.reason}", markup=False, highlight=False)
+    if len(report.rejected) > _REJECTIONS_PRINTED:
+        output.print(f"  … and {len(report.rejected) - _REJECTIONS_PRINTED:,} more (--json lists them all)")
+
+
+@catalog_app.command("export")
+def catalog_export(
+    file: Annotated[
+        Path | None, typer.Argument(dir_okay=False, help="Where to write the CSV (default: standard output)")
+    ] = None,
+    brand_id: Annotated[str | None, typer.Option(help="Only this brand's device models (its id)")] = None,
+    device_type: Annotated[
+        str | None, typer.Option(help="Only this device type (phone, tablet, laptop, …)")
+    ] = None,
+    repair_type_id: Annotated[
+        str | None, typer.Option(help="Only prices of this repair type (its id)")
+    ] = None,
+    include_devices_without_prices: Annotated[
+        bool,
+        typer.Option(
+            "--include-devices-without-prices", help="Add a device-only row for each model without a price"
+        ),
+    ] = False,
+) -> None:
+    """Export the price list as CSV in the import format (an export imports back unchanged)."""
+    import uuid
+
+    from fixdesk.catalog.importer import DEVICE_TYPES, ExportFilters, export_catalog_csv
+    from fixdesk.db import read_only
+
+    settings = _settings()
+    migrations.upgrade(settings.resolved_database_url)
+    if device_type is not None and device_type not in DEVICE_TYPES:
+        console.print(f"[bold red]--device-type must be one of[/] {', '.join(DEVICE_TYPES)}")
+        raise typer.Exit(code=2)
+    try:
+        filters = ExportFilters(
+            brand_id=uuid.UUID(brand_id) if brand_id else None,
+            device_type=device_type,
+            repair_type_id=uuid.UUID(repair_type_id) if repair_type_id else None,
+            include_devices_without_prices=include_devices_without_prices,
+        )
+    except ValueError as exc:
+        console.print("[bold red]--brand-id and --repair-type-id take ids (UUIDs).[/]")
+        raise typer.Exit(code=2) from exc
+
+    async def run(out: Any) -> None:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            sessionmaker = make_sessionmaker(read_only(engine))
+            async for chunk in export_catalog_csv(sessionmaker, filters, timezone=settings.shop_timezone):
+                out.write(chunk)
+        finally:
+            await engine.dispose()
+
+    if file is None:
+        asyncio.run(run(sys.stdout))
+        sys.stdout.flush()
+        return
+    with file.open("w", encoding="utf-8", newline="") as out:
+        asyncio.run(run(out))
+    console.print(f"[green]Price list written to {file}.[/]")
 
 
 @app.command()

@@ -8,12 +8,13 @@ issuing one query per row in production.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
+import structlog
 import uuid_utils
 from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
@@ -217,13 +218,61 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+CommitHook = Callable[[], Awaitable[None]]
+_COMMIT_HOOKS = "fixdesk.commit_hooks"
+
+
+def on_commit(
+    session: AsyncSession,
+    key: str,
+    *,
+    before: CommitHook | None = None,
+    after: CommitHook | None = None,
+) -> None:
+    """Run ``before`` just before the session's transaction commits and ``after`` once it has committed
+    (neither on rollback), through :func:`commit`. One pair per ``key`` and transaction: registering the
+    same key again is a no-op. Used for work outside the database that must follow a commit, such as
+    invalidating a shared cache (``fixdesk.platform.cache``)."""
+    session.info.setdefault(_COMMIT_HOOKS, {}).setdefault(key, (before, after))
+
+
+def has_commit_hook(session: AsyncSession, key: str) -> bool:
+    """Whether the session's current transaction registered hooks under ``key``."""
+    return key in session.info.get(_COMMIT_HOOKS, {})
+
+
+def discard_commit_hooks(session: AsyncSession) -> None:
+    """Forget the current transaction's hooks (it is being rolled back)."""
+    session.info.pop(_COMMIT_HOOKS, None)
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit the session, running its :func:`on_commit` hooks: ``before`` ones first, ``after`` ones once
+    the commit succeeded. A failing ``after`` hook is logged, never raised: the change is committed."""
+    hooks = list(session.info.get(_COMMIT_HOOKS, {}).values())
+    for before, _ in hooks:
+        if before is not None:
+            await before()
+    await session.commit()
+    session.info.pop(_COMMIT_HOOKS, None)
+    for _, after in hooks:
+        if after is None:
+            continue
+        try:
+            await after()
+        except Exception:
+            structlog.get_logger(__name__).exception("after_commit_hook_failed")
+
+
 @asynccontextmanager
 async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One unit of work for jobs and CLI commands: commit on success, roll back on any exception."""
+    """One unit of work for jobs and CLI commands: commit on success (with the session's
+    :func:`on_commit` hooks), roll back on any exception."""
     async with factory() as session:
         try:
             yield session
-            await session.commit()
+            await commit(session)
         except BaseException:
+            discard_commit_hooks(session)
             await session.rollback()
             raise

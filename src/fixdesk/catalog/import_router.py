@@ -1,7 +1,148 @@
-"""Catalog import (CSV upload) and price-list export endpoints."""
+"""Catalog import (CSV upload) and price-list export endpoints.
+
+Both use the CSV format documented in :mod:`fixdesk.catalog.importer`.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import StreamingResponse
+
+from fixdesk.catalog import importer
+from fixdesk.identity.permissions import CATALOG_READ, CATALOG_WRITE
+from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.permissions import Principal, require
+from fixdesk.platform.schemas import CamelModel
+from fixdesk.repairs.models import DeviceType
 
 router = APIRouter(tags=["catalog"])
+
+CatalogRead = Annotated[Principal, Depends(require(CATALOG_READ))]
+CatalogWrite = Annotated[Principal, Depends(require(CATALOG_WRITE))]
+
+
+class ImportCountsRead(CamelModel):
+    """Distinct records of one kind: created, changed, and referenced but already as given."""
+
+    created: int
+    updated: int
+    unchanged: int
+
+
+class ImportRejectionRead(CamelModel):
+    """A row that was not imported: the 1-based line of the file where it starts, why, and the column at
+    fault when there is one."""
+
+    line: int
+    reason: str
+    column: str | None = None
+
+
+class CatalogImportRead(CamelModel):
+    """The outcome of a catalog import. ``rows`` counts the data rows read, ``accepted`` those imported,
+    ``priceHistory`` the price-history rows written (one per created price or changed price or cost).
+    ``rejected`` lists at most the first 1,000 rejections, in file order; ``rejectedCount`` counts them all."""
+
+    rows: int
+    accepted: int
+    brands: ImportCountsRead
+    device_models: ImportCountsRead
+    repair_types: ImportCountsRead
+    part_types: ImportCountsRead
+    prices: ImportCountsRead
+    price_history: int
+    rejected_count: int
+    rejected: list[ImportRejectionRead]
+
+    @classmethod
+    def of(
+        cls, report: importer.ImportReport, *, limit: int | None = importer.MAX_REJECTIONS_REPORTED
+    ) -> CatalogImportRead:
+        """The answer for ``report``, listing at most ``limit`` rejections (``None``: all of them)."""
+
+        def counts(value: importer.ImportCounts) -> ImportCountsRead:
+            return ImportCountsRead(created=value.created, updated=value.updated, unchanged=value.unchanged)
+
+        return cls(
+            rows=report.rows,
+            accepted=report.accepted,
+            brands=counts(report.brands),
+            device_models=counts(report.device_models),
+            repair_types=counts(report.repair_types),
+            part_types=counts(report.part_types),
+            prices=counts(report.prices),
+            price_history=report.price_history,
+            rejected_count=len(report.rejected),
+            rejected=[
+                ImportRejectionRead(line=item.line, reason=item.reason, column=item.column)
+                for item in (report.rejected if limit is None else report.rejected[:limit])
+            ],
+        )
+
+
+@router.post("/catalog/import", operation_id="catalog-import", response_model=CatalogImportRead)
+async def import_catalog(
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CatalogWrite,
+    file: Annotated[UploadFile, File(description="The catalog CSV (UTF-8, comma-separated, header row)")],
+):
+    """Upsert brands, device models and prices from a CSV upload (multipart field ``file``); bad rows are
+    listed with their line and reason, good rows land."""
+    data = await file.read()
+    if len(data) > settings.max_import_bytes:
+        raise importer.ImportTooLarge(
+            f"The file has {len(data):,} bytes; at most {settings.max_import_bytes:,} are accepted "
+            "(FIXDESK_MAX_IMPORT_BYTES). Import larger files with `fixdesk catalog import`."
+        )
+    report = await importer.import_catalog(
+        session,
+        data,
+        timezone=settings.shop_timezone,
+        changed_by_id=principal.id if principal.is_staff else None,
+        source_name=file.filename,
+    )
+    return CatalogImportRead.of(report)
+
+
+@router.get(
+    "/catalog/pricing/export",
+    operation_id="catalog-pricing-export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "The price list as CSV"}},
+)
+async def export_pricing(
+    request: Request,
+    settings: SettingsDep,
+    principal: CatalogRead,
+    brand_id: Annotated[uuid.UUID | None, Query(alias="brandId")] = None,
+    device_type: Annotated[DeviceType | None, Query(alias="deviceType")] = None,
+    repair_type_id: Annotated[uuid.UUID | None, Query(alias="repairTypeId")] = None,
+    include_devices_without_prices: Annotated[
+        bool,
+        Query(
+            alias="includeDevicesWithoutPrices",
+            description="Add a device-only row for each matching model without a (matching) price",
+        ),
+    ] = False,
+) -> StreamingResponse:
+    """Stream the price list as CSV in the import format (filters like the pricing list)."""
+    filters = importer.ExportFilters(
+        brand_id=brand_id,
+        device_type=device_type.value if device_type else None,
+        repair_type_id=repair_type_id,
+        include_devices_without_prices=include_devices_without_prices,
+    )
+    # The request's session closes when this returns; the export reads in a session of its own.
+    chunks = importer.export_catalog_csv(
+        request.app.state.read_sessionmaker, filters, timezone=settings.shop_timezone
+    )
+    filename = f"fixdesk-pricing-{settings.shop_today().isoformat()}.csv"
+    return StreamingResponse(
+        chunks,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

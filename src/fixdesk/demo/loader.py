@@ -43,10 +43,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
+from fixdesk.catalog.models import Brand
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer, CustomerStatus, CustomerTag
 from fixdesk.customers.service import _search_text as customer_search_text
 from fixdesk.db import Hundredths, Money, Percent, create_engine, new_id, to_cents
+from fixdesk.demo.catalog import DemoCatalog, build_demo_catalog
 from fixdesk.demo.devices import (
     COSMETIC_CONDITIONS,
     ISSUE_DESCRIPTIONS_BY_TYPE,
@@ -98,6 +100,9 @@ class DemoSummary:
     repairs: int
     status_history: int
     elapsed_seconds: float
+    # The catalog (fixdesk.demo.catalog): every real device model, and the shop's prices for the popular ones.
+    device_models: int = 0
+    prices: int = 0
 
     @property
     def rows(self) -> int:
@@ -106,7 +111,7 @@ class DemoSummary:
 
 
 class DemoDatabaseNotEmpty(RuntimeError):
-    """The demo shop loads only into a database without users, customers or repairs."""
+    """The demo shop loads only into a database without users, customers, repairs or catalog brands."""
 
 
 async def load_demo(
@@ -119,9 +124,10 @@ async def load_demo(
     """Fill an empty (migrated) database with the demo shop and return what was written.
 
     ``scale`` multiplies the volume: ``200 × scale`` customers (plus the portal customer) and
-    ``1,000 × scale`` repairs over the past 12 months, about eight status-history rows each. With a
-    ``console`` a Rich progress bar shows customers, repairs and history rows as they are written. Raises
-    :class:`DemoDatabaseNotEmpty` when the database already holds users, customers or repairs.
+    ``1,000 × scale`` repairs over the past 12 months, about eight status-history rows each, on devices of
+    the demo catalog (:mod:`fixdesk.demo.catalog`, the same at every scale). With a ``console`` a Rich
+    progress bar shows customers, repairs and history rows as they are written. Raises
+    :class:`DemoDatabaseNotEmpty` when the database already holds users, customers, repairs or brands.
     """
     if scale < 1:
         raise ValueError("scale must be at least 1")
@@ -130,7 +136,10 @@ async def load_demo(
     # One Argon2id hash for every demo account: hashing is slow on purpose.
     password_hash = await asyncio.to_thread(hash_password, DEMO_PASSWORD)
     generator = _ShopGenerator(seed=seed, scale=scale, now=now, password_hash=password_hash)
-    counts = {table: 0 for table in ("users", "customers", "repairs", "repair_status_history")}
+    counts = {
+        table: 0
+        for table in ("users", "customers", "repairs", "repair_status_history", "device_models", "pricing")
+    }
     engine = create_engine(settings.resolved_database_url)
     try:
         async with engine.begin() as connection:
@@ -150,6 +159,16 @@ async def load_demo(
                         progress.advance(tasks[table], rows)
 
                 await writer.write_batches(iter([generator.staff_batch()]), written)
+                # --- the catalog: brands, device models, repair and part types, the price list ---
+                catalog = generator.catalog(ZoneInfo(settings.shop_timezone))
+                catalog_task = progress.add_task("Catalog", total=sum(len(rows) for _, rows in catalog.batch))
+
+                def catalog_written(table: str, rows: int) -> None:
+                    written(table, rows)
+                    progress.advance(catalog_task, rows)
+
+                await writer.write_batches(iter([catalog.batch]), catalog_written)
+                # --- end of the catalog ---
                 deferred = await writer.defer_indexes_and_foreign_keys()
                 await writer.write_batches(generator.customer_batches(), written)
                 await writer.write_batches(generator.repair_batches(), written)
@@ -166,11 +185,14 @@ async def load_demo(
         repairs=counts["repairs"],
         status_history=counts["repair_status_history"],
         elapsed_seconds=time.perf_counter() - started,
+        device_models=counts["device_models"],
+        prices=counts["pricing"],
     )
     if console is not None:
         console.print(
             f"[green]Demo shop loaded:[/] {summary.users} staff, {summary.customers:,} customers, "
-            f"{summary.repairs:,} repairs, {summary.status_history:,} status changes "
+            f"{summary.repairs:,} repairs, {summary.status_history:,} status changes, "
+            f"{summary.device_models:,} device models and {summary.prices:,} prices "
             f"in {summary.elapsed_seconds:.1f} s."
         )
     return summary
@@ -188,7 +210,7 @@ def _progress(console: Console | None) -> Progress:
 
 
 async def _ensure_empty(connection: AsyncConnection) -> None:
-    for model in (User, Customer, Repair):
+    for model in (User, Customer, Repair, Brand):
         if await connection.scalar(select(func.count()).select_from(model.__table__)):
             raise DemoDatabaseNotEmpty(
                 f"The database already holds {model.__tablename__}; the demo shop loads only into an "
@@ -668,6 +690,8 @@ class _ShopGenerator:
         self._newcomer_at: dict[int, int] = {}  # timeline index -> index into self._customers
         self._customers: list[_CustomerRef] = []  # in creation order, the portal customer first
         self._devices = self._device_tables()
+        self._seed = seed
+        self._catalog_device_ids: dict[tuple[str, str], uuid.UUID] = {}
 
     # ---------------------------------------------------------------------------------------- time
 
@@ -740,6 +764,17 @@ class _ShopGenerator:
                 }
             )
         return [(User.__table__, rows)]
+
+    # ------------------------------------------------------------------------------------- catalog
+
+    def catalog(self, zone: ZoneInfo) -> DemoCatalog:
+        """The demo catalog (after :meth:`staff_batch`: the manager made the later price changes); repairs
+        generated afterwards reference its device models."""
+        catalog = build_demo_catalog(
+            seed=self._seed, now=self.now, changed_by_id=self._staff.get("manager@example.com"), zone=zone
+        )
+        self._catalog_device_ids = catalog.device_ids
+        return catalog
 
     def customer_batches(self) -> Iterator[Batch]:
         """Customer and tag rows, in creation order, ``INSERT_CHUNK_SIZE`` customers at a time.
@@ -1000,6 +1035,7 @@ class _ShopGenerator:
             "device_type": device_type,
             "device_brand": device.brand,
             "device_model": device.name,
+            "device_model_id": self._catalog_device_ids.get((device.brand, device.name)),
             "serial_number": serial,
             "imei": imei,
             "issue_description": rng.choice(ISSUE_DESCRIPTIONS_BY_TYPE[device_type]),

@@ -9,6 +9,10 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.config import Settings
+from fixdesk.db import commit, discard_commit_hooks
+
+APP_STATE_INFO_KEY = "fixdesk.app_state"
+"""Key of ``session.info`` holding the app's state for a request's session."""
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -22,16 +26,19 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     state = request.app.state
     factory = state.read_sessionmaker if request.method in ("GET", "HEAD") else state.sessionmaker
     async with factory() as session:
+        # Lets commit hooks reach the app's shared objects (its cache: fixdesk.platform.cache).
+        session.info[APP_STATE_INFO_KEY] = state
         try:
             yield session
         except Exception as exc:
             if getattr(exc, "commit_transaction", False):
-                await session.commit()
+                await commit(session)
             else:
+                discard_commit_hooks(session)
                 await session.rollback()
             raise
         else:
-            await session.commit()
+            await commit(session)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fixdesk.db import Base, new_id, utcnow
 from fixdesk.platform.jobs import JobContext, enqueue, handler
+from fixdesk.platform.jobs.queue import enqueue_many
 from fixdesk.platform.jobs.registry import PermanentJobError
 
 log = structlog.get_logger("fixdesk.events")
@@ -129,6 +130,44 @@ async def publish(
     await session.flush()
     await enqueue(session, DISPATCH_JOB, {"eventId": str(event_id)}, unique_key=f"dispatch:{event_id}")
     return event_id
+
+
+PUBLISH_CHUNK_ROWS = 1_000
+
+
+async def publish_many(
+    session: AsyncSession, name: str, payloads: list[BaseModel], *, actor_id: uuid.UUID | None = None
+) -> list[uuid.UUID]:
+    """:func:`publish` for many events of one kind at once (bulk changes such as a catalog import): the
+    event rows and their dispatch jobs are written with chunked multi-row inserts in the caller's
+    transaction. Returns the event ids, in order."""
+    entry = CATALOG[name]
+    if any(not isinstance(payload, entry.payload) for payload in payloads):
+        raise TypeError(f"event {name!r} takes a {entry.payload.__name__} payload")
+    occurred_at = utcnow()
+    rows = [
+        {
+            "id": new_id(),
+            "name": name,
+            "payload": payload.model_dump(mode="json", by_alias=True),
+            "occurred_at": occurred_at,
+            "customer_id": None,
+            "actor_id": actor_id,
+        }
+        for payload in payloads
+    ]
+    table = DomainEvent.__table__
+    connection = await session.connection()  # Core executemany, without the ORM's per-row bulk handling
+    for start in range(0, len(rows), PUBLISH_CHUNK_ROWS):
+        await connection.execute(table.insert(), rows[start : start + PUBLISH_CHUNK_ROWS])
+    ids = [row["id"] for row in rows]
+    await enqueue_many(
+        session,
+        DISPATCH_JOB,
+        [{"eventId": str(event_id)} for event_id in ids],
+        unique_keys=[f"dispatch:{event_id}" for event_id in ids],
+    )
+    return ids
 
 
 Subscriber = Callable[[JobContext, PublishedEvent], Awaitable[None]]

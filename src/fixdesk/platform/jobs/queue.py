@@ -87,6 +87,52 @@ async def enqueue(
     return values["id"]
 
 
+ENQUEUE_CHUNK_ROWS = 1_000
+
+
+async def enqueue_many(
+    session: AsyncSession, kind: str, payloads: list[dict[str, Any]], *, unique_keys: list[str] | None = None
+) -> int:
+    """Queue one job ``kind`` per payload inside the caller's transaction, with chunked multi-row inserts
+    (bulk work such as a catalog import's events); the same rules as :func:`enqueue`. With
+    ``unique_keys`` (one per payload) a key already queued is skipped. Returns how many were queued."""
+    if unique_keys is not None and len(unique_keys) != len(payloads):
+        raise ValueError("give one unique key per payload")
+    now = utcnow()
+    kind_info = registry.get(kind)
+    max_attempts = kind_info.max_attempts if kind_info else DEFAULT_MAX_ATTEMPTS
+    rows = [
+        {
+            "id": new_id(),
+            "kind": kind,
+            "payload": payload,
+            "state": JobState.queued.value,
+            "run_at": now,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "unique_key": unique_keys[index] if unique_keys is not None else None,
+            "created_at": now,
+        }
+        for index, payload in enumerate(payloads)
+    ]
+    table = Job.__table__
+    # Core on the session's connection, executemany: SQLAlchemy batches the rows into multi-row INSERTs
+    # (insertmanyvalues, which RETURNING needs) without the ORM's per-row bulk handling.
+    connection = await session.connection()
+    queued = 0
+    for start in range(0, len(rows), ENQUEUE_CHUNK_ROWS):
+        chunk = rows[start : start + ENQUEUE_CHUNK_ROWS]
+        if unique_keys is None:
+            await connection.execute(table.insert(), chunk)
+            queued += len(chunk)
+        else:
+            statement = insert_ignoring_conflicts(session, table).returning(table.c.id)
+            queued += len((await connection.execute(statement, chunk)).all())
+    if queued:
+        session.sync_session.info["fixdesk_jobs_enqueued"] = True
+    return queued
+
+
 @dataclass(frozen=True)
 class ClaimedJob:
     id: uuid.UUID
