@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
@@ -21,11 +21,13 @@ Hours = Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
 """Decimal hours of labour, more than 0 and at most 1000, to 0.01 h."""
 
 
-class RepairItemCreate(InputModel):
-    """A part-and-repair line. With ``repairTypeId`` (and ``partTypeId``/``partQuality``) on a repair of a
-    catalog device, ``unitPrice`` may be left out: it defaults to the shop's price list and, where the list
-    has no price, to the estimator's. ``description`` defaults to the repair and part type names.
-    ``discount`` is an amount (not a percentage) taken off the line."""
+class LineItemCreate(InputModel):
+    """A part-and-repair line of a repair or a quote. With ``repairTypeId`` (and ``partTypeId``/
+    ``partQuality``) on a repair of a catalog device, ``unitPrice`` may be left out: it defaults to the
+    shop's price list (``priceSource`` ``catalog``, ``unitCost`` from the price's cost) and, where the list
+    has no price, to the estimator's (``priceSource`` ``estimate`` with its confidence). ``partQuality``
+    defaults to the part type's quality. ``description`` defaults to "<repair type> (<part type>)".
+    ``discount`` is an amount (not a percentage) taken off the line, at most ``quantity × unitPrice``."""
 
     repair_type_id: uuid.UUID | None = None
     part_type_id: uuid.UUID | None = None
@@ -35,11 +37,9 @@ class RepairItemCreate(InputModel):
     unit_price: MoneyIn | None = Field(default=None, description="Per unit, shop currency")
     unit_cost: MoneyIn | None = Field(default=None, description="What one part cost the shop")
     discount: MoneyIn = Decimal("0.00")
-    removed_serial: str | None = Field(default=None, max_length=100)
-    installed_serial: str | None = Field(default=None, max_length=100)
 
     @model_validator(mode="after")
-    def _something_to_charge_for(self) -> RepairItemCreate:
+    def _something_to_charge_for(self) -> LineItemCreate:
         if self.repair_type_id is None and self.description is None:
             raise ValueError("give a repairTypeId or a description")
         if self.repair_type_id is None and self.unit_price is None:
@@ -47,8 +47,18 @@ class RepairItemCreate(InputModel):
         return self
 
 
+class RepairItemCreate(LineItemCreate):
+    """A part-and-repair line of a repair (see :class:`LineItemCreate`), with the serial numbers of the
+    removed (faulty) and installed (replacement) part, which the warranty records."""
+
+    removed_serial: str | None = Field(default=None, max_length=100)
+    installed_serial: str | None = Field(default=None, max_length=100)
+
+
 class RepairItemUpdate(InputModel):
-    """Fields of a line item to change; totals are recomputed."""
+    """Fields of a line item to change; totals are recomputed. A new ``unitPrice`` makes the line's price
+    ``manual`` (it no longer comes from the price list or the estimator). ``unitCost`` and the serial
+    numbers may be set to null; the other fields may not."""
 
     description: str | None = Field(default=None, min_length=1, max_length=300)
     quantity: int | None = Field(default=None, ge=1, le=1000)
@@ -68,6 +78,8 @@ class RepairLabourCreate(InputModel):
 
 
 class RepairLabourUpdate(InputModel):
+    """Fields of a labour line to change (none may be null); totals are recomputed."""
+
     description: str | None = Field(default=None, min_length=1, max_length=300)
     hours: Hours | None = None
     rate: MoneyIn | None = None
@@ -116,3 +128,30 @@ class RepairTotals(CamelModel):
     deposit: MoneyOut
     balance: MoneyOut | None
     currency: str
+
+    @classmethod
+    def of(cls, repair: Any, currency: str) -> RepairTotals:
+        """The totals stored on a repair (``fixdesk.repairs.models.Repair``), in ``currency``."""
+        return cls(
+            subtotal=repair.subtotal,
+            tax_rate=repair.tax_rate,
+            tax_amount=repair.tax_amount,
+            total=repair.total_cost,
+            deposit=repair.deposit,
+            balance=repair.balance,
+            currency=currency,
+        )
+
+
+class RepairItemResult(CamelModel):
+    """A line item as added or changed, with the repair's totals after the change."""
+
+    item: RepairItemRead
+    totals: RepairTotals
+
+
+class RepairLabourResult(CamelModel):
+    """A labour line as added or changed, with the repair's totals after the change."""
+
+    labour: RepairLabourRead
+    totals: RepairTotals

@@ -1,1 +1,65 @@
-"""Events and background jobs of fixdesk.repairs.quotes (registered through fixdesk.bootstrap)."""
+"""Quote event subscribers (registered through fixdesk.bootstrap): the customer hears about a sent quote.
+
+``quote.sent`` queues the ``quote_ready`` message (``messaging/templates/<language>/quote_ready.*``) on
+every channel the customer allows, through :func:`fixdesk.messaging.service.notify_customer` with the
+event id, so an event dispatched twice notifies once per channel.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from fixdesk.customers.models import Customer
+from fixdesk.messaging import service as messaging
+from fixdesk.platform.events import PublishedEvent, subscriber
+from fixdesk.platform.jobs import JobContext
+from fixdesk.repairs.models import Repair
+from fixdesk.repairs.quotes.events import QUOTE_SENT
+from fixdesk.repairs.tracking.service import tracking_url
+
+QUOTE_READY_TEMPLATE = "quote_ready"
+
+
+def format_amount(amount: Decimal | float | str, currency: str, language: str) -> str:
+    """An amount as a customer reads it: ``1,234.50 USD`` in English, ``1 234,50 USD`` in Portuguese
+    (decimal comma and space grouping, as Portuguese writes numbers; ISO 4217 code after the amount)."""
+    text = f"{Decimal(str(amount)):,.2f}"
+    if messaging.language_of(language) == "pt":
+        text = text.replace(",", " ").replace(".", ",")
+    return f"{text} {currency}"
+
+
+def quote_variables(payload: dict[str, Any], customer: Customer, repair: Repair, link: str) -> dict[str, Any]:
+    """The ``quote_ready`` template's variables for a ``quote.sent`` payload (camelCase)."""
+    language = messaging.language_of(customer.language)
+    return {
+        "customer_first_name": customer.first_name,
+        "repair_number": payload["repairNumber"],
+        "quote_number": payload["number"],
+        "device": " ".join(part for part in (repair.device_brand, repair.device_model) if part),
+        "amount": format_amount(payload["total"], payload["currency"], language),
+        "valid_until": messaging.format_date(payload["validUntil"], language),
+        "tracking_url": link,
+    }
+
+
+@subscriber("quotes.notify", QUOTE_SENT)
+async def notify_quote_sent(context: JobContext, event: PublishedEvent) -> None:
+    """Queue the customer's ``quote_ready`` notifications for a sent quote (idempotent per event)."""
+    session = context.session
+    repair = await session.get(Repair, uuid.UUID(event.payload["repairId"]))
+    customer = await session.get(Customer, uuid.UUID(event.payload["customerId"]))
+    if repair is None or customer is None:
+        return
+    link = tracking_url(context.settings, repair.tracking_token)
+    await messaging.notify_customer(
+        session,
+        context.settings,
+        customer,
+        QUOTE_READY_TEMPLATE,
+        quote_variables(event.payload, customer, repair, link),
+        repair_id=repair.id,
+        event_id=event.id,
+    )
