@@ -23,10 +23,11 @@ class Services:
     email: Any = None  # fixdesk.integrations.email provider
     sms: Any = None  # fixdesk.integrations.sms provider
     realtime: Any = None  # fixdesk.platform.realtime broker
+    storage: Any = None  # fixdesk.platform.storage backend (repair photos and documents)
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def aclose(self) -> None:
-        for adapter in (self.email, self.sms, self.realtime, *self.extras.values()):
+        for adapter in (self.email, self.sms, self.realtime, self.storage, *self.extras.values()):
             close = getattr(adapter, "aclose", None)
             if close is not None:
                 await close()
@@ -39,6 +40,7 @@ def build_services(settings: Settings) -> Services:
     from fixdesk.integrations.email import build_email_provider
     from fixdesk.integrations.sms import build_sms_provider
     from fixdesk.platform.realtime import build_broker
+    from fixdesk.platform.storage import build_storage
 
     http = httpx.AsyncClient(timeout=httpx.Timeout(settings.webhook_timeout_seconds), follow_redirects=False)
     return Services(
@@ -47,4 +49,5 @@ def build_services(settings: Settings) -> Services:
         email=build_email_provider(settings, http),
         sms=build_sms_provider(settings, http),
         realtime=build_broker(settings),
+        storage=build_storage(settings),
     )

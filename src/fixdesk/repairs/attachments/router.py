@@ -1,8 +1,214 @@
-"""Repair attachment endpoints for staff and for customers in the portal."""
+"""Repair attachment endpoints for staff (``/api/v1/repairs/{id}/attachments``) and for customers in the
+portal (``/api/v1/customer/repairs/{id}/attachments``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
+from fastapi.responses import StreamingResponse
+
+from fixdesk.identity.permissions import ATTACHMENTS_WRITE, REPAIRS_READ
+from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.pagination import Page, PageParams, page_params
+from fixdesk.platform.permissions import CustomerPortal, Principal, require
+from fixdesk.platform.storage import StorageDep
+from fixdesk.repairs.attachments import service
+from fixdesk.repairs.attachments.schemas import (
+    DESCRIPTION_MAX_LENGTH,
+    AttachmentRead,
+    AttachmentUpdate,
+    AttachmentUpload,
+    PortalAttachmentRead,
+)
+from fixdesk.repairs.models import AttachmentKind
 
 router = APIRouter(tags=["attachments"])
 portal_router = APIRouter(tags=["attachments"])
+
+RepairsRead = Annotated[Principal, Depends(require(REPAIRS_READ))]
+AttachmentsWrite = Annotated[Principal, Depends(require(ATTACHMENTS_WRITE))]
+IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match")]
+KindFilter = Annotated[AttachmentKind | None, Query(description="Only attachments of this kind")]
+
+# Downloads are private (behind a token) and revalidated with the ETag each time.
+CACHE_CONTROL = "private, no-cache"
+
+
+def content_disposition(file_name: str) -> str:
+    """``attachment`` with the name twice (RFC 6266 §4.3): an ASCII ``filename`` for old clients and the
+    exact UTF-8 ``filename*`` (RFC 8187 percent-encoding)."""
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\%' else "_" for ch in file_name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
+def _file_response(download: service.Download) -> Response:
+    attachment = download.attachment
+    headers = {
+        "ETag": download.etag,
+        "Cache-Control": CACHE_CONTROL,
+        "X-Content-Type-Options": "nosniff",
+    }
+    if download.stream is None:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    headers |= {
+        "Content-Disposition": content_disposition(attachment.file_name),
+        "Content-Length": str(download.stream.size),
+        # Should a browser ever render the file itself, it runs no script and loads nothing.
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    }
+    return StreamingResponse(download.stream, media_type=attachment.content_type, headers=headers)
+
+
+DOWNLOAD_RESPONSES: dict[int | str, dict] = {
+    200: {
+        "description": "The file's bytes with their detected Content-Type",
+        "content": {content_type: {} for content_type in service.EXTENSIONS},
+    },
+    304: {"description": "Not modified (If-None-Match named the current ETag)"},
+}
+
+
+@router.post(
+    "/repairs/{repair_id}/attachments",
+    operation_id="repair-attachments-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttachmentRead,
+)
+async def upload_attachment(
+    repair_id: uuid.UUID,
+    session: SessionDep,
+    principal: AttachmentsWrite,
+    settings: SettingsDep,
+    storage: StorageDep,
+    file: Annotated[
+        UploadFile, File(description="JPEG, PNG, WebP, HEIC/HEIF or PDF; type read from content")
+    ],
+    kind: Annotated[AttachmentKind, Form(description="before (intake photo), after, or document")],
+    is_public: Annotated[
+        bool | None, Form(alias="isPublic", description="Shown in the customer portal")
+    ] = None,
+    is_public_snake: Annotated[bool | None, Form(alias="is_public", include_in_schema=False)] = None,
+    description: Annotated[str | None, Form(max_length=DESCRIPTION_MAX_LENGTH)] = None,
+):
+    """Upload a photo or document of a repair (multipart; 413 above the upload limit)."""
+    upload = AttachmentUpload(
+        file=file.file,
+        file_name=file.filename,
+        kind=kind,
+        is_public=bool(is_public if is_public is not None else is_public_snake),
+        description=description,
+    )
+    attachment = await service.add_attachment(
+        session, principal, repair_id, upload, storage=storage, settings=settings
+    )
+    return AttachmentRead.model_validate(attachment)
+
+
+@router.get(
+    "/repairs/{repair_id}/attachments",
+    operation_id="repair-attachments-list",
+    response_model=Page[AttachmentRead],
+)
+async def list_attachments(
+    repair_id: uuid.UUID,
+    session: SessionDep,
+    principal: RepairsRead,
+    params: Annotated[PageParams, Depends(page_params)],
+    kind: KindFilter = None,
+):
+    """A repair's photos and documents, newest first (filter by kind)."""
+    rows, total = await service.list_attachments(session, principal, repair_id, params, kind=kind)
+    return Page[AttachmentRead].build([AttachmentRead.model_validate(row) for row in rows], total, params)
+
+
+@router.get(
+    "/repairs/{repair_id}/attachments/{attachment_id}/download",
+    operation_id="repair-attachments-download",
+    response_class=Response,
+    responses=DOWNLOAD_RESPONSES,
+)
+async def download_attachment(
+    repair_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    session: SessionDep,
+    principal: RepairsRead,
+    storage: StorageDep,
+    if_none_match: IfNoneMatch = None,
+):
+    """Download an attachment's bytes (ETag is the SHA-256; If-None-Match answers 304)."""
+    download = await service.download(
+        session, principal, repair_id, attachment_id, storage=storage, if_none_match=if_none_match
+    )
+    return _file_response(download)
+
+
+@router.patch(
+    "/repairs/{repair_id}/attachments/{attachment_id}",
+    operation_id="repair-attachments-update",
+    response_model=AttachmentRead,
+)
+async def update_attachment(
+    repair_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    body: AttachmentUpdate,
+    session: SessionDep,
+    principal: AttachmentsWrite,
+):
+    """Change an attachment's kind, portal visibility (isPublic) or description."""
+    attachment = await service.update_attachment(session, principal, repair_id, attachment_id, body)
+    return AttachmentRead.model_validate(attachment)
+
+
+@router.delete(
+    "/repairs/{repair_id}/attachments/{attachment_id}",
+    operation_id="repair-attachments-delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
+async def delete_attachment(
+    repair_id: uuid.UUID, attachment_id: uuid.UUID, session: SessionDep, principal: AttachmentsWrite
+) -> Response:
+    """Delete an attachment (its stored bytes are removed by a background job)."""
+    await service.delete_attachment(session, principal, repair_id, attachment_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@portal_router.get(
+    "/customer/repairs/{repair_id}/attachments",
+    operation_id="portal-repair-attachments-list",
+    response_model=Page[PortalAttachmentRead],
+)
+async def list_my_attachments(
+    repair_id: uuid.UUID,
+    session: SessionDep,
+    principal: CustomerPortal,
+    params: Annotated[PageParams, Depends(page_params)],
+    kind: KindFilter = None,
+):
+    """The public photos and documents of one of the signed-in customer's repairs, newest first."""
+    rows, total = await service.list_attachments(session, principal, repair_id, params, kind=kind)
+    items = [PortalAttachmentRead.model_validate(row) for row in rows]
+    return Page[PortalAttachmentRead].build(items, total, params)
+
+
+@portal_router.get(
+    "/customer/repairs/{repair_id}/attachments/{attachment_id}/download",
+    operation_id="portal-repair-attachments-download",
+    response_class=Response,
+    responses=DOWNLOAD_RESPONSES,
+)
+async def download_my_attachment(
+    repair_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    session: SessionDep,
+    principal: CustomerPortal,
+    storage: StorageDep,
+    if_none_match: IfNoneMatch = None,
+):
+    """Download a public attachment of one of the signed-in customer's repairs (others answer 404)."""
+    download = await service.download(
+        session, principal, repair_id, attachment_id, storage=storage, if_none_match=if_none_match
+    )
+    return _file_response(download)
