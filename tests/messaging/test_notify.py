@@ -64,7 +64,8 @@ async def test_a_new_repair_emails_and_texts_the_customer(app, client, sessionma
     [text] = courier.texts()
     assert text["to"] == PHONE
     assert text["body"] == (
-        f"Fixdesk Demo Repair: we received your Apple iPhone 13, repair {number}. We will keep you posted."
+        f"Fixdesk Demo Repair: we received your Apple iPhone 13, repair {number}. "
+        f"Track it: {repair['trackingUrl']}"
     )
     assert text["status_callback"] is None  # only Twilio calls back
 

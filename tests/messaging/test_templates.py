@@ -27,6 +27,9 @@ def variables(**overrides: object) -> dict[str, object]:
         "estimated_completion": "November 30, 2026",
         "amount": "$120.00",
         "balance": "$80.00",
+        "tracking_url": "https://shop.example.com/track/Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3Jh",
+        "quote_number": "Q1",
+        "valid_until": "December 14, 2026",
     }
     values.update(overrides)
     return values

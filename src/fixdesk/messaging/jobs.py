@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import structlog
+from sqlalchemy import select
 
 from fixdesk.customers.models import Customer
 from fixdesk.db import utcnow
@@ -18,6 +19,8 @@ from fixdesk.platform.events import PublishedEvent, publish, subscriber
 from fixdesk.platform.jobs import JobContext, handler
 from fixdesk.platform.jobs.registry import PermanentJobError, schedule_backoff
 from fixdesk.repairs.events import REPAIR_CREATED, REPAIR_STATUS_CHANGED
+from fixdesk.repairs.models import Repair
+from fixdesk.repairs.tracking.service import tracking_url
 
 log = structlog.get_logger("fixdesk.messaging")
 
@@ -38,20 +41,28 @@ def template_for(event: PublishedEvent) -> str | None:
 
 @subscriber("messaging.notify", "repair.*")
 async def notify_on_repair_event(context: JobContext, event: PublishedEvent) -> None:
-    """Queue the customer's notifications for a new repair and for status changes marked notifyCustomer."""
+    """Queue the customer's notifications for a new repair and for status changes marked notifyCustomer,
+    with the repair's public tracking link as the ``tracking_url`` template variable."""
     template = template_for(event)
     if template is None:
         return
     customer = await context.session.get(Customer, uuid.UUID(event.payload["customerId"]))
     if customer is None:
         return
+    # Repair events carry the repair's id as "id"; events about something of a repair (a quote) as
+    # "repairId".
+    repair_id = uuid.UUID(event.payload.get("repairId") or event.payload["id"])
+    # The tracking token is kept out of event payloads on purpose (webhook receivers must not get the
+    # customer's secret link), so it is read from the repair, in this subscriber's transaction.
+    token = await context.session.scalar(select(Repair.tracking_token).where(Repair.id == repair_id))
+    link = tracking_url(context.settings, token) if token else None
     await service.notify_customer(
         context.session,
         context.settings,
         customer,
         template,
-        service.repair_variables(event.payload, customer),
-        repair_id=uuid.UUID(event.payload["id"]),
+        service.repair_variables(event.payload, customer, tracking_url=link),
+        repair_id=repair_id,
         event_id=event.id,
     )
 

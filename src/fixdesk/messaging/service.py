@@ -50,6 +50,7 @@ TEMPLATES = (
     "repair_status_update",
     "payment_received",
     "payment_reminder",
+    "quote_ready",
 )
 REPAIR_CREATED_TEMPLATE = "repair_created"
 GENERIC_STATUS_TEMPLATE = "repair_status_update"
@@ -164,8 +165,15 @@ def shop_variables(settings: Settings) -> dict[str, str]:
     }
 
 
-def repair_variables(payload: Mapping[str, Any], customer: Customer) -> dict[str, Any]:
-    """Template variables of a repair event (its camelCase payload) for ``customer``."""
+def repair_variables(
+    payload: Mapping[str, Any], customer: Customer, *, tracking_url: str | None = None
+) -> dict[str, Any]:
+    """Template variables of a repair event (its camelCase payload) for ``customer``.
+
+    ``tracking_url`` is the repair's public status page (``<public base url>/track/<token>``); events do
+    not carry the token, so the caller reads it from the repair. Templates test it with
+    ``{% if tracking_url is defined and tracking_url %}``: notifications stored before it existed still
+    render."""
     language = language_of(customer.language)
     status = payload.get("toStatus") or payload.get("status")
     return {
@@ -176,6 +184,7 @@ def repair_variables(payload: Mapping[str, Any], customer: Customer) -> dict[str
         "status_label": status_label(status, language),
         "notes": payload.get("notes"),
         "estimated_completion": format_date(payload.get("estimatedCompletion"), language),
+        "tracking_url": tracking_url,
     }
 
 

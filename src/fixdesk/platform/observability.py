@@ -26,6 +26,32 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 log = structlog.get_logger("fixdesk.http")
 
 
+# Paths whose segments are secrets (a repair's public tracking token): logged with the secret masked,
+# because logs are read by more people, and kept longer, than the secret should be.
+_SECRET_PATHS: list[re.Pattern[str]] = []
+MASK = "***"
+
+
+def redact_path_segment(pattern: str) -> None:
+    """Mask, in logged paths, the part of a path matched by the regular expression ``pattern``'s group
+    ``secret`` (e.g. ``r"^/track/(?P<secret>[^/]+)"``). Domains call it at import time."""
+    compiled = re.compile(pattern)
+    if "secret" not in compiled.groupindex:
+        raise ValueError("the pattern needs a (?P<secret>…) group")
+    if all(existing.pattern != pattern for existing in _SECRET_PATHS):
+        _SECRET_PATHS.append(compiled)
+
+
+def loggable_path(path: str) -> str:
+    """``path`` with every registered secret segment replaced by ``***``."""
+    for pattern in _SECRET_PATHS:
+        match = pattern.search(path)
+        if match:
+            start, end = match.span("secret")
+            path = path[:start] + MASK + path[end:]
+    return path
+
+
 def current_request_id() -> str | None:
     """The id of the request being handled, or ``None`` outside a request."""
     return _request_id.get()
@@ -101,7 +127,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            log.exception("unhandled_exception", method=scope["method"], path=scope["path"])
+            log.exception("unhandled_exception", method=scope["method"], path=loggable_path(scope["path"]))
             if status_holder["started"]:
                 raise
             from fixdesk.platform.errors import internal_error_response
@@ -116,7 +142,7 @@ class RequestContextMiddleware:
             log.info(
                 "request",
                 method=scope["method"],
-                path=scope["path"],
+                path=loggable_path(scope["path"]),
                 status=status_holder["status"],
                 duration_ms=round(elapsed * 1000, 1),
             )

@@ -1,0 +1,151 @@
+"""The public tracking page (``GET /track/{token}``): a small HTML page of what the tracking link shows,
+in the customer's language, rendered with Jinja2 from this package's ``templates/`` folder (autoescaped:
+a device model typed in as ``<script>`` arrives as text).
+
+Times are written in the shop's time zone (``FIXDESK_SHOP_TIMEZONE``); the estimated completion is a
+calendar date as the shop entered it (see :func:`fixdesk.messaging.service.format_date`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from fixdesk.config import Settings
+from fixdesk.messaging.service import DEFAULT_LANGUAGE, LANGUAGES, format_date
+from fixdesk.repairs.models import RepairStatus
+from fixdesk.repairs.tracking.schemas import TrackingRead
+
+# Headers of every tracking answer, page or JSON. The URL is a secret: nothing may keep a copy (no-store),
+# no link on the page may pass it on to another site (no-referrer), and search engines must not list it.
+PRIVATE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+# The page runs no script and loads nothing: its only style is inline, so that is all the policy allows.
+PAGE_HEADERS = {
+    **PRIVATE_HEADERS,
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+}
+
+PAGE_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "greeting": "Hi",
+        "repair": "Repair",
+        "estimated": "We expect it to be ready by",
+        "completed": "Ready for pickup since",
+        "delivered": "Collected on",
+        "history": "Progress",
+        "contact": "Questions? Contact us",
+        "quote_number": "Please quote repair number",
+        "private": "This page is your private link to this repair. Please do not share it.",
+        "unknown_title": "Link not found",
+        "unknown_body": "We could not find a repair for this link. Please check the link in your message, "
+        "or contact us.",
+    },
+    "pt": {
+        "greeting": "Olá",
+        "repair": "Reparação",
+        "estimated": "Prevemos que esteja pronto até",
+        "completed": "Pronto para levantamento desde",
+        "delivered": "Entregue em",
+        "history": "Progresso",
+        "contact": "Dúvidas? Contacte-nos",
+        "quote_number": "Indique o número de reparação",
+        "private": "Esta página é a sua ligação privada a esta reparação. Por favor, não a partilhe.",
+        "unknown_title": "Ligação não encontrada",
+        "unknown_body": "Não encontrámos nenhuma reparação para esta ligação. Verifique a ligação na sua "
+        "mensagem ou contacte-nos.",
+    },
+}
+_OPEN = {s.value for s in RepairStatus} - {
+    RepairStatus.completed.value,
+    RepairStatus.delivered.value,
+    RepairStatus.cancelled.value,
+}
+_LANGUAGE_TAG = re.compile(r"\s*([A-Za-z]{1,8})")
+
+
+@functools.cache
+def page_environment() -> Environment:
+    """Jinja2 over this package's templates, HTML autoescaped, unknown variables an error."""
+    return Environment(
+        loader=PackageLoader("fixdesk.repairs.tracking", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _local_time(moment: datetime, settings: Settings, language: str) -> str:
+    """``November 30, 2026, 14:05`` in the shop's time zone (``30 de novembro de 2026, 14:05``)."""
+    local = moment.astimezone(ZoneInfo(settings.shop_timezone))
+    # format_date reads an aware value in UTC; the naive local time keeps the shop's calendar day.
+    return f"{format_date(local.replace(tzinfo=None), language)}, {local:%H:%M}"
+
+
+def _shop(settings: Settings) -> dict[str, str]:
+    return {"name": settings.shop_name, "phone": settings.shop_phone, "email": settings.shop_email}
+
+
+def _phone_uri(phone: str) -> str:
+    # RFC 3966 tel: URIs carry no spaces; keep the digits and a leading +.
+    return re.sub(r"[^\d+]", "", phone)
+
+
+def page_language(accept_language: str | None) -> str:
+    """For the unknown-link page, which has no customer: the first language of ``Accept-Language`` (RFC
+    9110 §12.5.4) that we have text for, else English. Quality values are not weighed: browsers list
+    languages in order of preference."""
+    for part in (accept_language or "").split(","):
+        match = _LANGUAGE_TAG.match(part)
+        if match and match.group(1).lower() in LANGUAGES:
+            return match.group(1).lower()
+    return DEFAULT_LANGUAGE
+
+
+def render_tracking_page(view: TrackingRead, settings: Settings) -> str:
+    """The tracking page of ``view`` (from :func:`fixdesk.repairs.tracking.service.get_tracking`)."""
+    language = view.language
+    context: dict[str, Any] = {
+        "language": language,
+        "text": PAGE_TEXT[language],
+        "view": view,
+        "shop": view.shop.model_dump(),
+        "phone_uri": _phone_uri(view.shop.phone),
+        "steps": [
+            {
+                "label": step.label,
+                "when": _local_time(step.at, settings, language),
+                "iso": step.at.isoformat().replace("+00:00", "Z"),
+            }
+            for step in view.history
+        ],
+        "estimated_on": format_date(view.estimated_completion, language) if view.status in _OPEN else None,
+        "completed_on": _local_time(view.completed_at, settings, language) if view.completed_at else None,
+        "delivered_on": _local_time(view.delivered_at, settings, language) if view.delivered_at else None,
+    }
+    return page_environment().get_template("track.html").render(context)
+
+
+def render_unknown_link_page(language: str, settings: Settings) -> str:
+    """The page for a link that matches no repair (the same for every unknown link)."""
+    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    context = {
+        "language": language,
+        "text": PAGE_TEXT[language],
+        "shop": _shop(settings),
+        "phone_uri": _phone_uri(settings.shop_phone),
+    }
+    return page_environment().get_template("unknown_link.html").render(context)
