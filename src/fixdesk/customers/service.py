@@ -22,6 +22,7 @@ from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.security import hash_password
+from fixdesk.repairs.tracking.erasure import erase_review_comments
 
 SortField = Literal["createdAt", "name", "lastName"]
 
@@ -98,12 +99,22 @@ def _apply_fields(customer: Customer, values: dict[str, Any], default_region: st
     customer.search_text = _search_text(customer)
 
 
-async def create_customer(session: AsyncSession, data: CustomerCreate, *, default_region: str) -> Customer:
+async def create_customer(
+    session: AsyncSession,
+    data: CustomerCreate,
+    *,
+    default_region: str,
+    require_custom_fields: bool = True,
+) -> Customer:
     """Create a customer. Raises :class:`Conflict` (409) for a taken email, :class:`ValidationFailed`
-    (400) for an invalid phone number, time zone or custom field values."""
+    (400) for an invalid phone number, time zone or custom field values. ``require_custom_fields=False``
+    lets a customer registering themselves skip the shop's required custom fields, which they cannot know."""
     values = data.model_dump(by_alias=False)
     values["custom_fields"] = await custom_fields.validate_values(
-        session, CustomFieldEntity.customer.value, values.get("custom_fields")
+        session,
+        CustomFieldEntity.customer.value,
+        values.get("custom_fields"),
+        enforce_required=require_custom_fields,
     )
     customer = Customer()
     customer.tags = []
@@ -259,7 +270,8 @@ async def anonymise_customer(session: AsyncSession, customer_id: uuid.UUID) -> C
     """Replace a customer's personal data for good (a GDPR erasure), keeping the row.
 
     Names become "Deleted customer"; email, phone, company, address, notes, tags, custom field values,
-    portal password, locale and time zone are removed, and the customer is archived. Repairs, invoices and their history
+    portal password, locale and time zone are removed, their review comments are cleared (ratings stay),
+    and the customer is archived. Repairs, invoices and their history
     keep pointing at the same (now anonymous) row, so the shop's records stay whole.
     """
     customer = await get_customer(session, customer_id, include_archived=True)
@@ -277,6 +289,8 @@ async def anonymise_customer(session: AsyncSession, customer_id: uuid.UUID) -> C
     customer.search_text = _search_text(customer)
     customer.updated_at = now
     await session.flush()
+    # Their review comments are their words; the ratings stay (fixdesk.repairs.tracking.erasure).
+    await erase_review_comments(session, customer.id)
     changed = ["firstName", "lastName", "notifyEmail", "notifySms", "tags", "customFields", "status"]
     changed += [to_camel(column) for column in _PERSONAL_COLUMNS if column != "portal_password_hash"]
     payload = CustomerEventPayload.of(customer, sorted(changed))

@@ -336,6 +336,7 @@ async def register(
         session,
         CustomerCreate(first_name=data.first_name, last_name=data.last_name, email=email, phone=phone),
         default_region=settings.default_phone_region,
+        require_custom_fields=False,
     )
     customer.company_customer_id = data.company_customer_id
     await session.flush()
