@@ -23,9 +23,17 @@ from fixdesk.identity.models import AccountDeletion, AuthSession, RefreshToken
 from fixdesk.messaging.models import Notification
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.platform.permissions import CUSTOMER_PORTAL_PERMISSION
-from fixdesk.repairs.models import Repair, RepairStatusHistory
+from fixdesk.repairs.models import (
+    Quote,
+    Repair,
+    RepairAttachment,
+    RepairItem,
+    RepairReview,
+    RepairStatusHistory,
+)
 from fixdesk.services import build_services
 from tests.factories import Actor, make_customer, make_repair, make_user, walk
+from tests.repairs.attachments.files import png
 from tests.test_authorization_matrix import BODY_METHODS, PATH_PARAMETER, Endpoint, read_route_table
 
 B_PASSWORD = "b-portal-passphrase"
@@ -73,6 +81,10 @@ async def snapshot(sessionmaker: async_sessionmaker[AsyncSession], customer_id: 
             "sessions": await rows(session, AuthSession, AuthSession.customer_id == customer_id),
             "refresh_tokens": await rows(session, RefreshToken, RefreshToken.session_id.in_(session_ids)),
             "deletions": await rows(session, AccountDeletion, AccountDeletion.customer_id == customer_id),
+            "quotes": await rows(session, Quote, Quote.repair_id.in_(repair_ids)),
+            "items": await rows(session, RepairItem, RepairItem.repair_id.in_(repair_ids)),
+            "attachments": await rows(session, RepairAttachment, RepairAttachment.repair_id.in_(repair_ids)),
+            "reviews": await rows(session, RepairReview, RepairReview.customer_id == customer_id),
         }
 
 
@@ -94,6 +106,21 @@ async def two_customers(app, client, sessionmaker, settings, engine) -> dict[str
     alices_repair = await make_repair(client, manager, alice.id)
     bobs_repairs = [await make_repair(client, manager, bob.id) for _ in range(2)]
     await walk(client, manager, bobs_repairs[1]["id"], "diagnosing")
+    # B's first repair has a quote waiting for his approval and a public photo.
+    await walk(client, manager, bobs_repairs[0]["id"], "diagnosing")
+    quote = await client.post(
+        f"/api/v1/repairs/{bobs_repairs[0]['id']}/quotes",
+        json={"items": [{"description": "Screen", "unitPrice": "99.00"}], "send": True},
+        headers=manager.headers,
+    )
+    assert quote.status_code == 201, quote.text
+    photo = await client.post(
+        f"/api/v1/repairs/{bobs_repairs[0]['id']}/attachments",
+        data={"kind": "before", "isPublic": "true"},
+        files={"file": ("front.png", png(), "image/png")},
+        headers=manager.headers,
+    )
+    assert photo.status_code == 201, photo.text
     await send_queued_messages(settings, engine)
     login = await client.post("/api/v1/auth/login", json={"email": bob.email, "password": B_PASSWORD})
     assert login.status_code == 200, login.text
@@ -117,6 +144,8 @@ async def two_customers(app, client, sessionmaker, settings, engine) -> dict[str
             "repair_id": bobs_repairs[0]["id"],
             "notification_id": str(bobs_notifications[0]),
             "session_id": str(bobs_session),
+            "quote_id": quote.json()["id"],
+            "attachment_id": photo.json()["id"],
         },
         "bobs_traces": {
             str(bob.id),
@@ -126,6 +155,8 @@ async def two_customers(app, client, sessionmaker, settings, engine) -> dict[str
             *(r["repairNumber"] for r in bobs_repairs),
             *(str(n) for n in bobs_notifications),
             str(bobs_session),
+            quote.json()["id"],
+            photo.json()["id"],
         },
     }
 
@@ -170,6 +201,8 @@ async def test_a_customer_cannot_read_or_change_another_customers_anything(
         ("PUT", "/api/v1/customer/profile"): {**naming_b, "firstName": "Mallory"},
         ("PATCH", "/api/v1/users/me"): {**naming_b, "firstName": "Mallory"},
         ("DELETE", "/api/v1/users/me"): {"confirmEmail": bob.email},
+        ("POST", "/api/v1/customer/repairs/{repair_id}/review"): {"rating": 1, "comment": "Mallory was here"},
+        ("POST", "/api/v1/customer/repairs/{repair_id}/quotes/{quote_id}/decline"): {"reason": "Mallory"},
     }
     query = {"customerId": str(bob.id), "customer_id": str(bob.id), "id": str(bob.id)}
 

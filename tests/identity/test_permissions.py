@@ -7,6 +7,12 @@ import pytest
 from fixdesk.identity.models import Role
 from fixdesk.identity.permissions import (
     ALL_PERMISSIONS,
+    ANALYTICS_READ,
+    ATTACHMENTS_WRITE,
+    CATALOG_READ,
+    CATALOG_WRITE,
+    CUSTOM_FIELDS_MANAGE,
+    CUSTOM_FIELDS_READ,
     CUSTOMER_PERMISSIONS,
     CUSTOMERS_READ,
     CUSTOMERS_WRITE,
@@ -72,6 +78,22 @@ def test_agent_takes_devices_in_but_does_not_work_the_bench():
     assert REPAIRS_UPDATE not in agent
     assert REPAIRS_ASSIGN not in agent
     assert USERS_MANAGE not in agent
+
+
+@pytest.mark.parametrize("role", [role.value for role in Role])
+def test_every_staff_role_reads_the_catalog_and_custom_fields_and_attaches_photos(role):
+    assert {CATALOG_READ, CUSTOM_FIELDS_READ, ATTACHMENTS_WRITE} <= ROLE_PERMISSIONS[role]
+
+
+def test_only_managers_and_admins_change_the_catalog_and_read_analytics():
+    for role in (Role.admin, Role.manager):
+        assert {CATALOG_WRITE, ANALYTICS_READ} <= ROLE_PERMISSIONS[role]
+    for role in (Role.technician, Role.agent):
+        assert not {CATALOG_WRITE, ANALYTICS_READ} & ROLE_PERMISSIONS[role]
+
+
+def test_only_admins_define_custom_fields():
+    assert [role for role in Role if CUSTOM_FIELDS_MANAGE in ROLE_PERMISSIONS[role]] == [Role.admin]
 
 
 def test_customers_hold_only_the_portal_permission():

@@ -211,3 +211,23 @@ async def test_customer_tokens_do_not_open_staff_endpoints(client, app, sessionm
         response = await client.get(url, headers=staff.headers)
         assert response.status_code == 403, url
         assert (await client.get(url)).status_code == 401, url
+
+
+async def test_the_portal_detail_hides_what_parts_cost_the_shop_and_its_custom_fields(
+    client, app, sessionmaker
+):
+    staff = await make_user(app, sessionmaker, "manager")
+    customer = await make_customer(app, sessionmaker)
+    items = [{"description": "Screen assembly", "unitPrice": "129.00", "unitCost": "61.40"}]
+    repair = await make_repair(client, staff, customer.id, items=items)
+
+    staff_view = (await client.get(f"/api/v1/repairs/{repair['id']}", headers=staff.headers)).json()
+    portal = await client.get(f"/api/v1/customer/repairs/{repair['id']}", headers=customer.headers)
+
+    assert staff_view["items"][0]["unitCost"] == 61.4
+    assert portal.status_code == 200
+    [line] = portal.json()["items"]
+    assert line["unitCost"] is None
+    assert (line["description"], line["unitPrice"], line["lineTotal"]) == ("Screen assembly", 129.0, 129.0)
+    assert portal.json()["totalCost"] == staff_view["totalCost"]
+    assert portal.json()["customFields"] == {}

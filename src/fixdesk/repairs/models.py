@@ -420,8 +420,14 @@ class RepairReview(IdMixin, Base):
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # Read-only ways to the repair number and customer name the staff review list shows.
+    repair: Mapped[Repair] = relationship(lazy="raise", viewonly=True)
+    customer: Mapped[Customer] = relationship(lazy="raise", viewonly=True)
+
     __table_args__ = (
         CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
         Index("ix_repair_reviews_created_at", "created_at"),
         Index("ix_repair_reviews_customer_id", "customer_id"),
+        # The staff list filters by rating, newest first.
+        Index("ix_repair_reviews_rating_created_at", "rating", "created_at"),
     )

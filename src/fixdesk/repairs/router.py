@@ -57,13 +57,17 @@ StatusGroup = Literal["all", "active", "completed", "cancelled"]
 
 
 def _detail(repair: Repair, settings: Settings, *, for_customer: bool = False) -> RepairDetail:
-    """The detail view. Customers get it without the custom fields, which are the shop's own notes."""
+    """The detail view. Customers get it without the custom fields (the shop's own notes) and without
+    what the parts cost the shop."""
     read = RepairRead.model_validate(repair)
+    items = [RepairItemRead.model_validate(item) for item in repair.items]
     if for_customer:
         read.custom_fields = {}
+        for item in items:
+            item.unit_cost = None
     return RepairDetail(
         **read.__dict__,
-        items=[RepairItemRead.model_validate(item) for item in repair.items],
+        items=items,
         labour=[RepairLabourRead.model_validate(line) for line in repair.labour],
         currency=settings.currency,
         tracking_url=tracking_url(settings, repair.tracking_token),

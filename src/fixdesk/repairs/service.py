@@ -138,11 +138,17 @@ def _price_by_hand(repair: Repair) -> None:
 
 
 async def create_repair(
-    session: AsyncSession, principal: Principal, data: RepairCreate, *, settings: Settings | None = None
+    session: AsyncSession,
+    principal: Principal,
+    data: RepairCreate,
+    *,
+    settings: Settings | None = None,
+    require_custom_fields: bool = True,
 ) -> Repair:
     """Take a device in: a ``received`` repair with the next ``R-YYYY-NNNNNN`` number, its first history
     row, its line items and labour (totals computed, taxed at ``settings.tax_rate``; untaxed without
-    settings) and validated custom fields.
+    settings) and validated custom fields. ``require_custom_fields=False`` skips the shop's required
+    custom fields, for repairs the system opens itself (a warranty claim's repair) where nobody fills them.
 
     Raises :class:`ValidationFailed` for an unknown or archived customer or technician, an unknown device
     model, invalid custom fields or line items, and :class:`Forbidden` when assigning at intake without
@@ -156,7 +162,7 @@ async def create_repair(
     if data.device_model_id is not None:
         _take_device_from_catalog(values, await _load_device_model(session, data.device_model_id))
     stored_custom_fields = await custom_fields.validate_values(
-        session, CustomFieldEntity.repair.value, data.custom_fields
+        session, CustomFieldEntity.repair.value, data.custom_fields, enforce_required=require_custom_fields
     )
     now = utcnow()
     repair = Repair(

@@ -373,6 +373,7 @@ def upgrade() -> None:
     with op.batch_alter_table("repair_reviews", schema=None) as batch_op:
         batch_op.create_index("ix_repair_reviews_created_at", ["created_at"], unique=False)
         batch_op.create_index("ix_repair_reviews_customer_id", ["customer_id"], unique=False)
+        batch_op.create_index("ix_repair_reviews_rating_created_at", ["rating", "created_at"], unique=False)
 
     op.create_table(
         "quote_items",
@@ -627,6 +628,7 @@ def downgrade() -> None:
 
     op.drop_table("quote_items")
     with op.batch_alter_table("repair_reviews", schema=None) as batch_op:
+        batch_op.drop_index("ix_repair_reviews_rating_created_at")
         batch_op.drop_index("ix_repair_reviews_customer_id")
         batch_op.drop_index("ix_repair_reviews_created_at")
 
