@@ -36,7 +36,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.engine import make_url
 
 from fixdesk import migrations
-from fixdesk.catalog.importer import COLUMNS, ImportReport, import_catalog
+from fixdesk.catalog.transfer import COLUMNS, ImportReport, import_catalog
 from fixdesk.db import create_engine, make_sessionmaker, transaction
 from fixdesk.demo.devices import DEVICE_MODELS
 

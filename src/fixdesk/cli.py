@@ -351,7 +351,7 @@ def catalog_import(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from fixdesk.catalog.import_router import CatalogImportRead
-    from fixdesk.catalog.importer import import_catalog
+    from fixdesk.catalog.transfer import import_catalog
     from fixdesk.platform.errors import FixdeskError
 
     settings = _settings()
@@ -446,7 +446,7 @@ def catalog_export(
     """Export the price list as CSV in the import format (an export imports back unchanged)."""
     import uuid
 
-    from fixdesk.catalog.importer import DEVICE_TYPES, ExportFilters, export_catalog_csv
+    from fixdesk.catalog.transfer import DEVICE_TYPES, ExportFilters, export_catalog_csv
     from fixdesk.db import read_only
 
     settings = _settings()

@@ -8,8 +8,8 @@ import io
 
 from sqlalchemy import select
 
-from fixdesk.catalog.importer import COLUMNS
 from fixdesk.catalog.models import Brand, PriceHistory, RepairType
+from fixdesk.catalog.transfer import COLUMNS
 from tests.factories import count_rows, make_customer, make_user
 
 IMPORT = "/api/v1/catalog/import"

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from fixdesk.app import create_app
-from fixdesk.catalog.importer import COLUMNS
 from fixdesk.catalog.models import Brand, DeviceModel, PartType, PriceHistory, Pricing, RepairType
+from fixdesk.catalog.transfer import COLUMNS
 from fixdesk.platform.events import DomainEvent
 from tests.conftest import make_settings
 from tests.factories import count_rows, make_user

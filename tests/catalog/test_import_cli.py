@@ -11,8 +11,8 @@ import json
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from fixdesk.catalog.importer import COLUMNS
 from fixdesk.catalog.models import Brand, DeviceModel, PriceHistory, Pricing
+from fixdesk.catalog.transfer import COLUMNS
 from fixdesk.cli import app as cli
 from tests.conftest import TEST_SECRET
 from tests.factories import count_rows, make_user

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from fixdesk.catalog.importer import COLUMNS
 from fixdesk.catalog.models import Pricing
+from fixdesk.catalog.transfer import COLUMNS
 from fixdesk.config import Settings
 from fixdesk.platform.events import DomainEvent
 from fixdesk.platform.jobs import Job

@@ -12,8 +12,8 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import select, update
 
-from fixdesk.catalog.importer import COLUMNS, import_catalog
 from fixdesk.catalog.models import DeviceModel, PriceHistory, Pricing
+from fixdesk.catalog.transfer import COLUMNS, import_catalog
 from fixdesk.db import transaction
 from fixdesk.platform.events import DomainEvent
 from tests.factories import count_rows, make_user

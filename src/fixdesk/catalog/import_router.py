@@ -1,6 +1,6 @@
 """Catalog import (CSV upload) and price-list export endpoints.
 
-Both use the CSV format documented in :mod:`fixdesk.catalog.importer`.
+Both use the CSV format documented in :mod:`fixdesk.catalog.transfer.csv_format`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
-from fixdesk.catalog import importer
+from fixdesk.catalog import transfer
 from fixdesk.identity.permissions import CATALOG_READ, CATALOG_WRITE
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.permissions import Principal, require
@@ -59,11 +59,11 @@ class CatalogImportRead(CamelModel):
 
     @classmethod
     def of(
-        cls, report: importer.ImportReport, *, limit: int | None = importer.MAX_REJECTIONS_REPORTED
+        cls, report: transfer.ImportReport, *, limit: int | None = transfer.MAX_REJECTIONS_REPORTED
     ) -> CatalogImportRead:
         """The answer for ``report``, listing at most ``limit`` rejections (``None``: all of them)."""
 
-        def counts(value: importer.ImportCounts) -> ImportCountsRead:
+        def counts(value: transfer.ImportCounts) -> ImportCountsRead:
             return ImportCountsRead(created=value.created, updated=value.updated, unchanged=value.unchanged)
 
         return cls(
@@ -94,11 +94,11 @@ async def import_catalog(
     listed with their line and reason, good rows land."""
     data = await file.read()
     if len(data) > settings.max_import_bytes:
-        raise importer.ImportTooLarge(
+        raise transfer.ImportTooLarge(
             f"The file has {len(data):,} bytes; at most {settings.max_import_bytes:,} are accepted "
             "(FIXDESK_MAX_IMPORT_BYTES). Import larger files with `fixdesk catalog import`."
         )
-    report = await importer.import_catalog(
+    report = await transfer.import_catalog(
         session,
         data,
         timezone=settings.shop_timezone,
@@ -130,14 +130,14 @@ async def export_pricing(
     ] = False,
 ) -> StreamingResponse:
     """Stream the price list as CSV in the import format (filters like the pricing list)."""
-    filters = importer.ExportFilters(
+    filters = transfer.ExportFilters(
         brand_id=brand_id,
         device_type=device_type.value if device_type else None,
         repair_type_id=repair_type_id,
         include_devices_without_prices=include_devices_without_prices,
     )
     # The request's session closes when this returns; the export reads in a session of its own.
-    chunks = importer.export_catalog_csv(
+    chunks = transfer.export_catalog_csv(
         request.app.state.read_sessionmaker, filters, timezone=settings.shop_timezone
     )
     filename = f"fixdesk-pricing-{settings.shop_today().isoformat()}.csv"
