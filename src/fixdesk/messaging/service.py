@@ -15,8 +15,12 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+from babel import dates as babel_dates
+from babel.numbers import format_currency
 from jinja2 import PackageLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import Select, func, select, update
@@ -90,37 +94,6 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "pt": [
-        "janeiro",
-        "fevereiro",
-        "março",
-        "abril",
-        "maio",
-        "junho",
-        "julho",
-        "agosto",
-        "setembro",
-        "outubro",
-        "novembro",
-        "dezembro",
-    ],
-}
-
 
 def template_for_status(status: str) -> str:
     """The template announcing a repair's move to ``status``."""
@@ -140,7 +113,8 @@ def status_label(status: str | None, language: str) -> str:
 
 
 def format_date(value: str | datetime | None, language: str) -> str | None:
-    """``November 30, 2026`` / ``30 de novembro de 2026``.
+    """``November 30, 2026`` / ``30 de novembro de 2026``: the CLDR long date format of ``language``
+    (Babel).
 
     Dates entered without a time are stored as the end of that day in UTC, so the UTC date is the one the
     shop meant; converting to the customer's zone could move it to the next day.
@@ -150,10 +124,19 @@ def format_date(value: str | datetime | None, language: str) -> str | None:
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
-    month = MONTHS[language_of(language)][moment.month - 1]
-    if language_of(language) == "pt":
-        return f"{moment.day} de {month} de {moment.year}"
-    return f"{month} {moment.day}, {moment.year}"
+    return babel_dates.format_date(moment.date(), format="long", locale=language_of(language))
+
+
+def format_money(amount: Decimal | float | str, currency: str, locale: str | None, language: str) -> str:
+    """An amount as the customer reads it, by the CLDR rules of their ``locale`` (a BCP 47 tag such as
+    ``pt-PT``; their ``language`` when unset or unknown): ``$1,234.50``, ``1234,50 US$`` (pt-PT),
+    ``US$ 1.234,50`` (pt). ``currency`` is an ISO 4217 code; the amount is exact (never a float)."""
+    value = Decimal(str(amount))
+    try:
+        tag = Locale.parse((locale or language_of(language)).replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        tag = Locale.parse(language_of(language))
+    return format_currency(value, currency, locale=tag)
 
 
 def shop_variables(settings: Settings) -> dict[str, str]:

@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from fixdesk.db import transaction
 from fixdesk.messaging.models import Notification
-from fixdesk.messaging.service import format_date
+from fixdesk.messaging.service import format_date, format_money
 from fixdesk.platform.events import DomainEvent, PublishedEvent
 from fixdesk.platform.jobs import JobContext
 from fixdesk.repairs.models import Repair
-from fixdesk.repairs.quotes.jobs import format_amount, notify_quote_sent
+from fixdesk.repairs.quotes.jobs import notify_quote_sent
 from tests.factories import make_customer, make_user
 from tests.repairs.items.bench import make_bench
 from tests.repairs.quotes.conftest import PUBLIC_BASE_URL
@@ -45,18 +45,26 @@ async def tracking_token(sessionmaker, repair_id: str) -> str:
         return repair.tracking_token
 
 
+NBSP = "\xa0"
+
+
 @pytest.mark.parametrize(
-    ("amount", "language", "expected"),
+    ("amount", "currency", "locale", "language", "expected"),
     [
-        ("352.76", "en", "352.76 USD"),
-        ("1234.5", "en", "1,234.50 USD"),
-        ("1234.5", "pt", "1 234,50 USD"),
-        ("0", "pt", "0,00 USD"),
-        ("1234567.89", "fr", "1,234,567.89 USD"),
+        ("352.76", "USD", None, "en", "$352.76"),
+        ("1234.5", "USD", None, "en", "$1,234.50"),
+        ("12", "GBP", "en-GB", "en", "£12.00"),
+        # Portuguese without a region reads as CLDR's "pt" (Brazilian conventions); Portugal groups with
+        # a space and puts the symbol after the amount.
+        ("352.76", "USD", None, "pt", f"US${NBSP}352,76"),
+        ("1234.5", "USD", "pt-PT", "pt", f"1{NBSP}234,50{NBSP}US$"),
+        ("0", "EUR", "pt-PT", "pt", f"0,00{NBSP}€"),
+        # An unknown locale falls back to the customer's language.
+        ("1234567.89", "USD", "xx-YY", "en", "$1,234,567.89"),
     ],
 )
-def test_amounts_are_written_for_the_customers_language(amount, language, expected):
-    assert format_amount(Decimal(amount), "USD", language) == expected
+def test_amounts_are_written_by_the_customers_locale(amount, currency, locale, language, expected):
+    assert format_money(Decimal(amount), currency, locale, language) == expected
 
 
 async def test_a_sent_quote_notifies_the_customer_on_each_channel(
@@ -85,13 +93,13 @@ async def test_a_sent_quote_notifies_the_customer_on_each_channel(
         "repair_number": repair["repairNumber"],
         "quote_number": "Q1",
         "device": "Apple iPhone 13",
-        "amount": f"{TOTAL} USD",
+        "amount": f"${TOTAL}",
         "valid_until": valid_until,
         "tracking_url": link,
     }
     assert {row.repair_id for row in rows} == {uuid.UUID(repair["id"])}
-    assert rows[0].subject == f"Your quote for repair {repair['repairNumber']} is ready: {TOTAL} USD"
-    assert f"{TOTAL} USD" in rows[1].body_preview
+    assert rows[0].subject == f"Your quote for repair {repair['repairNumber']} is ready: ${TOTAL}"
+    assert f"${TOTAL}" in rows[1].body_preview
     assert link in rows[1].body_preview
     # The move to quoted sends no generic status message on top.
     async with sessionmaker() as session:
@@ -104,7 +112,7 @@ async def test_a_sent_quote_notifies_the_customer_on_each_channel(
     ]
     [message] = [m for m in messages if m["Message-ID"] == f"<notification-{rows[0].id}@fixdesk>"]
     text = message.get_body(("plain",)).get_content()
-    assert "Total: 352.76 USD" in text
+    assert "Total: $352.76" in text
     assert f"Valid until: {valid_until}" in text
     assert link in text
 
@@ -120,7 +128,7 @@ async def test_a_portuguese_customer_gets_the_quote_in_portuguese(client, app, s
 
     [row] = await notifications(sessionmaker, "quote_ready")
     assert row.language == "pt"
-    assert row.subject == f"O orçamento da reparação {repair['repairNumber']} está pronto: 352,76 USD"
+    assert row.subject == f"O orçamento da reparação {repair['repairNumber']} está pronto: US$ 352,76"
     assert row.variables["valid_until"] == "1 de março de 2099"
 
 

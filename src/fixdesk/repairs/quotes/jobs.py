@@ -8,7 +8,6 @@ event id, so an event dispatched twice notifies once per channel.
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from fixdesk.customers.models import Customer
@@ -22,15 +21,6 @@ from fixdesk.repairs.tracking.service import tracking_url
 QUOTE_READY_TEMPLATE = "quote_ready"
 
 
-def format_amount(amount: Decimal | float | str, currency: str, language: str) -> str:
-    """An amount as a customer reads it: ``1,234.50 USD`` in English, ``1 234,50 USD`` in Portuguese
-    (decimal comma and space grouping, as Portuguese writes numbers; ISO 4217 code after the amount)."""
-    text = f"{Decimal(str(amount)):,.2f}"
-    if messaging.language_of(language) == "pt":
-        text = text.replace(",", " ").replace(".", ",")
-    return f"{text} {currency}"
-
-
 def quote_variables(payload: dict[str, Any], customer: Customer, repair: Repair, link: str) -> dict[str, Any]:
     """The ``quote_ready`` template's variables for a ``quote.sent`` payload (camelCase)."""
     language = messaging.language_of(customer.language)
@@ -39,7 +29,7 @@ def quote_variables(payload: dict[str, Any], customer: Customer, repair: Repair,
         "repair_number": payload["repairNumber"],
         "quote_number": payload["number"],
         "device": " ".join(part for part in (repair.device_brand, repair.device_model) if part),
-        "amount": format_amount(payload["total"], payload["currency"], language),
+        "amount": messaging.format_money(payload["total"], payload["currency"], customer.locale, language),
         "valid_until": messaging.format_date(payload["validUntil"], language),
         "tracking_url": link,
     }
