@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, exists, func, select, union_all
@@ -375,12 +375,17 @@ async def add_item(
     return item, repair
 
 
-async def _item_of(session: AsyncSession, repair: Repair, item_id: uuid.UUID) -> RepairItem:
-    statement = select(RepairItem).where(RepairItem.id == item_id, RepairItem.repair_id == repair.id)
-    item = (await session.execute(statement)).scalar_one_or_none()
-    if item is None:
-        raise NotFound(f"Line item {item_id} not found on repair {repair.repair_number}.")
-    return item
+Line = TypeVar("Line", RepairItem, RepairLabour)
+
+
+async def _line_of(session: AsyncSession, model: type[Line], repair: Repair, line_id: uuid.UUID) -> Line:
+    """The item or labour line ``line_id`` of ``repair``; :class:`NotFound` for another repair's."""
+    statement = select(model).where(model.id == line_id, model.repair_id == repair.id)
+    line = (await session.execute(statement)).scalar_one_or_none()
+    if line is None:
+        label = "Line item" if model is RepairItem else "Labour line"
+        raise NotFound(f"{label} {line_id} not found on repair {repair.repair_number}.")
+    return line
 
 
 async def update_item(
@@ -397,7 +402,7 @@ async def update_item(
     :class:`ValidationFailed` for a null ``description``/``quantity``/``unitPrice``/``discount`` or a
     discount above ``quantity × unitPrice``."""
     repair = await _repair_for_lines(session, principal, repair_id)
-    item = await _item_of(session, repair, item_id)
+    item = await _line_of(session, RepairItem, repair, item_id)
     values = data.model_dump(exclude_unset=True, by_alias=False)
     _refuse_nulls(values, ("description", "quantity", "unit_price", "discount"))
     previous_total = repair.total_cost
@@ -424,7 +429,7 @@ async def delete_item(
     """Remove a line item from an open repair and recompute the totals (no lines left: all zero).
     Publishes ``repair.updated``. Raises like :func:`update_item`."""
     repair = await _repair_for_lines(session, principal, repair_id)
-    item = await _item_of(session, repair, item_id)
+    item = await _line_of(session, RepairItem, repair, item_id)
     previous_total = repair.total_cost
     await session.delete(item)
     await session.flush()
@@ -450,14 +455,6 @@ async def add_labour(
     return line, repair
 
 
-async def _labour_of(session: AsyncSession, repair: Repair, labour_id: uuid.UUID) -> RepairLabour:
-    statement = select(RepairLabour).where(RepairLabour.id == labour_id, RepairLabour.repair_id == repair.id)
-    line = (await session.execute(statement)).scalar_one_or_none()
-    if line is None:
-        raise NotFound(f"Labour line {labour_id} not found on repair {repair.repair_number}.")
-    return line
-
-
 async def update_labour(
     session: AsyncSession,
     principal: Principal,
@@ -469,7 +466,7 @@ async def update_labour(
     Raises like :func:`add_item`, :class:`NotFound` for a line of another repair and
     :class:`ValidationFailed` for a null field."""
     repair = await _repair_for_lines(session, principal, repair_id)
-    line = await _labour_of(session, repair, labour_id)
+    line = await _line_of(session, RepairLabour, repair, labour_id)
     values = data.model_dump(exclude_unset=True, by_alias=False)
     _refuse_nulls(values, ("description", "hours", "rate"))
     previous_total = repair.total_cost
@@ -488,7 +485,7 @@ async def delete_labour(
     """Remove a labour line from an open repair and recompute the totals; publishes ``repair.updated``.
     Raises like :func:`update_labour`."""
     repair = await _repair_for_lines(session, principal, repair_id)
-    line = await _labour_of(session, repair, labour_id)
+    line = await _line_of(session, RepairLabour, repair, labour_id)
     previous_total = repair.total_cost
     await session.delete(line)
     await session.flush()
