@@ -24,6 +24,12 @@ gives the same price list (only the UUIDv7 ids differ).
 The price list dates from :data:`PRICE_LIST_AGE_DAYS` days before loading (one ``import`` history row per
 price, as if the shop imported it); about :data:`REPRICED_SHARE` of the prices were changed by the manager
 since (a second history row, source ``api``), so the history endpoint has something to show.
+
+Repairs without a part (diagnostics, data recovery, board-level work) have no list price: the shop prices
+them case by case within :data:`CASE_BY_CASE_PRICES`. For the demo repairs' line items
+(:mod:`fixdesk.demo.bench`), :class:`DemoCatalog` answers what the price list charged at a moment
+(:meth:`DemoCatalog.price_at`) and what the real estimator (:func:`fixdesk.catalog.estimator.estimate`,
+run on these rows in memory) proposes where the list has no price (:meth:`DemoCatalog.estimate`).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from fixdesk.catalog import estimator
 from fixdesk.catalog.models import (
     Brand,
     DeviceModel,
@@ -258,6 +265,59 @@ def _applies(repair: RepairTypeSeed, device: DeviceModelSeed) -> bool:
     return True
 
 
+# Every device type some repair type has a list price for; desktops and gadgets ("other") have none.
+PRICED_DEVICE_TYPES = frozenset(kind for repair in REPAIR_TYPES for kind in repair.base_prices)
+REPAIR_TYPES_BY_NAME: dict[str, RepairTypeSeed] = {repair.name: repair for repair in REPAIR_TYPES}
+
+# What the shop charges (USD, standard tier) for the repairs without a part, quoted case by case.
+CASE_BY_CASE_PRICES: dict[str, dict[str, tuple[int, int]]] = {
+    "Diagnostics": {
+        "phone": (39, 49),
+        "tablet": (39, 49),
+        "laptop": (59, 79),
+        "desktop": (59, 79),
+        "console": (39, 49),
+        "watch": (39, 49),
+        "other": (29, 39),
+    },
+    "Data recovery": {
+        "phone": (199, 449),
+        "tablet": (199, 399),
+        "laptop": (249, 699),
+        "desktop": (249, 699),
+        "console": (149, 249),
+        "watch": (149, 199),
+        "other": (149, 299),
+    },
+    "Logic board repair": {
+        "phone": (149, 329),
+        "tablet": (169, 329),
+        "laptop": (249, 549),
+        "desktop": (199, 449),
+        "console": (129, 279),
+        "watch": (149, 229),
+        "other": (99, 199),
+    },
+}
+
+
+def fits(repair: RepairTypeSeed, device: DeviceModelSeed) -> bool:
+    """Whether the shop does ``repair`` on ``device``: a repair without a part on anything; one with a part
+    where the price list has it for the device type (handheld or home console as the repair says), and on
+    device types the price list never covers (desktops, gadgets), which the estimator prices."""
+    if repair.part is None:
+        return True
+    if device.device_type in PRICED_DEVICE_TYPES:
+        return _applies(repair, device)
+    return True
+
+
+def case_by_case_price(rng: random.Random, repair: RepairTypeSeed, device: DeviceModelSeed) -> Decimal:
+    """A price for a repair without a part (:data:`CASE_BY_CASE_PRICES`, by tier), as shops write it."""
+    low, high = CASE_BY_CASE_PRICES[repair.name][device.device_type]
+    return _shop_price(rng.uniform(low, high) * TIER_FACTORS[device.tier_level])
+
+
 def _shop_price(amount: float) -> Decimal:
     """A price as shops write it: a whole amount ending in 9 (149, 279), at least 19."""
     return Decimal(max(19, round(amount / 10) * 10 - 1)).quantize(CENT)
@@ -276,6 +336,11 @@ def _price(rng: random.Random, repair: RepairTypeSeed, device: DeviceModelSeed, 
     return _shop_price(amount * rng.uniform(0.96, 1.04))
 
 
+def part_cost(rng: random.Random, price: Decimal, quality: str) -> Decimal:
+    """What the part of a repair priced ``price`` costs the shop: the grade's :data:`COST_RATIOS` (±10 %)."""
+    return _cost(rng, price, quality)
+
+
 def _cost(rng: random.Random, price: Decimal, quality: str) -> Decimal:
     ratio = COST_RATIOS[quality] * rng.uniform(0.9, 1.1)
     return (price * Decimal(str(round(ratio, 4)))).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -283,7 +348,9 @@ def _cost(rng: random.Random, price: Decimal, quality: str) -> Decimal:
 
 @dataclass(slots=True)
 class DemoPrice:
-    """One price of the demo price list, for code that builds on it (repair line items)."""
+    """One price of the demo price list, for code that builds on it (repair line items): ``price`` and
+    ``cost`` (USD) are the current ones; a price changed at ``changed_at`` was ``first_price`` and
+    ``first_cost`` before."""
 
     id: uuid.UUID
     device_model_id: uuid.UUID
@@ -292,20 +359,108 @@ class DemoPrice:
     part_quality: str
     price: Decimal
     cost: Decimal
+    first_price: Decimal | None = None
+    first_cost: Decimal | None = None
+    changed_at: datetime | None = None
+
+    def in_effect(self, moment: datetime) -> tuple[Decimal, Decimal]:
+        """The price and part cost the list charged at ``moment`` (aware)."""
+        if self.changed_at is not None and moment < self.changed_at:
+            assert self.first_price is not None
+            assert self.first_cost is not None
+            return self.first_price, self.first_cost
+        return self.price, self.cost
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPartType:
+    """A part type of the demo catalog: its id, grade and warranty in months (0: none)."""
+
+    id: uuid.UUID
+    name: str
+    quality: str
+    warranty_months: int
 
 
 @dataclass(slots=True)
 class DemoCatalog:
-    """The demo catalog's rows per table (``batch``, in insertion order) and lookups into it."""
+    """The demo catalog's rows per table (``batch``, in insertion order) and lookups into it.
+
+    ``built_at`` is the moment the catalog was built for (the load's now): estimates are the estimator's
+    answers at that moment, as ``GET /catalog/pricing/estimate`` gives them right after loading."""
 
     batch: list[tuple[Table, list[dict[str, Any]]]]
     device_ids: dict[tuple[str, str], uuid.UUID]
     repair_type_ids: dict[str, uuid.UUID]
     part_type_ids: dict[str, uuid.UUID]
     prices: list[DemoPrice]
+    part_types: dict[str, DemoPartType] = field(default_factory=dict)
+    device_profiles: dict[uuid.UUID, estimator.DeviceProfile] = field(default_factory=dict)
+    built_at: datetime | None = None
+    _by_key: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID], DemoPrice] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _points: dict[uuid.UUID, list[estimator.PricePoint]] = field(default_factory=dict, init=False, repr=False)
+    _peers: dict[tuple[uuid.UUID, uuid.UUID, str], list[estimator.PricePoint]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _estimates: dict[tuple[uuid.UUID | int, uuid.UUID, str], estimator.Estimate | None] = field(
+        default_factory=dict, init=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        for price in self.prices:
+            self._by_key[(price.device_model_id, price.repair_type_id, price.part_type_id)] = price
+            device = self.device_profiles.get(price.device_model_id)
+            if device is None:
+                continue
+            point = estimator.PricePoint(
+                pricing_id=price.id,
+                device=device,
+                repair_type_id=price.repair_type_id,
+                part_quality=price.part_quality,
+                price=price.price,
+            )
+            self._points.setdefault(price.repair_type_id, []).append(point)
+            key = (price.repair_type_id, device.brand_id, device.device_type)
+            self._peers.setdefault(key, []).append(point)
 
     def count(self, table: Table) -> int:
         return sum(len(rows) for batch_table, rows in self.batch if batch_table is table)
+
+    def price_at(
+        self, device_model_id: uuid.UUID, repair_type_id: uuid.UUID, part_type_id: uuid.UUID, moment: datetime
+    ) -> tuple[DemoPrice, Decimal, Decimal] | None:
+        """The list's price for the device, repair type and part type, with the price and part cost in
+        effect at ``moment``; ``None`` when the list has no such price."""
+        price = self._by_key.get((device_model_id, repair_type_id, part_type_id))
+        if price is None:
+            return None
+        amount, cost = price.in_effect(moment)
+        return price, amount, cost
+
+    def estimate(
+        self, device_model_id: uuid.UUID, repair_type_id: uuid.UUID, part_quality: str
+    ) -> estimator.Estimate | None:
+        """The estimator's answer for the device, repair type and part grade on this price list at
+        :attr:`built_at`, from :func:`fixdesk.catalog.estimator.estimate` itself (remembered per key).
+
+        It is given the prices :func:`fixdesk.catalog.estimator.estimate_price` would load: the same brand
+        and device type's prices of the repair type, or all of them when there are none, so the answer is
+        the one ``GET /catalog/pricing/estimate`` gives. ``None`` when the list has no price of the repair
+        type at all."""
+        target = self.device_profiles[device_model_id]
+        peers = self._peers.get((repair_type_id, target.brand_id, target.device_type))
+        # Without peers the estimator takes the repair type's catalog-wide median, which depends on the
+        # target only through its tier (the target has no prices of its own either, or they would be
+        # peers): one answer serves every such device of a tier, so the median's sort runs once.
+        key = (device_model_id if peers else target.tier_level, repair_type_id, part_quality)
+        if key not in self._estimates:
+            points = peers or self._points.get(repair_type_id, [])
+            self._estimates[key] = estimator.estimate(
+                target, repair_type_id, part_quality, points, at=self.built_at
+            )
+        return self._estimates[key]
 
 
 def build_demo_catalog(
@@ -331,6 +486,7 @@ def build_demo_catalog(
             brand_rows.append(row)
 
     device_ids: dict[tuple[str, str], uuid.UUID] = {}
+    device_profiles: dict[uuid.UUID, estimator.DeviceProfile] = {}
     device_rows: list[dict[str, Any]] = []
     for device in DEVICE_MODELS:
         row = stamped(
@@ -346,11 +502,19 @@ def build_demo_catalog(
             }
         )
         device_ids[(device.brand, device.name)] = row["id"]
+        device_profiles[row["id"]] = estimator.DeviceProfile(
+            id=row["id"],
+            brand_id=row["brand_id"],
+            device_type=device.device_type,
+            release_year=device.release_year,
+            tier_level=device.tier_level,
+        )
         device_rows.append(row)
 
     repair_type_ids: dict[str, uuid.UUID] = {}
     repair_rows: list[dict[str, Any]] = []
     part_type_ids: dict[str, uuid.UUID] = {}
+    part_types: dict[str, DemoPartType] = {}
     part_rows: list[dict[str, Any]] = []
     for repair in REPAIR_TYPES:
         row = stamped(
@@ -382,6 +546,7 @@ def build_demo_catalog(
                 }
             )
             part_type_ids[name] = row["id"]
+            part_types[name] = DemoPartType(row["id"], name, quality, row["warranty_months"])
             part_rows.append(row)
 
     prices: list[DemoPrice] = []
@@ -425,13 +590,16 @@ def build_demo_catalog(
                 price_rows.append(row)
                 prices.append(
                     DemoPrice(
-                        row["id"],
-                        row["device_model_id"],
-                        row["repair_type_id"],
-                        row["part_type_id"],
-                        quality,
-                        row["price"],
-                        row["cost"],
+                        id=row["id"],
+                        device_model_id=row["device_model_id"],
+                        repair_type_id=row["repair_type_id"],
+                        part_type_id=row["part_type_id"],
+                        part_quality=quality,
+                        price=row["price"],
+                        cost=row["cost"],
+                        first_price=first if change else None,
+                        first_cost=cost if change else None,
+                        changed_at=change[0] if change else None,
                     )
                 )
                 history_rows.append(
@@ -462,7 +630,16 @@ def build_demo_catalog(
         (Pricing.__table__, price_rows),
         (PriceHistory.__table__, history_rows),
     ]
-    return DemoCatalog(batch, device_ids, repair_type_ids, part_type_ids, prices)
+    return DemoCatalog(
+        batch,
+        device_ids,
+        repair_type_ids,
+        part_type_ids,
+        prices,
+        part_types=part_types,
+        device_profiles=device_profiles,
+        built_at=now,
+    )
 
 
 def _history(

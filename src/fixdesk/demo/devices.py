@@ -2,7 +2,10 @@
 
 This module is pure data. It lists real consumer devices (phones, tablets, laptops, desktops, game
 consoles, watches and a few other gadgets) together with the year each model was first released. It is
-used by the demo shop loader to create believable repair tickets and by the device catalog seed.
+used by the demo shop loader to create believable repair tickets and by the device catalog seed. It also
+says what the bench does about each intake issue (:data:`ISSUE_FIXES`, names of
+``fixdesk.demo.catalog.REPAIR_TYPES``) and what customers write: quote answers and review comments in
+English, Portuguese and Spanish.
 
 Release years, screen sizes and model numbers come from the manufacturers' own announcements and are
 public knowledge. Screen sizes are the marketed diagonal in inches (for watches: the larger case size;
@@ -1383,4 +1386,327 @@ STATUS_NOTES: dict[str, tuple[str, ...]] = {
         "Part no longer available, repair cancelled",
         "Customer did not respond to the quote within 30 days",
     ),
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# What the bench does about each intake issue
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IssueFix:
+    """How the bench fixes an intake issue: the repair types of :data:`fixdesk.demo.catalog.REPAIR_TYPES`
+    it takes (the first always, the others sometimes) and, for work the catalog has no repair type for,
+    the description of a labour line. ``only`` lists parts of ``"<brand> <name>"`` of the models the issue
+    occurs on (empty: every model of the device type); ``excluding`` removes models again (a disc drive
+    fault on a digital-only console)."""
+
+    repair_types: tuple[str, ...]
+    labour: str | None = None
+    only: tuple[str, ...] = ()
+    excluding: tuple[str, ...] = ()
+
+
+_SCREEN = IssueFix(("Screen replacement",))
+_BATTERY = IssueFix(("Battery replacement",))
+_CHARGING_PORT = IssueFix(("Charging port repair",))
+_FAN = IssueFix(("Fan cleaning and thermal paste",))
+_HANDHELDS = ("Switch", "Steam Deck", "ROG Ally", "Legion Go", "3DS", "2DS", "Vita", "PlayStation Portal")
+_EARBUDS = ("AirPods", "Galaxy Buds")
+_HOME_BUTTON_IPADS = (
+    "iPad (5th",
+    "iPad (6th",
+    "iPad (7th",
+    "iPad (8th",
+    "iPad (9th",
+    "iPad Air 2",
+    "iPad Air (3rd",
+    "iPad mini 4",
+    "iPad mini (5th",
+    "iPad Pro 9.7",
+    "iPad Pro 10.5",
+    "iPad Pro 12.9 (1st",
+    "iPad Pro 12.9 (2nd",
+)
+_WINDOWS_DESKTOPS = ("Dell", "HP", "Lenovo", "Microsoft")
+
+# Keyed by device type, then by the exact text of ISSUE_DESCRIPTIONS_BY_TYPE.
+ISSUE_FIXES: dict[str, dict[str, IssueFix]] = {
+    "phone": {
+        "Cracked screen after a drop, touch still works": _SCREEN,
+        "Screen shattered, display shows green lines and touch is dead": _SCREEN,
+        "Battery drains within two hours": _BATTERY,
+        "Battery swollen, back glass is lifting": IssueFix(("Battery replacement", "Back glass replacement")),
+        "Won't charge, port seems loose": _CHARGING_PORT,
+        "Water damage, phone fell in the sink": IssueFix(("Water damage treatment", "Battery replacement")),
+        "Back glass cracked, camera lens also chipped": IssueFix(
+            ("Back glass replacement", "Rear camera replacement")
+        ),
+        "Rear camera blurry and won't focus": IssueFix(("Rear camera replacement",)),
+        "Earpiece too quiet, callers can barely be heard": IssueFix(("Speaker and earpiece replacement",)),
+        # The bottom microphone sits on the charging port flex.
+        "Microphone not working, people can't hear me on calls": _CHARGING_PORT,
+        "Face ID stopped working after a fall": IssueFix(
+            ("Logic board repair",), only=("iPhone X", "iPhone 1")
+        ),
+        "Stuck on the boot logo after an update": IssueFix(
+            ("Diagnostics",), labour="Firmware restore with data backup"
+        ),
+        "Power button pressed in and doesn't click anymore": IssueFix(
+            ("Diagnostics",), labour="Power button flex replacement"
+        ),
+        "No service, SIM card not detected": IssueFix(("Logic board repair",)),
+        "Restarts randomly and gets hot while charging": _BATTERY,
+    },
+    "tablet": {
+        "Cracked screen after a drop, touch still works": _SCREEN,
+        "Digitizer cracked in the corner, ghost touches": _SCREEN,
+        "Battery drains overnight in standby": _BATTERY,
+        "Won't charge, USB-C port is loose": _CHARGING_PORT,
+        "Won't turn on after being left uncharged for months": _BATTERY,
+        "LCD has a bright spot and backlight bleed": _SCREEN,
+        "Home button not responding": IssueFix(
+            ("Diagnostics",), labour="Home button flex replacement", only=_HOME_BUTTON_IPADS
+        ),
+        "Stylus stopped pairing and won't charge on the side": IssueFix(
+            ("Logic board repair",),
+            only=("iPad Pro", "iPad Air", "iPad mini (6th", "iPad mini (A17", "Tab S"),
+        ),
+        "Speakers crackle at higher volume": IssueFix(("Diagnostics",), labour="Speaker module replacement"),
+        "Bent frame, screen separating from the housing": IssueFix(
+            ("Screen replacement",), labour="Frame straightening"
+        ),
+        "Kid spilled juice on it, some keys on the screen don't respond": IssueFix(
+            ("Water damage treatment", "Screen replacement")
+        ),
+    },
+    "laptop": {
+        "Fan very loud and overheating": _FAN,
+        "Keyboard not working after coffee spill": IssueFix(
+            ("Water damage treatment", "Keyboard replacement")
+        ),
+        "Several keys sticky or repeating": IssueFix(("Keyboard replacement",)),
+        "Cracked screen, hinge also stiff": IssueFix(("Screen replacement",), labour="Hinge adjustment"),
+        "Hinge broken, lid wobbles and the case is splitting": IssueFix(
+            ("Diagnostics",), labour="Hinge and bottom case repair"
+        ),
+        "Battery won't hold charge, dies as soon as the charger is unplugged": _BATTERY,
+        "Won't power on, no lights at all": IssueFix(("Logic board repair",)),
+        # Laptop charging ports are soldered to the board.
+        "Charging port wobbly, only charges at an angle": IssueFix(("Logic board repair",)),
+        # A swelling battery pushes the trackpad up from below.
+        "Trackpad clicks by itself, battery might be swelling": IssueFix(
+            ("Battery replacement", "Trackpad replacement")
+        ),
+        "Very slow, takes ten minutes to boot": IssueFix(("SSD upgrade",)),
+        "Blue screen on startup, data needs to be saved": IssueFix(
+            ("Data recovery",), labour="Operating system reinstall"
+        ),
+        "Screen flickers when the lid is moved": _SCREEN,
+        "Wi-Fi keeps disconnecting": IssueFix(("Diagnostics",), labour="Wi-Fi card and antenna replacement"),
+        "Hard drive clicking, wants an SSD upgrade and data transfer": IssueFix(
+            ("SSD upgrade", "Data recovery")
+        ),
+    },
+    "desktop": {
+        "Won't power on, power supply suspected": IssueFix(
+            ("Diagnostics",), labour="Power supply replacement"
+        ),
+        "Turns on but no picture on the monitor": IssueFix(
+            ("Diagnostics",), labour="Graphics card reseat and driver reinstall", only=_WINDOWS_DESKTOPS
+        ),
+        "Fan very loud and overheating": _FAN,
+        "Very slow, wants an SSD and RAM upgrade": IssueFix(("SSD upgrade",), labour="RAM upgrade fitting"),
+        "Random shutdowns under load": _FAN,
+        "Blue screen after Windows update": IssueFix(
+            ("Diagnostics",), labour="Windows repair install", only=_WINDOWS_DESKTOPS
+        ),
+        "Hard drive failing, needs data recovery": IssueFix(("Data recovery", "SSD upgrade")),
+        "USB ports on the front not working": IssueFix(
+            ("Diagnostics",), labour="Front I/O panel replacement"
+        ),
+        "Display on the all-in-one has vertical lines": IssueFix(
+            ("Screen replacement",), only=("iMac", "Surface Studio")
+        ),
+        "Beeps on startup and won't boot": IssueFix(
+            ("Diagnostics",), labour="Memory test and RAM reseat", only=_WINDOWS_DESKTOPS
+        ),
+    },
+    "console": {
+        "HDMI port damaged, no picture on TV": IssueFix(("HDMI port repair",)),
+        "Disc drive won't accept or eject discs": IssueFix(
+            ("Diagnostics",),
+            labour="Disc drive repair",
+            only=("PlayStation 4", "PlayStation 5", "Xbox One", "Xbox Series X", "Wii U"),
+            excluding=("Digital",),
+        ),
+        "Overheating and shutting down mid-game": _FAN,
+        "Fan very loud, sounds like a jet engine": _FAN,
+        "Joy-Con drift on the left stick": IssueFix(("Analog stick drift repair",), only=("Switch",)),
+        "Controller stick drift, character walks by itself": IssueFix(("Analog stick drift repair",)),
+        "Won't charge in the dock": IssueFix(("Charging port repair",), only=("Switch",)),
+        "Cracked screen on the handheld after a drop": _SCREEN,
+        "Stuck in safe mode after an update": IssueFix(
+            ("Diagnostics",), labour="System software reinstall", only=("PlayStation 4", "PlayStation 5")
+        ),
+        "Blue light of death, powers on then turns off": IssueFix(
+            ("Logic board repair",), only=("PlayStation 4",)
+        ),
+        "Game card slot not reading cartridges": IssueFix(
+            ("Diagnostics",), labour="Game card reader replacement", only=("Switch", "3DS", "2DS")
+        ),
+        "Shoulder button stuck and not registering": IssueFix(
+            ("Diagnostics",), labour="Shoulder button replacement", only=_HANDHELDS
+        ),
+    },
+    "watch": {
+        "Cracked screen after hitting a door frame": _SCREEN,
+        # A swollen battery is what usually pushes a watch's screen off.
+        "Screen popped off, adhesive failed": IssueFix(
+            ("Battery replacement",), labour="Screen reseal with new adhesive"
+        ),
+        "Battery lasts less than half a day": _BATTERY,
+        "Won't charge on the magnetic charger": _BATTERY,
+        "Digital crown stuck and not scrolling": IssueFix(
+            ("Diagnostics",), labour="Digital Crown cleaning and repair", only=("Apple Watch",)
+        ),
+        "Water got inside after swimming, display fogged": IssueFix(
+            ("Screen replacement",), labour="Ultrasonic cleaning and drying"
+        ),
+        "Heart rate sensor gives no reading": IssueFix(
+            ("Diagnostics",), labour="Back sensor crystal replacement"
+        ),
+        "Won't pair with the phone anymore": IssueFix(("Diagnostics",), labour="Firmware restore"),
+        "Touch screen unresponsive in places": _SCREEN,
+    },
+    "other": {
+        "Left earbud not charging in the case": IssueFix(("Battery replacement",), only=_EARBUDS),
+        "Charging case won't charge, no light": IssueFix(("Charging port repair",), only=_EARBUDS),
+        "Crackling sound in the right ear cup": IssueFix(
+            ("Diagnostics",), labour="Ear cup driver replacement", only=("AirPods Max", "WH-1000")
+        ),
+        "Headband cracked near the hinge": IssueFix(
+            ("Diagnostics",), labour="Headband replacement", only=("AirPods Max", "WH-1000", "Quest")
+        ),
+        "Lens cracked after a drop": IssueFix(
+            ("Diagnostics",), labour="Lens replacement", only=("GoPro", "Quest", "DJI")
+        ),
+        "Won't power on after being left in the rain": IssueFix(("Water damage treatment",)),
+        "Battery drains fast and the device gets warm": _BATTERY,
+        "Screen shows ghost images and won't refresh": IssueFix(("Screen replacement",), only=("Kindle",)),
+        "Gimbal error after a crash landing": IssueFix(
+            ("Diagnostics",), labour="Gimbal motor replacement", only=("DJI",)
+        ),
+        "Tracking lost constantly, one camera seems faulty": IssueFix(
+            ("Diagnostics",), labour="Tracking camera replacement", only=("Quest",)
+        ),
+    },
+}
+
+# Labour the bench sometimes adds to any repair of a device type, with the usual hours.
+EXTRA_LABOUR: dict[str, tuple[str, ...]] = {
+    "phone": ("Data backup and transfer", "Screen protector fitting", "Deep cleaning of ports and speakers"),
+    "tablet": ("Data backup and transfer", "Deep cleaning of ports and speakers"),
+    "laptop": ("Data backup and transfer", "Internal dust cleaning", "Operating system updates and checks"),
+    "desktop": ("Data backup and transfer", "Internal dust cleaning", "Operating system updates and checks"),
+    "console": ("Internal dust cleaning",),
+    "watch": (),
+    "other": (),
+}
+
+QUOTE_NOTES: tuple[str, ...] = (
+    "Parts in stock, ready the same day once approved",
+    "Parts to be ordered, two to three working days after approval",
+    "Price includes a full function test after the repair",
+    "Diagnosis fee waived when the repair goes ahead",
+    "Data stays on the device; we recommend a backup all the same",
+)
+
+# --------------------------------------------------------------------------------------------------
+# What customers write, by language (Fixdesk's customers write in English, Portuguese or Spanish)
+# --------------------------------------------------------------------------------------------------
+
+# Why a quote was declined before the repair was cancelled, and before it was quoted again.
+DECLINE_REASONS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "Too expensive for a device this old, I'll replace it",
+        "Found a cheaper offer elsewhere",
+        "Not worth it, I'm buying a new one",
+        "I'll use it as it is for now",
+    ),
+    "pt": (
+        "Demasiado caro para um aparelho com esta idade, vou substituí-lo",
+        "Encontrei uma proposta mais barata",
+        "Não compensa, vou comprar um novo",
+    ),
+    "es": (
+        "Demasiado caro para un equipo tan viejo, voy a reemplazarlo",
+        "Encontré una oferta más barata",
+        "No vale la pena, voy a comprar uno nuevo",
+    ),
+}
+REQUOTE_REASONS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "Can you quote a cheaper part?",
+        "A bit over budget, is there a cheaper option?",
+        "Please quote the aftermarket part instead",
+    ),
+    "pt": ("Podem orçamentar uma peça mais barata?", "Um pouco acima do orçamento, há opção mais barata?"),
+    "es": ("¿Pueden cotizar una pieza más barata?", "Un poco fuera de presupuesto, ¿hay otra opción?"),
+}
+
+# Review comments by language and rating (1–5).
+REVIEW_COMMENTS: dict[str, dict[int, tuple[str, ...]]] = {
+    "en": {
+        5: (
+            "Fast and friendly, works like new.",
+            "Fixed the same day and kept me updated the whole time.",
+            "Fair price and the screen looks perfect.",
+            "Explained everything clearly and finished earlier than promised.",
+            "Best repair shop in town, highly recommend.",
+            "Battery lasts all day again. Thank you!",
+        ),
+        4: (
+            "Good repair, took a day longer than expected.",
+            "Works well, a bit pricey but worth it.",
+            "Friendly staff, I had to wait a while at pickup.",
+            "Solid job, the online updates were handy.",
+        ),
+        3: (
+            "The repair is fine but communication could be better.",
+            "OK job, it took almost a week.",
+            "Works now, but the quote took a while to arrive.",
+        ),
+        2: ("Had to come back because the problem returned.", "Slow, and nobody called me back."),
+        1: ("The device still has the same problem.", "Waited two weeks with no updates."),
+    },
+    "pt": {
+        5: (
+            "Serviço rápido e simpático, ficou como novo.",
+            "Reparação no próprio dia, recomendo!",
+            "Excelente atendimento e preço justo.",
+        ),
+        4: (
+            "Bom trabalho, demorou um dia a mais do que o previsto.",
+            "Funciona bem, um pouco caro mas valeu a pena.",
+        ),
+        3: ("A reparação está boa, mas a comunicação podia ser melhor.", "Demorou quase uma semana."),
+        2: ("Tive de voltar porque o problema regressou.",),
+        1: ("O aparelho continua com o mesmo problema.",),
+    },
+    "es": {
+        5: (
+            "Servicio rápido y amable, quedó como nuevo.",
+            "Lo arreglaron el mismo día, muy recomendable.",
+            "Excelente atención y precio justo.",
+        ),
+        4: (
+            "Buen trabajo, tardó un día más de lo previsto.",
+            "Funciona bien, un poco caro pero valió la pena.",
+        ),
+        3: ("La reparación está bien, pero la comunicación podría mejorar.",),
+        2: ("Tuve que volver porque el problema regresó.",),
+        1: ("El equipo sigue con el mismo problema.",),
+    },
 }

@@ -13,6 +13,11 @@ The repairs follow :data:`fixdesk.repairs.lifecycle.TRANSITIONS`: each one walks
 recent ones are still on the bench. Numbers are ``R-<year>-NNNNNN``, gap-free per year in creation order,
 and the ``number_sequences`` counters are left at the last number so new repairs continue the sequence.
 Search texts, completion days and repair numbers are computed by the same functions the services use.
+
+Each repair's intake issue fits its device, and its bench (:mod:`fixdesk.demo.bench`) follows from its
+history: line items and labour priced from the demo catalog or by the estimator, totals at the shop's tax
+rate (``FIXDESK_TAX_RATE``), the quotes it was sent and their answers, the warranties of the parts fitted
+in completed repairs and the customers' reviews.
 """
 
 from __future__ import annotations
@@ -48,10 +53,10 @@ from fixdesk.config import Settings
 from fixdesk.customers.models import Customer, CustomerStatus, CustomerTag
 from fixdesk.customers.service import _search_text as customer_search_text
 from fixdesk.db import Hundredths, Money, Percent, create_engine, new_id, to_cents
+from fixdesk.demo.bench import BENCH_TABLES, Bench, BenchRows, Step
 from fixdesk.demo.catalog import DemoCatalog, build_demo_catalog
 from fixdesk.demo.devices import (
     COSMETIC_CONDITIONS,
-    ISSUE_DESCRIPTIONS_BY_TYPE,
     STATUS_NOTES,
     DeviceModelSeed,
     models_by_type,
@@ -60,7 +65,20 @@ from fixdesk.identity.models import Role, User
 from fixdesk.platform.numbering import NumberSequence
 from fixdesk.platform.security import hash_password
 from fixdesk.repairs import lifecycle
-from fixdesk.repairs.models import Priority, Repair, RepairStatus, RepairStatusHistory, new_tracking_token
+from fixdesk.repairs.models import (
+    Priority,
+    Quote,
+    QuoteItem,
+    QuoteLabour,
+    Repair,
+    RepairItem,
+    RepairLabour,
+    RepairReview,
+    RepairStatus,
+    RepairStatusHistory,
+    Warranty,
+    new_tracking_token,
+)
 from fixdesk.repairs.service import REPAIR_NUMBER_PREFIX, _completion_days
 from fixdesk.repairs.service import _search_text as repair_search_text
 
@@ -103,11 +121,30 @@ class DemoSummary:
     # The catalog (fixdesk.demo.catalog): every real device model, and the shop's prices for the popular ones.
     device_models: int = 0
     prices: int = 0
+    # The bench (fixdesk.demo.bench): line items, labour lines, quotes (with their lines), warranties, reviews.
+    repair_items: int = 0
+    repair_labour: int = 0
+    quotes: int = 0
+    quote_lines: int = 0
+    warranties: int = 0
+    reviews: int = 0
 
     @property
     def rows(self) -> int:
-        """Users, customers, repairs and status-history rows together."""
+        """Users, customers, repairs and status-history rows together (the people and the tickets)."""
         return self.users + self.customers + self.repairs + self.status_history
+
+    @property
+    def bench_rows(self) -> int:
+        """Line items, labour, quotes and their lines, warranties and reviews together."""
+        return (
+            self.repair_items
+            + self.repair_labour
+            + self.quotes
+            + self.quote_lines
+            + self.warranties
+            + self.reviews
+        )
 
 
 class DemoDatabaseNotEmpty(RuntimeError):
@@ -125,9 +162,11 @@ async def load_demo(
 
     ``scale`` multiplies the volume: ``200 × scale`` customers (plus the portal customer) and
     ``1,000 × scale`` repairs over the past 12 months, about eight status-history rows each, on devices of
-    the demo catalog (:mod:`fixdesk.demo.catalog`, the same at every scale). With a ``console`` a Rich
-    progress bar shows customers, repairs and history rows as they are written. Raises
-    :class:`DemoDatabaseNotEmpty` when the database already holds users, customers, repairs or brands.
+    the demo catalog (:mod:`fixdesk.demo.catalog`, the same at every scale), with their line items, quotes,
+    warranties and reviews (:mod:`fixdesk.demo.bench`), taxed at ``settings.tax_rate`` and dated in
+    ``settings.shop_timezone``. With a ``console`` a Rich progress bar shows the rows as they are written.
+    Raises :class:`DemoDatabaseNotEmpty` when the database already holds users, customers, repairs or
+    brands.
     """
     if scale < 1:
         raise ValueError("scale must be at least 1")
@@ -135,10 +174,21 @@ async def load_demo(
     now = datetime.now(UTC).replace(microsecond=0)
     # One Argon2id hash for every demo account: hashing is slow on purpose.
     password_hash = await asyncio.to_thread(hash_password, DEMO_PASSWORD)
-    generator = _ShopGenerator(seed=seed, scale=scale, now=now, password_hash=password_hash)
+    generator = _ShopGenerator(
+        seed=seed, scale=scale, now=now, password_hash=password_hash, settings=settings
+    )
+    bench_tables = [table.name for table in BENCH_TABLES]
     counts = {
         table: 0
-        for table in ("users", "customers", "repairs", "repair_status_history", "device_models", "pricing")
+        for table in (
+            "users",
+            "customers",
+            "repairs",
+            "repair_status_history",
+            "device_models",
+            "pricing",
+            *bench_tables,
+        )
     }
     engine = create_engine(settings.resolved_database_url)
     try:
@@ -150,13 +200,15 @@ async def load_demo(
                     "customers": progress.add_task("Customers", total=generator.customer_count),
                     "repairs": progress.add_task("Repairs", total=generator.repair_count),
                     "repair_status_history": progress.add_task("Status history", total=None),
+                    "bench": progress.add_task("Quotes, lines", total=None),
                 }
 
                 def written(table: str, rows: int) -> None:
                     if table in counts:
                         counts[table] += rows
-                    if table in tasks:
-                        progress.advance(tasks[table], rows)
+                    task = "bench" if table in bench_tables else table
+                    if task in tasks:
+                        progress.advance(tasks[task], rows)
 
                 await writer.write_batches(iter([generator.staff_batch()]), written)
                 # --- the catalog: brands, device models, repair and part types, the price list ---
@@ -173,6 +225,7 @@ async def load_demo(
                 await writer.write_batches(generator.customer_batches(), written)
                 await writer.write_batches(generator.repair_batches(), written)
                 progress.update(tasks["repair_status_history"], total=counts["repair_status_history"])
+                progress.update(tasks["bench"], total=sum(counts[table] for table in bench_tables))
                 if deferred.count:
                     index_task = progress.add_task("Indexes, keys", total=deferred.count)
                     await writer.restore(deferred, lambda: progress.advance(index_task))
@@ -187,11 +240,19 @@ async def load_demo(
         elapsed_seconds=time.perf_counter() - started,
         device_models=counts["device_models"],
         prices=counts["pricing"],
+        repair_items=counts[RepairItem.__tablename__],
+        repair_labour=counts[RepairLabour.__tablename__],
+        quotes=counts[Quote.__tablename__],
+        quote_lines=counts[QuoteItem.__tablename__] + counts[QuoteLabour.__tablename__],
+        warranties=counts[Warranty.__tablename__],
+        reviews=counts[RepairReview.__tablename__],
     )
     if console is not None:
         console.print(
             f"[green]Demo shop loaded:[/] {summary.users} staff, {summary.customers:,} customers, "
             f"{summary.repairs:,} repairs, {summary.status_history:,} status changes, "
+            f"{summary.repair_items + summary.repair_labour:,} repair lines, {summary.quotes:,} quotes, "
+            f"{summary.warranties:,} warranties, {summary.reviews:,} reviews, "
             f"{summary.device_models:,} device models and {summary.prices:,} prices "
             f"in {summary.elapsed_seconds:.1f} s."
         )
@@ -241,6 +302,7 @@ BULK_LOADED_TABLES: tuple[Table, ...] = (
     CustomerTag.__table__,
     Repair.__table__,
     RepairStatusHistory.__table__,
+    *BENCH_TABLES,
 )
 
 
@@ -493,6 +555,12 @@ BUSINESS_NOTES: tuple[str, ...] = (
 )
 EMAIL_DOMAINS: tuple[str, ...] = ("example.com", "example.net", "example.org", "mail.example.com")
 PORTAL_ACCESS_RATE = 0.10
+PORTUGUESE_RATE = 0.06
+SPANISH_RATE = 0.05
+LANGUAGE_NOTES: dict[str, str] = {
+    "pt": "Speaks Portuguese, prefers updates in Portuguese",
+    "es": "Speaks Spanish, prefers updates in Spanish",
+}
 ARCHIVED_RATE = 0.025
 INACTIVE_RATE = 0.03
 PRE_WINDOW_CUSTOMERS = 0.3  # customers who already came in before the 12 months of repairs
@@ -506,6 +574,7 @@ class _CustomerRef:
     created: int
     archived: int | None
     weight: int
+    language: str = "en"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -525,17 +594,6 @@ DEVICE_TYPES: _Weighted[str] = _Weighted(
 )
 # Cellular-capable device types and how often such a device has an IMEI.
 IMEI_RATES: dict[str, float] = {"phone": 1.0, "tablet": 0.4, "watch": 0.3}
-# Repair price range (USD) per device type for a standard-tier device.
-PRICE_RANGES: dict[str, tuple[int, int]] = {
-    "phone": (79, 329),
-    "tablet": (89, 349),
-    "laptop": (79, 499),
-    "desktop": (69, 399),
-    "console": (59, 229),
-    "watch": (79, 299),
-    "other": (39, 199),
-}
-TIER_PRICE_FACTORS: dict[int, float] = {1: 1.3, 2: 1.0, 3: 0.75}
 DEPOSITS: tuple[int, ...] = (20, 25, 30, 50, 75, 100)
 PRIORITIES: _Weighted[str] = _Weighted(
     (
@@ -641,14 +699,16 @@ STATUS_MIX_BY_AGE: tuple[tuple[float, float, _Weighted[S], _Weighted[S]], ...] =
     for max_age, open_rate, active, closed in _STATUS_MIX_TABLE
 )
 
-# Repairs pinned to a status at an age (days), so every status is shown whatever the random draws.
-PORTAL_REPAIRS: tuple[tuple[S, float], ...] = (
-    (S.delivered, 250),
-    (S.delivered, 120),
-    (S.cancelled, 60),
-    (S.completed, 4),
-    (S.repairing, 2.5),
-    (S.quoted, 1),
+# Repairs pinned to a status at an age (days), so every status is shown whatever the random draws. The
+# portal customer's also say whether they were reviewed (None: as chance has it): one completed repair is
+# rated, one delivered repair is left for a visitor to rate, and the quoted one has a fresh quote to approve.
+PORTAL_REPAIRS: tuple[tuple[S, float, bool | None], ...] = (
+    (S.delivered, 250, False),
+    (S.delivered, 120, True),
+    (S.cancelled, 60, None),
+    (S.completed, 4, True),
+    (S.repairing, 2.5, None),
+    (S.quoted, 1, None),
 )
 SHOWCASE_AGES: dict[S, float] = {
     S.received: 0.1,
@@ -662,19 +722,33 @@ SHOWCASE_AGES: dict[S, float] = {
     S.delivered: 45,
     S.cancelled: 60,
 }
+# A quote the customer never answered, long expired: approving it answers 409.
+SHOWCASE_EXTRA: tuple[tuple[S, float], ...] = ((S.quoted, 24),)
 
 
 @dataclass(frozen=True, slots=True)
 class _Pinned:
     status: S
     portal_customer: bool
+    review: bool | None = None
 
 
 class _ShopGenerator:
     """Builds the demo rows from one seed; customers first (repairs need them), then repairs in batches."""
 
-    def __init__(self, *, seed: int, scale: int, now: datetime, password_hash: str) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        scale: int,
+        now: datetime,
+        password_hash: str,
+        settings: Settings | None = None,
+    ) -> None:
         self.rng = random.Random(seed)
+        # The shop's tax rate and time zone (untaxed, UTC without settings).
+        self.settings = settings
+        self.tax_rate = settings.tax_rate if settings is not None else Decimal("0")
         self.fake = Faker("en_US")
         self.fake.seed_instance(seed)
         self.now = now
@@ -692,6 +766,7 @@ class _ShopGenerator:
         self._devices = self._device_tables()
         self._seed = seed
         self._catalog_device_ids: dict[tuple[str, str], uuid.UUID] = {}
+        self._bench: Bench | None = None
 
     # ---------------------------------------------------------------------------------------- time
 
@@ -723,11 +798,12 @@ class _ShopGenerator:
 
     def _pin_repairs(self) -> dict[int, _Pinned]:
         pinned: dict[int, _Pinned] = {}
-        wanted = [(status, age, True) for status, age in PORTAL_REPAIRS]
-        wanted += [(status, age, False) for status, age in SHOWCASE_AGES.items()]
-        for status, age_days, portal in wanted:
+        wanted = [(status, age, True, review) for status, age, review in PORTAL_REPAIRS]
+        wanted += [(status, age, False, None) for status, age in SHOWCASE_AGES.items()]
+        wanted += [(status, age, False, None) for status, age in SHOWCASE_EXTRA]
+        for status, age_days, portal, review in wanted:
             index = self._free_index_near(self.now_ts - int(age_days * DAY), pinned)
-            pinned[index] = _Pinned(status, portal)
+            pinned[index] = _Pinned(status, portal, review)
         return pinned
 
     def _free_index_near(self, moment: int, taken: dict[int, _Pinned]) -> int:
@@ -769,11 +845,14 @@ class _ShopGenerator:
 
     def catalog(self, zone: ZoneInfo) -> DemoCatalog:
         """The demo catalog (after :meth:`staff_batch`: the manager made the later price changes); repairs
-        generated afterwards reference its device models."""
+        generated afterwards reference its device models and are priced from it."""
         catalog = build_demo_catalog(
             seed=self._seed, now=self.now, changed_by_id=self._staff.get("manager@example.com"), zone=zone
         )
         self._catalog_device_ids = catalog.device_ids
+        self._bench = Bench(
+            self.rng, catalog, tax_rate=self.tax_rate, settings=self.settings, now_ts=self.now_ts
+        )
         return catalog
 
     def customer_batches(self) -> Iterator[Batch]:
@@ -836,12 +915,14 @@ class _ShopGenerator:
             email = self._email(first_name, last_name, company)
         metro = METROS.pick(rng)
         phone = self._phone(metro) if rng.random() < 0.95 else None
-        language = "es" if rng.random() < 0.07 else "en"
+        draw = rng.random()
+        # Fixdesk writes to customers in English and Portuguese; Spanish speakers get English messages.
+        language = "pt" if draw < PORTUGUESE_RATE else "es" if draw < PORTUGUESE_RATE + SPANISH_RATE else "en"
         notes = None
         if company and rng.random() < 0.6:
             notes = rng.choice(BUSINESS_NOTES)
-        elif language == "es" and rng.random() < 0.5:
-            notes = "Speaks Spanish, prefers updates in Spanish"
+        elif language != "en" and rng.random() < 0.5:
+            notes = LANGUAGE_NOTES[language]
         elif rng.random() < 0.08:
             notes = rng.choice(CUSTOMER_NOTES)
         has_address = rng.random() < 0.7
@@ -890,7 +971,7 @@ class _ShopGenerator:
         }
         row["search_text"] = customer_search_text(SimpleNamespace(**row))
         weight = 5 if company else 1  # business accounts bring many devices
-        self._customers.append(_CustomerRef(customer_id, created, archived, weight))
+        self._customers.append(_CustomerRef(customer_id, created, archived, weight, language))
         return row, [{"customer_id": customer_id, "tag": tag} for tag in tags]
 
     def _email(self, first_name: str, last_name: str, company: str | None) -> str:
@@ -940,9 +1021,12 @@ class _ShopGenerator:
         }
 
     def repair_batches(self) -> Iterator[Batch]:
-        """Repair and status-history rows in creation order, ``REPAIR_BATCH_SIZE`` repairs at a time."""
+        """Repair and status-history rows in creation order, ``REPAIR_BATCH_SIZE`` repairs at a time, each
+        batch with its repairs' bench rows (:class:`fixdesk.demo.bench.BenchRows`, in foreign-key order)."""
         if not self._customers:
             raise RuntimeError("customer_batches() must be consumed before repair_batches()")
+        if self._bench is None:
+            raise RuntimeError("catalog() must be called before repair_batches()")
         portal = self._customers[0]
         pool: list[int] = []  # customer indexes, repeated by weight, that may bring in a device
         newcomers = set(self._newcomer_at.values())
@@ -951,6 +1035,7 @@ class _ShopGenerator:
         next_waiting = 0
         repair_rows: list[dict[str, Any]] = []
         history_rows: list[dict[str, Any]] = []
+        bench_rows = BenchRows()
         for index, created in enumerate(self._timeline):
             while next_waiting < len(waiting) and self._customers[waiting[next_waiting]].created <= created:
                 pool.extend([waiting[next_waiting]] * self._customers[waiting[next_waiting]].weight)
@@ -964,12 +1049,20 @@ class _ShopGenerator:
                 pool.extend([customer_index] * customer.weight)
             else:
                 customer = self._pick_customer(pool, created, allow_archived=pinned is None)
-            self._repair(customer, created, pinned, repair_rows, history_rows)
+            self._repair(customer, created, pinned, repair_rows, history_rows, bench_rows)
             if len(repair_rows) >= REPAIR_BATCH_SIZE:
-                yield [(Repair.__table__, repair_rows), (RepairStatusHistory.__table__, history_rows)]
-                repair_rows, history_rows = [], []
+                yield [
+                    (Repair.__table__, repair_rows),
+                    (RepairStatusHistory.__table__, history_rows),
+                    *bench_rows.tables(),
+                ]
+                repair_rows, history_rows, bench_rows = [], [], BenchRows()
         if repair_rows:
-            yield [(Repair.__table__, repair_rows), (RepairStatusHistory.__table__, history_rows)]
+            yield [
+                (Repair.__table__, repair_rows),
+                (RepairStatusHistory.__table__, history_rows),
+                *bench_rows.tables(),
+            ]
 
     def _pick_customer(self, pool: list[int], created: int, *, allow_archived: bool) -> _CustomerRef:
         for _ in range(20):
@@ -986,8 +1079,11 @@ class _ShopGenerator:
         pinned: _Pinned | None,
         repair_rows: list[dict[str, Any]],
         history_rows: list[dict[str, Any]],
+        bench_rows: BenchRows,
     ) -> None:
         rng = self.rng
+        bench = self._bench
+        assert bench is not None
         age_days = (self.now_ts - created) / DAY
         if pinned is not None:
             target = pinned.status
@@ -1005,17 +1101,37 @@ class _ShopGenerator:
 
         device_type = DEVICE_TYPES.pick(rng)
         device = self._device(device_type, year)
+        device_model_id = self._catalog_device_ids[(device.brand, device.name)]
         imei = _imei(rng) if rng.random() < IMEI_RATES.get(device_type, 0.0) else None
         serial = _serial_number(rng, device) if rng.random() < 0.92 else None
-        price = _price(rng, device)
+        issue = bench.issue_for(device)
 
         status = path[-1]
         reached = set(path)
         technician = self._staff[TECHNICIANS.pick(rng)] if S.diagnosing in reached else None
         intake_by = self._staff[INTAKE_STAFF.pick(rng)]
-        total_cost = price if S.quoted in reached and status != S.cancelled else None
+        steps: list[Step] = []
+        previous: S | None = None
+        for step, moment in zip(path, times, strict=True):
+            changed_by = self._changed_by(step, intake_by, technician)
+            steps.append(Step(step, moment, changed_by, _note(rng, previous, step)))
+            previous = step
+
+        repair_id = new_id()
+        price = bench.work(
+            repair_id=repair_id,
+            customer_id=customer.id,
+            language=customer.language,
+            device=device,
+            device_model_id=device_model_id,
+            issue=issue,
+            steps=steps,
+            review=pinned.review if pinned is not None else None,
+            rows=bench_rows,
+        )
+        total_cost = price.total_cost
         deposit = Decimal("0.00")
-        if total_cost is not None and S.approved in reached and rng.random() < 0.4:
+        if total_cost is not None and S.approved in reached and status != S.cancelled and rng.random() < 0.4:
             deposit = min(Decimal(rng.choice(DEPOSITS)), (total_cost / 2).quantize(Decimal("1")))
         actual_completion = None
         completion_days = None
@@ -1023,7 +1139,6 @@ class _ShopGenerator:
             actual_completion = _at(times[path.index(S.completed)])
             completion_days = _completion_days(created_at, actual_completion)
 
-        repair_id = new_id()
         row = {
             "id": repair_id,
             "repair_number": f"{REPAIR_NUMBER_PREFIX}-{year}-{number:06d}",
@@ -1035,20 +1150,20 @@ class _ShopGenerator:
             "device_type": device_type,
             "device_brand": device.brand,
             "device_model": device.name,
-            "device_model_id": self._catalog_device_ids.get((device.brand, device.name)),
+            "device_model_id": device_model_id,
             "serial_number": serial,
             "imei": imei,
-            "issue_description": rng.choice(ISSUE_DESCRIPTIONS_BY_TYPE[device_type]),
+            "issue_description": issue,
             "cosmetic_condition": rng.choice(COSMETIC_CONDITIONS) if rng.random() < 0.85 else None,
             "estimated_completion": _at(created + rng.randrange(2, 8) * DAY) if rng.random() < 0.8 else None,
             "actual_completion": actual_completion,
             "completion_days": completion_days,
             "deposit": deposit,
             "total_cost": total_cost,
-            # Priced by hand at the counter (no line items): the agreed price is the subtotal, tax included.
-            "subtotal": total_cost if total_cost is not None else Decimal("0.00"),
-            "tax_rate": Decimal("0"),
-            "tax_amount": Decimal("0.00"),
+            # From the lines (subtotal + tax = total cost) or, priced by hand, the agreed price untaxed.
+            "subtotal": price.subtotal,
+            "tax_rate": self.tax_rate,
+            "tax_amount": price.tax_amount,
             # Not from the seeded generator: tracking links must stay unguessable even in a demo.
             "tracking_token": new_tracking_token(),
             "custom_fields": {},
@@ -1059,21 +1174,21 @@ class _ShopGenerator:
         row["search_text"] = repair_search_text(SimpleNamespace(**row))
         repair_rows.append(row)
 
-        previous: S | None = None
-        for step, moment in zip(path, times, strict=True):
+        previous = None
+        for step in steps:
             history_rows.append(
                 {
                     "id": new_id(),
                     "repair_id": repair_id,
                     "from_status": previous.value if previous else None,
-                    "to_status": step.value,
-                    "changed_by_id": self._changed_by(step, intake_by, technician),
-                    "notes": _note(rng, previous, step),
-                    "customer_notified": rng.random() < (0.97 if step in _ALWAYS_NOTIFIED else 0.8),
-                    "created_at": _at(moment),
+                    "to_status": step.status.value,
+                    "changed_by_id": step.changed_by,
+                    "notes": step.note,
+                    "customer_notified": rng.random() < (0.97 if step.status in _ALWAYS_NOTIFIED else 0.8),
+                    "created_at": _at(step.moment),
                 }
             )
-            previous = step
+            previous = step.status
 
     def _step_times(self, path: Sequence[S], created: int) -> list[int] | None:
         """Timestamps of each step of ``path`` (the first is ``created``), all at least a minute apart and
@@ -1245,10 +1360,3 @@ def _imei(rng: random.Random) -> str:
                 value -= 9
         total += value
     return body + str((10 - total % 10) % 10)
-
-
-def _price(rng: random.Random, device: DeviceModelSeed) -> Decimal:
-    low, high = PRICE_RANGES[device.device_type]
-    amount = rng.uniform(low, high) * TIER_PRICE_FACTORS.get(device.tier_level, 1.0)
-    dollars = max(19, int(amount // 5 * 5 - 1))  # 149, 154, … as shops price
-    return Decimal(f"{dollars}.{rng.choice(('00', '00', '99', '50'))}")
