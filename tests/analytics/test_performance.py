@@ -22,6 +22,7 @@ from fixdesk.db import new_id
 from fixdesk.repairs.models import Repair, RepairReview
 from tests.analytics.shop import DONE, STATUS_ORDER
 from tests.factories import make_customer, make_user
+from tests.support.explain import plan_nodes
 
 URL = "/api/v1/analytics/overview"
 
@@ -106,12 +107,6 @@ async def test_statement_count_does_not_grow_with_the_data(
 # --- every statement reads through an index (PostgreSQL) ------------------------------------------------
 
 
-def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _plan_nodes(child)
-
-
 async def test_every_statement_uses_an_index(backend, app, engine, sessionmaker):
     if backend != "postgresql":
         pytest.skip("index use is checked with PostgreSQL's EXPLAIN")
@@ -149,7 +144,7 @@ async def test_every_statement_uses_an_index(backend, app, engine, sessionmaker)
         await connection.execute("SET enable_seqscan = off")
         for statement, parameters in captured:
             rows = await connection.fetch("EXPLAIN (FORMAT JSON) " + statement, *parameters)
-            nodes = list(_plan_nodes(json.loads(rows[0][0])[0]["Plan"]))
+            nodes = list(plan_nodes(json.loads(rows[0][0])[0]["Plan"]))
             scans = [node["Relation Name"] for node in nodes if node["Node Type"] == "Seq Scan"]
             if scans:
                 problems.append(f"sequential scan of {scans}: {statement}")

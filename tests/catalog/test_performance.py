@@ -21,23 +21,9 @@ from fixdesk.catalog.models import Brand, DeviceModel, PartType, PriceHistory, P
 from fixdesk.db import new_id, transaction
 from tests.catalog.helpers import API, brand, device, part_type, price, repair_type
 from tests.factories import make_catalog_device, make_part_type, make_price, make_repair_type, make_user
-from tests.repairs.test_performance import _explain, _plan_nodes, _sequential_scans
+from tests.support.explain import explain, index_conditions, sequential_scans
 
 PAGE_SIZES = (5, 40)
-
-
-def _index_conditions(plan: dict[str, Any], table: str) -> list[tuple[str, str]]:
-    """(index name, index condition) of every index scan on ``table``, unique indexes included (a bitmap
-    index scan names only its index)."""
-    return [
-        (node["Index Name"], node.get("Index Cond", ""))
-        for node in _plan_nodes(plan)
-        if node["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
-        and (
-            node.get("Relation Name") == table
-            or node["Index Name"].startswith((f"ix_{table}_", f"uq_{table}_"))
-        )
-    ]
 
 
 async def test_list_statement_counts_do_not_grow_with_page_size(client, app, sessionmaker, statement_counter):
@@ -260,15 +246,15 @@ async def test_device_model_search_and_pricing_filters_use_indexes(backend, app,
             statement = build(filters_type(**values))
             # The two statements a list runs (platform.pagination.paginate): count and page.
             count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
-            count_plan = await _explain(connection, engine, count_statement)
-            page_plan = await _explain(connection, engine, statement.limit(20))
+            count_plan = await explain(connection, engine, count_statement)
+            page_plan = await explain(connection, engine, statement.limit(20))
             for label, plan in (("count", count_plan), ("page", page_plan)):
-                if _sequential_scans(plan):
+                if sequential_scans(plan):
                     problems.append(
-                        f"{filters_type.__name__} {name}: {label} query scans {_sequential_scans(plan)}"
+                        f"{filters_type.__name__} {name}: {label} query scans {sequential_scans(plan)}"
                     )
             for table, column in expected:
-                conditions = _index_conditions(count_plan, table) + _index_conditions(page_plan, table)
+                conditions = index_conditions(count_plan, table) + index_conditions(page_plan, table)
                 if not any(column in condition for _, condition in conditions):
                     problems.append(
                         f"{filters_type.__name__} {name}: no index condition on {table}.{column}: {conditions}"

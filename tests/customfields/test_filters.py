@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import asyncpg
 import pytest
-from sqlalchemy import Select, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,6 +29,7 @@ from fixdesk.repairs import service as repairs_service
 from fixdesk.repairs.models import Repair
 from tests.customfields.helpers import CUSTOMERS, REPAIRS, define, define_every_type, errors_by_field
 from tests.factories import make_customer, make_repair, make_user
+from tests.support.explain import explain, plan_nodes
 
 # Customers (or repairs) by name and the values they hold; "plain" holds none.
 SCENE: dict[str, dict[str, Any]] = {
@@ -263,21 +264,6 @@ async def _bulk_load(engine: AsyncEngine) -> None:
         await connection.execute(text("VACUUM ANALYZE repairs"))
 
 
-def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _plan_nodes(child)
-
-
-async def _explain(connection: asyncpg.Connection, engine: AsyncEngine, statement: Select) -> dict:
-    compiled = statement.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-    arguments = [compiled.params[name] for name in compiled.positiontup]
-    # The jsonb parameter is bound as JSON text by SQLAlchemy's processor; asyncpg sends it as text.
-    arguments = [json.dumps(value) if isinstance(value, dict) else value for value in arguments]
-    rows = await connection.fetch("EXPLAIN (FORMAT JSON) " + compiled.string, *arguments)
-    return json.loads(rows[0][0])[0]["Plan"]
-
-
 async def test_custom_field_filters_use_the_gin_indexes(backend, app, client, engine, sessionmaker):
     if backend != "postgresql":
         pytest.skip("index use is checked with PostgreSQL's EXPLAIN")
@@ -309,15 +295,15 @@ async def test_custom_field_filters_use_the_gin_indexes(backend, app, client, en
             ("repairs", repairs, "ix_repairs_custom_fields_gin"),
         ):
             count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
-            plan = await _explain(connection, engine, count_statement)
-            scans = [node for node in _plan_nodes(plan) if node["Node Type"] == "Bitmap Index Scan"]
+            plan = await explain(connection, engine, count_statement)
+            scans = [node for node in plan_nodes(plan) if node["Node Type"] == "Bitmap Index Scan"]
             if not any(
                 node["Index Name"] == index and "custom_fields @>" in node.get("Index Cond", "")
                 for node in scans
             ):
                 problems.append(f"{table}: no containment condition on {index}: {json.dumps(plan)[:2000]}")
-            page_plan = await _explain(connection, engine, statement.limit(20))
-            for node in [*_plan_nodes(plan), *_plan_nodes(page_plan)]:
+            page_plan = await explain(connection, engine, statement.limit(20))
+            for node in [*plan_nodes(plan), *plan_nodes(page_plan)]:
                 if node["Node Type"] == "Seq Scan":
                     problems.append(f"{table}: sequential scan of {node['Relation Name']}")
     finally:

@@ -3,7 +3,6 @@ statements whatever the page size or history length, and every list filter is ba
 
 from __future__ import annotations
 
-import json
 import random
 import uuid
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import Select, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,6 +24,7 @@ from fixdesk.repairs import service
 from fixdesk.repairs.models import Repair
 from fixdesk.repairs.schemas import RepairCreate
 from tests.factories import make_customer, make_user, walk
+from tests.support.explain import explain, index_conditions, sequential_scans
 
 BRANDS_AND_MODELS = [
     ("Apple", "iPhone 13"),
@@ -224,33 +224,6 @@ async def _bulk_load(engine: AsyncEngine, technician_ids: list[uuid.UUID]) -> No
         await connection.execute(text("VACUUM ANALYZE customers"))
 
 
-def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _plan_nodes(child)
-
-
-async def _explain(connection: asyncpg.Connection, engine: AsyncEngine, statement: Select) -> dict:
-    compiled = statement.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-    arguments = [compiled.params[name] for name in compiled.positiontup]
-    rows = await connection.fetch("EXPLAIN (FORMAT JSON) " + compiled.string, *arguments)
-    return json.loads(rows[0][0])[0]["Plan"]
-
-
-def _index_conditions(plan: dict[str, Any], table: str) -> list[tuple[str, str]]:
-    """(index name, index condition) of every index scan on ``table`` in the plan."""
-    return [
-        (node["Index Name"], node.get("Index Cond", ""))
-        for node in _plan_nodes(plan)
-        if node["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
-        and (node.get("Relation Name") == table or node["Index Name"].startswith(f"ix_{table}_"))
-    ]
-
-
-def _sequential_scans(plan: dict[str, Any]) -> list[str]:
-    return [node["Relation Name"] for node in _plan_nodes(plan) if node["Node Type"] == "Seq Scan"]
-
-
 FILTER_CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
     ("status", {"status": "received"}, [("repairs", "status")]),
     ("status=active", {"status": "active"}, [("repairs", "status")]),
@@ -298,13 +271,13 @@ async def test_every_list_filter_uses_an_index(backend, app, engine, sessionmake
             # The two statements the list endpoint runs (platform.pagination.paginate): count and page.
             count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
             page_statement = statement.order_by(Repair.created_at.desc(), Repair.id.desc()).limit(20)
-            count_plan = await _explain(connection, engine, count_statement)
-            page_plan = await _explain(connection, engine, page_statement)
+            count_plan = await explain(connection, engine, count_statement)
+            page_plan = await explain(connection, engine, page_statement)
             for label, plan in (("count", count_plan), ("page", page_plan)):
-                if _sequential_scans(plan):
-                    problems.append(f"{name}: {label} query scans {_sequential_scans(plan)} sequentially")
+                if sequential_scans(plan):
+                    problems.append(f"{name}: {label} query scans {sequential_scans(plan)} sequentially")
             for table, column in expected:
-                conditions = _index_conditions(count_plan, table)
+                conditions = index_conditions(count_plan, table)
                 if not any(column in condition for _, condition in conditions):
                     problems.append(f"{name}: no index condition on {table}.{column}: {conditions}")
     finally:

@@ -189,14 +189,10 @@ class PriceSource(StrEnum):
     warranty = "warranty"  # a warranty job: no charge
 
 
-class RepairItem(IdMixin, TimestampMixin, Base):
-    """A part-and-repair line of a repair: ``quantity × unit_price − discount = line_total`` (shop
-    currency, rounded half-up to cents). ``unit_cost`` is what the part cost the shop; the serial numbers
-    of the removed (faulty) and installed (replacement) part feed the warranty."""
+class PartLineColumns:
+    """The columns a part-and-repair line has on a repair and on a quote alike (a quote's lines become
+    the repair's when it is approved): ``quantity × unit_price − discount = line_total``."""
 
-    __tablename__ = "repair_items"
-
-    repair_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("repairs.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     repair_type_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("repair_types.id", ondelete="RESTRICT")
@@ -212,6 +208,26 @@ class RepairItem(IdMixin, TimestampMixin, Base):
     line_total: Mapped[Decimal] = mapped_column(Money())
     price_source: Mapped[str] = mapped_column(String(20), default=PriceSource.manual.value)
     estimate_confidence: Mapped[Decimal | None] = mapped_column(Hundredths())
+
+
+class LabourLineColumns:
+    """The columns a labour line has on a repair and on a quote alike: ``hours × rate = line_total``."""
+
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    description: Mapped[str] = mapped_column(String(300))
+    hours: Mapped[Decimal] = mapped_column(Hundredths())
+    rate: Mapped[Decimal] = mapped_column(Money())
+    line_total: Mapped[Decimal] = mapped_column(Money())
+
+
+class RepairItem(PartLineColumns, IdMixin, TimestampMixin, Base):
+    """A part-and-repair line of a repair: ``quantity × unit_price − discount = line_total`` (shop
+    currency, rounded half-up to cents). ``unit_cost`` is what the part cost the shop; the serial numbers
+    of the removed (faulty) and installed (replacement) part feed the warranty."""
+
+    __tablename__ = "repair_items"
+
+    repair_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("repairs.id", ondelete="CASCADE"))
     removed_serial: Mapped[str | None] = mapped_column(String(100))
     installed_serial: Mapped[str | None] = mapped_column(String(100))
 
@@ -225,17 +241,12 @@ class RepairItem(IdMixin, TimestampMixin, Base):
     )
 
 
-class RepairLabour(IdMixin, TimestampMixin, Base):
+class RepairLabour(LabourLineColumns, IdMixin, TimestampMixin, Base):
     """A labour line: ``hours × rate = line_total`` (rate per hour, shop currency; hours to 0.01)."""
 
     __tablename__ = "repair_labour"
 
     repair_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("repairs.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    description: Mapped[str] = mapped_column(String(300))
-    hours: Mapped[Decimal] = mapped_column(Hundredths())
-    rate: Mapped[Decimal] = mapped_column(Money())
-    line_total: Mapped[Decimal] = mapped_column(Money())
 
     repair: Mapped[Repair] = relationship(back_populates="labour", lazy="raise")
 
@@ -289,27 +300,12 @@ class Quote(IdMixin, TimestampMixin, Base):
     )
 
 
-class QuoteItem(IdMixin, Base):
+class QuoteItem(PartLineColumns, IdMixin, Base):
     """A part-and-repair line of a quote; becomes a :class:`RepairItem` when the quote is approved."""
 
     __tablename__ = "quote_items"
 
     quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    repair_type_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("repair_types.id", ondelete="RESTRICT")
-    )
-    part_type_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("part_types.id", ondelete="RESTRICT"))
-    part_quality: Mapped[str | None] = mapped_column(String(30))
-    pricing_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pricing.id", ondelete="SET NULL"))
-    description: Mapped[str] = mapped_column(String(300))
-    quantity: Mapped[int] = mapped_column(Integer, default=1)
-    unit_price: Mapped[Decimal] = mapped_column(Money())
-    unit_cost: Mapped[Decimal | None] = mapped_column(Money())
-    discount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
-    line_total: Mapped[Decimal] = mapped_column(Money())
-    price_source: Mapped[str] = mapped_column(String(20), default=PriceSource.manual.value)
-    estimate_confidence: Mapped[Decimal | None] = mapped_column(Hundredths())
 
     quote: Mapped[Quote] = relationship(back_populates="items", lazy="raise")
 
@@ -319,17 +315,12 @@ class QuoteItem(IdMixin, Base):
     )
 
 
-class QuoteLabour(IdMixin, Base):
+class QuoteLabour(LabourLineColumns, IdMixin, Base):
     """A labour line of a quote; becomes a :class:`RepairLabour` when the quote is approved."""
 
     __tablename__ = "quote_labour"
 
     quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    description: Mapped[str] = mapped_column(String(300))
-    hours: Mapped[Decimal] = mapped_column(Hundredths())
-    rate: Mapped[Decimal] = mapped_column(Money())
-    line_total: Mapped[Decimal] = mapped_column(Money())
 
     quote: Mapped[Quote] = relationship(back_populates="labour", lazy="raise")
 

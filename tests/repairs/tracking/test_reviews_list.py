@@ -4,7 +4,6 @@ queries, each filter backed by an index."""
 
 from __future__ import annotations
 
-import json
 import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +20,7 @@ from fixdesk.repairs.models import Repair, RepairReview
 from fixdesk.repairs.tracking.service import ReviewFilters, review_list_statement
 from tests.factories import make_customer, make_user
 from tests.repairs.tracking.conftest import completed_repair, tracking_settings
+from tests.support.explain import explain, plan_nodes
 
 # The shop is in America/Chicago (UTC−6 in January): r2 and r5 are reviewed late in the shop's evening,
 # already the next day in UTC.
@@ -239,19 +239,6 @@ async def _bulk_load(engine) -> None:
             await connection.execute(text(f"VACUUM ANALYZE {table}"))
 
 
-def _plan_nodes(plan: dict[str, Any]):
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _plan_nodes(child)
-
-
-async def _explain(connection: asyncpg.Connection, engine, statement) -> dict:
-    compiled = statement.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-    arguments = [compiled.params[name] for name in compiled.positiontup]
-    rows = await connection.fetch("EXPLAIN (FORMAT JSON) " + compiled.string, *arguments)
-    return json.loads(rows[0][0])[0]["Plan"]
-
-
 FILTER_CASES = [
     ("no filter", ReviewFilters(), None),
     ("rating", ReviewFilters(rating=1), "rating"),
@@ -279,17 +266,17 @@ async def test_every_review_filter_uses_an_index(backend, app, engine, database_
             statement = review_list_statement(filters, settings)
             # The two statements of platform.pagination.paginate: the count and one page.
             count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
-            count_plan = await _explain(connection, engine, count_statement)
-            page_plan = await _explain(connection, engine, statement.limit(20))
+            count_plan = await explain(connection, engine, count_statement)
+            page_plan = await explain(connection, engine, statement.limit(20))
             for label, plan in (("count", count_plan), ("page", page_plan)):
                 scans = [
-                    node["Relation Name"] for node in _plan_nodes(plan) if node["Node Type"] == "Seq Scan"
+                    node["Relation Name"] for node in plan_nodes(plan) if node["Node Type"] == "Seq Scan"
                 ]
                 if scans:
                     problems.append(f"{name}: {label} query scans {scans} sequentially")
             conditions = [
                 (node["Index Name"], node.get("Index Cond", ""))
-                for node in _plan_nodes(count_plan)
+                for node in plan_nodes(count_plan)
                 if node["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
                 and node["Index Name"].startswith("ix_repair_reviews_")
             ]

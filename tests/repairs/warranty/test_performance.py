@@ -12,9 +12,8 @@ from sqlalchemy.engine import make_url
 
 from fixdesk.repairs.warranty import service
 from tests.factories import make_repair, walk
-from tests.repairs.test_performance import _explain as explain
-from tests.repairs.test_performance import _sequential_scans as sequential_scans
 from tests.repairs.warranty.conftest import TO_COMPLETED, add_item, make_bench
+from tests.support.explain import explain, sequential_scans
 
 
 async def view_statements(client, bench, repair_id: str, statement_counter) -> int:
