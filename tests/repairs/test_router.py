@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import update
 
@@ -614,3 +615,20 @@ async def test_list_pages_and_embeds_customer_and_technician(client, app, sessio
     for bad in ("pageSize=0", "pageSize=101", "page=0"):
         response = await client.get(f"/api/v1/repairs?{bad}", headers=board["admin"].headers)
         assert response.status_code == 400, bad
+
+
+async def test_update_refuses_null_for_required_fields_naming_them_in_camel_case(client, app, sessionmaker):
+    admin = await make_user(app, sessionmaker, "admin")
+    customer = await make_customer(app, sessionmaker)
+    repair = await make_repair(client, admin, customer.id)
+
+    for field in ("deviceType", "deviceBrand", "deviceModel", "issueDescription", "priority", "deposit"):
+        response = await client.patch(
+            f"/api/v1/repairs/{repair['id']}", json={field: None}, headers=admin.headers
+        )
+        assert response.status_code == 400, response.text
+        assert field_errors(response) == {field}
+
+    stored = await stored_repair(sessionmaker, repair["id"])
+    assert stored is not None
+    assert (stored.repair.device_brand, stored.repair.deposit) == ("Apple", Decimal("20.00"))

@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
@@ -63,6 +64,15 @@ class ValidationFailed(FixdeskError):
     @classmethod
     def for_field(cls, field: str, message: str) -> ValidationFailed:
         return cls(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+def reject_nulls(values: dict[str, Any], *fields: str) -> None:
+    """Raise :class:`ValidationFailed` (400, naming the camelCase field) when ``values`` (a PATCH body
+    dumped with snake_case keys) sets one of ``fields`` to an explicit null: those columns are NOT NULL,
+    and a constraint error would surface as a 409 that names no field."""
+    for name in fields:
+        if name in values and values[name] is None:
+            raise ValidationFailed.for_field(to_camel(name), "cannot be null")
 
 
 class Unauthorized(FixdeskError):

@@ -27,7 +27,7 @@ from fixdesk.customfields.models import CustomFieldEntity
 from fixdesk.db import cents_to_money, utcnow
 from fixdesk.identity.models import Role, User
 from fixdesk.identity.permissions import REPAIRS_ASSIGN
-from fixdesk.platform.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
+from fixdesk.platform.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed, reject_nulls
 from fixdesk.platform.events import publish
 from fixdesk.platform.numbering import next_number
 from fixdesk.platform.pagination import PageParams, paginate
@@ -377,16 +377,9 @@ async def update_repair(
         raise ValidationFailed.for_field(
             "totalCost", "this repair's total is computed from its line items and labour"
         )
-    for required in (
-        "device_type",
-        "device_brand",
-        "device_model",
-        "issue_description",
-        "priority",
-        "deposit",
-    ):
-        if required in values and values[required] is None:
-            raise ValidationFailed.for_field(required, "cannot be null")
+    reject_nulls(
+        values, "device_type", "device_brand", "device_model", "issue_description", "priority", "deposit"
+    )
     for key, value in values.items():
         setattr(repair, key, value)
     if "total_cost" in values:

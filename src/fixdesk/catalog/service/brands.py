@@ -19,11 +19,10 @@ from fixdesk.catalog.service.common import (
     deactivate,
     ensure_slug_free,
     named_rows_statement,
-    reject_nulls,
 )
 from fixdesk.catalog.service.device_models import refresh_search_text_of_brand
 from fixdesk.db import utcnow
-from fixdesk.platform.errors import NotFound
+from fixdesk.platform.errors import NotFound, reject_nulls
 from fixdesk.platform.pagination import PageParams
 
 

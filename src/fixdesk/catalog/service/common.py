@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal, TypeVar
 
-from pydantic.alias_generators import to_camel
 from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,20 +16,11 @@ from fixdesk.catalog.names import clean_name, slug_for
 from fixdesk.catalog.schemas import BrandCreate, PartTypeCreate, RepairTypeCreate
 from fixdesk.catalog.service.cache import invalidate_catalog_cache
 from fixdesk.db import utcnow
-from fixdesk.platform.errors import Conflict, ValidationFailed
+from fixdesk.platform.errors import Conflict
 
 SortOrder = Literal["asc", "desc"]
 
 CatalogRow = TypeVar("CatalogRow", bound=Brand | DeviceModel | RepairType | PartType)
-
-
-def reject_nulls(values: dict[str, Any], *fields: str) -> None:
-    """Raise :class:`ValidationFailed` (400, the camelCase field) when ``values`` sets one of ``fields``
-    (snake_case) to an explicit null."""
-    # These columns are NOT NULL: an explicit null must be a 400 naming the field, not a constraint error.
-    for name in fields:
-        if name in values and values[name] is None:
-            raise ValidationFailed.for_field(to_camel(name), "cannot be null")
 
 
 def search_condition(column: Any, term: str | None) -> Any:

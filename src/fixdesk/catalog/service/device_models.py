@@ -16,9 +16,9 @@ from fixdesk.catalog.models import Brand, DeviceModel
 from fixdesk.catalog.names import clean_name, device_search_text, slug_for
 from fixdesk.catalog.schemas import DeviceModelCreate, DeviceModelRead, DeviceModelUpdate
 from fixdesk.catalog.service.cache import CatalogCache, cache_key, invalidate_catalog_cache
-from fixdesk.catalog.service.common import SortOrder, deactivate, ordered, reject_nulls, search_condition
+from fixdesk.catalog.service.common import SortOrder, deactivate, ordered, search_condition
 from fixdesk.db import utcnow
-from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
+from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed, reject_nulls
 from fixdesk.platform.pagination import PageParams
 
 

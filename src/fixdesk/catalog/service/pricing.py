@@ -16,10 +16,9 @@ from sqlalchemy.orm import joinedload
 from fixdesk.catalog.models import DeviceModel, PartType, PriceChangeSource, Pricing, RepairType
 from fixdesk.catalog.schemas import EstimateSave, PricingCreate, PricingRead, PricingUpdate
 from fixdesk.catalog.service.cache import CatalogCache, cache_key, invalidate_catalog_cache
-from fixdesk.catalog.service.common import reject_nulls
 from fixdesk.catalog.service.price_history import publish_price_changed, record_price_change
 from fixdesk.db import utcnow
-from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
+from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed, reject_nulls
 from fixdesk.platform.pagination import PageParams
 
 

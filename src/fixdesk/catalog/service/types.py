@@ -22,9 +22,9 @@ from fixdesk.catalog.schemas import (
     RepairTypeUpdate,
 )
 from fixdesk.catalog.service.cache import CatalogCache, cache_key, invalidate_catalog_cache
-from fixdesk.catalog.service.common import add_named, ensure_slug_free, named_rows_statement, reject_nulls
+from fixdesk.catalog.service.common import add_named, ensure_slug_free, named_rows_statement
 from fixdesk.db import utcnow
-from fixdesk.platform.errors import NotFound
+from fixdesk.platform.errors import NotFound, reject_nulls
 from fixdesk.platform.pagination import PageParams
 
 

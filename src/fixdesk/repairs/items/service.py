@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, exists, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +29,7 @@ from fixdesk.catalog import estimator
 from fixdesk.catalog import service as catalog
 from fixdesk.catalog.models import PartQuality, PartType, RepairType
 from fixdesk.db import utcnow
-from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
+from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed, reject_nulls
 from fixdesk.platform.events import publish
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import lifecycle
@@ -343,12 +342,6 @@ async def _lines_changed(
     )
 
 
-def _refuse_nulls(values: dict[str, Any], names: Sequence[str]) -> None:
-    for name in names:
-        if name in values and values[name] is None:
-            raise ValidationFailed.for_field(to_camel(name), "cannot be null")
-
-
 async def add_item(
     session: AsyncSession, principal: Principal, repair_id: uuid.UUID, data: RepairItemCreate
 ) -> tuple[RepairItem, Repair]:
@@ -404,7 +397,7 @@ async def update_item(
     repair = await _repair_for_lines(session, principal, repair_id)
     item = await _line_of(session, RepairItem, repair, item_id)
     values = data.model_dump(exclude_unset=True, by_alias=False)
-    _refuse_nulls(values, ("description", "quantity", "unit_price", "discount"))
+    reject_nulls(values, "description", "quantity", "unit_price", "discount")
     previous_total = repair.total_cost
     quantity = values.get("quantity", item.quantity)
     unit_price = values.get("unit_price", item.unit_price)
@@ -468,7 +461,7 @@ async def update_labour(
     repair = await _repair_for_lines(session, principal, repair_id)
     line = await _line_of(session, RepairLabour, repair, labour_id)
     values = data.model_dump(exclude_unset=True, by_alias=False)
-    _refuse_nulls(values, ("description", "hours", "rate"))
+    reject_nulls(values, "description", "hours", "rate")
     previous_total = repair.total_cost
     for name, value in values.items():
         setattr(line, name, value)
