@@ -27,21 +27,22 @@ import random
 import sys
 import tempfile
 import time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
-import asyncpg
+from demo_scale import SERVER, recreate_database
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy.engine import make_url
 
 from fixdesk import migrations
 from fixdesk.catalog.transfer import COLUMNS, ImportReport, import_catalog
+from fixdesk.cli import RichImportProgress
 from fixdesk.db import create_engine, make_sessionmaker, transaction
+from fixdesk.demo.catalog import QUALITY_FACTORS, TIER_FACTORS
 from fixdesk.demo.devices import DEVICE_MODELS
+from fixdesk.repairs.items.totals import round_money
 
 DATABASE = "fixdesk_bench_catalog"
-SERVER = os.environ.get("FIXDESK_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 SEED = 2026
 
 # (repair type, part kind, base price in USD for a standard 2021 device with an original part) by device type.
@@ -103,19 +104,12 @@ REPAIRS: dict[str, tuple[tuple[str, str, int], ...]] = {
     ),
 }
 SUPPLIERS = ("MobileSentrix", "Injured Gadgets", "iFixit", "Fixez")
-QUALITIES = {
-    "original": 1.00,
-    "aftermarket_premium": 0.82,
-    "aftermarket_standard": 0.66,
-    "aftermarket_economy": 0.52,
-}
-TIERS = {1: 1.30, 2: 1.00, 3: 0.75}
-CENT = Decimal("0.01")
 
 
 def price_list(rows: int, seed: int = SEED) -> list[list[str]]:
     """``rows`` data rows of the import format (header not included), deterministic from ``seed``; every
-    row a distinct price (device model × repair type × part type × quality). About 117,000 at most."""
+    row a distinct price (device model × repair type × part type × quality). About 117,000 at most.
+    Prices scale with the demo catalog's tier and quality factors (``fixdesk.demo.catalog``)."""
     rng = random.Random(seed)
     records: list[list[str]] = []
     for device in DEVICE_MODELS:
@@ -131,10 +125,10 @@ def price_list(rows: int, seed: int = SEED) -> list[list[str]]:
         ]
         for repair, kind, base in REPAIRS[device.device_type]:
             for supplier in SUPPLIERS:
-                for quality, factor in QUALITIES.items():
-                    amount = base * TIERS[device.tier_level] * age * factor * rng.uniform(0.92, 1.08)
+                for quality, factor in QUALITY_FACTORS.items():
+                    amount = base * TIER_FACTORS[device.tier_level] * age * factor * rng.uniform(0.92, 1.08)
                     price = Decimal(max(19, round(amount / 10) * 10 - 1))
-                    cost = (price * Decimal(str(round(rng.uniform(0.25, 0.55), 3)))).quantize(CENT)
+                    cost = round_money(price * Decimal(str(round(rng.uniform(0.25, 0.55), 3))))
                     price_cells = [repair, f"{kind} ({supplier})", quality, f"{price:.2f}", f"{cost:.2f}"]
                     records.append([*device_cells, *price_cells, "", "", ""])
                     if len(records) == rows:
@@ -157,37 +151,10 @@ def raised(records: list[list[str]]) -> list[list[str]]:
     changed = []
     for record in records:
         record = list(record)
-        record[price_index] = f"{(Decimal(record[price_index]) * factor).quantize(CENT, ROUND_HALF_UP)}"
-        record[cost_index] = f"{(Decimal(record[cost_index]) * factor).quantize(CENT, ROUND_HALF_UP)}"
+        record[price_index] = f"{round_money(Decimal(record[price_index]) * factor)}"
+        record[cost_index] = f"{round_money(Decimal(record[cost_index]) * factor)}"
         changed.append(record)
     return changed
-
-
-async def recreate_database(server_url: str, name: str) -> str:
-    """Drop and create database ``name``; return its SQLAlchemy asyncpg URL."""
-    url = make_url(server_url)
-    admin = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database="postgres"
-    )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return url.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
-
-
-class _Bars:
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.task = None
-
-    def stage(self, name: str, total: int) -> None:
-        self.task = self.progress.add_task(name, total=total)
-
-    def advance(self, count: int) -> None:
-        if self.task is not None:
-            self.progress.advance(self.task, count)
 
 
 async def run_import(database_url: str, data: bytes, console: Console) -> tuple[ImportReport, float]:
@@ -204,7 +171,7 @@ async def run_import(database_url: str, data: bytes, console: Console) -> tuple[
         with progress:
             async with transaction(make_sessionmaker(engine)) as session:
                 report = await import_catalog(
-                    session, data, source_name="benchmark.csv", progress=_Bars(progress)
+                    session, data, source_name="benchmark.csv", progress=RichImportProgress(progress)
                 )
         return report, time.perf_counter() - started
     finally:

@@ -97,6 +97,10 @@ async def make_repair(
     return response.json()
 
 
+# From received to completed (ready for pickup) along the lifecycle, for ``walk(..., *TO_COMPLETED)``.
+TO_COMPLETED = ("diagnosing", "quoted", "approved", "repairing", "testing", "completed")
+
+
 async def walk(client: httpx.AsyncClient, staff: Actor, repair_id: str, *statuses: str) -> dict:
     """Move a repair through ``statuses`` in order, asserting each step succeeds."""
     body: dict = {}
@@ -169,6 +173,22 @@ async def count_rows(sessionmaker: async_sessionmaker[AsyncSession], model: Any)
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
+async def events_named(sessionmaker: async_sessionmaker[AsyncSession], name: str) -> list[Any]:
+    """The committed domain events called ``name`` (``DomainEvent`` rows), oldest first."""
+    from sqlalchemy import select
+
+    from fixdesk.platform.events import DomainEvent
+
+    async with sessionmaker() as session:
+        statement = select(DomainEvent).where(DomainEvent.name == name).order_by(DomainEvent.occurred_at)
+        return list((await session.execute(statement)).scalars())
+
+
+async def event_payloads(sessionmaker: async_sessionmaker[AsyncSession], name: str) -> list[dict[str, Any]]:
+    """The payloads of the committed events called ``name``, oldest first."""
+    return [event.payload for event in await events_named(sessionmaker, name)]
+
+
 # --- the device catalog ---------------------------------------------------------------------------------
 # Catalog rows built through the ORM, for tests of the areas that use the catalog (line items, quotes,
 # warranty, estimator inputs). Tests of the catalog itself go through its API.
@@ -190,9 +210,10 @@ async def make_catalog_device(
     from sqlalchemy import select
 
     from fixdesk.catalog.models import Brand, DeviceModel
+    from fixdesk.catalog.names import device_search_text, slug_for
 
     async with transaction(sessionmaker) as session:
-        slug = brand.strip().lower()
+        slug = slug_for(brand)
         row = (await session.execute(select(Brand).where(Brand.slug == slug))).scalar_one_or_none()
         if row is None:
             row = Brand(name=brand, slug=slug)
@@ -206,7 +227,7 @@ async def make_catalog_device(
             release_year=release_year,
             tier_level=tier_level,
             screen_size=Decimal(screen_size) if screen_size else None,
-            search_text=f"{brand} {model_name}".lower(),
+            search_text=device_search_text(brand, model_name, None),
         )
         session.add(device)
     return device
@@ -217,10 +238,11 @@ async def make_repair_type(
 ) -> Any:
     """A repair type in the catalog; returns the RepairType row."""
     from fixdesk.catalog.models import RepairType
+    from fixdesk.catalog.names import slug_for
 
     label = name or f"Repair {uuid.uuid4().hex[:8]}"
     async with transaction(sessionmaker) as session:
-        row = RepairType(name=label, slug=label.lower(), default_minutes=default_minutes)
+        row = RepairType(name=label, slug=slug_for(label), default_minutes=default_minutes)
         session.add(row)
     return row
 
@@ -234,10 +256,11 @@ async def make_part_type(
 ) -> Any:
     """A part type in the catalog; returns the PartType row."""
     from fixdesk.catalog.models import PartType
+    from fixdesk.catalog.names import slug_for
 
     label = name or f"Part {uuid.uuid4().hex[:8]}"
     async with transaction(sessionmaker) as session:
-        row = PartType(name=label, slug=label.lower(), quality=quality, warranty_months=warranty_months)
+        row = PartType(name=label, slug=slug_for(label), quality=quality, warranty_months=warranty_months)
         session.add(row)
     return row
 

@@ -318,7 +318,7 @@ _IMPORT_STAGES = {"reading": "Reading rows", "checking": "Checking rows", "writi
 _REJECTIONS_PRINTED = 50
 
 
-class _RichImportProgress:
+class RichImportProgress:
     """Shows the importer's stages (reading, checking, writing) as Rich progress bars."""
 
     def __init__(self, progress: Any) -> None:
@@ -350,7 +350,7 @@ def catalog_import(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from fixdesk.catalog.import_router import CatalogImportRead
+    from fixdesk.catalog.schemas import CatalogImportRead
     from fixdesk.catalog.transfer import import_catalog
     from fixdesk.platform.errors import FixdeskError
 
@@ -358,7 +358,7 @@ def catalog_import(
     migrations.upgrade(settings.resolved_database_url)
     data = file.read_bytes()
 
-    async def run(progress: _RichImportProgress) -> Any:
+    async def run(progress: RichImportProgress) -> Any:
         engine = create_engine(settings.resolved_database_url)
         try:
             async with transaction(make_sessionmaker(engine)) as session:
@@ -382,7 +382,7 @@ def catalog_import(
     )
     try:
         with bars:
-            report = asyncio.run(run(_RichImportProgress(bars)))
+            report = asyncio.run(run(RichImportProgress(bars)))
     except FixdeskError as exc:
         console.print(f"[bold red]Cannot import {file}:[/] {exc.detail}")
         raise typer.Exit(code=1) from exc

@@ -80,58 +80,49 @@ def to_cents(amount: Decimal) -> int:
     return int((amount.quantize(CENT, rounding=ROUND_HALF_UP) * 100).to_integral_value())
 
 
-class _TwoPlaceDecimal(TypeDecorator[Decimal]):
-    """A ``Decimal`` with two places stored exactly as an integer number of hundredths (``BIGINT``).
+class _FixedPointDecimal(TypeDecorator[Decimal]):
+    """A ``Decimal`` with a fixed number of places stored exactly as an integer count of ``SCALE`` steps
+    (``BIGINT``): hundredths by default.
 
     Integers are exact on both SQLite and PostgreSQL and stay exact under SQL ``SUM``; values are rounded
-    half-up to two places on the way in.
+    half-up to ``SCALE`` on the way in.
     """
 
     impl = BigInteger
     cache_ok = True
+    SCALE: ClassVar[Decimal] = CENT
 
     def process_bind_param(self, value: Decimal | int | None, dialect: Any) -> int | None:
         if value is None:
             return None
-        return to_cents(Decimal(value))
+        return int(Decimal(value).quantize(self.SCALE, rounding=ROUND_HALF_UP) / self.SCALE)
 
     def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
         if value is None:
             return None
-        return (Decimal(int(value)) / 100).quantize(CENT)
+        return (Decimal(int(value)) * self.SCALE).quantize(self.SCALE)
 
 
-class Money(_TwoPlaceDecimal):
+class Money(_FixedPointDecimal):
     """A money amount: ``Decimal`` in Python, ``BIGINT`` minor units (cents) in the database, in the shop's
     currency (``FIXDESK_CURRENCY``)."""
 
     cache_ok = True  # SQLAlchemy reads it from each subclass itself
 
 
-class Hundredths(_TwoPlaceDecimal):
+class Hundredths(_FixedPointDecimal):
     """A non-money decimal with two places (e.g. completion time in days), so SQLite and PostgreSQL give the
     same answers, including under ``AVG``."""
 
     cache_ok = True
 
 
-class Percent(TypeDecorator[Decimal]):
+class Percent(_FixedPointDecimal):
     """A percentage with up to four decimal places (a tax rate such as ``8.875`` meaning 8.875 %), stored
     exactly as an integer number of ten-thousandths of a percent (``BIGINT``); rounded half-up on the way in."""
 
-    impl = BigInteger
     cache_ok = True
     SCALE = Decimal("0.0001")
-
-    def process_bind_param(self, value: Decimal | int | None, dialect: Any) -> int | None:
-        if value is None:
-            return None
-        return int((Decimal(value).quantize(self.SCALE, rounding=ROUND_HALF_UP) * 10_000).to_integral_value())
-
-    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
-        if value is None:
-            return None
-        return (Decimal(int(value)) / 10_000).quantize(self.SCALE)
 
 
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")

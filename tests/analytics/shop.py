@@ -19,9 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.db import transaction, utcnow
 from fixdesk.repairs.models import Repair, RepairReview
-from tests.factories import Actor, backdate_repair, make_repair, walk
+from tests.factories import TO_COMPLETED, Actor, backdate_repair, make_repair, walk
 
-TO_COMPLETED = ["diagnosing", "quoted", "approved", "repairing", "testing", "completed"]
 PATHS: dict[str, list[str]] = {
     "received": [],
     "diagnosing": ["diagnosing"],
@@ -30,7 +29,7 @@ PATHS: dict[str, list[str]] = {
     "repairing": ["diagnosing", "quoted", "approved", "repairing"],
     "waiting_parts": ["diagnosing", "quoted", "approved", "waiting_parts"],
     "testing": ["diagnosing", "quoted", "approved", "repairing", "testing"],
-    "completed": TO_COMPLETED,
+    "completed": list(TO_COMPLETED),
     "delivered": [*TO_COMPLETED, "delivered"],
     "cancelled": ["diagnosing", "cancelled"],
 }

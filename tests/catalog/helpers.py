@@ -1,15 +1,21 @@
-"""Builders for the catalog tests: catalog rows made through the catalog API, as a shop would."""
+"""Builders for the catalog tests: catalog rows made through the catalog API, as a shop would, CSV files
+for the import, and the ``catalog.price_changed`` events written."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from typing import Any
 
 import httpx
 
-from tests.factories import Actor
+from fixdesk.catalog.events import PRICE_CHANGED
+from fixdesk.catalog.transfer import COLUMNS
+from tests.factories import Actor, event_payloads
 
 API = "/api/v1/catalog"
+IMPORT = f"{API}/import"
 
 
 def field_errors(response: httpx.Response) -> set[str]:
@@ -69,3 +75,36 @@ async def price(
     }
     body.update(fields)
     return await post(client, actor, "pricing", body)
+
+
+# --- the CSV import ---------------------------------------------------------------------------------------
+
+
+def csv_bytes(*rows: dict[str, str], columns: tuple[str, ...] = COLUMNS) -> bytes:
+    """A catalog CSV with a header row of ``columns`` and ``rows`` (missing cells blank)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+async def upload(
+    client: httpx.AsyncClient, actor: Actor, data: bytes, filename: str = "catalog.csv"
+) -> httpx.Response:
+    """``POST /catalog/import`` of ``data`` as the multipart field ``file``."""
+    return await client.post(IMPORT, files={"file": (filename, data, "text/csv")}, headers=actor.headers)
+
+
+async def imported(
+    client: httpx.AsyncClient, actor: Actor, data: bytes, filename: str = "catalog.csv"
+) -> dict[str, Any]:
+    """The import's answer for ``data``, which must be a 200."""
+    response = await upload(client, actor, data, filename)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def price_events(sessionmaker: Any) -> list[dict[str, Any]]:
+    """The payloads of the ``catalog.price_changed`` events written, oldest first."""
+    return await event_payloads(sessionmaker, PRICE_CHANGED)

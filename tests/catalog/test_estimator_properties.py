@@ -14,13 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fixdesk.catalog.estimator import QUALITY_RANK, DeviceProfile, PricePoint, estimate
+from fixdesk.db import CENT
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 SCREEN = uuid.UUID(int=1)
 BATTERY = uuid.UUID(int=2)
 BRANDS = [uuid.UUID(int=10), uuid.UUID(int=11)]
 QUALITIES = sorted(QUALITY_RANK, key=QUALITY_RANK.__getitem__)  # worst first
-CENT = Decimal("0.01")
 
 prices = st.integers(min_value=1, max_value=300_000).map(lambda cents: Decimal(cents) / 100)
 years = st.one_of(st.none(), st.integers(min_value=2012, max_value=2026))

@@ -10,30 +10,14 @@ from sqlalchemy import select
 
 from fixdesk.catalog.models import Brand, PriceHistory, RepairType
 from fixdesk.catalog.transfer import COLUMNS
+from tests.catalog.helpers import csv_bytes, imported
 from tests.factories import count_rows, make_customer, make_user
 
-IMPORT = "/api/v1/catalog/import"
 EXPORT = "/api/v1/catalog/pricing/export"
-
-
-def csv_bytes(*rows: dict[str, str]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
 
 
 def records(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text, newline="")))
-
-
-async def upload(client, actor, data: bytes) -> dict:
-    response = await client.post(
-        IMPORT, files={"file": ("prices.csv", data, "text/csv")}, headers=actor.headers
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 IPHONE = {
@@ -73,7 +57,7 @@ CATALOG = (
 
 async def test_export_streams_the_price_list_in_the_import_format(client, app, sessionmaker):
     admin = await make_user(app, sessionmaker, "admin")
-    await upload(client, admin, csv_bytes(*CATALOG))
+    await imported(client, admin, csv_bytes(*CATALOG))
 
     response = await client.get(EXPORT, headers=admin.headers)
 
@@ -115,11 +99,11 @@ async def test_export_streams_the_price_list_in_the_import_format(client, app, s
 
 async def test_an_export_imports_back_with_everything_unchanged(client, app, sessionmaker):
     admin = await make_user(app, sessionmaker, "admin")
-    await upload(client, admin, csv_bytes(*CATALOG))
+    await imported(client, admin, csv_bytes(*CATALOG))
     history = await count_rows(sessionmaker, PriceHistory)
     exported = await client.get(EXPORT, params={"includeDevicesWithoutPrices": "true"}, headers=admin.headers)
 
-    again = await upload(client, admin, exported.content)
+    again = await imported(client, admin, exported.content)
 
     assert again["rows"] == 4
     assert again["rejected"] == []
@@ -135,7 +119,7 @@ async def test_an_export_imports_back_with_everything_unchanged(client, app, ses
 
 async def test_export_filters_like_the_pricing_list(client, app, sessionmaker):
     admin = await make_user(app, sessionmaker, "admin")
-    await upload(client, admin, csv_bytes(*CATALOG))
+    await imported(client, admin, csv_bytes(*CATALOG))
     async with sessionmaker() as session:
         google = (await session.execute(select(Brand.id).where(Brand.slug == "google"))).scalar_one()
         battery = (
@@ -175,7 +159,7 @@ async def test_a_large_price_list_streams_every_row_in_order(client, app, sessio
         for index in range(1_250)
         for part in ("OLED", "LCD")
     ]
-    result = await upload(client, admin, csv_bytes(*rows))
+    result = await imported(client, admin, csv_bytes(*rows))
     assert result["prices"]["created"] == 2_500
 
     response = await client.get(EXPORT, headers=admin.headers)

@@ -5,8 +5,6 @@ nothing."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from decimal import Decimal as D
 
@@ -15,35 +13,15 @@ from sqlalchemy import select
 
 from fixdesk.app import create_app
 from fixdesk.catalog.models import Brand, DeviceModel, PartType, PriceHistory, Pricing, RepairType
-from fixdesk.catalog.transfer import COLUMNS
-from fixdesk.platform.events import DomainEvent
+from tests.catalog.helpers import IMPORT, csv_bytes, price_events, upload
 from tests.conftest import make_settings
 from tests.factories import count_rows, make_user
 
-IMPORT = "/api/v1/catalog/import"
 CATALOG_TABLES = (Brand, DeviceModel, RepairType, PartType, Pricing, PriceHistory)
-
-
-def csv_bytes(*rows: dict[str, str], columns: tuple[str, ...] = COLUMNS) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
-
-
-async def upload(client, actor, data: bytes, filename: str = "catalog.csv"):
-    return await client.post(IMPORT, files={"file": (filename, data, "text/csv")}, headers=actor.headers)
 
 
 async def table_counts(sessionmaker) -> dict[str, int]:
     return {model.__tablename__: await count_rows(sessionmaker, model) for model in CATALOG_TABLES}
-
-
-async def price_events(sessionmaker) -> list[dict]:
-    async with sessionmaker() as session:
-        rows = await session.execute(select(DomainEvent).where(DomainEvent.name == "catalog.price_changed"))
-        return [row.payload for row in rows.scalars()]
 
 
 IPHONE = {"brand": "Apple", "model": "iPhone 13", "modelNumber": "A2633", "releaseYear": "2021"}

@@ -4,8 +4,6 @@ with Typer's CliRunner against the test database of each backend."""
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 
 from sqlalchemy import select
@@ -14,16 +12,9 @@ from typer.testing import CliRunner
 from fixdesk.catalog.models import Brand, DeviceModel, PriceHistory, Pricing
 from fixdesk.catalog.transfer import COLUMNS
 from fixdesk.cli import app as cli
+from tests.catalog.helpers import csv_bytes
 from tests.conftest import TEST_SECRET
 from tests.factories import count_rows, make_user
-
-
-def csv_bytes(*rows: dict[str, str]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
 
 
 async def run_cli(database_url: str, tmp_path, *arguments: str):
@@ -170,3 +161,27 @@ async def test_the_demo_shop_refuses_a_database_with_an_imported_catalog(
     assert "already holds brands" in result.output
     assert await count_rows(sessionmaker, User) == 0
     assert await count_rows(sessionmaker, Brand) == 2
+
+
+def test_the_import_progress_shows_each_stage_as_a_bar_that_fills_up():
+    import io
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from fixdesk.cli import RichImportProgress
+
+    bars = Progress(console=Console(file=io.StringIO()), auto_refresh=False)
+    progress = RichImportProgress(bars)
+    progress.stage("reading", 5)
+    progress.advance(4)  # the last line counted short: the bar still fills when the next stage starts
+    progress.stage("checking", 3)
+    progress.advance(3)
+    progress.stage("writing", 11)
+    progress.advance(11)
+
+    assert [(task.description, task.completed, task.total) for task in bars.tasks] == [
+        ("Reading rows", 5, 5),
+        ("Checking rows", 3, 3),
+        ("Writing", 11, 11),
+    ]

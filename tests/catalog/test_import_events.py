@@ -3,8 +3,6 @@ like a change through the API: integrators keeping a copy of the price list rece
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -13,12 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from fixdesk.catalog.models import Pricing
-from fixdesk.catalog.transfer import COLUMNS
 from fixdesk.config import Settings
 from fixdesk.platform.events import DomainEvent
 from fixdesk.platform.jobs import Job
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.services import build_services
+from tests.catalog.helpers import csv_bytes, imported
 from tests.conftest import make_settings
 from tests.factories import make_user
 from tests.webhooks.receiver import Receiver
@@ -34,14 +32,6 @@ def receiver() -> Iterator[Receiver]:
     server = Receiver().start()
     yield server
     server.stop()
-
-
-def csv_bytes(*rows: dict[str, str]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
 
 
 def priced(part: str, price: str) -> dict[str, str]:
@@ -66,17 +56,10 @@ async def test_imported_price_changes_reach_webhook_subscribers(
     )
     assert hook.status_code == 201, hook.text
 
-    async def upload(*rows: dict[str, str]) -> dict:
-        response = await client.post(
-            "/api/v1/catalog/import",
-            files={"file": ("prices.csv", csv_bytes(*rows), "text/csv")},
-            headers=admin.headers,
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    await upload(priced("OLED", "279.00"), priced("LCD", "149.00"))
-    await upload(priced("OLED", "289.00"), priced("LCD", "149.00"))  # one change, one unchanged
+    first = csv_bytes(priced("OLED", "279.00"), priced("LCD", "149.00"))
+    await imported(client, admin, first, filename="prices.csv")
+    changed = csv_bytes(priced("OLED", "289.00"), priced("LCD", "149.00"))  # one change, one unchanged
+    await imported(client, admin, changed, filename="prices.csv")
 
     async with sessionmaker() as session:
         events = list(

@@ -4,8 +4,6 @@ match regardless of case, money and dates follow the documented format, and the 
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
@@ -13,28 +11,10 @@ import pytest
 from sqlalchemy import select, update
 
 from fixdesk.catalog.models import DeviceModel, PriceHistory, Pricing
-from fixdesk.catalog.transfer import COLUMNS, import_catalog
+from fixdesk.catalog.transfer import import_catalog
 from fixdesk.db import transaction
-from fixdesk.platform.events import DomainEvent
+from tests.catalog.helpers import csv_bytes, imported, price_events
 from tests.factories import count_rows, make_user
-
-IMPORT = "/api/v1/catalog/import"
-
-
-def csv_bytes(*rows: dict[str, str]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
-
-
-async def upload(client, actor, data: bytes) -> dict:
-    response = await client.post(
-        IMPORT, files={"file": ("prices.csv", data, "text/csv")}, headers=actor.headers
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def prices_by_part(sessionmaker) -> dict[str, Pricing]:
@@ -45,14 +25,6 @@ async def prices_by_part(sessionmaker) -> dict[str, Pricing]:
             select(Pricing, PartType.name).join(PartType, PartType.id == Pricing.part_type_id)
         )
         return {name: pricing for pricing, name in rows.all()}
-
-
-async def event_count(sessionmaker) -> int:
-    async with sessionmaker() as session:
-        rows = await session.execute(
-            select(DomainEvent.id).where(DomainEvent.name == "catalog.price_changed")
-        )
-        return len(rows.all())
 
 
 DEVICE = {
@@ -78,14 +50,14 @@ BASE = (
 
 async def test_importing_the_same_file_again_changes_nothing(client, app, sessionmaker):
     admin = await make_user(app, sessionmaker, "admin")
-    first = await upload(client, admin, csv_bytes(*BASE))
+    first = await imported(client, admin, csv_bytes(*BASE))
     assert first["prices"] == {"created": 4, "updated": 0, "unchanged": 0}
     before = {
         name: (p.price, p.cost, p.updated_at) for name, p in (await prices_by_part(sessionmaker)).items()
     }
-    events = await event_count(sessionmaker)
+    events = len(await price_events(sessionmaker))
 
-    again = await upload(client, admin, csv_bytes(*BASE))
+    again = await imported(client, admin, csv_bytes(*BASE))
 
     assert again["brands"] == {"created": 0, "updated": 0, "unchanged": 1}
     assert again["deviceModels"] == {"created": 0, "updated": 0, "unchanged": 1}
@@ -98,18 +70,18 @@ async def test_importing_the_same_file_again_changes_nothing(client, app, sessio
     }
     assert after == before
     assert await count_rows(sessionmaker, PriceHistory) == 4
-    assert await event_count(sessionmaker) == events
+    assert len(await price_events(sessionmaker)) == events
 
 
 async def test_changed_prices_are_updated_with_history_for_price_and_cost_changes_only(
     client, app, sessionmaker
 ):
     admin = await make_user(app, sessionmaker, "admin")
-    await upload(client, admin, csv_bytes(*BASE))
+    await imported(client, admin, csv_bytes(*BASE))
     ids = {name: p.id for name, p in (await prices_by_part(sessionmaker)).items()}
-    events = await event_count(sessionmaker)
+    events = len(await price_events(sessionmaker))
 
-    changed = await upload(
+    changed = await imported(
         client,
         admin,
         csv_bytes(
@@ -144,14 +116,14 @@ async def test_changed_prices_are_updated_with_history_for_price_and_cost_change
         (ids["OLED original"], D("279.00"), D("289.00"), D("150.00"), D("150.00")),
     ]
     assert {h.source for h in history} == {"import"}
-    assert await event_count(sessionmaker) == events + 2
+    assert len(await price_events(sessionmaker)) == events + 2
 
 
 async def test_device_columns_update_the_model_and_blank_cells_keep_what_is_stored(client, app, sessionmaker):
     admin = await make_user(app, sessionmaker, "admin")
-    await upload(client, admin, csv_bytes({**DEVICE, "modelNumber": "A2633", "screenSize": "6.1"}))
+    await imported(client, admin, csv_bytes({**DEVICE, "modelNumber": "A2633", "screenSize": "6.1"}))
 
-    result = await upload(
+    result = await imported(
         client,
         admin,
         csv_bytes(
@@ -171,11 +143,11 @@ async def test_device_columns_update_the_model_and_blank_cells_keep_what_is_stor
 
 async def test_a_changed_estimated_price_becomes_the_shops_own(client, app, sessionmaker):
     admin = await make_user(app, sessionmaker, "admin")
-    await upload(client, admin, csv_bytes(*BASE[:2]))
+    await imported(client, admin, csv_bytes(*BASE[:2]))
     async with transaction(sessionmaker) as session:
         await session.execute(update(Pricing).values(is_estimated=True, confidence_score=D("0.75")))
 
-    await upload(
+    await imported(
         client,
         admin,
         csv_bytes(
@@ -194,7 +166,7 @@ async def test_new_repair_and_part_types_are_created_and_a_blank_quality_is_the_
     client, app, sessionmaker
 ):
     admin = await make_user(app, sessionmaker, "admin")
-    result = await upload(
+    result = await imported(
         client,
         admin,
         csv_bytes(
@@ -216,7 +188,7 @@ async def test_new_repair_and_part_types_are_created_and_a_blank_quality_is_the_
 )
 async def test_money_needs_a_dot_and_at_most_two_decimals(client, app, sessionmaker, amount):
     admin = await make_user(app, sessionmaker, "admin")
-    result = await upload(client, admin, csv_bytes(priced("OLED", "279.00"), priced("LCD", amount)))
+    result = await imported(client, admin, csv_bytes(priced("OLED", "279.00"), priced("LCD", amount)))
 
     assert [(item["line"], item["column"]) for item in result["rejected"]] == [(3, "price")]
     assert result["prices"]["created"] == 1
@@ -226,7 +198,7 @@ async def test_money_needs_a_dot_and_at_most_two_decimals(client, app, sessionma
 @pytest.mark.parametrize(("amount", "stored"), [("149", "149.00"), ("149.5", "149.50"), ("0.99", "0.99")])
 async def test_money_in_the_documented_format_is_stored_exactly(client, app, sessionmaker, amount, stored):
     admin = await make_user(app, sessionmaker, "admin")
-    await upload(client, admin, csv_bytes(priced("OLED", amount, cost=amount)))
+    await imported(client, admin, csv_bytes(priced("OLED", amount, cost=amount)))
     price = (await prices_by_part(sessionmaker))["OLED"]
     assert (price.price, price.cost) == (D(stored), D(stored))
 
@@ -263,7 +235,7 @@ async def test_line_numbers_count_physical_lines_of_quoted_multi_line_cells(clie
         priced("LCD", "14,9"),
     )
 
-    result = await upload(client, admin, data)
+    result = await imported(client, admin, data)
 
     assert result["rows"] == 2
     assert [(item["line"], item["column"]) for item in result["rejected"]] == [(5, "price")]
@@ -286,6 +258,44 @@ async def test_the_import_is_bulk_not_one_query_per_row(engine, sessionmaker, st
         assert report.device_models.created == 300
         # A handful of loads, then chunks of 1,000 rows per table written (prices, history, events, jobs).
         assert statement_counter.count <= 20, statement_counter.statements
+    finally:
+        from tests.conftest import wipe
+
+        await wipe(engine)
+
+
+class RecordedProgress:
+    """An :class:`~fixdesk.catalog.transfer.ImportProgress` that notes each stage's total and what was done."""
+
+    def __init__(self) -> None:
+        self.stages: list[list] = []  # [name, total, done]
+
+    def stage(self, name: str, total: int) -> None:
+        self.stages.append([name, total, 0])
+
+    def advance(self, count: int) -> None:
+        self.stages[-1][2] += count
+
+
+async def test_the_import_reports_its_progress_stage_by_stage(engine, sessionmaker):
+    # What the CLI's progress bars show (issue 5, item 2): reading lines, checking rows, writing records.
+    progress = RecordedProgress()
+    data = csv_bytes(
+        priced("OLED original", "279.00"),
+        priced("LCD standard", "149.00"),
+        {"brand": "Google", "model": "Pixel 7", "deviceType": "phone"},
+        priced("LCD economy", "14,9"),  # rejected while reading: never checked nor written
+    )
+    async with transaction(sessionmaker) as session:
+        report = await import_catalog(session, data, progress=progress)
+    try:
+        assert len(report.rejected) == 1
+        assert progress.stages == [
+            ["reading", 5, 5],  # the header and four rows
+            ["checking", 3, 3],
+            # 2 brands, 1 repair type, 2 part types, 2 device models, 2 prices and their 2 history rows
+            ["writing", 11, 11],
+        ]
     finally:
         from tests.conftest import wipe
 

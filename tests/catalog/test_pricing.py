@@ -12,8 +12,16 @@ import pytest
 from sqlalchemy import select
 
 from fixdesk.catalog.models import PriceHistory, Pricing
-from fixdesk.platform.events import DomainEvent
-from tests.catalog.helpers import API, brand, device, field_errors, part_type, price, repair_type
+from tests.catalog.helpers import (
+    API,
+    brand,
+    device,
+    field_errors,
+    part_type,
+    price,
+    price_events,
+    repair_type,
+)
 from tests.factories import count_rows, make_user
 
 
@@ -33,16 +41,6 @@ async def _history(sessionmaker, pricing_id: str) -> list[PriceHistory]:
             .order_by(PriceHistory.created_at, PriceHistory.id)
         )
         return list(rows.scalars())
-
-
-async def _price_events(sessionmaker) -> list[dict]:
-    async with sessionmaker() as session:
-        rows = await session.execute(
-            select(DomainEvent)
-            .where(DomainEvent.name == "catalog.price_changed")
-            .order_by(DomainEvent.occurred_at)
-        )
-        return [event.payload for event in rows.scalars()]
 
 
 async def test_create_embeds_the_catalog_rows_and_writes_the_first_history_row(client, app, sessionmaker):
@@ -95,7 +93,7 @@ async def test_create_embeds_the_catalog_rows_and_writes_the_first_history_row(c
         D("74.50"),
     )
     assert (entry.source, entry.changed_by_id) == ("api", admin.id)
-    [event] = await _price_events(sessionmaker)
+    [event] = await price_events(sessionmaker)
     assert (event["pricingId"], event["oldPrice"], event["newPrice"], event["source"]) == (
         body["id"],
         None,
@@ -210,7 +208,7 @@ async def test_every_price_change_writes_history_newest_first_with_reason(client
         (D("120.00"), D("120.00"), None, D("55.10")),
     ]
     assert [h.reason for h in history] == [None, "Supplier raised prices", None]
-    assert len(await _price_events(sessionmaker)) == 3
+    assert len(await price_events(sessionmaker)) == 3
 
     listed = await client.get(f"{path}/history", headers=admin.headers)
     assert listed.status_code == 200
@@ -271,7 +269,7 @@ async def test_delete_deactivates_the_price_and_keeps_its_history(client, app, s
     assert await count_rows(sessionmaker, Pricing) == 1
     assert await count_rows(sessionmaker, PriceHistory) == 1
     # Integrators keeping a copy of the price list learn that the price no longer applies.
-    created_event, deactivated = await _price_events(sessionmaker)
+    created_event, deactivated = await price_events(sessionmaker)
     assert (created_event["isActive"], deactivated["isActive"], deactivated["newPrice"]) == (
         True,
         False,
@@ -279,9 +277,9 @@ async def test_delete_deactivates_the_price_and_keeps_its_history(client, app, s
     )
     # Deleting again changes nothing and publishes nothing; reactivating publishes again.
     await client.delete(f"{API}/pricing/{created['id']}", headers=admin.headers)
-    assert len(await _price_events(sessionmaker)) == 2
+    assert len(await price_events(sessionmaker)) == 2
     await client.patch(f"{API}/pricing/{created['id']}", json={"isActive": True}, headers=admin.headers)
-    assert [event["isActive"] for event in await _price_events(sessionmaker)] == [True, False, True]
+    assert [event["isActive"] for event in await price_events(sessionmaker)] == [True, False, True]
     assert await count_rows(sessionmaker, PriceHistory) == 1
     await client.delete(f"{API}/pricing/{created['id']}", headers=admin.headers)
     current = (await client.get(f"{API}/pricing?currentOnly=true", headers=admin.headers)).json()

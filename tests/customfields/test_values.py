@@ -5,12 +5,15 @@ out of the customer portal."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from fixdesk.customers.events import CUSTOMER_UPDATED
 from fixdesk.customers.models import Customer
+from fixdesk.customers.service import anonymise_customer
 from fixdesk.db import transaction
 from fixdesk.identity.permissions import ROLE_PERMISSIONS
 from fixdesk.platform.errors import ValidationFailed
@@ -26,7 +29,7 @@ from tests.customfields.helpers import (
     errors_by_field,
     stored_custom_fields,
 )
-from tests.factories import count_rows, make_customer, make_repair, make_user, repair_body
+from tests.factories import count_rows, events_named, make_customer, make_repair, make_user, repair_body
 
 GOOD_VALUES: dict[str, Any] = {
     "note": "  Ring the back door  ",
@@ -391,6 +394,29 @@ async def test_portal_responses_do_not_show_repair_custom_fields(client, app, se
     }
     staff_view = await client.get(f"{REPAIRS}/{repair['id']}", headers=admin.headers)
     assert staff_view.json()["customFields"] == {"internal_note": "Rude on the phone"}
+
+
+async def test_an_erasure_removes_the_customers_custom_field_values(client, app, sessionmaker):
+    admin = await make_user(app, sessionmaker, "admin")
+    await define(client, admin, "customer", "home_address_note", "text")
+    leaving = await client.post(
+        CUSTOMERS, json=customer_body(home_address_note="Key under the mat"), headers=admin.headers
+    )
+    staying = await client.post(
+        CUSTOMERS, json=customer_body(home_address_note="Ring twice"), headers=admin.headers
+    )
+    assert leaving.status_code == staying.status_code == 201
+
+    async with transaction(sessionmaker) as session:
+        await anonymise_customer(session, uuid.UUID(leaving.json()["id"]))
+
+    assert await stored_custom_fields(sessionmaker, Customer, leaving.json()["id"]) == {}
+    assert await stored_custom_fields(sessionmaker, Customer, staying.json()["id"]) == {
+        "home_address_note": "Ring twice"
+    }
+    [*_, erased] = await events_named(sessionmaker, CUSTOMER_UPDATED)
+    assert erased.payload["id"] == leaving.json()["id"]
+    assert "customFields" in erased.payload["changedFields"]
 
 
 async def _record_with_values(client, app, sessionmaker, admin, entity: str, values: dict[str, Any]):

@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from fixdesk.customers.models import Customer
+from fixdesk.db import CENT
 from fixdesk.demo.loader import DEMO_PASSWORD, PORTAL_CUSTOMER_EMAIL, load_demo
 from fixdesk.repairs.models import Quote, Repair, RepairItem, RepairReview, RepairStatus, Warranty
 from tests.conftest import make_settings
 
 TAX_RATE = Decimal("8.25")
 ZONE = "America/Chicago"
-CENT = Decimal("0.01")
 DONE = ("completed", "delivered")
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.customfields.helpers import define
 from tests.factories import backdate_repair, make_customer, make_repair, make_user, walk
 
 TO_TESTING = ["diagnosing", "quoted", "approved", "repairing", "testing"]
@@ -217,14 +218,19 @@ async def test_the_portal_detail_hides_what_parts_cost_the_shop_and_its_custom_f
     client, app, sessionmaker
 ):
     staff = await make_user(app, sessionmaker, "manager")
+    admin = await make_user(app, sessionmaker, "admin")
+    await define(client, admin, "repair", "bench_note", "text")
     customer = await make_customer(app, sessionmaker)
     items = [{"description": "Screen assembly", "unitPrice": "129.00", "unitCost": "61.40"}]
-    repair = await make_repair(client, staff, customer.id, items=items)
+    repair = await make_repair(
+        client, staff, customer.id, items=items, customFields={"bench_note": "Frame slightly bent"}
+    )
 
     staff_view = (await client.get(f"/api/v1/repairs/{repair['id']}", headers=staff.headers)).json()
     portal = await client.get(f"/api/v1/customer/repairs/{repair['id']}", headers=customer.headers)
 
     assert staff_view["items"][0]["unitCost"] == 61.4
+    assert staff_view["customFields"] == {"bench_note": "Frame slightly bent"}
     assert portal.status_code == 200
     [line] = portal.json()["items"]
     assert line["unitCost"] is None

@@ -17,6 +17,7 @@ from fixdesk.repairs.models import Repair, RepairStatusHistory
 from fixdesk.repairs.schemas import RepairCreate, StatusChange
 from tests.factories import (
     count_rows,
+    make_catalog_device,
     make_customer,
     make_repair,
     make_user,
@@ -207,6 +208,54 @@ async def test_create_reads_estimated_completion_as_a_date_or_a_datetime(client,
     )
     assert response.status_code == 400
     assert field_errors(response) == {"estimatedCompletion"}
+
+
+async def test_a_device_picked_from_the_catalog_fills_the_device_text(client, app, sessionmaker):
+    admin = await make_user(app, sessionmaker, "admin")
+    customer = await make_customer(app, sessionmaker)
+    galaxy = await make_catalog_device(sessionmaker, brand="Samsung", name="Galaxy S23", device_type="phone")
+    tab = await make_catalog_device(sessionmaker, brand="Samsung", name="Galaxy Tab S9", device_type="tablet")
+    body = repair_body(customer.id, deviceModelId=str(galaxy.id))
+    for typed in ("deviceType", "deviceBrand", "deviceModel"):
+        del body[typed]
+
+    response = await client.post("/api/v1/repairs", json=body, headers=admin.headers)
+
+    assert response.status_code == 201, response.text
+    picked = response.json()
+    assert (picked["deviceModelId"], picked["deviceType"], picked["deviceBrand"], picked["deviceModel"]) == (
+        str(galaxy.id),
+        "phone",
+        "Samsung",
+        "Galaxy S23",
+    )
+    # Text typed at the counter wins over the catalog's; the rest still comes from it.
+    typed = await make_repair(
+        client, admin, customer.id, deviceModelId=str(galaxy.id), deviceModel="Galaxy S23 (blue, 256 GB)"
+    )
+    assert (typed["deviceBrand"], typed["deviceModel"]) == ("Apple", "Galaxy S23 (blue, 256 GB)")
+
+    # Another catalog device replaces the device text unless the same change gives it.
+    changed = await client.patch(
+        f"/api/v1/repairs/{picked['id']}", json={"deviceModelId": str(tab.id)}, headers=admin.headers
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["deviceType"], changed.json()["deviceModel"]) == ("tablet", "Galaxy Tab S9")
+    stored = await stored_repair(sessionmaker, picked["id"])
+    assert stored is not None
+    assert (stored.repair.device_model_id, stored.repair.device_model) == (tab.id, "Galaxy Tab S9")
+    assert "galaxy tab s9" in stored.repair.search_text
+
+    unknown = str(uuid.uuid4())
+    refused = [
+        await client.post("/api/v1/repairs", json={**body, "deviceModelId": unknown}, headers=admin.headers),
+        await client.patch(
+            f"/api/v1/repairs/{picked['id']}", json={"deviceModelId": unknown}, headers=admin.headers
+        ),
+    ]
+    assert [r.status_code for r in refused] == [400, 400]
+    assert [field_errors(r) for r in refused] == [{"deviceModelId"}, {"deviceModelId"}]
+    assert await count_rows(sessionmaker, Repair) == 2
 
 
 async def test_assigning_at_intake_needs_the_assign_permission(client, app, sessionmaker):

@@ -181,9 +181,9 @@ async def repair_overview(
 
     rating_total, review_count = (
         await session.execute(
-            select(
-                type_coerce(func.coalesce(func.sum(RepairReview.rating), 0), BigInteger()), func.count()
-            ).where(RepairReview.created_at >= window.start, RepairReview.created_at <= window.end)
+            select(_integer_sum(RepairReview.rating), func.count()).where(
+                RepairReview.created_at >= window.start, RepairReview.created_at <= window.end
+            )
         )
     ).one()
 

@@ -66,6 +66,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fixdesk.catalog.models import DeviceModel, PartQuality, Pricing, RepairType, TierLevel
 from fixdesk.db import CENT, utcnow
 from fixdesk.platform.errors import NotFound, ValidationFailed
+from fixdesk.repairs.items.totals import round_money
 
 if TYPE_CHECKING:
     from fixdesk.catalog.service import CatalogCache
@@ -152,7 +153,7 @@ class Estimate:
 
 
 def _round_price(amount: Decimal) -> Decimal:
-    return max(amount.quantize(CENT, rounding=ROUND_HALF_UP), CENT)
+    return max(round_money(amount), CENT)
 
 
 def _round_confidence(value: Decimal) -> Decimal:
@@ -305,7 +306,8 @@ def estimate(
 # --- loading the inputs ------------------------------------------------------------------------------
 
 
-def _profile_data(device: DeviceModel) -> dict[str, Any]:
+def _profile_data(device: Any) -> dict[str, Any]:
+    # ``device``: a DeviceModel, or a row with its id, brand_id, device_type, release_year and tier_level.
     return {
         "id": str(device.id),
         "brandId": str(device.brand_id),
@@ -332,12 +334,12 @@ def _iso(moment: datetime | None) -> str | None:
 def _points_statement(repair_type_id: uuid.UUID) -> Any:
     return (
         select(
-            Pricing.id,
+            Pricing.id.label("pricing_id"),
             Pricing.part_quality,
             Pricing.price,
             Pricing.valid_from,
             Pricing.valid_until,
-            DeviceModel.id.label("device_id"),
+            DeviceModel.id,
             DeviceModel.brand_id,
             DeviceModel.device_type,
             DeviceModel.release_year,
@@ -357,18 +359,12 @@ async def _load_points(session: AsyncSession, statement: Any) -> list[list[Any]]
     rows = (await session.execute(statement)).all()
     return [
         [
-            str(row.id),
+            str(row.pricing_id),
             row.part_quality,
             str(row.price),
             _iso(row.valid_from),
             _iso(row.valid_until),
-            {
-                "id": str(row.device_id),
-                "brandId": str(row.brand_id),
-                "deviceType": row.device_type,
-                "releaseYear": row.release_year,
-                "tierLevel": row.tier_level,
-            },
+            _profile_data(row),
         ]
         for row in rows
     ]

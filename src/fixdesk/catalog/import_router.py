@@ -12,75 +12,16 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
 from fixdesk.catalog import transfer
+from fixdesk.catalog.schemas import CatalogImportRead
 from fixdesk.identity.permissions import CATALOG_READ, CATALOG_WRITE
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.permissions import Principal, require
-from fixdesk.platform.schemas import CamelModel
 from fixdesk.repairs.models import DeviceType
 
 router = APIRouter(tags=["catalog"])
 
 CatalogRead = Annotated[Principal, Depends(require(CATALOG_READ))]
 CatalogWrite = Annotated[Principal, Depends(require(CATALOG_WRITE))]
-
-
-class ImportCountsRead(CamelModel):
-    """Distinct records of one kind: created, changed, and referenced but already as given."""
-
-    created: int
-    updated: int
-    unchanged: int
-
-
-class ImportRejectionRead(CamelModel):
-    """A row that was not imported: the 1-based line of the file where it starts, why, and the column at
-    fault when there is one."""
-
-    line: int
-    reason: str
-    column: str | None = None
-
-
-class CatalogImportRead(CamelModel):
-    """The outcome of a catalog import. ``rows`` counts the data rows read, ``accepted`` those imported,
-    ``priceHistory`` the price-history rows written (one per created price or changed price or cost).
-    ``rejected`` lists at most the first 1,000 rejections, in file order; ``rejectedCount`` counts them all."""
-
-    rows: int
-    accepted: int
-    brands: ImportCountsRead
-    device_models: ImportCountsRead
-    repair_types: ImportCountsRead
-    part_types: ImportCountsRead
-    prices: ImportCountsRead
-    price_history: int
-    rejected_count: int
-    rejected: list[ImportRejectionRead]
-
-    @classmethod
-    def of(
-        cls, report: transfer.ImportReport, *, limit: int | None = transfer.MAX_REJECTIONS_REPORTED
-    ) -> CatalogImportRead:
-        """The answer for ``report``, listing at most ``limit`` rejections (``None``: all of them)."""
-
-        def counts(value: transfer.ImportCounts) -> ImportCountsRead:
-            return ImportCountsRead(created=value.created, updated=value.updated, unchanged=value.unchanged)
-
-        return cls(
-            rows=report.rows,
-            accepted=report.accepted,
-            brands=counts(report.brands),
-            device_models=counts(report.device_models),
-            repair_types=counts(report.repair_types),
-            part_types=counts(report.part_types),
-            prices=counts(report.prices),
-            price_history=report.price_history,
-            rejected_count=len(report.rejected),
-            rejected=[
-                ImportRejectionRead(line=item.line, reason=item.reason, column=item.column)
-                for item in (report.rejected if limit is None else report.rejected[:limit])
-            ],
-        )
 
 
 @router.post("/catalog/import", operation_id="catalog-import", response_model=CatalogImportRead)
@@ -102,7 +43,7 @@ async def import_catalog(
         session,
         data,
         timezone=settings.shop_timezone,
-        changed_by_id=principal.id if principal.is_staff else None,
+        changed_by_id=principal.staff_user_id,
         source_name=file.filename,
     )
     return CatalogImportRead.of(report)

@@ -251,7 +251,7 @@ async def update_repair_type(
 )
 async def delete_repair_type(repair_type_id: uuid.UUID, session: SessionDep, _: CatalogWrite):
     """Deactivate a repair type (soft delete): answers 200 with it, now ``isActive`` false."""
-    return await service.deactivate(session, await service.get_repair_type(session, repair_type_id))
+    return await service.delete_repair_type(session, repair_type_id)
 
 
 # --- part types --------------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ async def update_part_type(
 )
 async def delete_part_type(part_type_id: uuid.UUID, session: SessionDep, _: CatalogWrite):
     """Deactivate a part type (soft delete): answers 200 with it, now ``isActive`` false."""
-    return await service.deactivate(session, await service.get_part_type(session, part_type_id))
+    return await service.delete_part_type(session, part_type_id)
 
 
 # --- pricing (the estimate routes first: they must win over /pricing/{pricing_id}) -------------------
@@ -345,7 +345,7 @@ async def estimate(
 )
 async def save_estimate(body: EstimateSave, session: SessionDep, principal: CatalogWrite):
     """Save the estimated price for these keys as a price flagged ``isEstimated`` (409 when one exists)."""
-    return await service.save_estimate(session, body, changed_by_id=_user_id(principal))
+    return await service.save_estimate(session, body, changed_by_id=principal.staff_user_id)
 
 
 @router.get("/pricing", operation_id="catalog-pricing-list", response_model=Page[PricingRead])
@@ -387,7 +387,7 @@ async def list_pricing(
 )
 async def create_pricing(body: PricingCreate, session: SessionDep, principal: CatalogWrite):
     """Add a price (409 naming the four keys when one exists; 400 naming unknown referenced ids)."""
-    return await service.create_pricing(session, body, changed_by_id=_user_id(principal))
+    return await service.create_pricing(session, body, changed_by_id=principal.staff_user_id)
 
 
 @router.get("/pricing/{pricing_id}", operation_id="catalog-pricing-get", response_model=PricingRead)
@@ -401,14 +401,13 @@ async def update_pricing(
     pricing_id: uuid.UUID, body: PricingUpdate, session: SessionDep, principal: CatalogWrite
 ):
     """Change a price; price and cost changes are recorded in its history (with ``reason``)."""
-    updated = await service.update_pricing(session, pricing_id, body, changed_by_id=_user_id(principal))
-    return updated
+    return await service.update_pricing(session, pricing_id, body, changed_by_id=principal.staff_user_id)
 
 
 @router.delete("/pricing/{pricing_id}", operation_id="catalog-pricing-delete", response_model=PricingRead)
 async def delete_pricing(pricing_id: uuid.UUID, session: SessionDep, principal: CatalogWrite):
     """Deactivate a price (soft delete): answers 200 with it, now ``isActive`` false."""
-    return await service.delete_pricing(session, pricing_id, changed_by_id=_user_id(principal))
+    return await service.delete_pricing(session, pricing_id, changed_by_id=principal.staff_user_id)
 
 
 @router.get(
@@ -421,8 +420,3 @@ async def pricing_history(
 ):
     """The history of a price, newest first: old and new price and cost, source, who and why."""
     return _cached(await service.read_price_history(session, cache, pricing_id, params))
-
-
-def _user_id(principal: Principal) -> uuid.UUID | None:
-    # API clients act for the shop but are not users; the history's changed_by references users.
-    return principal.id if principal.is_staff else None

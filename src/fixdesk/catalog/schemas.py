@@ -7,13 +7,16 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AwareDatetime, Field, field_validator
 
 from fixdesk.catalog.models import PartQuality, TierLevel
 from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut
 from fixdesk.repairs.models import DeviceType
+
+if TYPE_CHECKING:
+    from fixdesk.catalog.transfer.report import ImportCounts, ImportReport
 
 FIRST_RELEASE_YEAR = 1970
 
@@ -309,3 +312,66 @@ class EstimateSave(InputModel):
     part_type_id: uuid.UUID
     part_quality: PartQuality | None = None
     notes: str | None = Field(default=None, max_length=500)
+
+
+# --- CSV import ----------------------------------------------------------------------------------------
+
+MAX_REJECTIONS_REPORTED = 1_000
+"""At most this many rejections are listed in an API answer (all of them are counted)."""
+
+
+class ImportCountsRead(CamelModel):
+    """Distinct records of one kind: created, changed, and referenced but already as given."""
+
+    created: int
+    updated: int
+    unchanged: int
+
+
+class ImportRejectionRead(CamelModel):
+    """A row that was not imported: the 1-based line of the file where it starts, why, and the column at
+    fault when there is one."""
+
+    line: int
+    reason: str
+    column: str | None = None
+
+
+class CatalogImportRead(CamelModel):
+    """The outcome of a catalog import. ``rows`` counts the data rows read, ``accepted`` those imported,
+    ``priceHistory`` the price-history rows written (one per created price or changed price or cost).
+    ``rejected`` lists at most the first 1,000 rejections, in file order; ``rejectedCount`` counts them all."""
+
+    rows: int
+    accepted: int
+    brands: ImportCountsRead
+    device_models: ImportCountsRead
+    repair_types: ImportCountsRead
+    part_types: ImportCountsRead
+    prices: ImportCountsRead
+    price_history: int
+    rejected_count: int
+    rejected: list[ImportRejectionRead]
+
+    @classmethod
+    def of(cls, report: ImportReport, *, limit: int | None = MAX_REJECTIONS_REPORTED) -> CatalogImportRead:
+        """The answer for ``report``, listing at most ``limit`` rejections (``None``: all of them)."""
+
+        def counts(value: ImportCounts) -> ImportCountsRead:
+            return ImportCountsRead(created=value.created, updated=value.updated, unchanged=value.unchanged)
+
+        return cls(
+            rows=report.rows,
+            accepted=report.accepted,
+            brands=counts(report.brands),
+            device_models=counts(report.device_models),
+            repair_types=counts(report.repair_types),
+            part_types=counts(report.part_types),
+            prices=counts(report.prices),
+            price_history=report.price_history,
+            rejected_count=len(report.rejected),
+            rejected=[
+                ImportRejectionRead(line=item.line, reason=item.reason, column=item.column)
+                for item in (report.rejected if limit is None else report.rejected[:limit])
+            ],
+        )

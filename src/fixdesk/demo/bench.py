@@ -46,7 +46,7 @@ import itertools
 import random
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -57,6 +57,7 @@ from fixdesk.config import Settings
 from fixdesk.db import new_id
 from fixdesk.demo.catalog import (
     REPAIR_TYPES_BY_NAME,
+    TIER_FACTORS,
     DemoCatalog,
     RepairTypeSeed,
     case_by_case_price,
@@ -75,6 +76,7 @@ from fixdesk.demo.devices import (
     IssueFix,
 )
 from fixdesk.repairs.items import totals as money
+from fixdesk.repairs.items.service import PricedLine
 from fixdesk.repairs.models import (
     PriceSource,
     Quote,
@@ -146,7 +148,7 @@ _SERIAL_CHARACTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 
 # Once a repair reaches one of these, its parts are in the device (and their serial numbers noted).
 _FITTED_BY = (S.testing, S.completed)
-# A total agreed at the counter without lines (USD, standard tier), by device type and tier.
+# A total agreed at the counter without lines (USD, standard tier) by device type, times the tier's factor.
 _PRICED_BY_HAND: dict[str, tuple[int, int]] = {
     "phone": (79, 329),
     "tablet": (89, 349),
@@ -156,7 +158,6 @@ _PRICED_BY_HAND: dict[str, tuple[int, int]] = {
     "watch": (79, 299),
     "other": (39, 199),
 }
-_TIER_BY_HAND: dict[int, float] = {1: 1.3, 2: 1.0, 3: 0.75}
 
 
 @dataclass(slots=True)
@@ -170,41 +171,20 @@ class Step:
 
 
 @dataclass(slots=True)
-class Line:
-    """A part-and-repair line before it is written: the columns of a RepairItem or QuoteItem, plus what
-    the warranty needs (the part type's warranty months and the part kind, for serial numbers)."""
+class Line(PricedLine):
+    """A part-and-repair line before it is written: the items service's priced line (the columns of a
+    RepairItem or QuoteItem), plus what the warranty needs (the part type's warranty months and the part
+    kind, for serial numbers)."""
 
-    repair_type_id: uuid.UUID
-    part_type_id: uuid.UUID | None
-    part_quality: str | None
-    pricing_id: uuid.UUID | None
-    description: str
-    quantity: int
-    unit_price: Decimal
-    unit_cost: Decimal | None
-    discount: Decimal
-    line_total: Decimal
-    price_source: str
-    estimate_confidence: Decimal | None
     repair: RepairTypeSeed
     warranty_months: int = 0
 
     def columns(self) -> dict[str, Any]:
-        """The columns a RepairItem and a QuoteItem share."""
-        return {
-            "repair_type_id": self.repair_type_id,
-            "part_type_id": self.part_type_id,
-            "part_quality": self.part_quality,
-            "pricing_id": self.pricing_id,
-            "description": self.description,
-            "quantity": self.quantity,
-            "unit_price": self.unit_price,
-            "unit_cost": self.unit_cost,
-            "discount": self.discount,
-            "line_total": self.line_total,
-            "price_source": self.price_source,
-            "estimate_confidence": self.estimate_confidence,
-        }
+        """The columns a RepairItem and a QuoteItem share (those of :class:`PricedLine`)."""
+        return {name: getattr(self, name) for name in _PRICED_LINE_COLUMNS}
+
+
+_PRICED_LINE_COLUMNS = tuple(column.name for column in fields(PricedLine))
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,7 +368,7 @@ class Bench:
 
     def _by_hand(self, device: DeviceModelSeed) -> Decimal:
         low, high = _PRICED_BY_HAND[device.device_type]
-        amount = self.rng.uniform(low, high) * _TIER_BY_HAND.get(device.tier_level, 1.0)
+        amount = self.rng.uniform(low, high) * TIER_FACTORS[device.tier_level]
         dollars = max(19, int(amount // 5 * 5 - 1))  # 149, 154, … as shops price
         return Decimal(f"{dollars}.{self.rng.choice(('00', '00', '99', '50'))}")
 

@@ -39,7 +39,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table
@@ -55,16 +55,16 @@ from fixdesk.catalog.models import (
     Pricing,
     RepairType,
 )
-from fixdesk.catalog.service import device_search_text, slug_for
-from fixdesk.db import new_id
+from fixdesk.catalog.names import device_search_text, slug_for
+from fixdesk.db import CENT, new_id
 from fixdesk.demo.devices import DEVICE_MODELS, DeviceModelSeed
+from fixdesk.repairs.items.totals import round_money
 
 Q = PartQuality
 
 PRICE_LIST_AGE_DAYS = 420
 CATALOG_AGE_DAYS = 800
 REPRICED_SHARE = 0.12
-CENT = Decimal("0.01")
 
 TIER_FACTORS: dict[int, float] = {1: 1.30, 2: 1.00, 3: 0.75}
 QUALITY_FACTORS: dict[str, float] = {
@@ -338,12 +338,8 @@ def _price(rng: random.Random, repair: RepairTypeSeed, device: DeviceModelSeed, 
 
 def part_cost(rng: random.Random, price: Decimal, quality: str) -> Decimal:
     """What the part of a repair priced ``price`` costs the shop: the grade's :data:`COST_RATIOS` (±10 %)."""
-    return _cost(rng, price, quality)
-
-
-def _cost(rng: random.Random, price: Decimal, quality: str) -> Decimal:
     ratio = COST_RATIOS[quality] * rng.uniform(0.9, 1.1)
-    return (price * Decimal(str(round(ratio, 4)))).quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_money(price * Decimal(str(round(ratio, 4))))
 
 
 @dataclass(slots=True)
@@ -560,7 +556,7 @@ def build_demo_catalog(
                 continue
             for quality in repair.part.qualities:
                 first = _price(rng, repair, device, quality)
-                cost = _cost(rng, first, quality)
+                cost = part_cost(rng, first, quality)
                 price, updated = first, price_list_from
                 change: tuple[datetime, Decimal, Decimal] | None = None
                 if rng.random() < REPRICED_SHARE:
@@ -568,7 +564,7 @@ def build_demo_catalog(
                         days=rng.randrange(20, PRICE_LIST_AGE_DAYS - 20), hours=rng.randrange(9, 18)
                     )
                     raised = _shop_price(float(first) * rng.uniform(1.05, 1.15))
-                    change = (moment, raised, _cost(rng, raised, quality))
+                    change = (moment, raised, part_cost(rng, raised, quality))
                     price, updated = raised, moment
                 row = {
                     "id": new_id(),

@@ -52,7 +52,7 @@ from fixdesk.catalog.models import Brand
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer, CustomerStatus, CustomerTag
 from fixdesk.customers.service import _search_text as customer_search_text
-from fixdesk.db import Hundredths, Money, Percent, create_engine, new_id, to_cents
+from fixdesk.db import Hundredths, Money, Percent, create_engine, new_id
 from fixdesk.demo.bench import BENCH_TABLES, Bench, BenchRows, Step
 from fixdesk.demo.catalog import DemoCatalog, build_demo_catalog
 from fixdesk.demo.devices import (
@@ -320,8 +320,8 @@ class _BulkWriter:
     """Writes batches of row dicts: ``COPY`` on asyncpg, chunked Core ``INSERT`` (executemany) elsewhere.
 
     The Core path lets the column types convert values (Money to cents, UTC timestamps to naive on SQLite);
-    ``COPY`` bypasses them, so :meth:`_prepare` turns Money and Hundredths into integers itself (asyncpg
-    encodes aware datetimes and UUIDs natively).
+    ``COPY`` bypasses them, so :meth:`_prepare` turns Money, Hundredths and Percent into their stored
+    integers and JSON into text itself (asyncpg encodes aware datetimes and UUIDs natively).
     """
 
     def __init__(self, connection: AsyncConnection, copy_connection: Any | None) -> None:
@@ -368,9 +368,7 @@ class _BulkWriter:
         converters: dict[str, Callable[[Any], Any]] = {}
         for name in columns:
             column_type = table.columns[name].type
-            if isinstance(column_type, Money | Hundredths):
-                converters[name] = to_cents
-            elif isinstance(column_type, Percent):
+            if isinstance(column_type, Money | Hundredths | Percent):
                 converters[name] = functools.partial(column_type.process_bind_param, dialect=None)
             elif isinstance(column_type, JSON):
                 converters[name] = json.dumps

@@ -49,9 +49,8 @@ async def notify_on_repair_event(context: JobContext, event: PublishedEvent) -> 
     customer = await context.session.get(Customer, uuid.UUID(event.payload["customerId"]))
     if customer is None:
         return
-    # Repair events carry the repair's id as "id"; events about something of a repair (a quote) as
-    # "repairId".
-    repair_id = uuid.UUID(event.payload.get("repairId") or event.payload["id"])
+    # Only repair.created and repair.status_changed have a template; both describe the repair itself.
+    repair_id = uuid.UUID(event.payload["id"])
     # The tracking token is kept out of event payloads on purpose (webhook receivers must not get the
     # customer's secret link), so it is read from the repair, in this subscriber's transaction.
     token = await context.session.scalar(select(Repair.tracking_token).where(Repair.id == repair_id))

@@ -87,9 +87,6 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         max_bytes = self.limit_for(scope["path"])
-        await self._limited(scope, receive, send, max_bytes)
-
-    async def _limited(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None:
             try:

@@ -45,6 +45,12 @@ class Principal:
     def is_customer(self) -> bool:
         return self.type == "customer"
 
+    @property
+    def staff_user_id(self) -> uuid.UUID | None:
+        """The staff user's id, for "who did it" columns (``changed_by_id``, ``created_by_id``): ``None``
+        for a customer or an API client, which are not rows of ``users``."""
+        return self.id if self.is_staff else None
+
     def has(self, permission: str) -> bool:
         return permission in self.permissions
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fixdesk.customers.models import Customer
 from fixdesk.db import Base, Hundredths, IdMixin, JSONDocument, Money, Percent, TimestampMixin, utcnow
 from fixdesk.identity.models import User
+from fixdesk.repairs.items import totals
 
 TRACKING_TOKEN_BYTES = 24
 
@@ -155,9 +156,7 @@ class Repair(IdMixin, TimestampMixin, Base):
     @property
     def balance(self) -> Decimal | None:
         """What the customer still owes: total cost less the deposit (``None`` until a total is set)."""
-        if self.total_cost is None:
-            return None
-        return self.total_cost - (self.deposit or Decimal("0.00"))
+        return totals.balance(self.total_cost, self.deposit)
 
 
 class RepairStatusHistory(IdMixin, Base):

@@ -62,7 +62,7 @@ def _detail(repair: Repair, settings: Settings, *, for_customer: bool = False) -
     read = RepairRead.model_validate(repair)
     items = [RepairItemRead.model_validate(item) for item in repair.items]
     if for_customer:
-        read.custom_fields = {}
+        _for_customer(read)
         for item in items:
             item.unit_cost = None
     return RepairDetail(
@@ -78,6 +78,7 @@ def _detail(repair: Repair, settings: Settings, *, for_customer: bool = False) -
 
 
 def _for_customer(read: RepairRead) -> RepairRead:
+    """A repair as its customer sees it: without the custom fields (the shop's own notes)."""
     read.custom_fields = {}
     return read
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
@@ -64,10 +64,6 @@ def ensure_can_change(principal: Principal, repair: Repair) -> None:
         raise Forbidden("Customers cannot change repairs.")
     if principal.role == Role.technician and repair.technician_id != principal.id:
         raise Forbidden("Technicians can change only the repairs assigned to them.")
-
-
-def _actor(principal: Principal) -> uuid.UUID | None:
-    return principal.id if principal.is_staff else None
 
 
 def _with_people(statement: Select[tuple[Repair]]) -> Select[tuple[Repair]]:
@@ -169,7 +165,7 @@ async def create_repair(
         **values,
         repair_number=await next_number(session, REPAIR_NUMBER_PREFIX, at=now),
         status=RepairStatus.received.value,
-        created_by_id=principal.id if principal.is_staff else None,
+        created_by_id=principal.staff_user_id,
         tax_rate=settings.tax_rate if settings is not None else Decimal("0"),
         custom_fields=stored_custom_fields,
         created_at=now,
@@ -186,7 +182,7 @@ async def create_repair(
             repair_id=repair.id,
             from_status=None,
             to_status=RepairStatus.received.value,
-            changed_by_id=principal.id if principal.is_staff else None,
+            changed_by_id=principal.staff_user_id,
             notes="Device received",
             customer_notified=True,
             created_at=now,
@@ -197,10 +193,10 @@ async def create_repair(
         session,
         REPAIR_CREATED,
         RepairEventPayload.of(
-            repair, to_status=repair.status, notify_customer=True, changed_by_id=_actor(principal)
+            repair, to_status=repair.status, notify_customer=True, changed_by_id=principal.staff_user_id
         ),
         customer_id=repair.customer_id,
-        actor_id=_actor(principal),
+        actor_id=principal.staff_user_id,
     )
     return await get_repair(session, principal, repair.id)
 
@@ -214,13 +210,23 @@ async def get_repair(session: AsyncSession, principal: Principal, repair_id: uui
     return repair
 
 
-async def _get_for_change(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
-    # FOR UPDATE on PostgreSQL: two concurrent status changes of one repair take turns, so both check the
-    # lifecycle against the real current status. SQLite's write transaction already serialises them.
+async def lock_repair(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
+    """The repair row, if ``principal`` may see it, locked for a change; else :class:`NotFound` (404).
+
+    ``FOR UPDATE`` on PostgreSQL: two concurrent changes of one repair take turns, so each checks its rules
+    against the real current state (SQLite's write transaction already serialises them). Whether the
+    principal may change the repair is the caller's rule: :func:`_get_for_change` for staff, the
+    customer's own decisions (approving a quote, a review) need only that the repair is theirs."""
     statement = visible_repairs(principal).where(Repair.id == repair_id).with_for_update()
     repair = (await session.execute(statement)).scalar_one_or_none()
     if repair is None:
         raise NotFound(f"Repair {repair_id} not found.")
+    return repair
+
+
+async def _get_for_change(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
+    """:func:`lock_repair`, then :func:`ensure_can_change` (403 for customers and other technicians)."""
+    repair = await lock_repair(session, principal, repair_id)
     ensure_can_change(principal, repair)
     return repair
 
@@ -251,7 +257,7 @@ async def change_status(
         session,
         repair,
         lifecycle.resolve(change.status),
-        actor_id=_actor(principal),
+        actor_id=principal.staff_user_id,
         notes=change.notes,
         notify_customer=change.notify_customer,
         estimated_completion=change.estimated_completion,
@@ -259,16 +265,6 @@ async def change_status(
     )
     session.expunge(repair)
     return await get_repair(session, principal, repair_id)
-
-
-async def lock_repair(session: AsyncSession, repair_id: uuid.UUID) -> Repair:
-    """The repair row locked for a change (``FOR UPDATE`` on PostgreSQL), without any scoping: for rules
-    that decide access themselves (a customer approving their own quote). Raises :class:`NotFound`."""
-    statement = select(Repair).where(Repair.id == repair_id).with_for_update()
-    repair = (await session.execute(statement)).scalar_one_or_none()
-    if repair is None:
-        raise NotFound(f"Repair {repair_id} not found.")
-    return repair
 
 
 async def transition(
@@ -346,9 +342,11 @@ async def assign_technician(
         await publish(
             session,
             REPAIR_ASSIGNED,
-            RepairEventPayload.of(repair, previous_technician_id=previous, changed_by_id=_actor(principal)),
+            RepairEventPayload.of(
+                repair, previous_technician_id=previous, changed_by_id=principal.staff_user_id
+            ),
             customer_id=repair.customer_id,
-            actor_id=_actor(principal),
+            actor_id=principal.staff_user_id,
         )
     session.expunge(repair)
     return await get_repair(session, principal, repair_id)
@@ -389,10 +387,12 @@ async def update_repair(
     await session.flush()
     if values:
         payload = RepairEventPayload.of(
-            repair, changed_fields=sorted(to_camel(name) for name in values), changed_by_id=_actor(principal)
+            repair,
+            changed_fields=sorted(to_camel(name) for name in values),
+            changed_by_id=principal.staff_user_id,
         )
         await publish(
-            session, REPAIR_UPDATED, payload, customer_id=repair.customer_id, actor_id=_actor(principal)
+            session, REPAIR_UPDATED, payload, customer_id=repair.customer_id, actor_id=principal.staff_user_id
         )
     session.expunge(repair)
     return await get_repair(session, principal, repair_id)
@@ -414,16 +414,21 @@ class RepairFilters:
     custom_fields: dict[str, str] | None = None
 
 
-def _start_of(value: date | datetime) -> datetime:
+def start_of(value: date | datetime, zone: tzinfo = UTC) -> datetime:
+    """The first instant of a ``dateFrom`` filter: a datetime as given (naive read as UTC), or the start
+    of that calendar day in ``zone``."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.combine(value, time.min, tzinfo=UTC)
+    return datetime.combine(value, time.min, tzinfo=zone).astimezone(UTC)
 
 
-def _end_of(value: date | datetime) -> datetime:
+def end_of(value: date | datetime, zone: tzinfo = UTC) -> datetime:
+    """The last instant (inclusive) of a ``dateTo`` filter: a datetime as given (naive read as UTC), or
+    the last microsecond of that calendar day in ``zone``."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.combine(value + timedelta(days=1), time.min, tzinfo=UTC) - timedelta(microseconds=1)
+    next_day = datetime.combine(value + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+    return next_day - timedelta(microseconds=1)
 
 
 def status_condition(status: str) -> Any:
@@ -449,9 +454,9 @@ def apply_filters(statement: Select[tuple[Repair]], filters: RepairFilters) -> S
     if filters.priority:
         statement = statement.where(Repair.priority == filters.priority)
     if filters.date_from:
-        statement = statement.where(Repair.created_at >= _start_of(filters.date_from))
+        statement = statement.where(Repair.created_at >= start_of(filters.date_from))
     if filters.date_to:
-        statement = statement.where(Repair.created_at <= _end_of(filters.date_to))
+        statement = statement.where(Repair.created_at <= end_of(filters.date_to))
     if filters.search and filters.search.strip():
         term = filters.search.strip().lower()
         # A UNION of two index-backed lookups, not "search_text LIKE … OR customer_id IN (…)": PostgreSQL

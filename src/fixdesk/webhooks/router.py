@@ -80,7 +80,7 @@ async def create_webhook(
     subscription = await service.create_subscription(
         session,
         body,
-        owner_id=principal.id if principal.is_staff else None,
+        owner_id=principal.staff_user_id,
         allow_private=settings.webhooks_allow_private,
     )
     return _with_secret(subscription)

@@ -13,6 +13,7 @@ from fixdesk.customers.models import Customer
 from fixdesk.db import transaction, utcnow
 from fixdesk.platform.events import DomainEvent
 from fixdesk.platform.jobs import Job, JobState, enqueue
+from fixdesk.platform.jobs.queue import enqueue_many
 from tests.conftest import unique_email
 from tests.platform.jobs import handlers
 from tests.platform.jobs.conftest import count_jobs, load_job
@@ -105,6 +106,38 @@ async def test_a_unique_key_keeps_a_single_job(jobs_db, make_worker):
     async with transaction(jobs_db) as session:
         assert await enqueue(session, handlers.RECORD, {"n": 5}, unique_key=key) is None
     assert await count_jobs(jobs_db) == 2
+
+
+async def test_enqueue_many_queues_in_bulk_by_the_same_rules(jobs_db, make_worker):
+    async with jobs_db() as session:
+        await enqueue_many(session, handlers.RECORD, [{"n": 0}], unique_keys=["bulk:0"])
+        await session.rollback()
+    async with transaction(jobs_db) as session:
+        await enqueue(session, handlers.RECORD, {"n": 1}, unique_key="bulk:1")
+        queued = await enqueue_many(
+            session,
+            handlers.RECORD,
+            [{"n": n} for n in range(1, 4)],
+            unique_keys=[f"bulk:{n}" for n in range(1, 4)],
+        )
+        # Without keys every payload is queued; max_attempts is the handler's, as with enqueue().
+        assert await enqueue_many(session, handlers.ALWAYS_FAILS, [{}, {}]) == 2
+    with pytest.raises(ValueError, match="one unique key per payload"):
+        async with jobs_db() as session:
+            await enqueue_many(session, handlers.RECORD, [{}, {}], unique_keys=["only-one"])
+
+    assert queued == 2  # bulk:1 was already queued
+    async with jobs_db() as session:
+        rows = (await session.execute(select(Job).order_by(Job.kind, Job.unique_key))).scalars().all()
+    assert [(job.kind, job.unique_key, job.max_attempts) for job in rows] == [
+        (handlers.ALWAYS_FAILS, None, 3),
+        (handlers.ALWAYS_FAILS, None, 3),
+        (handlers.RECORD, "bulk:1", 10),
+        (handlers.RECORD, "bulk:2", 10),
+        (handlers.RECORD, "bulk:3", 10),
+    ]
+    await make_worker().drain()
+    assert sorted(call["payload"]["n"] for call in handlers.calls if "n" in call["payload"]) == [1, 2, 3]
 
 
 async def test_a_handlers_writes_commit_with_the_done_mark(jobs_db, make_worker):

@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.config import Settings
 from fixdesk.db import make_sessionmaker, read_only
-from fixdesk.platform.events import DomainEvent
 from fixdesk.platform.jobs.worker import Worker
+from fixdesk.repairs.attachments.events import REPAIR_ATTACHMENT_ADDED
 from fixdesk.repairs.models import RepairAttachment
 from fixdesk.services import Services, build_services
-from tests.factories import Actor, make_customer, make_repair, make_user
+from tests.factories import Actor, count_rows, events_named, make_customer, make_repair, make_user
 from tests.support.s3 import s3_server
 
 __all__ = ["s3_server"]
@@ -46,10 +46,11 @@ async def attachment_rows(sessionmaker: async_sessionmaker[AsyncSession]) -> lis
         return list((await session.execute(statement)).scalars())
 
 
-async def events_named(sessionmaker: async_sessionmaker[AsyncSession], name: str) -> list[DomainEvent]:
-    async with sessionmaker() as session:
-        statement = select(DomainEvent).where(DomainEvent.name == name).order_by(DomainEvent.occurred_at)
-        return list((await session.execute(statement)).scalars())
+async def assert_nothing_stored(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    """A refused upload left no trace: no row, no file, no ``repair.attachment_added`` event."""
+    assert await count_rows(sessionmaker, RepairAttachment) == 0
+    assert stored_files(settings) == {}
+    assert await events_named(sessionmaker, REPAIR_ATTACHMENT_ADDED) == []
 
 
 async def upload(

@@ -11,17 +11,15 @@ import pytest
 
 from fixdesk.repairs.attachments.events import REPAIR_ATTACHMENT_ADDED
 from fixdesk.repairs.attachments.service import safe_file_name
-from fixdesk.repairs.models import RepairAttachment
-from tests.factories import count_rows
+from tests.factories import events_named
 from tests.repairs.attachments import files
-from tests.repairs.attachments.conftest import attachment_rows, events_named, sha256, stored_files, upload
-
-
-async def assert_nothing_stored(sessionmaker, settings) -> None:
-    assert await count_rows(sessionmaker, RepairAttachment) == 0
-    assert stored_files(settings) == {}
-    assert await events_named(sessionmaker, REPAIR_ATTACHMENT_ADDED) == []
-
+from tests.repairs.attachments.conftest import (
+    assert_nothing_stored,
+    attachment_rows,
+    sha256,
+    stored_files,
+    upload,
+)
 
 # --- the type is read from the content ------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """Test data for repair lines and quotes: a small catalog, repairs of its devices, and readers of what was
-stored (exact Decimals, events)."""
+stored (exact Decimals)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from fixdesk.platform.events import DomainEvent
 from fixdesk.repairs.models import Repair, RepairItem, RepairLabour
 from tests.factories import (
     make_catalog_device,
@@ -110,14 +109,3 @@ async def stored_totals(sessionmaker: Any, repair_id: Any) -> tuple[str, str, st
         assert repair is not None
         total = str(repair.total_cost) if repair.total_cost is not None else None
         return str(repair.subtotal), str(repair.tax_amount), total
-
-
-async def events_named(sessionmaker: Any, name: str) -> list[dict[str, Any]]:
-    """Payloads of the committed events called ``name``, oldest first."""
-    async with sessionmaker() as session:
-        rows = await session.execute(
-            select(DomainEvent.payload)
-            .where(DomainEvent.name == name)
-            .order_by(DomainEvent.occurred_at, DomainEvent.id)
-        )
-        return [row[0] for row in rows]

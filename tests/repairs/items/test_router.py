@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from fixdesk.platform.events import DomainEvent
 from fixdesk.repairs.models import RepairItem, RepairLabour
-from tests.factories import count_rows, make_customer, make_repair, make_user, walk
+from tests.factories import (
+    TO_COMPLETED,
+    count_rows,
+    event_payloads,
+    make_customer,
+    make_repair,
+    make_user,
+    walk,
+)
 from tests.repairs.items.bench import (
     catalog_repair,
-    events_named,
     exact,
     make_bench,
     stored_lines,
@@ -103,7 +110,7 @@ async def test_each_line_change_publishes_repair_updated_with_what_changed(clien
     )["labour"]
     await client.delete(f"{base}/labour/{labour['id']}", headers=admin.headers)
 
-    updates = await events_named(sessionmaker, "repair.updated")
+    updates = await event_payloads(sessionmaker, "repair.updated")
     # 20.00 + 1.775 tax → 21.78; 30.00 + 2.6625 → 32.66
     assert [event["changedFields"] for event in updates] == [
         ["items", "totalCost"],
@@ -224,12 +231,7 @@ async def test_closed_repairs_refuse_line_changes_with_409(client, app, sessionm
         client,
         admin,
         completed["id"],
-        "diagnosing",
-        "quoted",
-        "approved",
-        "repairing",
-        "testing",
-        "completed",
+        *TO_COMPLETED,
     )
     cancelled = await make_repair(
         client, admin, customer.id, items=[{"description": "Port", "unitPrice": "5.00"}]
@@ -240,12 +242,7 @@ async def test_closed_repairs_refuse_line_changes_with_409(client, app, sessionm
         client,
         admin,
         delivered["id"],
-        "diagnosing",
-        "quoted",
-        "approved",
-        "repairing",
-        "testing",
-        "completed",
+        *TO_COMPLETED,
         "delivered",
     )
     item, labour = completed["items"][0]["id"], completed["labour"][0]["id"]
@@ -366,12 +363,7 @@ async def test_dashboard_total_spent_comes_from_line_totals(client, app, session
             client,
             admin,
             repair["id"],
-            "diagnosing",
-            "quoted",
-            "approved",
-            "repairing",
-            "testing",
-            "completed",
+            *TO_COMPLETED,
         )
     await walk(client, admin, still_open["id"], "diagnosing")
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from fixdesk.platform.events import DomainEvent
 from fixdesk.repairs.models import Quote, RepairItem, RepairStatusHistory
-from tests.factories import count_rows, make_customer, make_user, stored_repair, walk
-from tests.repairs.items.bench import events_named, exact, make_bench, stored_lines, stored_totals
+from tests.factories import count_rows, event_payloads, make_customer, make_user, stored_repair, walk
+from tests.repairs.items.bench import exact, make_bench, stored_lines, stored_totals
 from tests.repairs.quotes.desk import (
     SUBTOTAL,
     TAX,
@@ -126,7 +126,7 @@ async def test_approving_moves_the_repair_on_and_makes_the_quote_lines_its_items
     assert [(line.description, str(line.line_total)) for line in labour] == [("Fitting", "45.00")]
     assert await stored_totals(sessionmaker, repair["id"]) == (SUBTOTAL, TAX, TOTAL)
 
-    [event] = await events_named(sessionmaker, "quote.approved")
+    [event] = await event_payloads(sessionmaker, "quote.approved")
     assert (event["id"], event["status"], event["total"], event["customerId"]) == (
         quote["id"],
         "approved",
@@ -134,10 +134,10 @@ async def test_approving_moves_the_repair_on_and_makes_the_quote_lines_its_items
         str(customer.id),
     )
     [change] = [
-        e for e in await events_named(sessionmaker, "repair.status_changed") if e["toStatus"] == "approved"
+        e for e in await event_payloads(sessionmaker, "repair.status_changed") if e["toStatus"] == "approved"
     ]
     assert change["changedById"] is None
-    updated = await events_named(sessionmaker, "repair.updated")
+    updated = await event_payloads(sessionmaker, "repair.updated")
     assert updated[-1]["changedFields"] == ["items", "labour", "totalCost"]
     # The customer's own view of the repair shows the new lines and totals.
     mine = exact(await client.get(f"/api/v1/customer/repairs/{repair['id']}", headers=customer.headers))
@@ -202,7 +202,7 @@ async def test_declining_records_the_reason_and_the_repair_stays_quoted(client, 
     assert (await stored_repair(sessionmaker, repair["id"])).repair.status == "quoted"
     assert await count_rows(sessionmaker, RepairStatusHistory) == history_before
     assert await count_rows(sessionmaker, RepairItem) == 0
-    events = await events_named(sessionmaker, "quote.declined")
+    events = await event_payloads(sessionmaker, "quote.declined")
     assert [(e["id"], e["declineReason"]) for e in events] == [
         (quote["id"], "Too expensive; I will buy a new phone."),
         (other_quote["id"], None),
@@ -293,7 +293,7 @@ async def test_two_decisions_at_once_do_not_both_win(client, app, sessionmaker):
     assert [row.to_status for row in stored.history].count("approved") == 1
     items, labour = await stored_lines(sessionmaker, repair["id"])
     assert (len(items), len(labour)) == (2, 1)
-    assert len(await events_named(sessionmaker, "quote.approved")) == 1 + (mixed[0].status_code == 200)
+    assert len(await event_payloads(sessionmaker, "quote.approved")) == 1 + (mixed[0].status_code == 200)
     winner = (await stored_quote(sessionmaker, other_quote["id"]))[0].status
     assert winner == ("approved" if mixed[0].status_code == 200 else "declined")
     assert await count_rows(sessionmaker, Quote) == 2

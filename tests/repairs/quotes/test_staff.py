@@ -7,8 +7,16 @@ from datetime import timedelta
 
 from fixdesk.platform.events import DomainEvent
 from fixdesk.repairs.models import Quote, QuoteItem, RepairItem
-from tests.factories import count_rows, make_customer, make_repair, make_user, stored_repair, walk
-from tests.repairs.items.bench import events_named, exact, make_bench
+from tests.factories import (
+    count_rows,
+    event_payloads,
+    make_customer,
+    make_repair,
+    make_user,
+    stored_repair,
+    walk,
+)
+from tests.repairs.items.bench import exact, make_bench
 from tests.repairs.quotes.desk import (
     SUBTOTAL,
     TAX,
@@ -151,7 +159,7 @@ async def test_sending_moves_the_repair_to_quoted_and_publishes_quote_sent(
     )
     # quote_ready tells the customer; the status change itself does not send a second, generic message.
     assert last.customer_notified is False
-    [event] = await events_named(sessionmaker, "quote.sent")
+    [event] = await event_payloads(sessionmaker, "quote.sent")
     assert event == {
         "id": draft["id"],
         "number": "Q1",
@@ -194,7 +202,7 @@ async def test_a_newer_sent_quote_supersedes_the_earlier_one_and_the_repair_stay
     stored = await stored_repair(sessionmaker, repair["id"])
     assert stored.repair.status == "quoted"
     assert len(stored.history) == history_before
-    assert len(await events_named(sessionmaker, "quote.sent")) == 2
+    assert len(await event_payloads(sessionmaker, "quote.sent")) == 2
 
 
 async def test_sending_is_refused_for_the_wrong_quote_or_repair_status(client, app, sessionmaker, settings):

@@ -14,7 +14,7 @@ import pytest
 
 from fixdesk.config import Settings
 from tests.conftest import make_settings
-from tests.factories import Actor, make_repair, walk
+from tests.factories import TO_COMPLETED, Actor, make_repair, walk
 from tests.messaging.conftest import courier_factory, smtp_sink
 
 __all__ = ["courier_factory", "smtp_sink"]
@@ -27,7 +27,6 @@ SHOP = {
 }
 # West of UTC, so a time late in the UTC day falls on the previous calendar day in the shop.
 SHOP_TIMEZONE = "America/Chicago"
-TO_COMPLETED = ("diagnosing", "quoted", "approved", "repairing", "testing", "completed")
 
 
 def tracking_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:

@@ -13,8 +13,16 @@ from fixdesk.customers.service import anonymise_customer
 from fixdesk.db import transaction
 from fixdesk.platform.events import DomainEvent
 from fixdesk.repairs.models import RepairReview
-from tests.factories import count_rows, make_customer, make_repair, make_user, walk
-from tests.repairs.tracking.conftest import TO_COMPLETED, completed_repair
+from tests.factories import (
+    TO_COMPLETED,
+    count_rows,
+    events_named,
+    make_customer,
+    make_repair,
+    make_user,
+    walk,
+)
+from tests.repairs.tracking.conftest import completed_repair
 
 
 def review_url(repair_id: str | uuid.UUID) -> str:
@@ -27,9 +35,7 @@ async def reviews_in_database(sessionmaker) -> list[RepairReview]:
 
 
 async def review_events(sessionmaker) -> list[DomainEvent]:
-    async with sessionmaker() as session:
-        statement = select(DomainEvent).where(DomainEvent.name == "repair.reviewed")
-        return list((await session.execute(statement.order_by(DomainEvent.occurred_at))).scalars())
+    return await events_named(sessionmaker, "repair.reviewed")
 
 
 async def assert_nothing_written(sessionmaker) -> None:

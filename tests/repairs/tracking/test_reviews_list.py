@@ -132,6 +132,8 @@ async def test_filters(client, app, sessionmaker, query, expected):
         ("maxRating=9", "maxRating"),
         ("minRating=4&maxRating=2", "maxRating"),
         ("dateFrom=2026-01-12&dateTo=2026-01-11", "dateTo"),
+        # Midnight of the 12th in the shop (Chicago, UTC−6) is after all of the 11th.
+        ("dateFrom=2026-01-12T06:00:00Z&dateTo=2026-01-11", "dateTo"),
         ("dateFrom=yesterday", "dateFrom"),
     ],
 )

@@ -9,8 +9,8 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 from fixdesk.repairs.models import new_tracking_token
-from tests.factories import make_customer, make_repair, make_user, stored_repair, walk
-from tests.repairs.tracking.conftest import SHOP, SHOP_TIMEZONE, TO_COMPLETED, token_of
+from tests.factories import TO_COMPLETED, make_customer, make_repair, make_user, stored_repair, walk
+from tests.repairs.tracking.conftest import SHOP, SHOP_TIMEZONE, token_of
 
 
 async def page(client, token: str, **headers: str):

@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.db import transaction
-from fixdesk.platform.events import DomainEvent
 from fixdesk.repairs.models import Repair, RepairItem, Warranty, WarrantyClaim
 from tests.factories import (
+    TO_COMPLETED,
     Actor,
     make_customer,
     make_part_type,
@@ -25,9 +25,6 @@ from tests.factories import (
     make_user,
     walk,
 )
-
-# From received to completed (ready for pickup) along the lifecycle.
-TO_COMPLETED = ("diagnosing", "quoted", "approved", "repairing", "testing", "completed")
 
 
 async def add_item(
@@ -83,12 +80,6 @@ async def warranties_of(sessionmaker: async_sessionmaker[AsyncSession], repair_i
 async def claims_of(sessionmaker: async_sessionmaker[AsyncSession]) -> list[WarrantyClaim]:
     async with sessionmaker() as session:
         statement = select(WarrantyClaim).order_by(WarrantyClaim.created_at, WarrantyClaim.id)
-        return list((await session.execute(statement)).scalars())
-
-
-async def events_named(sessionmaker: async_sessionmaker[AsyncSession], name: str) -> list[DomainEvent]:
-    async with sessionmaker() as session:
-        statement = select(DomainEvent).where(DomainEvent.name == name).order_by(DomainEvent.occurred_at)
         return list((await session.execute(statement)).scalars())
 
 

@@ -11,12 +11,19 @@ from sqlalchemy import select
 
 from fixdesk.platform.events import DomainEvent
 from fixdesk.repairs.models import Repair, RepairItem, RepairStatusHistory, WarrantyClaim
-from tests.factories import count_rows, make_catalog_device, make_repair, make_user, stored_repair, walk
-from tests.repairs.warranty.conftest import (
+from tests.factories import (
     TO_COMPLETED,
+    count_rows,
+    events_named,
+    make_catalog_device,
+    make_repair,
+    make_user,
+    stored_repair,
+    walk,
+)
+from tests.repairs.warranty.conftest import (
     add_item,
     claims_of,
-    events_named,
     make_bench,
     set_status,
     set_warranty_dates,

@@ -13,8 +13,8 @@ from fixdesk.db import transaction
 from fixdesk.repairs.models import Repair, Warranty
 from fixdesk.repairs.warranty import service
 from tests.conftest import make_settings
-from tests.factories import count_rows, make_part_type, make_repair, walk
-from tests.repairs.warranty.conftest import TO_COMPLETED, add_item, make_bench, warranties_of
+from tests.factories import TO_COMPLETED, count_rows, make_part_type, make_repair, walk
+from tests.repairs.warranty.conftest import add_item, make_bench, warranties_of
 
 # --- the end date ---------------------------------------------------------------------------------------
 

@@ -11,8 +11,8 @@ from sqlalchemy import Select
 from sqlalchemy.engine import make_url
 
 from fixdesk.repairs.warranty import service
-from tests.factories import make_repair, walk
-from tests.repairs.warranty.conftest import TO_COMPLETED, add_item, make_bench
+from tests.factories import TO_COMPLETED, make_repair, walk
+from tests.repairs.warranty.conftest import add_item, make_bench
 from tests.support.explain import explain, sequential_scans
 
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from fixdesk.repairs.models import Repair, WarrantyClaim
 from fixdesk.repairs.warranty import service
-from tests.factories import count_rows, make_catalog_device, make_part_type, make_repair, walk
-from tests.repairs.warranty.conftest import TO_COMPLETED, make_bench, set_warranty_dates, warranties_of
+from tests.factories import TO_COMPLETED, count_rows, make_catalog_device, make_part_type, make_repair, walk
+from tests.repairs.warranty.conftest import make_bench, set_warranty_dates, warranties_of
 
 
 async def add_line(client, staff, repair_id: str, **body) -> dict:

@@ -1,6 +1,5 @@
-"""Repair types and part types: list, read, create and change (deactivating is
-:func:`~fixdesk.catalog.service.common.deactivate`). Names are unique regardless of case (``slug``); a part
-type has a quality grade and a warranty in months."""
+"""Repair types and part types: list, read, create, change and deactivate. Names are unique regardless of
+case (``slug``); a part type has a quality grade and a warranty in months."""
 
 from __future__ import annotations
 
@@ -22,7 +21,7 @@ from fixdesk.catalog.schemas import (
     RepairTypeUpdate,
 )
 from fixdesk.catalog.service.cache import CatalogCache, cache_key, invalidate_catalog_cache
-from fixdesk.catalog.service.common import add_named, ensure_slug_free, named_rows_statement
+from fixdesk.catalog.service.common import add_named, deactivate, ensure_slug_free, named_rows_statement
 from fixdesk.db import utcnow
 from fixdesk.platform.errors import NotFound, reject_nulls
 from fixdesk.platform.pagination import PageParams
@@ -135,6 +134,12 @@ async def update_repair_type(
     return await _apply_changes(session, row, values, "repair type")
 
 
+async def delete_repair_type(session: AsyncSession, repair_type_id: uuid.UUID) -> RepairType:
+    """Deactivate a repair type (``isActive`` false); prices and repairs keep referring to it. Raises
+    :class:`NotFound` (404)."""
+    return await deactivate(session, await get_repair_type(session, repair_type_id))
+
+
 async def create_part_type(session: AsyncSession, data: PartTypeCreate) -> PartType:
     """Add a part type. Raises :class:`Conflict` (409) when the name exists regardless of case."""
     return await add_named(session, PartType, data, "part type", quality=data.quality.value)
@@ -149,3 +154,9 @@ async def update_part_type(session: AsyncSession, part_type_id: uuid.UUID, data:
     if "quality" in values:
         values["quality"] = values["quality"].value
     return await _apply_changes(session, row, values, "part type")
+
+
+async def delete_part_type(session: AsyncSession, part_type_id: uuid.UUID) -> PartType:
+    """Deactivate a part type (``isActive`` false); prices, repair lines and warranties keep referring to
+    it. Raises :class:`NotFound` (404)."""
+    return await deactivate(session, await get_part_type(session, part_type_id))

@@ -28,7 +28,6 @@ from fixdesk.catalog.transfer.export import EXPORT_CHUNK_ROWS, ExportFilters, ex
 from fixdesk.catalog.transfer.importing import import_catalog
 from fixdesk.catalog.transfer.loading import SELECT_CHUNK_KEYS
 from fixdesk.catalog.transfer.report import (
-    MAX_REJECTIONS_REPORTED,
     ImportCounts,
     ImportProgress,
     ImportReport,
@@ -43,7 +42,6 @@ __all__ = [
     "DEFAULT_WARRANTY_MONTHS",
     "DEVICE_TYPES",
     "EXPORT_CHUNK_ROWS",
-    "MAX_REJECTIONS_REPORTED",
     "PRICE_COLUMNS",
     "PRICE_KEY_COLUMNS",
     "REQUIRED_COLUMNS",

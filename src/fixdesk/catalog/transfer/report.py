@@ -8,9 +8,6 @@ from typing import Protocol
 
 from fixdesk.platform.errors import FixdeskError
 
-MAX_REJECTIONS_REPORTED = 1_000
-"""At most this many rejections are listed in an API answer (all of them are counted)."""
-
 
 @dataclass(slots=True)
 class ImportCounts:

@@ -112,13 +112,7 @@ async def write_plans(
 
     device_writes = [plan for plan in device_plans if plan.current is None or plan.values != plan.current]
     price_writes = [plan for plan in price_plans if plan.current is None or _price_changed(plan)]
-    history_plans = [
-        plan
-        for plan in price_writes
-        if plan.current is None
-        or plan.values["price"] != plan.current["price"]
-        or plan.values["cost"] != plan.current["cost"]
-    ]
+    history_plans = [plan for plan in price_writes if _money_changed(plan)]
     new_named = sum(
         1
         for plans in (planner.brands, planner.repair_types, planner.part_types)
@@ -316,14 +310,17 @@ def _price_changed(plan: PricePlan) -> bool:
     return any(plan.values[name] != plan.current[name] for name in PRICE_COMPARED)
 
 
+def _money_changed(plan: PricePlan) -> bool:
+    """Whether the plan creates the price or changes its amount or cost (what the price history records)."""
+    current = plan.current
+    return current is None or any(plan.values[name] != current[name] for name in ("price", "cost"))
+
+
 def _price_row(plan: PricePlan, now: datetime) -> dict[str, Any]:
     values = plan.values
     current = plan.current
-    money_changed = (
-        current is None or values["price"] != current["price"] or values["cost"] != current["cost"]
-    )
     # A price the shop sets itself replaces an estimate saved earlier; a change of dates or notes does not.
-    estimated = False if money_changed else bool(current and current["is_estimated"])
+    estimated = False if _money_changed(plan) else bool(current and current["is_estimated"])
     return {
         "id": current["id"] if current is not None else new_id(),
         "device_model_id": plan.device.id,

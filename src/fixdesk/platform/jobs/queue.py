@@ -45,6 +45,34 @@ def insert_ignoring_conflicts(session: AsyncSession, model: Any) -> Any:
     return builder(model).on_conflict_do_nothing()
 
 
+def _default_max_attempts(kind: str) -> int:
+    kind_info = registry.get(kind)
+    return kind_info.max_attempts if kind_info else DEFAULT_MAX_ATTEMPTS
+
+
+def _job_row(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    now: datetime,
+    run_at: datetime,
+    max_attempts: int,
+    unique_key: str | None,
+) -> dict[str, Any]:
+    """The values of a new queued job row."""
+    return {
+        "id": new_id(),
+        "kind": kind,
+        "payload": payload,
+        "state": JobState.queued.value,
+        "run_at": run_at,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "unique_key": unique_key,
+        "created_at": now,
+    }
+
+
 async def enqueue(
     session: AsyncSession,
     kind: str,
@@ -63,18 +91,14 @@ async def enqueue(
     Returns the job id.
     """
     now = utcnow()
-    kind_info = registry.get(kind)
-    values = {
-        "id": new_id(),
-        "kind": kind,
-        "payload": payload or {},
-        "state": JobState.queued.value,
-        "run_at": run_at or (now + delay if delay else now),
-        "attempts": 0,
-        "max_attempts": max_attempts or (kind_info.max_attempts if kind_info else DEFAULT_MAX_ATTEMPTS),
-        "unique_key": unique_key,
-        "created_at": now,
-    }
+    values = _job_row(
+        kind,
+        payload or {},
+        now=now,
+        run_at=run_at or (now + delay if delay else now),
+        max_attempts=max_attempts or _default_max_attempts(kind),
+        unique_key=unique_key,
+    )
     if unique_key is None:
         await session.execute(Job.__table__.insert().values(**values))
         inserted = True
@@ -99,20 +123,16 @@ async def enqueue_many(
     if unique_keys is not None and len(unique_keys) != len(payloads):
         raise ValueError("give one unique key per payload")
     now = utcnow()
-    kind_info = registry.get(kind)
-    max_attempts = kind_info.max_attempts if kind_info else DEFAULT_MAX_ATTEMPTS
+    max_attempts = _default_max_attempts(kind)
     rows = [
-        {
-            "id": new_id(),
-            "kind": kind,
-            "payload": payload,
-            "state": JobState.queued.value,
-            "run_at": now,
-            "attempts": 0,
-            "max_attempts": max_attempts,
-            "unique_key": unique_keys[index] if unique_keys is not None else None,
-            "created_at": now,
-        }
+        _job_row(
+            kind,
+            payload,
+            now=now,
+            run_at=now,
+            max_attempts=max_attempts,
+            unique_key=unique_keys[index] if unique_keys is not None else None,
+        )
         for index, payload in enumerate(payloads)
     ]
     table = Job.__table__

@@ -167,10 +167,6 @@ def _inspect(file: IO[bytes], max_bytes: int) -> _Inspected:
     return _Inspected(size, digest.hexdigest(), head)
 
 
-def _uploader(principal: Principal) -> uuid.UUID | None:
-    return principal.id if principal.is_staff else None
-
-
 def _clean_description(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
@@ -265,7 +261,7 @@ async def add_attachment(
         sha256=inspected.sha256,
         storage_key=key,
         description=_clean_description(upload.description),
-        uploaded_by_id=_uploader(principal),
+        uploaded_by_id=principal.staff_user_id,
     )
     session.add(attachment)
     await session.flush()
@@ -275,7 +271,7 @@ async def add_attachment(
         AttachmentEventPayload.of(attachment, repair),
         # Only a public attachment concerns the customer (live events reach their portal).
         customer_id=repair.customer_id if attachment.is_public else None,
-        actor_id=_uploader(principal),
+        actor_id=principal.staff_user_id,
     )
     return attachment
 

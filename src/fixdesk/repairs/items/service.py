@@ -33,6 +33,7 @@ from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed, reject
 from fixdesk.platform.events import publish
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import lifecycle
+from fixdesk.repairs import service as repairs
 from fixdesk.repairs.events import REPAIR_UPDATED, RepairEventPayload
 from fixdesk.repairs.items import totals as money
 from fixdesk.repairs.items.schemas import (
@@ -193,18 +194,16 @@ async def price_items(
     session: AsyncSession,
     device_model_id: uuid.UUID | None,
     items: Sequence[LineItemCreate],
-    *,
-    field_prefix: str = "items",
 ) -> list[PricedLine]:
     """Resolve the unit price, description and total of each line (in order) for a repair of catalog
     device ``device_model_id`` (``None`` for a free-text device).
 
-    Raises :class:`ValidationFailed` (400, field ``<field_prefix>.<index>.<name>``) for an unknown repair
+    Raises :class:`ValidationFailed` (400, field ``items.<index>.<name>``) for an unknown repair
     or part type, a line to be priced from the catalog on a repair without a device model, a line the
     price list and the estimator cannot price, and a discount above ``quantity × unitPrice``."""
     types = await _catalog_types(session, items)
     return [
-        await _price_line(session, device_model_id, item, types, f"{field_prefix}.{index}")
+        await _price_line(session, device_model_id, item, types, f"items.{index}")
         for index, item in enumerate(items)
     ]
 
@@ -317,10 +316,7 @@ def ensure_open(repair: Repair) -> None:
 
 
 async def _repair_for_lines(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
-    # Imported here: fixdesk.repairs.service imports this module for intake.
-    from fixdesk.repairs.service import _get_for_change
-
-    repair = await _get_for_change(session, principal, repair_id)
+    repair = await repairs._get_for_change(session, principal, repair_id)
     ensure_open(repair)
     return repair
 
@@ -332,7 +328,7 @@ async def _lines_changed(
     repair.updated_at = utcnow()
     await session.flush()
     changed = [kind] if repair.total_cost == previous_total else [kind, "totalCost"]
-    actor = principal.id if principal.is_staff else None
+    actor = principal.staff_user_id
     await publish(
         session,
         REPAIR_UPDATED,

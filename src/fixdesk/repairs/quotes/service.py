@@ -71,10 +71,6 @@ def is_expired(quote: Quote, today: date) -> bool:
     return quote.valid_until < today
 
 
-def _actor(principal: Principal) -> uuid.UUID | None:
-    return principal.id if principal.is_staff else None
-
-
 def _with_lines(statement: Select[tuple[Quote]]) -> Select[tuple[Quote]]:
     return statement.options(selectinload(Quote.items), selectinload(Quote.labour))
 
@@ -147,7 +143,7 @@ async def create_quote(
         tax_rate=result.tax_rate,
         tax_amount=result.tax_amount,
         total=result.total,
-        created_by_id=_actor(principal),
+        created_by_id=principal.staff_user_id,
         created_at=now,
         updated_at=now,
     )
@@ -228,7 +224,7 @@ async def _send(
             session,
             repair,
             RepairStatus.quoted,
-            actor_id=_actor(principal),
+            actor_id=principal.staff_user_id,
             notes=f"Quote {label} sent",
             notify_customer=False,
             settings=settings,
@@ -238,7 +234,7 @@ async def _send(
         QUOTE_SENT,
         QuoteEventPayload.of(quote, repair, settings.currency),
         customer_id=repair.customer_id,
-        actor_id=_actor(principal),
+        actor_id=principal.staff_user_id,
     )
 
 
@@ -275,9 +271,7 @@ async def _decidable(
     settings: Settings,
 ) -> tuple[Repair, Quote]:
     # The repair first, then the quote: every quote change takes the locks in this order.
-    repair = await repairs.lock_repair(session, repair_id)
-    if repair.customer_id != principal.id:
-        raise NotFound(f"Repair {repair_id} not found.")
+    repair = await repairs.lock_repair(session, principal, repair_id)
     quote = await _locked_quote(session, repair, quote_id, statuses=CUSTOMER_VISIBLE)
     label = quote_number(quote)
     if quote.status != QuoteStatus.sent.value:

@@ -18,8 +18,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from fixdesk.config import Settings
 from fixdesk.messaging.service import DEFAULT_LANGUAGE, LANGUAGES, format_date
-from fixdesk.repairs.models import RepairStatus
-from fixdesk.repairs.tracking.schemas import TrackingRead
+from fixdesk.repairs import lifecycle
+from fixdesk.repairs.tracking.schemas import ShopContact, TrackingRead
 
 # Headers of every tracking answer, page or JSON. The URL is a secret: nothing may keep a copy (no-store),
 # no link on the page may pass it on to another site (no-referrer), and search engines must not list it.
@@ -68,11 +68,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "mensagem ou contacte-nos.",
     },
 }
-_OPEN = {s.value for s in RepairStatus} - {
-    RepairStatus.completed.value,
-    RepairStatus.delivered.value,
-    RepairStatus.cancelled.value,
-}
+_OPEN = {status.value for status in lifecycle.OPEN_STATUSES}
 _LANGUAGE_TAG = re.compile(r"\s*([A-Za-z]{1,8})")
 
 
@@ -93,10 +89,6 @@ def _local_time(moment: datetime, settings: Settings, language: str) -> str:
     local = moment.astimezone(ZoneInfo(settings.shop_timezone))
     # format_date reads an aware value in UTC; the naive local time keeps the shop's calendar day.
     return f"{format_date(local.replace(tzinfo=None), language)}, {local:%H:%M}"
-
-
-def _shop(settings: Settings) -> dict[str, str]:
-    return {"name": settings.shop_name, "phone": settings.shop_phone, "email": settings.shop_email}
 
 
 def _phone_uri(phone: str) -> str:
@@ -145,7 +137,7 @@ def render_unknown_link_page(language: str, settings: Settings) -> str:
     context = {
         "language": language,
         "text": PAGE_TEXT[language],
-        "shop": _shop(settings),
+        "shop": ShopContact.of(settings).model_dump(),
         "phone_uri": _phone_uri(settings.shop_phone),
     }
     return page_environment().get_template("unknown_link.html").render(context)

@@ -11,6 +11,7 @@ from pydantic import Field
 from fixdesk.platform.schemas import CamelModel, InputModel
 
 if TYPE_CHECKING:
+    from fixdesk.config import Settings
     from fixdesk.repairs.models import RepairReview
 
 
@@ -66,6 +67,10 @@ class ShopContact(CamelModel):
     name: str
     phone: str
     email: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> ShopContact:
+        return cls(name=settings.shop_name, phone=settings.shop_phone, email=settings.shop_email)
 
 
 class TrackingRead(CamelModel):

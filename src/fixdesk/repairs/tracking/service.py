@@ -17,7 +17,7 @@ import hmac
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ from fixdesk.platform.events import publish
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs.models import Repair, RepairReview, RepairStatus, RepairStatusHistory
-from fixdesk.repairs.service import visible_repairs
+from fixdesk.repairs.service import end_of, lock_repair, start_of, visible_repairs
 from fixdesk.repairs.tracking.events import REPAIR_REVIEWED, ReviewEventPayload
 from fixdesk.repairs.tracking.schemas import ReviewCreate, ShopContact, TrackingRead, TrackingStep
 
@@ -99,7 +99,7 @@ async def get_tracking(session: AsyncSession, settings: Settings, token: str) ->
         completed_at=repair.actual_completion,
         delivered_at=delivered_at,
         history=history,
-        shop=ShopContact(name=settings.shop_name, phone=settings.shop_phone, email=settings.shop_email),
+        shop=ShopContact.of(settings),
     )
 
 
@@ -115,12 +115,9 @@ async def create_review(
     Raises :class:`NotFound` (404) for a repair that is not the customer's, :class:`Conflict` (409) when
     the repair is in another status (``currentStatus`` names it) or already has a review.
     """
-    # Locked (FOR UPDATE on PostgreSQL), so two reviews sent at once take turns and the second sees the
-    # first; the unique repair_id is the last line of defence.
-    statement = visible_repairs(principal).where(Repair.id == repair_id).with_for_update()
-    repair = (await session.execute(statement)).scalar_one_or_none()
-    if repair is None:
-        raise NotFound(f"Repair {repair_id} not found.")
+    # Locked, so two reviews sent at once take turns and the second sees the first; the unique repair_id
+    # is the last line of defence.
+    repair = await lock_repair(session, principal, repair_id)
     if repair.status not in REVIEWABLE_STATUSES:
         raise Conflict(
             f"Only a completed or delivered repair can be reviewed; this one is '{repair.status}'.",
@@ -177,14 +174,6 @@ class ReviewFilters:
     date_to: date | datetime | None = None
 
 
-def _instant(value: date | datetime, zone: ZoneInfo, *, end: bool) -> datetime:
-    """A datetime as given (naive read as UTC), or a day's start (or the next day's start) in ``zone``."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    day = value + timedelta(days=1) if end else value
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-
-
 def review_list_statement(filters: ReviewFilters, settings: Settings) -> Select[tuple[RepairReview]]:
     """``SELECT`` of the staff review list, newest first, with each review's repair number and customer
     name joined in (one query per page). Raises :class:`ValidationFailed` for a reversed range."""
@@ -202,20 +191,15 @@ def review_list_statement(filters: ReviewFilters, settings: Settings) -> Select[
         conditions.append(RepairReview.rating >= filters.min_rating)
     if filters.max_rating is not None:
         conditions.append(RepairReview.rating <= filters.max_rating)
-    start = _instant(filters.date_from, zone, end=False) if filters.date_from is not None else None
+    start = start_of(filters.date_from, zone) if filters.date_from is not None else None
     # A day given for dateTo includes that whole day; an instant includes itself.
-    stop = _instant(filters.date_to, zone, end=True) if filters.date_to is not None else None
-    if start is not None and stop is not None:
-        inclusive = isinstance(filters.date_to, datetime)
-        if stop < start or (stop == start and not inclusive):
-            raise ValidationFailed.for_field("dateTo", "must not be before dateFrom")
+    stop = end_of(filters.date_to, zone) if filters.date_to is not None else None
+    if start is not None and stop is not None and stop < start:
+        raise ValidationFailed.for_field("dateTo", "must not be before dateFrom")
     if start is not None:
         conditions.append(RepairReview.created_at >= start)
     if stop is not None:
-        if isinstance(filters.date_to, datetime):
-            conditions.append(RepairReview.created_at <= stop)
-        else:
-            conditions.append(RepairReview.created_at < stop)
+        conditions.append(RepairReview.created_at <= stop)
     return (
         select(RepairReview)
         .where(*conditions)

@@ -1,4 +1,4 @@
-"""Events and background jobs of fixdesk.repairs.warranty (registered through fixdesk.bootstrap)."""
+"""Events of fixdesk.repairs.warranty (registered through fixdesk.bootstrap): an accepted claim."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ import calendar
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
 from sqlalchemy import Select, select
@@ -48,13 +48,14 @@ from sqlalchemy.orm import aliased
 from fixdesk.catalog.models import PartType
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer, CustomerStatus
-from fixdesk.db import CENT, utcnow
+from fixdesk.db import utcnow
 from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import lifecycle
 from fixdesk.repairs import service as repairs_service
 from fixdesk.repairs.items import service as line_items
+from fixdesk.repairs.items import totals as money
 from fixdesk.repairs.models import (
     PriceSource,
     Repair,
@@ -147,7 +148,7 @@ async def create_warranties(
             continue
         part_cost = None
         if item.unit_cost is not None:
-            part_cost = (item.unit_cost * item.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+            part_cost = money.gross_amount(item.quantity, item.unit_cost)
         warranty = Warranty(
             repair_id=repair.id,
             repair_item_id=item.id,
@@ -211,7 +212,7 @@ class WarrantyView:
 
 
 async def warranty_view(
-    session: AsyncSession, principal: Principal, repair_id: uuid.UUID, *, settings: Settings | None
+    session: AsyncSession, principal: Principal, repair_id: uuid.UUID, *, settings: Settings
 ) -> WarrantyView:
     """The warranties of a repair the principal may see (a customer: only their own), each ``active`` or
     ``expired`` on today's shop date with its days remaining and its claims, plus, for a warranty job,
@@ -222,7 +223,7 @@ async def warranty_view(
     repair = (await session.execute(statement)).scalar_one_or_none()
     if repair is None:
         raise NotFound(f"Repair {repair_id} not found.")
-    today = shop_date(settings)
+    today = settings.shop_today()
     warranties = (await session.execute(warranties_statement(repair.id))).scalars()
     claims = (await session.execute(claims_statement(repair.id))).all()
     by_warranty: dict[uuid.UUID, list[ClaimEntry]] = {}
@@ -302,7 +303,7 @@ async def claim_warranty(
     repair_id: uuid.UUID,
     data: WarrantyClaimCreate,
     *,
-    settings: Settings | None,
+    settings: Settings,
 ) -> AcceptedClaim:
     """Take a warranty claim on a completed repair and open a linked repair at no charge, in the
     caller's transaction.
@@ -340,7 +341,7 @@ async def claim_warranty(
         raise ValidationFailed.for_field(
             "warrantyId", f"no warranty with this id on repair {original.repair_number}"
         )
-    today = shop_date(settings)
+    today = settings.shop_today()
     if today > warranty.ends_on:
         raise Conflict(
             f"The warranty ended on {warranty.ends_on.isoformat()}.", endsOn=warranty.ends_on.isoformat()
@@ -407,7 +408,7 @@ async def claim_warranty(
     await session.flush()
     # Every line is 0.00, so subtotal, tax and total come out 0.00 by the same rule as any repair's.
     await line_items.recompute_totals(session, claim_repair)
-    actor_id = principal.id if principal.is_staff else None
+    actor_id = principal.staff_user_id
     claim = WarrantyClaim(
         warranty_id=warranty.id,
         repair_id=original.id,
