@@ -140,11 +140,14 @@ async def create_repair(
     *,
     settings: Settings | None = None,
     require_custom_fields: bool = True,
+    now: datetime | None = None,
 ) -> Repair:
-    """Take a device in: a ``received`` repair with the next ``R-YYYY-NNNNNN`` number, its first history
-    row, its line items and labour (totals computed, taxed at ``settings.tax_rate``; untaxed without
-    settings) and validated custom fields. ``require_custom_fields=False`` skips the shop's required
-    custom fields, for repairs the system opens itself (a warranty claim's repair) where nobody fills them.
+    """Take a device in: a ``received`` repair with the next ``R-YYYY-NNNNNN`` number (the year on the
+    shop's calendar, ``settings.shop_timezone``; UTC without settings), its first history row, its line
+    items and labour (totals computed, taxed at ``settings.tax_rate``; untaxed without settings) and
+    validated custom fields. ``require_custom_fields=False`` skips the shop's required custom fields, for
+    repairs the system opens itself (a warranty claim's repair) where nobody fills them. ``now`` (default
+    the current time) is the moment of intake.
 
     Raises :class:`ValidationFailed` for an unknown or archived customer or technician, an unknown device
     model, invalid custom fields or line items, and :class:`Forbidden` when assigning at intake without
@@ -160,10 +163,11 @@ async def create_repair(
     stored_custom_fields = await custom_fields.validate_values(
         session, CustomFieldEntity.repair.value, data.custom_fields, enforce_required=require_custom_fields
     )
-    now = utcnow()
+    now = now or utcnow()
+    zone = settings.shop_timezone if settings is not None else "UTC"
     repair = Repair(
         **values,
-        repair_number=await next_number(session, REPAIR_NUMBER_PREFIX, at=now),
+        repair_number=await next_number(session, REPAIR_NUMBER_PREFIX, at=now, zone=zone),
         status=RepairStatus.received.value,
         created_by_id=principal.staff_user_id,
         tax_rate=settings.tax_rate if settings is not None else Decimal("0"),
