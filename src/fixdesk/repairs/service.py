@@ -263,6 +263,7 @@ async def change_status(
         lifecycle.resolve(change.status),
         actor_id=principal.staff_user_id,
         notes=change.notes,
+        customer_note=change.customer_note,
         notify_customer=change.notify_customer,
         estimated_completion=change.estimated_completion,
         settings=settings,
@@ -278,14 +279,16 @@ async def transition(
     *,
     actor_id: uuid.UUID | None,
     notes: str | None = None,
+    customer_note: str | None = None,
     notify_customer: bool = False,
     estimated_completion: datetime | None = None,
     settings: Settings | None = None,
 ) -> None:
     """Move ``repair`` (loaded with :func:`lock_repair` or ``_get_for_change``) to ``target``: the
     lifecycle check, the status-history row (``changed_by`` = ``actor_id``, a staff user or ``None`` for
-    the customer or the system), completion stamps and warranties, and the ``repair.status_changed`` (and
-    ``repair.completed``) events, all in the caller's transaction. Authorisation is the caller's job.
+    the customer or the system; ``notes`` internal, ``customer_note`` for the customer), completion stamps
+    and warranties, and the ``repair.status_changed`` (and ``repair.completed``) events, all in the
+    caller's transaction. Authorisation is the caller's job.
 
     Raises :class:`IllegalTransition` (409) when the lifecycle does not allow the move.
     """
@@ -312,6 +315,7 @@ async def transition(
             to_status=target.value,
             changed_by_id=actor_id,
             notes=notes,
+            customer_note=customer_note,
             customer_notified=notify_customer,
             created_at=now,
         )
@@ -322,6 +326,7 @@ async def transition(
         from_status=previous,
         to_status=target.value,
         notes=notes,
+        customer_note=customer_note,
         notify_customer=notify_customer,
         changed_by_id=actor_id,
     )
