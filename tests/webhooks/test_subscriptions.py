@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from fixdesk.app import create_app
 from fixdesk.webhooks.models import WebhookSubscription
-from fixdesk.webhooks.service import is_forbidden_address
+from fixdesk.webhooks.targets import is_forbidden_address
 from tests.conftest import make_settings
 from tests.factories import make_user
 

@@ -20,6 +20,7 @@ from fixdesk.platform.jobs import JobContext, handler
 from fixdesk.platform.jobs.registry import PermanentJobError, schedule_backoff
 from fixdesk.webhooks import service
 from fixdesk.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from fixdesk.webhooks.targets import network_of
 
 log = structlog.get_logger("fixdesk.webhooks")
 
@@ -70,16 +71,14 @@ async def deliver(context: JobContext) -> None:
     url, secret, body = subscription.url, subscription.secret, service.envelope_body(event)
     await session.commit()
 
-    if context.services is None:
-        raise RuntimeError("webhook deliveries need the worker's services (an HTTP client)")
     outcome = await service.send(
-        context.services.http,
         url,
         secret,
         str(event.id),
         body,
         timeout_seconds=context.settings.webhook_timeout_seconds,
         allow_private=context.settings.webhooks_allow_private,
+        network=network_of(context.services),
     )
     recorded = await service.record_attempt(
         session, delivery_id, outcome, last_chance=context.attempt >= context.max_attempts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from fixdesk.identity.permissions import WEBHOOKS_MANAGE
 from fixdesk.platform.deps import SessionDep, SettingsDep
@@ -22,10 +22,20 @@ from fixdesk.webhooks.schemas import (
     WebhookUpdate,
     WebhookWithSecret,
 )
+from fixdesk.webhooks.targets import DeliveryNetwork, network_of
 
 router = APIRouter(tags=["webhooks"])
 
 WebhooksManage = Annotated[Principal, Depends(require(WEBHOOKS_MANAGE))]
+
+
+def delivery_network(request: Request) -> DeliveryNetwork:
+    """How URLs are resolved when a subscription is checked: the same :class:`DeliveryNetwork` as the
+    deliveries of this process (its services), else the system's resolver."""
+    return network_of(getattr(request.app.state, "services", None))
+
+
+NetworkDep = Annotated[DeliveryNetwork, Depends(delivery_network)]
 
 
 class EventCatalogEntry(CamelModel):
@@ -74,7 +84,11 @@ async def list_webhooks(
     response_model=WebhookWithSecret,
 )
 async def create_webhook(
-    body: WebhookCreate, session: SessionDep, settings: SettingsDep, principal: WebhooksManage
+    body: WebhookCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    network: NetworkDep,
+    principal: WebhooksManage,
 ):
     """Subscribe a URL to events; the answer shows the signing secret, the only time it is shown."""
     subscription = await service.create_subscription(
@@ -82,6 +96,7 @@ async def create_webhook(
         body,
         owner_id=principal.staff_user_id,
         allow_private=settings.webhooks_allow_private,
+        network=network,
     )
     return _with_secret(subscription)
 
@@ -98,11 +113,12 @@ async def update_webhook(
     body: WebhookUpdate,
     session: SessionDep,
     settings: SettingsDep,
+    network: NetworkDep,
     _: WebhooksManage,
 ):
     """Change a subscription's URL, events, description or active flag (re-enables a disabled one)."""
     subscription = await service.update_subscription(
-        session, webhook_id, body, allow_private=settings.webhooks_allow_private
+        session, webhook_id, body, allow_private=settings.webhooks_allow_private, network=network
     )
     return WebhookRead.model_validate(subscription)
 
