@@ -15,6 +15,7 @@ import structlog
 
 from fixdesk.identity.models import User
 from fixdesk.integrations.email import EmailMessage
+from fixdesk.platform.crypto import DecryptionFailed, Keyring
 from fixdesk.platform.events import PublishedEvent, load_event, subscriber
 from fixdesk.platform.jobs import JobContext, handler
 from fixdesk.platform.jobs.registry import PermanentJobError, schedule_backoff
@@ -68,7 +69,16 @@ async def deliver(context: JobContext) -> None:
     event = await load_event(session, delivery.event_id)
     if event is None:
         await _give_up(context, delivery, "The event is no longer stored; nothing to send.")
-    url, secret, body = subscription.url, subscription.secret, service.envelope_body(event)
+    try:
+        secret = subscription.reveal_secret(Keyring.from_settings(context.settings))
+    except DecryptionFailed as error:
+        await _give_up(
+            context,
+            delivery,
+            f"The signing secret does not decrypt ({error}); restore the secret key it was stored under "
+            "in FIXDESK_PREVIOUS_SECRET_KEYS, or rotate the endpoint's secret.",
+        )
+    url, body = subscription.url, service.envelope_body(event)
     await session.commit()
 
     outcome = await service.send(

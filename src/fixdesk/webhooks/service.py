@@ -32,6 +32,7 @@ from standardwebhooks import Webhook
 from fixdesk import __version__
 from fixdesk.db import new_id, utcnow
 from fixdesk.identity.permissions import WEBHOOKS_MANAGE
+from fixdesk.platform.crypto import Keyring
 from fixdesk.platform.errors import NotFound, ValidationFailed
 from fixdesk.platform.events import CATALOG, DomainEvent, PublishedEvent, event_type
 from fixdesk.platform.jobs import enqueue
@@ -145,9 +146,11 @@ async def create_subscription(
     *,
     owner_id: uuid.UUID | None,
     allow_private: bool,
+    keyring: Keyring,
     network: DeliveryNetwork = SYSTEM_NETWORK,
-) -> WebhookSubscription:
-    """Create a subscription with a fresh secret (read it from the returned object once).
+) -> tuple[WebhookSubscription, str]:
+    """Create a subscription with a fresh secret; returns it and the plain secret, which is stored only
+    encrypted (show it to the owner once).
 
     Raises :class:`ValidationFailed` (field ``url``) for a URL that may not receive webhooks now (see
     :func:`fixdesk.webhooks.targets.resolve_target`) and (field ``events``) for unknown event names.
@@ -159,12 +162,13 @@ async def create_subscription(
         events=events,
         description=body.description,
         active=body.active,
-        secret=generate_secret(),
         created_by_id=owner_id,
     )
+    secret = generate_secret()
+    subscription.set_secret(secret, keyring)
     session.add(subscription)
     await session.flush()
-    return subscription
+    return subscription, secret
 
 
 async def list_subscriptions(
@@ -220,13 +224,17 @@ async def delete_subscription(session: AsyncSession, subscription_id: uuid.UUID)
     await session.flush()
 
 
-async def rotate_secret(session: AsyncSession, subscription_id: uuid.UUID) -> WebhookSubscription:
-    """Replace the secret: every request signed from now on uses the new one."""
+async def rotate_secret(
+    session: AsyncSession, subscription_id: uuid.UUID, *, keyring: Keyring
+) -> tuple[WebhookSubscription, str]:
+    """Replace the secret: every request signed from now on uses the new one. Returns the subscription
+    and the new plain secret (stored only encrypted)."""
     subscription = await get_subscription(session, subscription_id, for_update=True)
-    subscription.secret = generate_secret()
+    secret = generate_secret()
+    subscription.set_secret(secret, keyring)
     subscription.secret_rotated_at = utcnow()
     await session.flush()
-    return subscription
+    return subscription, secret
 
 
 # -- deliveries ------------------------------------------------------------------------------------------
