@@ -4,6 +4,9 @@
 * :func:`launch` starts the system Chromium (``FIXDESK_TEST_CHROMIUM``, default ``/usr/bin/chromium``;
   Playwright's own browser download is not used) with the background traffic a closed network refuses
   turned off.
+Everything is Playwright's async API: the test suite runs its async tests on one event loop per process
+(pytest-asyncio), and Playwright's sync API would hold a loop of its own in the same thread.
+
 * :func:`guarded_page` opens a page in a fresh context that records every request to another host than
   the server under test (and aborts it), every console error (a Content-Security-Policy violation is one),
   every uncaught script error and every failed request or error response; :meth:`GuardedPage.assert_clean`
@@ -16,8 +19,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +51,7 @@ SERIOUS_IMPACTS = ("serious", "critical")
 def chromium_problem() -> str | None:
     """Why browser tests cannot run here, or ``None``."""
     try:
-        import playwright.sync_api  # noqa: F401
+        import playwright.async_api  # noqa: F401
     except ImportError as exc:
         return f"Playwright is not installed ({exc}); pip install -e '.[dev]'"
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
@@ -59,9 +62,9 @@ def chromium_problem() -> str | None:
     return None
 
 
-def launch(playwright: Any) -> Any:
-    """Start the system Chromium headless (a Playwright ``Browser``)."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+async def launch(playwright: Any) -> Any:
+    """Start the system Chromium headless (a Playwright ``Browser``) from ``async_playwright()``."""
+    return await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
 
 
 def axe_source() -> str:
@@ -81,10 +84,10 @@ class GuardedPage:
     script_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
 
-    def goto(self, path: str, **kwargs: Any) -> Any:
+    async def goto(self, path: str, **kwargs: Any) -> Any:
         """Open ``path`` of the server and wait until the network is quiet; returns the response."""
         kwargs.setdefault("wait_until", "networkidle")
-        return self.page.goto(self.origin + path, **kwargs)
+        return await self.page.goto(self.origin + path, **kwargs)
 
     def problems(self) -> list[str]:
         return (
@@ -107,22 +110,22 @@ def _same_origin(url: str, origin: str) -> bool:
     return parts.hostname == server.hostname and parts.port == server.port
 
 
-@contextmanager
-def guarded_page(
+@asynccontextmanager
+async def guarded_page(
     browser: Any, origin: str, viewport: str = "laptop", locale: str = "en-US", **context_options: Any
-) -> Iterator[GuardedPage]:
+) -> AsyncIterator[GuardedPage]:
     """A page in a fresh browser context (``viewport``: ``laptop`` 1280×800 or ``phone`` 390×844; ``locale``
     sets ``Accept-Language``) whose requests to any host but ``origin`` are aborted and recorded."""
-    context = browser.new_context(locale=locale, **VIEWPORTS[viewport], **context_options)
+    context = await browser.new_context(locale=locale, **VIEWPORTS[viewport], **context_options)
     guarded = GuardedPage(page=None, origin=origin.rstrip("/"))
 
-    def route(route: Any) -> None:
+    async def route(route: Any) -> None:
         url = route.request.url
         if _same_origin(url, guarded.origin):
-            route.continue_()
+            await route.fallback()
         else:
             guarded.off_host.append(url)
-            route.abort("blockedbyclient")
+            await route.abort("blockedbyclient")
 
     def on_console(message: Any) -> None:
         # Chromium also logs every 4xx/5xx answer as a console error; those are judged by on_response.
@@ -138,8 +141,8 @@ def guarded_page(
         if _same_origin(request.url, guarded.origin):
             guarded.failed_requests.append(f"{request.failure} {request.url}")
 
-    context.route("**/*", route)
-    page = context.new_page()
+    await context.route("**/*", route)
+    page = await context.new_page()
     page.on("console", on_console)
     page.on("pageerror", lambda error: guarded.script_errors.append(str(error)))
     page.on("response", on_response)
@@ -148,17 +151,17 @@ def guarded_page(
     try:
         yield guarded
     finally:
-        context.close()
+        await context.close()
 
 
-def axe_violations(page: Any, impacts: tuple[str, ...] = SERIOUS_IMPACTS) -> list[str]:
+async def axe_violations(page: Any, impacts: tuple[str, ...] = SERIOUS_IMPACTS) -> list[str]:
     """Run axe-core on the page's document and describe each violation of ``impacts``.
 
     The script is evaluated through the DevTools protocol, which the page's CSP does not govern, so the
     page is checked under its real policy."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(axe_source())
-    result = page.evaluate("async () => await window.axe.run(document, {resultTypes: ['violations']})")
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.evaluate(axe_source())
+    result = await page.evaluate("async () => await window.axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{violation['id']} ({violation['impact']}): {violation['help']} at "
         + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])

@@ -33,19 +33,19 @@ async def web_client(tmp_path: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """The system Chromium, once per test process."""
+async def browser() -> AsyncIterator[Any]:
+    """The system Chromium, once per test process (Playwright's async API, on the tests' event loop)."""
     problem = chromium_problem()
     if problem:
         if IN_CI:
             pytest.fail(f"{problem}; CI=true requires Chromium", pytrace=False)
         pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
+    from playwright.async_api import async_playwright
 
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
+    async with async_playwright() as playwright:
+        chromium = await launch(playwright)
         yield chromium
-        chromium.close()
+        await chromium.close()
 
 
 @pytest.fixture(scope="session")
