@@ -59,7 +59,7 @@ def is_page_request(path: str, accept: str | None) -> bool:
     """Whether a failure answering ``path`` should be an HTML page (see the module's docstring)."""
     if any(_under(path, prefix) for prefix in PAGE_PREFIXES):
         return True
-    if path.startswith(NOT_PAGES) or path == NOT_PAGES[-1]:
+    if path.startswith(NOT_PAGES):
         return False
     return "text/html" in (accept or "")
 

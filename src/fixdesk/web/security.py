@@ -11,7 +11,9 @@ no ``eval`` (htmx is configured without it, Alpine.js is its CSP build), no inli
 ``data:`` URLs, which Tabler's stylesheet uses for its form controls' icons. Swagger UI and ReDoc write
 their styles into ``<style>`` elements and style attributes at run time, and ReDoc's search runs in a web
 worker made from a ``blob:`` URL, so ``/docs`` and ``/redoc`` allow those (still nothing from another
-host, and still no inline or evaluated script: their start-up code is in ``static/fixdesk/*.js``).
+host, and still no inline or evaluated script: their start-up code is in ``static/fixdesk/*.js``). ReDoc
+draws Redocly's logo from cdn.redoc.ly whatever its options; the policy refuses it before any request
+leaves the browser.
 """
 
 from __future__ import annotations
