@@ -97,9 +97,10 @@ def serve(
             console.print(f"[yellow]Demo shop not loaded:[/] {exc}")
     bind_host = host or settings.host
     bind_port = port or settings.port
+    base = f"http://{bind_host}:{bind_port}"
+    docs = f"  ·  API docs: {base}/docs" if settings.api_docs else ""
     console.print(
-        f"[bold]Fixdesk[/] on http://{bind_host}:{bind_port}  ·  API docs: http://{bind_host}:{bind_port}/docs"
-        f"  ·  data: {settings.data_dir.resolve()}"
+        f"[bold]Fixdesk[/] on {base}  ·  staff: {base}/app{docs}  ·  data: {settings.data_dir.resolve()}"
     )
     if demo:
         _print_demo_logins()

@@ -171,6 +171,10 @@ class Settings(BaseSettings):
     )
 
     # HTTP
+    api_docs: bool = Field(
+        default=True,
+        description="Serve the interactive API documentation at /docs and /redoc (/openapi.json stays)",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     cors_origins: list[str] = Field(default_factory=list)
