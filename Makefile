@@ -19,7 +19,7 @@ LOCK_TOOLS := pip==26.3 pip-tools==7.7.0
 PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes \
 	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
 
-.PHONY: run test lint lock clean
+.PHONY: run test lint lock clean messages vendor-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -61,6 +61,17 @@ $(LOCK_VENV)/.tools:
 lock: $(LOCK_VENV)/.tools
 	$(PIP_COMPILE) --extra dev --output-file requirements-dev.lock pyproject.toml
 	$(PIP_COMPILE) --constraint requirements-dev.lock --output-file requirements.lock pyproject.toml
+
+# The web pages' texts: extract them into messages.pot and merge it into every language's .po (translate
+# the new entries, then `make test` checks that none is missing).
+WEB_LOCALE := src/fixdesk/web/locale
+messages: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F $(WEB_LOCALE)/babel.cfg --no-location --sort-output --omit-header -o $(WEB_LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(WEB_LOCALE)/messages.pot -d $(WEB_LOCALE) --ignore-obsolete --ignore-pot-creation-date
+
+# The vendored front-end files against scripts/vendor-assets.toml (no network).
+vendor-check:
+	python3 scripts/vendor-assets --check
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache

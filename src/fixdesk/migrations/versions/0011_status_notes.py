@@ -2,7 +2,7 @@
 ``repair_status_history.customer_note``.
 
 Revision ID: 0011
-Revises: 0008 (to be set to the last revision when merged after 0009/0010)
+Revises: 0009 (0010, input's, if it lands first: set down_revision to it)
 Create Date: 2026-12-06 16:30:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
