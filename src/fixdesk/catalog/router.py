@@ -320,20 +320,45 @@ async def estimate(
     settings: SettingsDep,
     device_model_id: Annotated[uuid.UUID, Query(alias="deviceModelId")],
     repair_type_id: Annotated[uuid.UUID, Query(alias="repairTypeId")],
-    part_quality: Annotated[PartQuality, Query(alias="partQuality")] = PartQuality.aftermarket_standard,
+    part_type_id: Annotated[
+        uuid.UUID | None,
+        Query(alias="partTypeId", description="Price this part type (exact method); its quality by default"),
+    ] = None,
+    part_quality: Annotated[
+        PartQuality | None,
+        Query(
+            alias="partQuality",
+            description="The part grade; default the part type's quality, or aftermarket_standard",
+        ),
+    ] = None,
 ):
     """Estimate a price: the shop's own, else derived from similar devices, else the repair type's median
-    (404 with the reason when nothing can be estimated)."""
-    result = await estimate_price(session, device_model_id, repair_type_id, part_quality.value, cache=cache)
+    (404 with the reason when nothing can be estimated, or for an unknown device, repair or part type).
+
+    The answer names the price used (``pricingId``, ``partTypeId``), how many of the shop's prices matched
+    (``matchingPrices``: with several part types priced for the grade the cheapest is used; ask with
+    ``partTypeId`` for one of them) and why (``reason``)."""
+    result = await estimate_price(
+        session,
+        device_model_id,
+        repair_type_id,
+        part_quality.value if part_quality is not None else None,
+        part_type_id=part_type_id,
+        cache=cache,
+    )
     return EstimateRead(
         device_model_id=device_model_id,
         repair_type_id=repair_type_id,
-        part_quality=part_quality.value,
+        part_quality=result.part_quality,
         price=result.price,
         currency=settings.currency,
         confidence=result.confidence,
         method=result.method,
         basis=result.basis,
+        pricing_id=result.pricing_id,
+        part_type_id=result.part_type_id,
+        matching_prices=result.matching_prices,
+        reason=result.reason,
     )
 
 

@@ -291,16 +291,26 @@ class PriceHistoryRead(CamelModel):
 class EstimateRead(CamelModel):
     """An estimated price (see ``fixdesk.catalog.estimator`` for the algorithm): ``price`` in
     ``currency``, ``confidence`` 0..1, ``method`` exact | similar_devices | repair_type_median, ``basis``
-    the ids of the prices it was computed from."""
+    the ids of the prices it was computed from, and which price was used and why."""
 
     device_model_id: uuid.UUID
     repair_type_id: uuid.UUID
-    part_quality: str
+    part_quality: str = Field(
+        description="The grade estimated: as asked, else the part type's, else aftermarket_standard"
+    )
     price: MoneyOut
     currency: str
     confidence: DecimalNumber
     method: str
     basis: list[uuid.UUID]
+    pricing_id: uuid.UUID | None = Field(description="The shop's price used (method exact), else null")
+    part_type_id: uuid.UUID | None = Field(
+        description="The part type of the price used (exact), else the part type asked for, if any"
+    )
+    matching_prices: int = Field(
+        description="How many current prices of the shop matched (exact; the cheapest is used), 0 otherwise"
+    )
+    reason: str = Field(description="How the price was chosen, in a sentence")
 
 
 class EstimateSave(InputModel):

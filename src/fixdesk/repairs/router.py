@@ -25,6 +25,7 @@ from fixdesk.repairs.schemas import (
     RepairRead,
     RepairUpdate,
     StatusChange,
+    StatusHistoryRead,
 )
 from fixdesk.repairs.tracking.schemas import ReviewRead
 from fixdesk.repairs.tracking.service import tracking_url
@@ -57,14 +58,18 @@ StatusGroup = Literal["all", "active", "completed", "cancelled"]
 
 
 def _detail(repair: Repair, settings: Settings, *, for_customer: bool = False) -> RepairDetail:
-    """The detail view. Customers get it without the custom fields (the shop's own notes) and without
-    what the parts cost the shop."""
+    """The detail view. Customers get it without the custom fields (the shop's own notes), without what
+    the parts cost the shop, and with only the customer notes of the status history (the internal
+    ``notes`` are null)."""
     read = RepairRead.model_validate(repair)
     items = [RepairItemRead.model_validate(item) for item in repair.items]
+    history = [StatusHistoryRead.model_validate(change) for change in repair.status_history]
     if for_customer:
         _for_customer(read)
         for item in items:
             item.unit_cost = None
+        for change in history:
+            change.notes = None
     return RepairDetail(
         **read.__dict__,
         items=items,
@@ -72,7 +77,7 @@ def _detail(repair: Repair, settings: Settings, *, for_customer: bool = False) -
         currency=settings.currency,
         tracking_url=tracking_url(settings, repair.tracking_token),
         review=ReviewRead.model_validate(repair.review) if repair.review is not None else None,
-        status_history=repair.status_history,
+        status_history=history,
         allowed_transitions=lifecycle.allowed_next(repair.status),
     )
 

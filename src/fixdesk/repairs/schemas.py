@@ -157,10 +157,20 @@ class RepairUpdate(InputModel):
 
 
 class StatusChange(InputModel):
-    """Move a repair to another status. Seed 003's names (pending, in_progress, ready_pickup) are accepted."""
+    """Move a repair to another status. Seed 003's names (pending, in_progress, ready_pickup) are accepted.
+
+    ``notes`` is the staff's internal note, never shown to the customer; ``customerNote`` (or
+    ``customer_note``) is the note the customer reads, in the status message and the portal."""
 
     status: str = Field(description="Target status", examples=["diagnosing"])
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: str | None = Field(
+        default=None, max_length=2000, description="Internal note for staff; never shown to the customer"
+    )
+    customer_note: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Note for the customer: in the status email or SMS (with notifyCustomer) and the portal",
+    )
     notify_customer: bool = True
     estimated_completion: UTCDateTimeIn | None = None
 
@@ -177,11 +187,15 @@ class AssignRequest(InputModel):
 
 
 class StatusHistoryRead(CamelModel):
+    """One status change. Staff see both notes; the customer's portal shows ``customerNote`` only
+    (``notes``, the internal one, is null there)."""
+
     id: uuid.UUID
     from_status: str | None
     to_status: str
     changed_by: UserBrief | None
-    notes: str | None
+    notes: str | None = Field(description="Internal note for staff")
+    customer_note: str | None = Field(description="The note shown to the customer")
     customer_notified: bool
     created_at: datetime
 
