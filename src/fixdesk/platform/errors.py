@@ -21,9 +21,11 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import get_route_path
 
 from fixdesk.db import utcnow
 from fixdesk.platform.observability import current_request_id
+from fixdesk.platform.routes import allowed_methods
 
 log = structlog.get_logger(__name__)
 
@@ -224,11 +226,14 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
         exc.status_code, ("INTERNAL_ERROR" if exc.status_code >= 500 else "ERROR", "Error")
     )
     detail = exc.detail if isinstance(exc.detail, str) else title
+    headers = getattr(exc, "headers", None)
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No route matches {request.method} {request.url.path}"
-    return problem_response(
-        exc.status_code, code, title, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
-    )
+    if exc.status_code == 405:
+        allowed = allowed_methods(request.app.routes, get_route_path(request.scope))
+        detail = f"{request.method} is not allowed here; allowed: {', '.join(allowed)}."
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+    return problem_response(exc.status_code, code, title, detail, instance=request.url.path, headers=headers)
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
