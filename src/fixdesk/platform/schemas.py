@@ -251,12 +251,22 @@ MoneyIn = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 """A non-negative money amount in a request, at most two decimals (cents)."""
 
 
-def _refuse_numeric_text(value: Any) -> Any:
-    if isinstance(value, str) and _NUMERIC_TEXT.fullmatch(value):
-        raise ValueError("must be a date (YYYY-MM-DD) or a date-time (ISO 8601), not a number")
-    return value
+def _day_or_moment(value: Any) -> Any:
+    # Parsed here, so a bad value is one error naming the parameter (not one per member of the union),
+    # and numeric text is never read as a Unix timestamp.
+    if not isinstance(value, str):
+        return value
+    message = "must be a date (YYYY-MM-DD) or a date-time (ISO 8601)"
+    if _NUMERIC_TEXT.fullmatch(value):
+        raise ValueError(message)
+    try:
+        if len(value.strip()) == len("YYYY-MM-DD"):
+            return date.fromisoformat(value.strip())
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(message) from None
 
 
-DayOrMoment = Annotated[date | datetime, BeforeValidator(_refuse_numeric_text)]
+DayOrMoment = Annotated[date | datetime, BeforeValidator(_day_or_moment)]
 """A query parameter that takes a day (``2026-03-01``) or a moment (``2026-03-01T09:30:00Z``). Numeric
 text is refused: lax Pydantic would read ``0.5`` as a Unix timestamp."""
