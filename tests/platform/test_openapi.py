@@ -205,6 +205,16 @@ async def test_validation_errors_are_answered_as_documented(app, document) -> No
     assert_problem(response, 401, "UNAUTHORIZED")
 
 
+def test_every_response_documents_its_request_id(document) -> None:
+    undocumented = [
+        f"{method.upper()} {path} {status}"
+        for path, method, operation in operations(document)
+        for status, response in operation["responses"].items()
+        if "X-Request-ID" not in resolve(document, response).get("headers", {})
+    ]
+    assert undocumented == []
+
+
 # --- tags, security, servers --------------------------------------------------------------------------
 
 

@@ -15,7 +15,8 @@ database, on SQLite and on PostgreSQL.
 Where schemathesis's ``positive_data_acceptance`` check cannot hold, :data:`BUSINESS_RULES` says why: the
 input is well formed but a rule the schema cannot express refuses it with 400 (a reference to a record
 that does not exist, a rule between two fields, a secret or a confirmation that must match). Nothing is
-excluded from the other checks. Strings are generated without NUL bytes for now: refusing them everywhere
+excluded from the other checks, and no operation is left out: the live-event WebSocket is not an
+operation of the document, and the file downloads, uploads and CSV export are fuzzed like the rest. Strings are generated without NUL bytes for now: refusing them everywhere
 is issue 9 item 6 (the ``input`` branch), which makes them a 400 on every text field; drop
 ``allow-x00: false`` once it has landed.
 

@@ -50,6 +50,7 @@ from fixdesk.platform.ratelimit import EXEMPT_PATH_PREFIXES, EXEMPT_PATHS, is_au
 from fixdesk.platform.routes import flat_routes
 
 BEARER_SCHEME = "HTTPBearer"
+RATE_LIMIT_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
 OAUTH2_SCHEME = "OAuth2ClientCredentials"
 TOKEN_OPERATION_ID = "oauth-token"
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
@@ -157,6 +158,23 @@ PROBLEM_RESPONSES: dict[int, ProblemResponse] = {
 }
 
 HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "The request's id (yours when you sent a sane one); quote it when reporting a problem.",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "X-RateLimit-Limit": {
+        "description": "Requests allowed in the window of this request's category.",
+        "schema": {"type": "integer"},
+    },
+    "X-RateLimit-Remaining": {
+        "description": "Requests left in the window.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "X-RateLimit-Reset": {
+        "description": "Unix time (seconds) when the oldest counted request leaves the window.",
+        "schema": {"type": "integer"},
+    },
     "WWW-Authenticate": {
         "description": "The authentication scheme to use: `Bearer`.",
         "schema": {"type": "string"},
@@ -312,9 +330,14 @@ def _components(schema: dict[str, Any], scopes: set[str], token_url: str | None)
     components.setdefault("parameters", {})["IdempotencyKey"] = IDEMPOTENCY_KEY_PARAMETER
     responses = components.setdefault("responses", {})
     for status, problem_response in PROBLEM_RESPONSES.items():
+        # Every problem but the rate limiter's own comes from a counted request: the shared entries
+        # promise only X-Request-ID besides their own headers.
+        names = ["X-Request-ID", *problem_response.headers]
+        if status == 429:
+            names += RATE_LIMIT_HEADERS
         responses[problem_response.name] = {
             "description": problem_response.description,
-            "headers": {name: {"$ref": f"#/components/headers/{name}"} for name in problem_response.headers},
+            "headers": {name: {"$ref": f"#/components/headers/{name}"} for name in names},
             "content": {
                 PROBLEM_MEDIA_TYPE: {
                     "schema": {"$ref": "#/components/schemas/ProblemDetails"},
@@ -322,8 +345,6 @@ def _components(schema: dict[str, Any], scopes: set[str], token_url: str | None)
                 }
             },
         }
-        if not problem_response.headers:
-            del responses[problem_response.name]["headers"]
     security = components.setdefault("securitySchemes", {})
     security[BEARER_SCHEME] = {
         "type": "http",
@@ -395,9 +416,13 @@ def _expected_problems(path: str, method: str, operation: dict[str, Any], guard:
         statuses.add(409)
     if has_body or method in BODY_METHODS:
         statuses.add(413)
-    if path not in EXEMPT_PATHS and not path.startswith(EXEMPT_PATH_PREFIXES):
+    if _rate_limited(path):
         statuses.add(429)
     return statuses
+
+
+def _rate_limited(path: str) -> bool:
+    return path not in EXEMPT_PATHS and not path.startswith(EXEMPT_PATH_PREFIXES)
 
 
 def _security(guard: Guard | None) -> list[dict[str, list[str]]] | None:
@@ -430,6 +455,13 @@ def _complete_operation(path: str, method: str, operation: dict[str, Any], guard
         if existing is not None and _has_own_content(existing):
             continue
         responses[str(status)] = _response_reference(status)
+    counted = _rate_limited(path)
+    for response in responses.values():
+        if "$ref" not in response:
+            names = ["X-Request-ID", *(RATE_LIMIT_HEADERS if counted else [])]
+            headers = response.setdefault("headers", {})
+            for name in names:
+                headers.setdefault(name, {"$ref": f"#/components/headers/{name}"})
     security = _security(guard)
     if security is None:
         operation.pop("security", None)
