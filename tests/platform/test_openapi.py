@@ -215,6 +215,31 @@ def test_every_response_documents_its_request_id(document) -> None:
     assert undocumented == []
 
 
+@pytest.mark.parametrize(
+    ("schema", "field"),
+    [
+        ("BrandUpdate", "name"),
+        ("PricingUpdate", "price"),
+        ("RepairUpdate", "deviceBrand"),
+        ("RepairItemUpdate", "unitPrice"),
+        ("CustomerUpdate", "firstName"),
+        ("CustomerProfileUpdate", "language"),
+        ("ProfileUpdate", "lastName"),
+        ("UserAdminUpdate", "role"),
+        ("CustomFieldDefinitionUpdate", "type"),
+    ],
+)
+def test_fields_that_refuse_null_are_not_published_as_nullable(document, schema, field) -> None:
+    published = document["components"]["schemas"][schema]["properties"][field]
+    branches = published.get("anyOf", [published])
+    assert {"type": "null"} not in branches, published
+    assert "default" not in published, published
+    # And the fields whose null clears a value say so.
+    assert {"type": "null"} in document["components"]["schemas"]["CustomerUpdate"]["properties"]["phone"][
+        "anyOf"
+    ]
+
+
 # --- tags, security, servers --------------------------------------------------------------------------
 
 

@@ -183,8 +183,8 @@ class ProfileUpdate(InputModel):
     ``timezone`` is an IANA name, ``locale`` a BCP 47 tag such as ``en-US`` or ``pt-PT``. Any other field
     (a role, permissions, an email) is rejected."""
 
-    first_name: str | None = Field(default=None, min_length=1, max_length=100)
-    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    first_name: NotNull[str] = Field(default=None, min_length=1, max_length=100)
+    last_name: NotNull[str] = Field(default=None, min_length=1, max_length=100)
     phone: str | None = Field(
         default=None, max_length=40, validation_alias=AliasChoices("phone", "phoneNumber", "phone_number")
     )
