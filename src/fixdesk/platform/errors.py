@@ -184,7 +184,14 @@ def internal_error_response() -> JSONResponse:
 
 
 def _field_name(location: tuple[Any, ...]) -> str:
-    parts = [str(part) for part in location if part not in ("body", "query", "path", "header", "cookie")]
+    # Input may use snake_case names; errors name fields as the API writes them, in camelCase.
+    parts = [
+        to_camel(part)
+        if isinstance(part, str) and part.isidentifier() and "_" in part.strip("_")
+        else str(part)
+        for part in location
+        if part not in ("body", "query", "path", "header", "cookie")
+    ]
     return ".".join(parts) or str(location[-1] if location else "request")
 
 

@@ -191,7 +191,13 @@ IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
     "required": False,
     "description": "Send the same key again to get the first answer instead of a second change (kept "
     "24 hours, per caller). The same key with another request answers 409 `IDEMPOTENCY_CONFLICT`.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+    # Printable ASCII; spaces only inside, as HTTP strips them around a header value.
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": "^[\\x21-\\x7e]([\\x20-\\x7e]*[\\x21-\\x7e])?$",
+    },
 }
 
 
