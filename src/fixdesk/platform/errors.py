@@ -183,11 +183,13 @@ def internal_error_response() -> JSONResponse:
     )
 
 
-def _field_name(location: tuple[Any, ...]) -> str:
-    # Input may use snake_case names; errors name fields as the API writes them, in camelCase.
+def _field_name(location: tuple[Any, ...], error_type: str = "") -> str:
+    # A body field given in snake_case is named as the API writes it, in camelCase (a refused null of
+    # last_name is "lastName"); query parameters and unknown fields keep the name the client sent.
+    camel = bool(location) and location[0] == "body" and error_type != "extra_forbidden"
     parts = [
         to_camel(part)
-        if isinstance(part, str) and part.isidentifier() and "_" in part.strip("_")
+        if camel and isinstance(part, str) and part.isidentifier() and "_" in part.strip("_")
         else str(part)
         for part in location
         if part not in ("body", "query", "path", "header", "cookie")
@@ -218,7 +220,10 @@ async def _fixdesk_error(request: Request, exc: Exception) -> JSONResponse:
 async def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": _field_name(tuple(e.get("loc", ()))), "message": _validation_message(e)}
+        {
+            "field": _field_name(tuple(e.get("loc", ())), str(e.get("type", ""))),
+            "message": _validation_message(e),
+        }
         for e in exc.errors()
     ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
