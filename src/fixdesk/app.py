@@ -80,7 +80,11 @@ async def health(request: Request) -> dict[str, object]:
     }
 
 
-@operations.get("/ready", operation_id="ready")
+@operations.get(
+    "/ready",
+    operation_id="ready",
+    responses={503: {"description": "The database does not answer", "content": {"application/json": {}}}},
+)
 async def ready(request: Request) -> JSONResponse:
     """Readiness: the database answers (503 otherwise, and the reason is logged as ``not_ready``)."""
     engine: AsyncEngine = request.app.state.engine

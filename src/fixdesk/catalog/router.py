@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from fixdesk.catalog import service
+from fixdesk.catalog import examples, service
 from fixdesk.catalog.estimator import estimate_price
 from fixdesk.catalog.models import PartQuality, TierLevel
 from fixdesk.catalog.schemas import (
@@ -38,6 +38,7 @@ from fixdesk.catalog.schemas import (
 )
 from fixdesk.identity.permissions import CATALOG_READ, CATALOG_WRITE
 from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.openapi import problems, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Principal, require
 from fixdesk.repairs.models import DeviceType
@@ -312,14 +313,23 @@ async def delete_part_type(part_type_id: uuid.UUID, session: SessionDep, _: Cata
 # --- pricing (the estimate routes first: they must win over /pricing/{pricing_id}) -------------------
 
 
-@router.get("/pricing/estimate", operation_id="catalog-pricing-estimate", response_model=EstimateRead)
+@router.get(
+    "/pricing/estimate",
+    operation_id="catalog-pricing-estimate",
+    response_model=EstimateRead,
+    responses=problems(404) | response_example(200, examples.ESTIMATE_RESPONSE),
+)
 async def estimate(
     session: SessionDep,
     _: CatalogRead,
     cache: CatalogCacheDep,
     settings: SettingsDep,
-    device_model_id: Annotated[uuid.UUID, Query(alias="deviceModelId")],
-    repair_type_id: Annotated[uuid.UUID, Query(alias="repairTypeId")],
+    device_model_id: Annotated[
+        uuid.UUID, Query(alias="deviceModelId", examples=[examples.ESTIMATE_RESPONSE["deviceModelId"]])
+    ],
+    repair_type_id: Annotated[
+        uuid.UUID, Query(alias="repairTypeId", examples=[examples.ESTIMATE_RESPONSE["repairTypeId"]])
+    ],
     part_type_id: Annotated[
         uuid.UUID | None,
         Query(alias="partTypeId", description="Price this part type (exact method); its quality by default"),
@@ -415,13 +425,13 @@ async def create_pricing(body: PricingCreate, session: SessionDep, principal: Ca
     return await service.create_pricing(session, body, changed_by_id=principal.staff_user_id)
 
 
-@router.get("/pricing/{pricing_id}", operation_id="catalog-pricing-get", response_model=PricingRead)
+@router.get("/pricing/{pricing_id:uuid}", operation_id="catalog-pricing-get", response_model=PricingRead)
 async def get_pricing(pricing_id: uuid.UUID, session: SessionDep, _: CatalogRead, cache: CatalogCacheDep):
     """One price with its device model, repair type and part type."""
     return _cached(await service.read_pricing(session, cache, pricing_id))
 
 
-@router.patch("/pricing/{pricing_id}", operation_id="catalog-pricing-update", response_model=PricingRead)
+@router.patch("/pricing/{pricing_id:uuid}", operation_id="catalog-pricing-update", response_model=PricingRead)
 async def update_pricing(
     pricing_id: uuid.UUID, body: PricingUpdate, session: SessionDep, principal: CatalogWrite
 ):
@@ -429,7 +439,9 @@ async def update_pricing(
     return await service.update_pricing(session, pricing_id, body, changed_by_id=principal.staff_user_id)
 
 
-@router.delete("/pricing/{pricing_id}", operation_id="catalog-pricing-delete", response_model=PricingRead)
+@router.delete(
+    "/pricing/{pricing_id:uuid}", operation_id="catalog-pricing-delete", response_model=PricingRead
+)
 async def delete_pricing(pricing_id: uuid.UUID, session: SessionDep, principal: CatalogWrite):
     """Deactivate a price (soft delete): answers 200 with it, now ``isActive`` false."""
     return await service.delete_pricing(session, pricing_id, changed_by_id=principal.staff_user_id)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AwareDatetime, Field, field_validator
 
 from fixdesk.catalog.models import PartQuality, TierLevel
-from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut
+from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut, NotNull
 from fixdesk.repairs.models import DeviceType
 
 if TYPE_CHECKING:
@@ -53,8 +53,8 @@ class BrandCreate(InputModel):
 class BrandUpdate(InputModel):
     """Fields to change; omitted fields stay as they are."""
 
-    name: BrandName | None = None
-    is_active: bool | None = None
+    name: NotNull[BrandName] = None
+    is_active: NotNull[bool] = None
 
 
 class BrandBrief(CamelModel):
@@ -96,14 +96,14 @@ class DeviceModelCreate(InputModel):
 class DeviceModelUpdate(InputModel):
     """Fields to change; omitted fields stay as they are, ``null`` clears an optional one."""
 
-    brand_id: uuid.UUID | None = None
-    name: DeviceName | None = None
+    brand_id: NotNull[uuid.UUID] = None
+    name: NotNull[DeviceName] = None
     model_number: str | None = Field(default=None, max_length=100)
     release_year: int | None = None
-    device_type: DeviceType | None = None
+    device_type: NotNull[DeviceType] = None
     screen_size: ScreenSize | None = None
-    tier_level: TierLevel | None = None
-    is_active: bool | None = None
+    tier_level: NotNull[TierLevel] = None
+    is_active: NotNull[bool] = None
 
     _release_year = field_validator("release_year")(_check_release_year)
 
@@ -148,10 +148,10 @@ class RepairTypeCreate(InputModel):
 
 
 class RepairTypeUpdate(InputModel):
-    name: TypeName | None = None
+    name: NotNull[TypeName] = None
     description: str | None = Field(default=None, max_length=2000)
     default_minutes: Minutes | None = None
-    is_active: bool | None = None
+    is_active: NotNull[bool] = None
 
 
 class RepairTypeBrief(CamelModel):
@@ -181,11 +181,11 @@ class PartTypeCreate(InputModel):
 
 
 class PartTypeUpdate(InputModel):
-    name: TypeName | None = None
-    quality: PartQuality | None = None
-    warranty_months: WarrantyMonths | None = None
+    name: NotNull[TypeName] = None
+    quality: NotNull[PartQuality] = None
+    warranty_months: NotNull[WarrantyMonths] = None
     description: str | None = Field(default=None, max_length=2000)
-    is_active: bool | None = None
+    is_active: NotNull[bool] = None
 
 
 class PartTypeBrief(CamelModel):
@@ -233,13 +233,13 @@ class PricingUpdate(InputModel):
     optional ``reason``. Setting a price by hand on an estimated row makes it the shop's own price
     (``isEstimated`` false); ``isEstimated: false`` alone confirms an estimate as it is."""
 
-    price: Price | None = None
+    price: NotNull[Price] = None
     cost: MoneyIn | None = None
-    valid_from: AwareDatetime | None = None
+    valid_from: NotNull[AwareDatetime] = None
     valid_until: AwareDatetime | None = None
     notes: str | None = Field(default=None, max_length=500)
-    is_active: bool | None = None
-    is_estimated: Literal[False] | None = None
+    is_active: NotNull[bool] = None
+    is_estimated: NotNull[Literal[False]] = None
     reason: Reason | None = Field(default=None, description="Why the price changed (price history)")
 
 
