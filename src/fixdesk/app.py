@@ -29,7 +29,7 @@ from fixdesk.identity.service import make_authenticator
 from fixdesk.messaging.router import portal_router as messaging_portal_router
 from fixdesk.messaging.router import router as messaging_router
 from fixdesk.platform.errors import install_error_handlers
-from fixdesk.platform.guards import BodySizeLimitMiddleware, cors_options
+from fixdesk.platform.guards import BodySizeLimitMiddleware, ControlCharacterGuard, cors_options
 from fixdesk.platform.idempotency import IdempotencyMiddleware
 from fixdesk.platform.jobs.router import router as jobs_router
 from fixdesk.platform.jobs.worker import Worker
@@ -175,9 +175,10 @@ def create_app(
     install_openapi(app)
     app.state.rate_limits = RateLimits(settings)
     # The last one added runs first: request context (id, last-resort 500) → CORS → rate limit → body size
-    # → idempotency → routes. So 429s carry X-Request-ID and CORS headers, and a refused or oversized
-    # request never claims an idempotency key.
+    # → control characters in the URL → idempotency → routes. So 429s carry X-Request-ID and CORS headers,
+    # and a refused or oversized request never claims an idempotency key.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(ControlCharacterGuard)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,
