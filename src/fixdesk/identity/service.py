@@ -1,8 +1,10 @@
-"""Identity rules: password and emailed-code logins, registration, token refresh with rotation and reuse
-detection, logout and the principal's sessions, and staff users.
+"""Identity rules: password and emailed-code logins, token refresh with rotation and reuse detection,
+logout and the principal's sessions, and staff users.
 
 Account profiles and deletion live in :mod:`fixdesk.identity.accounts`, staff management and invitations
-in :mod:`fixdesk.identity.staff`, the audit log in :mod:`fixdesk.identity.audit`.
+in :mod:`fixdesk.identity.staff`, the audit log in :mod:`fixdesk.identity.audit`, self-registration in
+:mod:`fixdesk.identity.registration`, customers' portal passwords in :mod:`fixdesk.identity.portal_access`
+and what a change of credentials revokes in :mod:`fixdesk.identity.credentials`.
 
 Login codes are for customers (the portal). Staff sign in with their password: a code request for a
 staff email is answered like any other and sends nothing, so an emailed code can never open a staff
