@@ -52,6 +52,7 @@ from fixdesk.repairs.tracking.router import public_router as tracking_public_rou
 from fixdesk.repairs.tracking.router import router as tracking_router
 from fixdesk.repairs.warranty.router import router as warranty_router
 from fixdesk.services import build_services
+from fixdesk.web.install import install_web
 from fixdesk.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
@@ -155,7 +156,9 @@ def create_app(
         version=__version__,
         description="The back office of repair shops and field-service teams.",
         lifespan=lifespan,
-        docs_url="/docs",
+        # /docs and /redoc are the web app's pages, served from vendored files (fixdesk.web.docs).
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
@@ -174,9 +177,12 @@ def create_app(
     install_error_handlers(app)
     install_openapi(app)
     app.state.rate_limits = RateLimits(settings)
+    # Before the middleware below: the pages' own middleware must run inside the request context.
+    install_web(app, settings)
     # The last one added runs first: request context (id, last-resort 500) → CORS → rate limit → body size
-    # → control characters in the URL → idempotency → routes. So 429s carry X-Request-ID and CORS headers,
-    # and a refused or oversized request never claims an idempotency key.
+    # → control characters in the URL → idempotency → page headers → page errors (both added by
+    # install_web) → routes. So 429s carry X-Request-ID and CORS headers, and a refused or oversized
+    # request never claims an idempotency key.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(ControlCharacterGuard)
     app.add_middleware(

@@ -29,6 +29,7 @@ from fixdesk.identity.portal_access import (
 from fixdesk.identity.registration import REGISTER_JOB, complete_registration
 from fixdesk.integrations.email import EmailMessage
 from fixdesk.messaging.service import ACCOUNT_TEMPLATES, render_account_email, shop_variables
+from fixdesk.platform.crypto import DecryptionFailed
 from fixdesk.platform.errors import ValidationFailed
 from fixdesk.platform.jobs import JobContext, handler
 from fixdesk.platform.jobs.registry import PermanentJobError
@@ -88,7 +89,13 @@ async def send_portal_link(context: JobContext) -> None:
     if customer is None or customer.email is None:
         return
     settings = context.settings
-    token = codes.unseal(settings.signing_key, LINK_SEAL_PURPOSE, link_id, sealed)
+    try:
+        token = codes.unseal(settings, LINK_SEAL_PURPOSE, link_id, sealed)
+    except DecryptionFailed as error:
+        # Sealed under a secret key no longer configured: this job can never succeed.
+        raise PermanentJobError(
+            f"the sealed link {link_id} does not open ({error}); send a new link"
+        ) from None
     template = "portal_invitation" if link.purpose == PORTAL_INVITATION else "password_reset"
     rendered = render_account_email(
         template,

@@ -7,7 +7,7 @@
   account and does the same work either way (a job decides, after the answer).
 * The link carries a single-use token, ``pwl_<row id>.<secret>`` (256 random bits). Only its SHA-256 is
   stored, in a ``login_codes`` row of purpose ``portal_invitation`` or ``password_reset``; the email job
-  carries it sealed (:mod:`fixdesk.identity.codes`), so the token itself is in no table. An invitation
+  carries it sealed (AES-GCM, :func:`fixdesk.identity.codes.seal`), so the token itself is in no table. An invitation
   works for 7 days, a reset link for 24 hours; a new link voids the customer's open ones.
 * ``POST /auth/reset-password`` with ``{token, password}`` sets the password. That is a change of
   credentials (:func:`fixdesk.identity.credentials.customer_credentials_changed`): every session of the
@@ -95,7 +95,7 @@ async def issue_link(
     )
     session.add(link)
     await session.flush()
-    sealed = codes.seal(settings.signing_key, LINK_SEAL_PURPOSE, link_id, token)
+    sealed = codes.seal(settings, LINK_SEAL_PURPOSE, link_id, token)
     await enqueue(session, SEND_LINK_JOB, {"linkId": str(link_id), "sealed": sealed})
     return link
 
