@@ -15,6 +15,7 @@ from fixdesk.customers.service import create_customer
 from fixdesk.db import transaction
 from fixdesk.identity.models import User
 from fixdesk.identity.service import create_user
+from fixdesk.platform.security import hash_password
 from tests.conftest import unique_email
 
 
@@ -63,10 +64,12 @@ async def make_customer(
 ) -> Actor:
     values: dict[str, Any] = {"first_name": "Ana", "last_name": "Silva", "email": unique_email("customer")}
     values.update(fields)
-    if portal_password:
-        values["portal_password"] = portal_password
     async with transaction(sessionmaker) as session:
         customer: Customer = await create_customer(session, CustomerCreate(**values), default_region="US")
+        if portal_password:
+            # As if the customer had chosen it through an emailed link (no service lets staff set one;
+            # tests/identity/test_portal_access.py walks the real path).
+            customer.portal_password_hash = hash_password(portal_password)
     return Actor(customer.id, customer.email or "", bearer(app, customer.id, "customer", "customer"))
 
 

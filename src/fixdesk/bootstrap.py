@@ -17,6 +17,7 @@ DOMAIN_MODULES = (
     "fixdesk.repairs.attachments.jobs",
     "fixdesk.repairs.warranty.events",
     "fixdesk.identity.jobs",
+    "fixdesk.identity.account_jobs",
     "fixdesk.messaging.jobs",
     "fixdesk.webhooks.jobs",
     "fixdesk.platform.realtime",
