@@ -53,8 +53,10 @@ TAGS = sorted(
 
 
 def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    """Follow ``$ref`` (``#/components/<section>/<name>``: schemas, or shared parameters)."""
     while "$ref" in schema:
-        schema = DOCUMENT["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        _, _, section, name = schema["$ref"].split("/")
+        schema = DOCUMENT["components"][section][name]
     return schema
 
 
@@ -101,8 +103,13 @@ def operations(tag: str) -> list[tuple[str, str, dict[str, Any]]]:
     return found
 
 
+def parameters(operation: dict[str, Any]) -> list[dict[str, Any]]:
+    """The operation's parameters, shared ones (``$ref`` to ``components.parameters``) resolved."""
+    return [_resolve(parameter) for parameter in operation.get("parameters", [])]
+
+
 def fill_path(path: str, operation: dict[str, Any], nul_parameter: str | None = None) -> str:
-    for parameter in operation.get("parameters", []):
+    for parameter in parameters(operation):
         if parameter["in"] == "path":
             value = ESCAPED_NUL if parameter["name"] == nul_parameter else str(uuid.uuid4())
             path = path.replace("{" + parameter["name"] + "}", value)
@@ -112,7 +119,7 @@ def fill_path(path: str, operation: dict[str, Any], nul_parameter: str | None = 
 def probes(method: str, path: str, operation: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
     """``(url, request keyword arguments, field the answer must name)`` for every free-text input."""
     found = []
-    for parameter in operation.get("parameters", []):
+    for parameter in parameters(operation):
         if nul_values(parameter.get("schema", {})) != NUL_TEXT:
             continue
         if parameter["in"] == "query":
