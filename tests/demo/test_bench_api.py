@@ -18,6 +18,9 @@ from fixdesk.demo.loader import DEMO_PASSWORD, PORTAL_CUSTOMER_EMAIL, load_demo
 from fixdesk.repairs.models import Quote, Repair, RepairItem, RepairReview, RepairStatus, Warranty
 from tests.conftest import make_settings
 
+# load_demo writes through its own engine and commits.
+pytestmark = pytest.mark.commits
+
 TAX_RATE = Decimal("8.25")
 ZONE = "America/Chicago"
 DONE = ("completed", "delivered")

@@ -31,6 +31,9 @@ from fixdesk.repairs.models import (
 from fixdesk.repairs.warranty.service import warranty_end
 from tests.conftest import make_settings
 
+# load_demo writes through its own engine and commits.
+pytestmark = pytest.mark.commits
+
 TAX_RATE = Decimal("8.25")
 ZONE = "America/Chicago"
 MONEY_COLUMNS = ("repair_type_id", "part_type_id", "part_quality", "pricing_id", "description", "quantity")

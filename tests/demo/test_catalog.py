@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from fixdesk.catalog.models import Brand, DeviceModel, PartType, PriceHistory, Pricing, RepairType
@@ -16,6 +17,9 @@ from fixdesk.demo.loader import load_demo
 from fixdesk.repairs.models import Repair
 from tests.conftest import make_settings
 from tests.factories import make_user
+
+# load_demo writes through its own engine and commits.
+pytestmark = pytest.mark.commits
 
 REAL_RELEASE_YEARS = {
     ("Apple", "iPhone 13"): 2021,

@@ -25,6 +25,9 @@ from fixdesk.repairs.models import Repair, RepairStatus, RepairStatusHistory
 from fixdesk.repairs.schemas import imei_is_valid
 from tests.conftest import make_settings
 
+# load_demo writes through its own engine and commits.
+pytestmark = pytest.mark.commits
+
 STAFF_ROLES = {
     "admin@example.com": "admin",
     "manager@example.com": "manager",

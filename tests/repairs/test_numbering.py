@@ -86,6 +86,7 @@ async def test_numbers_count_per_prefix_and_year(app, sessionmaker):
     ]
 
 
+@pytest.mark.commits  # concurrent requests, each on its own connection
 async def test_concurrent_creations_get_every_number_once(backend, app, sessionmaker):
     if backend != "postgresql":
         pytest.skip("SQLite serialises writers; the sequential test covers it")
@@ -112,6 +113,7 @@ async def test_concurrent_creations_get_every_number_once(backend, app, sessionm
     assert await last_value(sessionmaker) == CONCURRENT_CREATIONS
 
 
+@pytest.mark.commits  # concurrent requests, each on its own connection
 async def test_concurrent_requests_get_every_number_once(backend, client, app, sessionmaker):
     if backend != "postgresql":
         pytest.skip("SQLite serialises writers; the sequential test covers it")
