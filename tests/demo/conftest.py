@@ -1,16 +1,38 @@
 """Fixtures of the demo tests: the app's settings with an auth rate limit they do not run into (the demo test
-logs every staff role and the portal customer in from one address; rate limits have their own tests)."""
+logs every staff role and the portal customer in from one address; rate limits have their own tests), and
+a fixed moment the demo shop is generated for.
+
+The demo shop is generated relative to a moment (``load_demo(now=…)``); a test that generated it for the
+real current time would see a different shop every day. Tests that only read rows pass :data:`DEMO_NOW`;
+tests that also use the app (quote expiry, warranty standing, repair numbers, analytics periods all follow
+the app's clock) run with the process's clock moved to :data:`DEMO_NOW` by :func:`demo_clock`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 
 from fixdesk.config import Settings
 from tests.conftest import make_settings
+
+DEMO_NOW = datetime(2026, 6, 17, 14, 30, tzinfo=UTC)
+"""A Wednesday afternoon in the shop's default time zone, far from a year's, a month's or a DST change's
+boundary (the twelve months of history before it cross two DST changes, as any year's do)."""
 
 
 @pytest.fixture
 async def settings(database_url: str, tmp_path: Any) -> Settings:
     return make_settings(database_url, tmp_path, rate_limit_auth="1000/minute")
+
+
+@pytest.fixture
+def demo_clock() -> Iterator[datetime]:
+    """The process's clock (``datetime.now``, ``time.time``) moved to :data:`DEMO_NOW` and ticking from
+    there, for the demo generator and the app alike; yields :data:`DEMO_NOW`."""
+    with time_machine.travel(DEMO_NOW, tick=True):
+        yield DEMO_NOW

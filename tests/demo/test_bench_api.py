@@ -67,7 +67,7 @@ def mean(values: list[Decimal]) -> Decimal:
     )
 
 
-async def test_staff_see_a_consistent_bench(engine, app, client, settings):
+async def test_staff_see_a_consistent_bench(engine, app, client, settings, demo_clock):
     await load_demo(settings, scale=1)
     admin = await login(client, "admin@example.com")
     async with engine.connect() as connection:
@@ -172,7 +172,9 @@ async def test_staff_see_a_consistent_bench(engine, app, client, settings):
         }
 
 
-async def test_the_portal_customer_approves_their_quote_and_rates_a_repair(engine, app, client, settings):
+async def test_the_portal_customer_approves_their_quote_and_rates_a_repair(
+    engine, app, client, settings, demo_clock
+):
     await load_demo(settings, scale=1)
     async with engine.connect() as connection:
         portal_id = await connection.scalar(

@@ -50,7 +50,7 @@ async def login(client, email: str) -> dict:
     return response.json()
 
 
-async def test_demo_shop_is_consistent_and_usable(engine, app, client, database_url, tmp_path):
+async def test_demo_shop_is_consistent_and_usable(engine, app, client, database_url, tmp_path, demo_clock):
     settings = make_settings(database_url, tmp_path)
     summary = await load_demo(settings, scale=1)
 
