@@ -21,7 +21,7 @@ import concurrent.futures
 import os
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -86,15 +86,42 @@ async def create_postgres_database(name: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-async def drop_postgres_database(name: str) -> None:
+async def drop_postgres_databases(names: list[str]) -> None:
+    """Drop the databases ``names``, all at once: every ``DROP DATABASE`` makes PostgreSQL wait for a
+    checkpoint (seconds on a busy disk), and drops that run together share them."""
     url = make_url(POSTGRES_URL)
-    admin = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, database=url.database
-    )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+
+    async def drop(name: str) -> None:
+        admin = await asyncpg.connect(
+            host=url.host, port=url.port or 5432, user=url.username, database=url.database
+        )
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+    await asyncio.gather(*(drop(name) for name in names))
+
+
+_DATABASES_TO_DROP: list[str] = []
+
+
+def fresh_postgres_database(purpose: str) -> str:
+    """The URL of a new, empty PostgreSQL database named after ``purpose``, unique to this run, worker and
+    call (for tests of a fresh installation: real servers, migrations from nothing). It is dropped with
+    the worker's other databases when its session ends (:func:`pytest_sessionfinish`), not by the test, so
+    the drops' checkpoints are paid once."""
+    name = f"fixdesk_{purpose}_{run_id()}_{worker_id()}_{uuid.uuid4().hex[:6]}"
+    _DATABASES_TO_DROP.append(name)
+    return run_async(create_postgres_database, name)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the PostgreSQL databases this process created (each xdist worker drops its own)."""
+    if _DATABASES_TO_DROP:
+        names = list(_DATABASES_TO_DROP)
+        _DATABASES_TO_DROP.clear()
+        run_async(drop_postgres_databases, names)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -114,17 +141,14 @@ def run_id() -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated, empty database of ``backend`` for this worker, dropped at the end of the run."""
-    name = f"fixdesk_test_{run_id()}_{worker_id()}"
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'fixdesk.db'}"
     else:
-        url = run_async(create_postgres_database, name)
+        url = fresh_postgres_database("test")
     migrations.upgrade(url)
-    yield url
-    if backend == "postgresql":
-        run_async(drop_postgres_database, name)
+    return url
 
 
 @pytest.fixture(scope="session")
