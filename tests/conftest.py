@@ -21,9 +21,10 @@ import concurrent.futures
 import os
 import uuid
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 import asyncpg
@@ -39,6 +40,7 @@ from fixdesk.app import create_app
 from fixdesk.config import Settings
 from fixdesk.db import create_engine, make_sessionmaker, read_only
 from fixdesk.models import Base
+from tests.support.clock import FIXED_NOW, clock_at
 
 POSTGRES_URL = os.environ.get(
     "FIXDESK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -345,6 +347,14 @@ def statement_counter(engine: AsyncEngine) -> Any:
     event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
     yield counter
     event.remove(engine.sync_engine, "before_cursor_execute", on_execute)
+
+
+@pytest.fixture
+def fixed_clock() -> Iterator[datetime]:
+    """The process clock moved to :data:`tests.support.clock.FIXED_NOW` (ticking) for the test; yields it.
+    Use it (``pytestmark = pytest.mark.usefixtures("fixed_clock")``) where expectations carry the date."""
+    with clock_at(FIXED_NOW) as moment:
+        yield moment
 
 
 def unique_email(prefix: str = "user") -> str:

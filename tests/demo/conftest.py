@@ -10,19 +10,16 @@ the app's clock) run with the process's clock moved to :data:`DEMO_NOW` by :func
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import time_machine
 
 from fixdesk.config import Settings
 from tests.conftest import make_settings
+from tests.support.clock import FIXED_NOW
 
-DEMO_NOW = datetime(2026, 6, 17, 14, 30, tzinfo=UTC)
-"""A Wednesday afternoon in the shop's default time zone, far from a year's, a month's or a DST change's
-boundary (the twelve months of history before it cross two DST changes, as any year's do)."""
+DEMO_NOW = FIXED_NOW
+"""The moment the demo tests generate the demo shop for."""
 
 
 @pytest.fixture
@@ -31,8 +28,6 @@ async def settings(database_url: str, tmp_path: Any) -> Settings:
 
 
 @pytest.fixture
-def demo_clock() -> Iterator[datetime]:
-    """The process's clock (``datetime.now``, ``time.time``) moved to :data:`DEMO_NOW` and ticking from
-    there, for the demo generator and the app alike; yields :data:`DEMO_NOW`."""
-    with time_machine.travel(DEMO_NOW, tick=True):
-        yield DEMO_NOW
+def demo_clock(fixed_clock):
+    """The process clock moved to :data:`DEMO_NOW`, for the demo generator and the app alike."""
+    return fixed_clock

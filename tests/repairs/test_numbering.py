@@ -17,8 +17,11 @@ from fixdesk.repairs import service
 from fixdesk.repairs.models import Repair
 from fixdesk.repairs.schemas import RepairCreate
 from tests.factories import count_rows, make_customer, make_repair, make_user, repair_body
+from tests.support.clock import FIXED_NOW
 
-YEAR = datetime.now(UTC).year
+# Numbers carry the year: the tests run at a fixed moment (tests/support/clock.py), whatever the day.
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+YEAR = FIXED_NOW.year
 CONCURRENT_CREATIONS = 50
 
 
