@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import asyncpg
 import httpx
@@ -114,8 +114,9 @@ def fresh_postgres_database(purpose: str) -> str:
     the worker's other databases when its session ends (:func:`pytest_sessionfinish`), not by the test, so
     the drops' checkpoints are paid once."""
     name = f"fixdesk_{purpose}_{run_id()}_{worker_id()}_{uuid.uuid4().hex[:6]}"
+    url = run_async(create_postgres_database, name)
     _DATABASES_TO_DROP.append(name)
-    return run_async(create_postgres_database, name)
+    return url
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -153,9 +154,22 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+LOCK_TIMEOUT = "60s"
+"""How long a test's PostgreSQL statement waits for a lock: a statement that waits for the test's own
+open transaction (work on another connection without the ``commits`` marker) fails instead of hanging."""
+
+
 @pytest.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url, pool_size=5)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _bounded_lock_waits(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+            cursor.close()
+
     yield engine
     await engine.dispose()
 
@@ -193,7 +207,7 @@ def bound_sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncS
     test's ``connection``: each session's transaction is a SAVEPOINT inside the test's transaction, so
     its commit releases the savepoint (later sessions of the test see the rows) and its rollback rolls back
     to it, while the test's final rollback undoes everything."""
-    factory = make_sessionmaker(cast(AsyncEngine, connection))
+    factory = make_sessionmaker(connection.engine)
     factory.configure(bind=connection, join_transaction_mode="create_savepoint")
     return factory
 
@@ -268,7 +282,7 @@ async def database(engine: AsyncEngine, request: pytest.FixtureRequest) -> Async
         return
     async with rolled_back(engine) as database:
         yield database
-    async with engine.connect() as connection:
+    async with read_only(engine).connect() as connection:
         leaked = await filled_tables(connection)
     if leaked:
         await wipe(engine)

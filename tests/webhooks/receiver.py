@@ -4,7 +4,6 @@ as told (a status code, a redirect, or a slow answer)."""
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +15,7 @@ class Reply:
 
     status: int = 200
     delay_seconds: float = 0.0
+    """Hold the answer this long (cut short when the receiver stops)."""
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -36,6 +36,7 @@ class Receiver:
         self.default = Reply()
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -61,6 +62,7 @@ class Receiver:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -83,7 +85,7 @@ class Receiver:
                 receiver._record(ReceivedRequest(self.command, self.path, headers, body))
                 reply = receiver._next_reply()
                 if reply.delay_seconds:
-                    time.sleep(reply.delay_seconds)
+                    receiver._stopping.wait(reply.delay_seconds)
                 try:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
