@@ -1,9 +1,17 @@
 """Shared fixtures: every database test runs on SQLite and on PostgreSQL.
 
-Each xdist worker migrates one database per backend once (with Alembic, the only way the schema is made)
-and every test starts from empty tables. PostgreSQL is ``FIXDESK_TEST_POSTGRES_URL`` (default
-``postgresql+asyncpg://postgres@127.0.0.1:5432/test``): with ``CI=true`` an unreachable server fails the
-run, without ``CI`` its tests are skipped and the reason is printed in the summary.
+Each xdist worker migrates one database per backend once (with Alembic, the only way the schema is made).
+A test's database work happens inside one transaction that is rolled back at the end (:class:`Database`):
+the app's, the services' and the test's own sessions are bound to the test's connection and their commits
+only release SAVEPOINTs, so nothing a test writes is visible to the next one and no table is emptied.
+Tests that need real commits (servers or workers in other processes, several connections racing, the CLI)
+are marked ``@pytest.mark.commits``: they get sessions on the engine and the tables they filled are
+emptied afterwards. After every test the tables are checked to be empty again, so a test that commits
+without the marker fails at once instead of leaking rows into the next test.
+
+PostgreSQL is ``FIXDESK_TEST_POSTGRES_URL`` (default ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``):
+with ``CI=true`` an unreachable server fails the run, without ``CI`` its tests are skipped and the reason
+is printed in the summary.
 """
 
 from __future__ import annotations
@@ -14,21 +22,25 @@ import os
 import uuid
 import zlib
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from fixdesk import migrations
 from fixdesk.app import create_app
 from fixdesk.config import Settings
-from fixdesk.db import create_engine, make_sessionmaker
+from fixdesk.db import create_engine, make_sessionmaker, read_only
 from fixdesk.models import Base
+from tests.support.clock import FIXED_NOW, clock_at
 
 POSTGRES_URL = os.environ.get(
     "FIXDESK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -76,15 +88,43 @@ async def create_postgres_database(name: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-async def drop_postgres_database(name: str) -> None:
+async def drop_postgres_databases(names: list[str]) -> None:
+    """Drop the databases ``names``, all at once: every ``DROP DATABASE`` makes PostgreSQL wait for a
+    checkpoint (seconds on a busy disk), and drops that run together share them."""
     url = make_url(POSTGRES_URL)
-    admin = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, database=url.database
-    )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+
+    async def drop(name: str) -> None:
+        admin = await asyncpg.connect(
+            host=url.host, port=url.port or 5432, user=url.username, database=url.database
+        )
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+    await asyncio.gather(*(drop(name) for name in names))
+
+
+_DATABASES_TO_DROP: list[str] = []
+
+
+def fresh_postgres_database(purpose: str) -> str:
+    """The URL of a new, empty PostgreSQL database named after ``purpose``, unique to this run, worker and
+    call (for tests of a fresh installation: real servers, migrations from nothing). It is dropped with
+    the worker's other databases when its session ends (:func:`pytest_sessionfinish`), not by the test, so
+    the drops' checkpoints are paid once."""
+    name = f"fixdesk_{purpose}_{run_id()}_{worker_id()}_{uuid.uuid4().hex[:6]}"
+    url = run_async(create_postgres_database, name)
+    _DATABASES_TO_DROP.append(name)
+    return url
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the PostgreSQL databases this process created (each xdist worker drops its own)."""
+    if _DATABASES_TO_DROP:
+        names = list(_DATABASES_TO_DROP)
+        _DATABASES_TO_DROP.clear()
+        run_async(drop_postgres_databases, names)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -104,35 +144,153 @@ def run_id() -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated, empty database of ``backend`` for this worker, dropped at the end of the run."""
-    name = f"fixdesk_test_{run_id()}_{worker_id()}"
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'fixdesk.db'}"
     else:
-        url = run_async(create_postgres_database, name)
+        url = fresh_postgres_database("test")
     migrations.upgrade(url)
-    yield url
-    if backend == "postgresql":
-        run_async(drop_postgres_database, name)
+    return url
+
+
+LOCK_TIMEOUT = "60s"
+"""How long a test's PostgreSQL statement waits for a lock: a statement that waits for the test's own
+open transaction (work on another connection without the ``commits`` marker) fails instead of hanging."""
 
 
 @pytest.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url, pool_size=5)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _bounded_lock_waits(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+            cursor.close()
+
     yield engine
     await engine.dispose()
 
 
+def _tables() -> list[str]:
+    """Every table of the models, children before parents."""
+    return [table.name for table in reversed(Base.metadata.sorted_tables)]
+
+
+async def filled_tables(connection: AsyncConnection) -> list[str]:
+    """The tables holding at least one row (one statement, cheap on empty tables)."""
+    probes = " UNION ALL ".join(
+        f"SELECT '{name}' AS name WHERE EXISTS (SELECT 1 FROM {name})" for name in _tables()
+    )
+    return list((await connection.execute(text(probes))).scalars())
+
+
 async def wipe(engine: AsyncEngine) -> None:
-    """Delete every row of every table (the schema stays)."""
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    """Delete every row of every table (the schema stays); only the tables that hold rows are touched,
+    since a PostgreSQL ``TRUNCATE`` costs about the same for an empty table as for a full one."""
     async with engine.begin() as connection:
+        filled = await filled_tables(connection)
+        if not filled:
+            return
         if connection.dialect.name == "postgresql":
-            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            await connection.execute(text(f"TRUNCATE {', '.join(filled)} RESTART IDENTITY CASCADE"))
         else:
-            for table in tables:
-                await connection.execute(text(f"DELETE FROM {table}"))
+            for table in _tables():
+                if table in filled:
+                    await connection.execute(text(f"DELETE FROM {table}"))
+
+
+def bound_sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    """The app's session factory (same options as :func:`~fixdesk.db.make_sessionmaker`) bound to the
+    test's ``connection``: each session's transaction is a SAVEPOINT inside the test's transaction, so
+    its commit releases the savepoint (later sessions of the test see the rows) and its rollback rolls back
+    to it, while the test's final rollback undoes everything."""
+    factory = make_sessionmaker(connection.engine)
+    factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    return factory
+
+
+@dataclass
+class Database:
+    """The test's database: the session factories its app, services and workers use, and the connection
+    holding the test's transaction (``None`` for tests marked ``commits``, whose factories are on the
+    engine and commit for real).
+
+    On a single connection, work must not run concurrently (asyncpg refuses a second operation in
+    progress, and interleaved savepoints would release each other): tests that need concurrency are marked
+    ``commits``.
+    """
+
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    read_sessionmaker: async_sessionmaker[AsyncSession]
+    connection: AsyncConnection | None = None
+
+    @property
+    def commits(self) -> bool:
+        return self.connection is None
+
+    def app(self, settings: Settings, **options: Any) -> FastAPI:
+        """An app with ``settings`` whose every session uses this database's factories."""
+        return create_app(
+            settings,
+            engine=self.engine,
+            sessionmaker=self.sessionmaker,
+            read_sessionmaker=self.read_sessionmaker,
+            **options,
+        )
+
+    def begin(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A Core connection in a transaction that sees the test's rows and keeps what it writes for the
+        rest of the test: a SAVEPOINT on the test's connection, or a transaction on the engine."""
+        if self.connection is None:
+            return self.engine.begin()
+        return self._savepoint(self.connection)
+
+    @staticmethod
+    @asynccontextmanager
+    async def _savepoint(connection: AsyncConnection) -> AsyncIterator[AsyncConnection]:
+        async with connection.begin_nested():
+            yield connection
+
+
+@asynccontextmanager
+async def rolled_back(engine: AsyncEngine) -> AsyncIterator[Database]:
+    """A :class:`Database` whose every write is rolled back when the block ends."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            factory = bound_sessionmaker(connection)
+            yield Database(engine, factory, factory, connection)
+        finally:
+            if transaction.is_active:
+                await transaction.rollback()
+
+
+@pytest.fixture
+async def database(engine: AsyncEngine, request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    """The test's :class:`Database`: rolled back at the end, or, for a test marked ``commits``, emptied.
+
+    Either way the tables are empty once the test is over; a test that left rows behind fails (in its
+    teardown) with the names of the tables.
+    """
+    if request.node.get_closest_marker("commits") is not None:
+        yield Database(engine, make_sessionmaker(engine), make_sessionmaker(read_only(engine)))
+        await wipe(engine)
+        return
+    async with rolled_back(engine) as database:
+        yield database
+    async with read_only(engine).connect() as connection:
+        leaked = await filled_tables(connection)
+    if leaked:
+        await wipe(engine)
+        pytest.fail(
+            f"rows committed outside the test's transaction are left in {', '.join(sorted(leaked))}: "
+            "write through the test's sessions, or mark the test @pytest.mark.commits",
+            pytrace=False,
+        )
 
 
 def make_settings(database_url: str, tmp_path: Any, **overrides: Any) -> Settings:
@@ -152,10 +310,9 @@ async def settings(database_url: str, tmp_path: Any) -> Settings:
 
 
 @pytest.fixture
-async def app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Any]:
-    application = create_app(settings, engine=engine)
-    yield application
-    await wipe(engine)
+async def app(settings: Settings, database: Database) -> FastAPI:
+    """The app with the test's ``settings`` on the test's :class:`Database` (no lifespan runs: no worker)."""
+    return database.app(settings)
 
 
 @pytest.fixture
@@ -166,8 +323,15 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return make_sessionmaker(engine)
+def sessionmaker(database: Database) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the test's database (see :class:`Database`)."""
+    return database.sessionmaker
+
+
+@pytest.fixture
+def read_sessionmaker(database: Database) -> async_sessionmaker[AsyncSession]:
+    """Read-only sessions on the test's database, as the app and the worker use for reads."""
+    return database.read_sessionmaker
 
 
 @dataclass
@@ -197,6 +361,14 @@ def statement_counter(engine: AsyncEngine) -> Any:
     event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
     yield counter
     event.remove(engine.sync_engine, "before_cursor_execute", on_execute)
+
+
+@pytest.fixture
+def fixed_clock() -> Iterator[datetime]:
+    """The process clock moved to :data:`tests.support.clock.FIXED_NOW` (ticking) for the test; yields it.
+    Use it (``pytestmark = pytest.mark.usefixtures("fixed_clock")``) where expectations carry the date."""
+    with clock_at(FIXED_NOW) as moment:
+        yield moment
 
 
 def unique_email(prefix: str = "user") -> str:

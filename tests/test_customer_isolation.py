@@ -14,11 +14,10 @@ import uuid
 from typing import Any
 
 from sqlalchemy import inspect, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer
-from fixdesk.db import make_sessionmaker, read_only
 from fixdesk.identity.models import AccountDeletion, AuthSession, RefreshToken
 from fixdesk.messaging.models import Notification
 from fixdesk.platform.jobs.worker import Worker
@@ -32,6 +31,7 @@ from fixdesk.repairs.models import (
     RepairStatusHistory,
 )
 from fixdesk.services import build_services
+from tests.conftest import Database
 from tests.factories import Actor, make_customer, make_repair, make_user, walk
 from tests.repairs.attachments.files import png
 from tests.test_authorization_matrix import BODY_METHODS, PATH_PARAMETER, Endpoint, read_route_table
@@ -39,13 +39,13 @@ from tests.test_authorization_matrix import BODY_METHODS, PATH_PARAMETER, Endpoi
 B_PASSWORD = "b-portal-passphrase"
 
 
-async def send_queued_messages(settings: Settings, engine: AsyncEngine) -> None:
+async def send_queued_messages(settings: Settings, database: Database) -> None:
     """Run the job worker until idle, so repair events become notifications that were sent (the portal
     inbox lists only messages that went out)."""
     services = build_services(settings)
     worker = Worker(
-        make_sessionmaker(engine),
-        read_sessionmaker=make_sessionmaker(read_only(engine)),
+        database.sessionmaker,
+        read_sessionmaker=database.read_sessionmaker,
         settings=settings,
         services=services,
         concurrency=1,
@@ -96,7 +96,7 @@ async def notification_ids(sessionmaker: async_sessionmaker[AsyncSession], custo
         return list((await session.execute(statement)).scalars())
 
 
-async def two_customers(app, client, sessionmaker, settings, engine) -> dict[str, Any]:
+async def two_customers(app, client, sessionmaker, settings, database) -> dict[str, Any]:
     """Customers A and B with repairs, sent notifications and (B) a login session; ids by path parameter."""
     manager = await make_user(app, sessionmaker, "manager")
     alice = await make_customer(app, sessionmaker, first_name="Alice")
@@ -121,7 +121,7 @@ async def two_customers(app, client, sessionmaker, settings, engine) -> dict[str
         headers=manager.headers,
     )
     assert photo.status_code == 201, photo.text
-    await send_queued_messages(settings, engine)
+    await send_queued_messages(settings, database)
     login = await client.post("/api/v1/auth/login", json={"email": bob.email, "password": B_PASSWORD})
     assert login.status_code == 200, login.text
     bobs_notifications = await notification_ids(sessionmaker, bob.id)
@@ -180,9 +180,9 @@ def is_self_service(endpoint: Endpoint) -> bool:
 
 
 async def test_a_customer_cannot_read_or_change_another_customers_anything(
-    app, client, sessionmaker, settings, engine
+    app, client, sessionmaker, settings, database
 ):
-    scene = await two_customers(app, client, sessionmaker, settings, engine)
+    scene = await two_customers(app, client, sessionmaker, settings, database)
     alice: Actor = scene["alice"]
     bob: Actor = scene["bob"]
     bobs_ids: dict[str, str] = scene["bobs_ids"]
@@ -252,8 +252,8 @@ async def test_a_customer_cannot_read_or_change_another_customers_anything(
     assert bobs_repair.status_code == 200, bobs_repair.text
 
 
-async def test_a_profile_update_changes_the_caller_only(app, client, sessionmaker, settings, engine):
-    scene = await two_customers(app, client, sessionmaker, settings, engine)
+async def test_a_profile_update_changes_the_caller_only(app, client, sessionmaker, settings, database):
+    scene = await two_customers(app, client, sessionmaker, settings, database)
     alice: Actor = scene["alice"]
     bob: Actor = scene["bob"]
     before = await snapshot(sessionmaker, bob.id)

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import drop_postgres_database, run_async, run_id, worker_id
+from tests.conftest import fresh_postgres_database
 from tests.support.server import start_server
 
 ADMIN_EMAIL = "owner@example.com"
@@ -29,18 +29,13 @@ TOKEN = re.compile(r"token=(pwl_[A-Za-z0-9_.\-]+)")
 
 
 @pytest.fixture
-def server_env(backend: str, tmp_path: Path) -> Iterator[dict[str, str]]:
+def server_env(backend: str, tmp_path: Path) -> dict[str, str]:
     """Environment of a fresh installation: an empty data dir and, on PostgreSQL, an empty database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIXDESK_")}
     env["FIXDESK_DATA_DIR"] = str(tmp_path / "data")
-    database = f"fixdesk_e2e_{run_id()}_{worker_id()}"
     if backend == "postgresql":
-        from tests.conftest import create_postgres_database
-
-        env["FIXDESK_DATABASE_URL"] = run_async(create_postgres_database, database)
-    yield env
-    if backend == "postgresql":
-        run_async(drop_postgres_database, database)
+        env["FIXDESK_DATABASE_URL"] = fresh_postgres_database("e2e")
+    return env
 
 
 def fixdesk(*args: str, env: dict[str, str], **kwargs) -> subprocess.CompletedProcess[str]:

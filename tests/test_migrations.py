@@ -22,14 +22,7 @@ from fixdesk.db import SQLITE_BUSY_TIMEOUT_MS, create_engine, read_only
 from fixdesk.models import Base
 from fixdesk.platform.crypto import Keyring
 from fixdesk.webhooks.models import SECRET_PURPOSE
-from tests.conftest import (
-    create_postgres_database,
-    drop_postgres_database,
-    make_settings,
-    run_async,
-    run_id,
-    worker_id,
-)
+from tests.conftest import fresh_postgres_database, make_settings, run_async
 
 TRIGRAM_INDEXES = {
     "ix_customers_search_text_trgm": "customers",
@@ -46,12 +39,7 @@ def empty_database_url(backend: str, tmp_path: Any) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
         return
-    name = f"fixdesk_migrations_{run_id()}_{worker_id()}"
-    url = run_async(create_postgres_database, name)
-    try:
-        yield url
-    finally:
-        run_async(drop_postgres_database, name)
+    yield fresh_postgres_database("migrations")
 
 
 def with_connection(url: str, function: Callable[[Connection], Any]) -> Any:

@@ -16,7 +16,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -25,7 +24,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import create_postgres_database, drop_postgres_database, run_async, run_id, worker_id
+from tests.conftest import fresh_postgres_database, run_async
+from tests.support.polling import wait_until, wait_until_blocking
 from tests.support.server import start_server
 from tests.support.smtp_sink import SmtpSink
 from tests.webhooks.receiver import Receiver
@@ -60,6 +60,21 @@ async def unfinished_jobs(database_url: str) -> int:
         await connection.close()
 
 
+async def jobs_in_hand_of(database_url: str, pid: int) -> int:
+    """How many jobs the worker process ``pid`` holds right now (``running`` and locked by it: worker ids
+    are ``host:pid:random``)."""
+    url = make_url(database_url)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, database=url.database
+    )
+    try:
+        return await connection.fetchval(
+            "SELECT count(*) FROM jobs WHERE state = 'running' AND locked_by LIKE $1", f"%:{pid}:%"
+        )
+    finally:
+        await connection.close()
+
+
 async def fetch(database_url: str, query: str) -> list[asyncpg.Record]:
     url = make_url(database_url)
     connection = await asyncpg.connect(
@@ -74,8 +89,7 @@ async def fetch(database_url: str, query: str) -> list[asyncpg.Record]:
 def test_no_notification_or_webhook_is_lost_when_the_worker_is_killed(backend: str, tmp_path: Path) -> None:
     if backend != "postgresql":
         pytest.skip("the crash test runs against PostgreSQL, like a scaled deployment")
-    database = f"fixdesk_crash_{run_id()}_{worker_id()}"
-    database_url = run_async(create_postgres_database, database)
+    database_url = fresh_postgres_database("crash")
     sink = SmtpSink().start()
     receiver = Receiver().start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIXDESK_")}
@@ -122,8 +136,13 @@ def test_no_notification_or_webhook_is_lost_when_the_worker_is_killed(backend: s
                     json={"url": receiver.url("/hooks"), "events": ["repair.status_changed"]},
                 )
                 assert hook.status_code == 201, hook.text
-                repair_ids: list[str] = []
-                for index in range(REPAIRS):
+                limit = asyncio.Semaphore(10)
+
+                async def add_repair(index: int) -> str:
+                    async with limit:
+                        return await create_repair(index)
+
+                async def create_repair(index: int) -> str:
                     customer = await http.post(
                         "/api/v1/customers",
                         headers=headers,
@@ -146,11 +165,11 @@ def test_no_notification_or_webhook_is_lost_when_the_worker_is_killed(backend: s
                         },
                     )
                     assert repair.status_code == 201, repair.text
-                    repair_ids.append(repair.json()["id"])
+                    return repair.json()["id"]
 
+                repair_ids = list(await asyncio.gather(*(add_repair(index) for index in range(REPAIRS))))
                 worker = start_worker(env)
                 processes.append(worker)
-                limit = asyncio.Semaphore(10)
 
                 async def change(repair_id: str, status: str) -> None:
                     async with limit:
@@ -164,8 +183,12 @@ def test_no_notification_or_webhook_is_lost_when_the_worker_is_killed(backend: s
                 for wave, status in enumerate(PATH):
                     await asyncio.gather(*(change(repair_id, status) for repair_id in repair_ids))
                     if wave < len(PATH) - 1:
-                        # Let the worker get into the wave's work, then kill it mid-job and start another.
-                        await asyncio.sleep(0.4)
+                        # Wait until the worker has a job in hand, then kill it mid-job and start another.
+                        async def in_hand(process: subprocess.Popen[str] = worker) -> int:
+                            assert process.poll() is None, "the worker exited before it was killed"
+                            return await jobs_in_hand_of(database_url, process.pid)
+
+                        await wait_until(in_hand, timeout=120, interval=0.01, message="a job in hand")
                         worker.send_signal(signal.SIGKILL)
                         worker.wait(timeout=10)
                         kills += 1
@@ -174,10 +197,12 @@ def test_no_notification_or_webhook_is_lost_when_the_worker_is_killed(backend: s
                 return len(repair_ids) * len(PATH)
 
         changes = asyncio.run(drive())
-        deadline = time.monotonic() + 240
-        while run_async(unfinished_jobs, database_url) > 0:
-            assert time.monotonic() < deadline, "the worker did not finish the queued work"
-            time.sleep(0.5)
+        wait_until_blocking(
+            lambda: run_async(unfinished_jobs, database_url) == 0,
+            timeout=240,
+            interval=0.1,
+            message="the worker to finish the queued work",
+        )
 
         events = run_async(fetch, database_url, "SELECT id FROM events WHERE name = 'repair.status_changed'")
         event_ids = {str(row["id"]) for row in events}
@@ -218,4 +243,3 @@ def test_no_notification_or_webhook_is_lost_when_the_worker_is_killed(backend: s
                 process.wait(timeout=10)
         sink.stop()
         receiver.stop()
-        run_async(drop_postgres_database, database)

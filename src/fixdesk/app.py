@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import SecretStr
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from fixdesk import __version__
 from fixdesk.analytics.router import router as analytics_router
@@ -90,7 +90,8 @@ async def ready(request: Request) -> JSONResponse:
     """Readiness: the database answers (503 otherwise, and the reason is logged as ``not_ready``)."""
     engine: AsyncEngine = request.app.state.engine
     try:
-        async with engine.connect() as connection:
+        # Read-only: on SQLite the probe must not queue behind a long write for the write lock.
+        async with read_only(request.app.state.engine).connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception as exc:
         # The answer stays terse (anyone may ask); the operator reads why in the log.
@@ -136,9 +137,19 @@ def upload_route_limits(settings: Settings) -> list[tuple[str, int]]:
 
 
 def create_app(
-    settings: Settings | None = None, *, engine: AsyncEngine | None = None, run_worker: bool | None = None
+    settings: Settings | None = None,
+    *,
+    engine: AsyncEngine | None = None,
+    run_worker: bool | None = None,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    read_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
 ) -> FastAPI:
     """Build the application. ``engine`` lets tests share one engine across many apps.
+
+    Every session of the app (requests, idempotency keys, the catalog cache, live events, the in-process
+    worker) comes from ``sessionmaker``, or ``read_sessionmaker`` for reads; both default to factories on
+    ``engine`` (:func:`~fixdesk.db.make_sessionmaker`, the read one :func:`~fixdesk.db.read_only`). Tests
+    pass factories bound to one connection whose transaction they roll back at the end.
 
     With ``run_worker`` (default ``FIXDESK_WORKER_IN_PROCESS``) the app's lifespan runs a job worker in
     the server process, the embedded mode's way of doing background work; it stops gracefully, letting the
@@ -194,8 +205,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.read_sessionmaker = make_sessionmaker(read_only(engine))
+    app.state.sessionmaker = sessionmaker or make_sessionmaker(engine)
+    app.state.read_sessionmaker = read_sessionmaker or make_sessionmaker(read_only(engine))
     app.state.tokens = TokenService(
         settings.signing_key,
         settings.jwt_issuer,

@@ -12,11 +12,9 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from fixdesk.analytics.schemas import AnalyticsOverview
 from fixdesk.analytics.service import repair_overview
-from fixdesk.db import make_sessionmaker
 from tests.analytics.shop import add_repair, add_review, at, zero_day
 from tests.factories import make_customer, make_user
 
@@ -291,17 +289,18 @@ async def test_a_review_counts_when_it_was_written_not_when_the_repair_was(clien
 
 @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "America/Anchorage"])
 async def test_the_database_session_time_zone_does_not_move_a_day(
-    backend, client, app, sessionmaker, database_url, zone
+    backend, client, app, sessionmaker, database, zone
 ):
     if backend != "postgresql":
         pytest.skip("SQLite has no session time zone: its timestamps are stored as UTC text")
     await build_small_shop(client, app, sessionmaker)
-    # UTC+14 and UTC-8: B (23:59:59) and C (00:00:00) would land on other days in local time.
-    engine = create_async_engine(database_url, connect_args={"server_settings": {"TimeZone": zone}})
-    try:
-        in_zone = await overview_json(make_sessionmaker(engine), "7d")
-    finally:
-        await engine.dispose()
+    in_utc = await overview_json(sessionmaker, "7d")
+    # UTC+14 and UTC-8: B (23:59:59) and C (00:00:00) would land on other days in local time. The
+    # connection's session time zone, as a server or a pooler configured so would set it (undone with
+    # the test's transaction).
+    async with database.begin() as connection:
+        await connection.exec_driver_sql(f"SET TIME ZONE '{zone}'")
+    in_zone = await overview_json(sessionmaker, "7d")
 
-    assert in_zone == await overview_json(sessionmaker, "7d")
+    assert in_zone == in_utc
     assert [day["repairs"] for day in in_zone["dailyMetrics"][:2]] == [1, 2]

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from fixdesk.app import create_app
 from fixdesk.repairs.models import RepairStatus
 from tests.analytics.shop import (
     DONE,
@@ -22,7 +21,7 @@ from tests.analytics.shop import (
     python_overview,
     read_rows,
 )
-from tests.conftest import make_settings, wipe
+from tests.conftest import make_settings
 from tests.factories import make_customer, make_user
 
 URL = "/api/v1/analytics/overview"
@@ -144,15 +143,12 @@ async def test_customers_and_anonymous_callers_are_refused(client, app, sessionm
     assert (await client.get(URL)).status_code == 401
 
 
-async def test_amounts_are_in_the_shop_currency(database_url, tmp_path, engine, sessionmaker):
-    application = create_app(make_settings(database_url, tmp_path, currency="EUR"), engine=engine)
+async def test_amounts_are_in_the_shop_currency(database_url, tmp_path, database, sessionmaker):
+    application = database.app(make_settings(database_url, tmp_path, currency="EUR"))
     transport = httpx.ASGITransport(app=application, client=("127.0.0.1", 50000))
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            manager = await make_user(application, sessionmaker, "manager")
-            response = await http.get(URL, params={"period": "7d"}, headers=manager.headers)
-    finally:
-        await wipe(engine)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        manager = await make_user(application, sessionmaker, "manager")
+        response = await http.get(URL, params={"period": "7d"}, headers=manager.headers)
 
     assert response.status_code == 200, response.text
     assert response.json()["currency"] == "EUR"

@@ -13,7 +13,6 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from fixdesk.app import create_app
 from fixdesk.catalog import service
 from fixdesk.catalog.models import Brand, Pricing
 from fixdesk.catalog.schemas import BrandCreate
@@ -80,7 +79,7 @@ async def test_cached_reads_through_the_service_run_no_sql_at_all(app, sessionma
     async with transaction(sessionmaker) as session:
         await service.create_brand(session, BrandCreate(name="Apple"))
     params = PageParams(page=1, page_size=20)
-    async with make_sessionmaker(read_only(app.state.engine))() as session:
+    async with app.state.read_sessionmaker() as session:
         first = await service.read_brands(session, cache, service.BrandFilters(), params)
         statement_counter.reset()
         second = await service.read_brands(session, cache, service.BrandFilters(), params)
@@ -193,6 +192,7 @@ async def test_the_generation_is_bumped_before_and_after_the_commit(client, app,
     assert await cache.generation(service.CACHE_NAMESPACE) == before + 2
 
 
+@pytest.mark.commits  # two connections: the early reader's snapshot and the writing request's
 async def test_a_reader_whose_snapshot_predates_a_commit_never_caches_the_old_data(client, app, sessionmaker):
     # A request's read transaction can begin (authentication) before another request commits a write;
     # on SQLite its snapshot then predates the write. Misses load in a fresh session that begins after
@@ -214,9 +214,9 @@ async def test_a_reader_whose_snapshot_predates_a_commit_never_caches_the_old_da
 
 
 async def test_with_the_cache_off_every_read_goes_to_the_database(
-    app, engine, database_url, tmp_path, sessionmaker
+    database, database_url, tmp_path, sessionmaker
 ):
-    uncached = create_app(make_settings(database_url, tmp_path, catalog_cache_seconds=0), engine=engine)
+    uncached = database.app(make_settings(database_url, tmp_path, catalog_cache_seconds=0))
     admin = await make_user(uncached, sessionmaker, "admin")
     async with client_of(uncached) as http:
         created = await brand(http, admin, "Apple")
@@ -231,19 +231,19 @@ async def test_with_the_cache_off_every_read_goes_to_the_database(
 # --- several API processes -------------------------------------------------------------------------------------
 
 
-def _two_apps(database_url, tmp_path, engine, **overrides):
+def _two_apps(database, database_url, tmp_path, **overrides):
     namespace = f"catalog-test-{uuid.uuid4().hex[:10]}"
     apps = []
     for name in ("a", "b"):
         settings = make_settings(database_url, tmp_path / name, rate_limit_namespace=namespace, **overrides)
-        apps.append(create_app(settings, engine=engine))
+        apps.append(database.app(settings))
     return apps
 
 
 async def test_with_redis_a_write_through_one_app_is_seen_at_once_by_another(
-    app, engine, database_url, tmp_path, redis_url, sessionmaker
+    database, database_url, tmp_path, redis_url, sessionmaker
 ):
-    app_a, app_b = _two_apps(database_url, tmp_path, engine, redis_url=redis_url)
+    app_a, app_b = _two_apps(database, database_url, tmp_path, redis_url=redis_url)
     admin = await make_user(app_a, sessionmaker, "admin")
     try:
         async with client_of(app_a) as http_a, client_of(app_b) as http_b:
@@ -281,12 +281,10 @@ async def test_with_redis_a_write_through_one_app_is_seen_at_once_by_another(
         await cache_for(app_b).aclose()
 
 
-async def test_without_redis_each_process_keeps_its_own_cache(
-    app, engine, database_url, tmp_path, sessionmaker
-):
+async def test_without_redis_each_process_keeps_its_own_cache(database, database_url, tmp_path, sessionmaker):
     # The contrast that makes the Redis test meaningful: in-process caches are not shared, so B keeps
     # its copy until its TTL (or a write through B itself).
-    app_a, app_b = _two_apps(database_url, tmp_path, engine)
+    app_a, app_b = _two_apps(database, database_url, tmp_path)
     admin = await make_user(app_a, sessionmaker, "admin")
     async with client_of(app_a) as http_a, client_of(app_b) as http_b:
         await brand(http_a, admin, "Apple")

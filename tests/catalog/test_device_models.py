@@ -4,15 +4,17 @@ search over brand, name and model number, and sorting."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 
 from fixdesk.catalog.models import DeviceModel
 from tests.catalog.helpers import API, brand, device, field_errors
 from tests.factories import count_rows, make_user
+from tests.support.clock import FIXED_NOW
 
-NEXT_YEAR = datetime.now(UTC).year + 1
+# The latest release year accepted is next year: the tests run at a fixed moment (tests/support/clock.py).
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+NEXT_YEAR = FIXED_NOW.year + 1
 
 
 async def test_create_answers_the_model_with_its_brand(client, app, sessionmaker):

@@ -11,7 +11,6 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import select
 
-from fixdesk.app import create_app
 from fixdesk.catalog.models import Brand, DeviceModel, PartType, PriceHistory, Pricing, RepairType
 from tests.catalog.helpers import IMPORT, csv_bytes, price_events, upload
 from tests.conftest import make_settings
@@ -246,28 +245,23 @@ async def test_only_catalog_writers_may_import(client, app, sessionmaker):
     assert await count_rows(sessionmaker, Brand) == 0
 
 
-async def test_a_file_over_the_import_limit_is_refused_whole(engine, database_url, tmp_path, sessionmaker):
+async def test_a_file_over_the_import_limit_is_refused_whole(database, database_url, tmp_path, sessionmaker):
     import httpx
 
-    from tests.conftest import wipe
-
-    limited = create_app(make_settings(database_url, tmp_path, max_import_bytes=2048), engine=engine)
-    try:
-        admin = await make_user(limited, sessionmaker, "admin")
-        rows = [{**IPHONE_NEW, "model": f"iPhone {index}"} for index in range(60)]
-        data = csv_bytes(*rows)
-        assert len(data) > 2048
-        transport = httpx.ASGITransport(app=limited, client=("127.0.0.1", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            response = await upload(http, admin, data)
-            assert response.status_code == 413, response.text
-            assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
-            assert await count_rows(sessionmaker, DeviceModel) == 0
-            small = await upload(http, admin, csv_bytes(*rows[:5]))
-            assert small.status_code == 200, small.text
-            assert small.json()["deviceModels"]["created"] == 5
-    finally:
-        await wipe(engine)
+    limited = database.app(make_settings(database_url, tmp_path, max_import_bytes=2048))
+    admin = await make_user(limited, sessionmaker, "admin")
+    rows = [{**IPHONE_NEW, "model": f"iPhone {index}"} for index in range(60)]
+    data = csv_bytes(*rows)
+    assert len(data) > 2048
+    transport = httpx.ASGITransport(app=limited, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await upload(http, admin, data)
+        assert response.status_code == 413, response.text
+        assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
+        assert await count_rows(sessionmaker, DeviceModel) == 0
+        small = await upload(http, admin, csv_bytes(*rows[:5]))
+        assert small.status_code == 200, small.text
+        assert small.json()["deviceModels"]["created"] == 5
 
 
 async def test_the_answer_lists_the_first_thousand_rejections_and_counts_them_all(client, app, sessionmaker):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -15,6 +16,9 @@ from fixdesk.cli import app as cli
 from tests.catalog.helpers import csv_bytes
 from tests.conftest import TEST_SECRET
 from tests.factories import count_rows, make_user
+
+# The CLI opens its own engine on the test database and commits.
+pytestmark = pytest.mark.commits
 
 
 async def run_cli(database_url: str, tmp_path, *arguments: str):

@@ -78,7 +78,8 @@ async def test_imported_price_changes_reach_webhook_subscribers(
             sessionmaker,
             settings=settings,
             services=services,
-            concurrency=2,
+            # One job at a time: the test's sessions share one connection (tests/conftest.py).
+            concurrency=1,
             poll_interval=0.05,
             run_periodic=False,
         )

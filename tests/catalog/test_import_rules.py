@@ -203,7 +203,7 @@ async def test_money_in_the_documented_format_is_stored_exactly(client, app, ses
     assert (price.price, price.cost) == (D(stored), D(stored))
 
 
-async def test_dates_are_shop_midnight_and_times_are_exact(engine, database_url, tmp_path, sessionmaker):
+async def test_dates_are_shop_midnight_and_times_are_exact(sessionmaker):
     report = await import_catalog(
         sessionmaker,
         csv_bytes(
@@ -213,17 +213,12 @@ async def test_dates_are_shop_midnight_and_times_are_exact(engine, database_url,
         ),
         timezone="America/Chicago",
     )
-    try:
-        assert report.rejected == []
-        prices = await prices_by_part(sessionmaker)
-        assert prices["OLED"].valid_from == datetime(2025, 3, 1, 6, 0, tzinfo=UTC)  # CST is UTC-6
-        assert prices["OLED"].valid_until == datetime(2025, 12, 31, 6, 0, tzinfo=UTC)
-        assert prices["LCD"].valid_from == datetime(2025, 3, 1, 7, 30, tzinfo=UTC)
-        assert prices["Glass"].valid_from == datetime(2025, 3, 1, 15, 30, tzinfo=UTC)
-    finally:
-        from tests.conftest import wipe
-
-        await wipe(engine)
+    assert report.rejected == []
+    prices = await prices_by_part(sessionmaker)
+    assert prices["OLED"].valid_from == datetime(2025, 3, 1, 6, 0, tzinfo=UTC)  # CST is UTC-6
+    assert prices["OLED"].valid_until == datetime(2025, 12, 31, 6, 0, tzinfo=UTC)
+    assert prices["LCD"].valid_from == datetime(2025, 3, 1, 7, 30, tzinfo=UTC)
+    assert prices["Glass"].valid_from == datetime(2025, 3, 1, 15, 30, tzinfo=UTC)
 
 
 async def test_line_numbers_count_physical_lines_of_quoted_multi_line_cells(client, app, sessionmaker):
@@ -243,7 +238,7 @@ async def test_line_numbers_count_physical_lines_of_quoted_multi_line_cells(clie
     ].notes == 'Line one\nline two, with a comma and "quotes"'
 
 
-async def test_the_import_is_bulk_not_one_query_per_row(engine, sessionmaker, statement_counter):
+async def test_the_import_is_bulk_not_one_query_per_row(sessionmaker, statement_counter):
     rows = [
         priced(f"Part {part}", f"{100 + index}.00", model=f"Phone {index}")
         for index in range(300)
@@ -251,15 +246,10 @@ async def test_the_import_is_bulk_not_one_query_per_row(engine, sessionmaker, st
     ]
     statement_counter.reset()
     report = await import_catalog(sessionmaker, csv_bytes(*rows))
-    try:
-        assert report.prices.created == 1_200
-        assert report.device_models.created == 300
-        # A handful of loads, then chunks of 1,000 rows per table written (prices, history, events, jobs).
-        assert statement_counter.count <= 20, statement_counter.statements
-    finally:
-        from tests.conftest import wipe
-
-        await wipe(engine)
+    assert report.prices.created == 1_200
+    assert report.device_models.created == 300
+    # A handful of loads, then chunks of 1,000 rows per table written (prices, history, events, jobs).
+    assert statement_counter.count <= 20, statement_counter.statements
 
 
 class RecordedProgress:
@@ -275,7 +265,7 @@ class RecordedProgress:
         self.stages[-1][2] += count
 
 
-async def test_the_import_reports_its_progress_stage_by_stage(engine, sessionmaker):
+async def test_the_import_reports_its_progress_stage_by_stage(sessionmaker):
     # What the CLI's progress bars show (issue 5, item 2): reading lines, checking rows, writing records.
     progress = RecordedProgress()
     data = csv_bytes(
@@ -285,15 +275,10 @@ async def test_the_import_reports_its_progress_stage_by_stage(engine, sessionmak
         priced("LCD economy", "14,9"),  # rejected while reading: never checked nor written
     )
     report = await import_catalog(sessionmaker, data, progress=progress)
-    try:
-        assert len(report.rejected) == 1
-        assert progress.stages == [
-            ["reading", 5, 5],  # the header and four rows
-            ["checking", 3, 3],
-            # 2 brands, 1 repair type, 2 part types, 2 device models, 2 prices and their 2 history rows
-            ["writing", 11, 11],
-        ]
-    finally:
-        from tests.conftest import wipe
-
-        await wipe(engine)
+    assert len(report.rejected) == 1
+    assert progress.stages == [
+        ["reading", 5, 5],  # the header and four rows
+        ["checking", 3, 3],
+        # 2 brands, 1 repair type, 2 part types, 2 device models, 2 prices and their 2 history rows
+        ["writing", 11, 11],
+    ]

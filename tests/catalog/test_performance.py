@@ -219,6 +219,7 @@ PRICING_CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
 ]
 
 
+@pytest.mark.commits  # VACUUM ANALYZE and the plans need committed rows
 async def test_device_model_search_and_pricing_filters_use_indexes(backend, app, engine):
     if backend != "postgresql":
         pytest.skip("index use is checked with PostgreSQL's EXPLAIN")

@@ -18,6 +18,9 @@ from fixdesk.demo.loader import DEMO_PASSWORD, PORTAL_CUSTOMER_EMAIL, load_demo
 from fixdesk.repairs.models import Quote, Repair, RepairItem, RepairReview, RepairStatus, Warranty
 from tests.conftest import make_settings
 
+# load_demo writes through its own engine and commits.
+pytestmark = pytest.mark.commits
+
 TAX_RATE = Decimal("8.25")
 ZONE = "America/Chicago"
 DONE = ("completed", "delivered")
@@ -64,7 +67,7 @@ def mean(values: list[Decimal]) -> Decimal:
     )
 
 
-async def test_staff_see_a_consistent_bench(engine, app, client, settings):
+async def test_staff_see_a_consistent_bench(engine, app, client, settings, demo_clock):
     await load_demo(settings, scale=1)
     admin = await login(client, "admin@example.com")
     async with engine.connect() as connection:
@@ -170,7 +173,9 @@ async def test_staff_see_a_consistent_bench(engine, app, client, settings):
         }
 
 
-async def test_the_portal_customer_approves_their_quote_and_rates_a_repair(engine, app, client, settings):
+async def test_the_portal_customer_approves_their_quote_and_rates_a_repair(
+    engine, app, client, settings, demo_clock
+):
     await load_demo(settings, scale=1)
     async with engine.connect() as connection:
         portal_id = await connection.scalar(

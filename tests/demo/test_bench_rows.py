@@ -5,7 +5,7 @@ shop tax rate and time zone."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,10 @@ from fixdesk.repairs.models import (
 )
 from fixdesk.repairs.warranty.service import warranty_end
 from tests.conftest import make_settings
+from tests.demo.conftest import DEMO_NOW
+
+# load_demo writes through its own engine and commits.
+pytestmark = pytest.mark.commits
 
 TAX_RATE = Decimal("8.25")
 ZONE = "America/Chicago"
@@ -67,9 +71,8 @@ def shop_day(moment: datetime):
 
 
 async def test_the_demo_bench_keeps_the_services_rules(engine, app, settings):
-    # ``app`` empties the database after the test (loading needs an empty one).
-    summary = await load_demo(settings, scale=1)
-    now = datetime.now(UTC)
+    now = DEMO_NOW
+    summary = await load_demo(settings, scale=1, now=now)
     async with engine.connect() as connection:
         repairs = await rows_of(connection, Repair.__table__)
         history = grouped(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from fixdesk.catalog.models import Brand, DeviceModel, PartType, PriceHistory, Pricing, RepairType
@@ -16,6 +17,9 @@ from fixdesk.demo.loader import load_demo
 from fixdesk.repairs.models import Repair
 from tests.conftest import make_settings
 from tests.factories import make_user
+
+# load_demo writes through its own engine and commits.
+pytestmark = pytest.mark.commits
 
 REAL_RELEASE_YEARS = {
     ("Apple", "iPhone 13"): 2021,
@@ -29,7 +33,7 @@ REAL_RELEASE_YEARS = {
 
 
 async def test_the_demo_catalog_is_loaded_and_served_by_the_catalog_api(
-    engine, app, client, sessionmaker, database_url, tmp_path
+    engine, app, client, sessionmaker, database_url, tmp_path, demo_clock
 ):
     summary = await load_demo(make_settings(database_url, tmp_path), scale=1)
     manager = await make_user(app, sessionmaker, "manager")

@@ -25,6 +25,9 @@ from fixdesk.repairs.models import Repair, RepairStatus, RepairStatusHistory
 from fixdesk.repairs.schemas import imei_is_valid
 from tests.conftest import make_settings
 
+# load_demo writes through its own engine and commits.
+pytestmark = pytest.mark.commits
+
 STAFF_ROLES = {
     "admin@example.com": "admin",
     "manager@example.com": "manager",
@@ -47,7 +50,7 @@ async def login(client, email: str) -> dict:
     return response.json()
 
 
-async def test_demo_shop_is_consistent_and_usable(engine, app, client, database_url, tmp_path):
+async def test_demo_shop_is_consistent_and_usable(engine, app, client, database_url, tmp_path, demo_clock):
     settings = make_settings(database_url, tmp_path)
     summary = await load_demo(settings, scale=1)
 

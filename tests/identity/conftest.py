@@ -13,15 +13,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.config import Settings
-from fixdesk.db import make_sessionmaker, read_only
 from fixdesk.identity.audit import Action
 from fixdesk.identity.models import AuditEvent
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.services import Services, build_services
-from tests.conftest import make_settings
+from tests.conftest import Database, make_settings
 
 CODE_PATTERN = re.compile(r"^\s+(\d{6})\s*$", re.MULTILINE)
 INVITATION_TOKEN_PATTERN = re.compile(r"token=(inv_[A-Za-z0-9_\-]+)")
@@ -81,12 +80,12 @@ async def settings(database_url: str, tmp_path: Any) -> Settings:
     return make_settings(database_url, tmp_path, **GENEROUS_AUTH_LIMIT)
 
 
-def make_mailroom(settings: Settings, engine: AsyncEngine) -> Mailroom:
-    """A worker for ``engine``'s database with ``settings``' secret and outbox (close its services)."""
+def make_mailroom(settings: Settings, database: Database) -> Mailroom:
+    """A worker on the test's database with ``settings``' secret and outbox (close its services)."""
     services = build_services(settings)
     worker = Worker(
-        make_sessionmaker(engine),
-        read_sessionmaker=make_sessionmaker(read_only(engine)),
+        database.sessionmaker,
+        read_sessionmaker=database.read_sessionmaker,
         settings=settings,
         services=services,
         concurrency=1,
@@ -96,9 +95,9 @@ def make_mailroom(settings: Settings, engine: AsyncEngine) -> Mailroom:
 
 
 @pytest.fixture
-async def mailroom(app: Any, settings: Settings, engine: AsyncEngine) -> AsyncIterator[Mailroom]:
+async def mailroom(app: Any, settings: Settings, database: Database) -> AsyncIterator[Mailroom]:
     """A worker for the ``app`` fixture's database and settings (same secret, same outbox)."""
-    room = make_mailroom(settings, engine)
+    room = make_mailroom(settings, database)
     yield room
     await room.services.aclose()
 

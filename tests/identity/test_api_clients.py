@@ -13,16 +13,14 @@ from urllib.parse import quote_plus
 import httpx
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fixdesk.app import create_app
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer
 from fixdesk.db import Base, transaction
 from fixdesk.identity.api_clients import ApiClientCreate, create_client
 from fixdesk.identity.models import ApiClient
 from fixdesk.webhooks.models import WebhookSubscription
-from tests.conftest import make_settings, wipe
+from tests.conftest import make_settings
 from tests.factories import make_customer, make_repair, make_user
 from tests.identity.conftest import GENEROUS_AUTH_LIMIT, assert_problem, bearer_header
 
@@ -76,7 +74,7 @@ def assert_oauth_error(response: httpx.Response, status: int, error: str) -> Non
 # --- managing clients ----------------------------------------------------------------------------------
 
 
-async def test_the_secret_is_shown_once_and_stored_only_as_a_hash(client, app, sessionmaker, engine):
+async def test_the_secret_is_shown_once_and_stored_only_as_a_hash(client, app, sessionmaker, database):
     admin = await make_user(app, sessionmaker, "admin")
 
     created = await register_client(client, admin, "customers:read", "repairs:read")
@@ -99,7 +97,7 @@ async def test_the_secret_is_shown_once_and_stored_only_as_a_hash(client, app, s
         row = (await session.execute(select(ApiClient))).scalar_one()
         assert row.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
     # Nowhere in the database: every row of every table, as text.
-    async with engine.connect() as connection:
+    async with database.begin() as connection:
         for table in Base.metadata.sorted_tables:
             for stored in (await connection.execute(table.select())).all():
                 assert secret not in repr(tuple(stored)), table.name
@@ -311,18 +309,15 @@ async def test_the_service_creates_a_client_without_a_creator(app, sessionmaker)
 
 
 async def test_the_token_endpoint_is_rate_limited_like_the_auth_endpoints(
-    database_url, tmp_path, engine: AsyncEngine, sessionmaker
+    database_url, tmp_path, database, sessionmaker
 ):
-    app = create_app(make_settings(database_url, tmp_path, rate_limit_auth="2/minute"), engine=engine)
-    try:
-        admin = await make_user(app, sessionmaker, "admin")
-        transport = httpx.ASGITransport(app=app, client=("198.51.100.20", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            registered = await register_client(http, admin, "customers:read")
-            assert (await request_token(http, registered)).status_code == 200
-            assert (await request_token(http, registered)).status_code == 200
-            refused = await request_token(http, registered)
-        assert_problem(refused, 429, "RATE_LIMIT_EXCEEDED")
-        assert "retry-after" in refused.headers
-    finally:
-        await wipe(engine)
+    app = database.app(make_settings(database_url, tmp_path, rate_limit_auth="2/minute"))
+    admin = await make_user(app, sessionmaker, "admin")
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.20", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        registered = await register_client(http, admin, "customers:read")
+        assert (await request_token(http, registered)).status_code == 200
+        assert (await request_token(http, registered)).status_code == 200
+        refused = await request_token(http, registered)
+    assert_problem(refused, 429, "RATE_LIMIT_EXCEEDED")
+    assert "retry-after" in refused.headers

@@ -358,12 +358,12 @@ async def test_verify_needs_six_digits(client, code):
 # --- the development code ----------------------------------------------------------------------------
 
 
-async def test_the_development_code_is_sent_outside_production(app, engine, database_url, tmp_path):
+async def test_the_development_code_is_sent_outside_production(database, database_url, tmp_path):
     settings = make_settings(
         database_url, tmp_path, env="development", dev_login_code="246810", **GENEROUS_AUTH_LIMIT
     )
-    development = create_app(settings, engine=engine)
-    mail = make_mailroom(settings, engine)
+    development = database.app(settings)
+    mail = make_mailroom(settings, database)
     transport = httpx.ASGITransport(app=development, client=("127.0.0.1", 50001))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

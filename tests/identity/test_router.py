@@ -261,6 +261,7 @@ async def test_refresh_accepts_snake_case_and_keeps_other_sessions_alive(client,
     assert other_login.status_code == 200, other_login.text
 
 
+@pytest.mark.commits  # concurrent requests, each on its own connection
 async def test_two_concurrent_refreshes_with_one_token_let_exactly_one_win(client, app, sessionmaker):
     agent = await make_user(app, sessionmaker, "agent", password=PASSWORD)
     tokens = await login_tokens(client, agent.email)

@@ -15,16 +15,16 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.config import Settings
-from fixdesk.db import make_sessionmaker, read_only, transaction, utcnow
+from fixdesk.db import transaction, utcnow
 from fixdesk.messaging.models import Notification
 from fixdesk.messaging.service import SEND_JOB
 from fixdesk.platform.jobs import Job
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.services import Services, build_services
-from tests.conftest import make_settings
+from tests.conftest import Database, make_settings
 from tests.support.fake_providers import fake_twilio
 from tests.support.smtp_sink import smtp_sink
 
@@ -72,7 +72,7 @@ CourierFactory = Callable[..., Awaitable[Courier]]
 
 @pytest.fixture
 async def courier_factory(
-    engine: AsyncEngine, database_url: str, tmp_path: Path
+    database: Database, database_url: str, tmp_path: Path
 ) -> AsyncIterator[CourierFactory]:
     """``make(email=None, sms=None, **settings_overrides)``: a :class:`Courier` whose services are built
     from the settings (file providers by default), with ``email``/``sms`` replacing a provider."""
@@ -88,8 +88,8 @@ async def courier_factory(
         if sms is not None:
             services.sms = sms
         worker = Worker(
-            make_sessionmaker(engine),
-            read_sessionmaker=make_sessionmaker(read_only(engine)),
+            database.sessionmaker,
+            read_sessionmaker=database.read_sessionmaker,
             settings=settings,
             services=services,
             # One job at a time: the tests count sends against the hourly limits in a known order.

@@ -294,16 +294,13 @@ async def test_a_callback_for_an_unknown_message_is_acknowledged(app, client, se
 
 
 async def test_callbacks_are_refused_when_no_auth_token_is_configured(
-    engine, sessionmaker, tmp_path, database_url
+    database, sessionmaker, tmp_path, database_url
 ):
     import httpx
 
-    from fixdesk.app import create_app
     from tests.conftest import make_settings
 
-    application = create_app(
-        make_settings(database_url, tmp_path, public_base_url=PUBLIC_BASE_URL), engine=engine
-    )
+    application = database.app(make_settings(database_url, tmp_path, public_base_url=PUBLIC_BASE_URL))
     params = callback("SM" + "a" * 32, "delivered")
     transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

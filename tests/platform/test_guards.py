@@ -11,14 +11,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fixdesk.app import create_app
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer
 from fixdesk.platform.idempotency import IdempotencyKey
 from fixdesk.repairs.models import Repair
-from tests.conftest import make_settings, unique_email, wipe
+from tests.conftest import Database, make_settings, unique_email
 from tests.factories import make_customer, make_repair, make_user
 from tests.platform.problems import assert_problem
 
@@ -28,16 +26,13 @@ SHOP = "https://shop.example"
 
 
 @pytest.fixture
-async def make_app(
-    database_url: str, tmp_path: Path, engine: AsyncEngine
-) -> AsyncIterator[Callable[..., Any]]:
-    """Builds apps on the test database with extra settings; the tables are emptied afterwards."""
+def make_app(database_url: str, tmp_path: Path, database: Database) -> Callable[..., Any]:
+    """Builds apps on the test's database with extra settings."""
 
     def build(**overrides: Any) -> Any:
-        return create_app(make_settings(database_url, tmp_path, **overrides), engine=engine)
+        return database.app(make_settings(database_url, tmp_path, **overrides))
 
-    yield build
-    await wipe(engine)
+    return build
 
 
 def client_for(app: Any, ip: str = "127.0.0.1") -> httpx.AsyncClient:

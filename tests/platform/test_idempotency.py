@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.customers.models import Customer
-from fixdesk.db import make_sessionmaker, read_only, transaction, utcnow
+from fixdesk.db import transaction, utcnow
 from fixdesk.platform.idempotency import (
     PURGE_JOB,
     SECRET_SHOWN_ONCE_FLAG,
@@ -195,6 +195,7 @@ async def test_anonymous_requests_and_other_methods_ignore_the_key(client, app, 
 # --- concurrency and failures --------------------------------------------------------------------------
 
 
+@pytest.mark.commits  # concurrent requests, each on its own connection
 async def test_ten_concurrent_requests_with_one_key_create_exactly_one_customer(client, app, sessionmaker):
     admin = await make_user(app, sessionmaker, "admin")
     body = customer_body()
@@ -235,6 +236,7 @@ def add_gated_route(app: Any) -> tuple[asyncio.Event, asyncio.Event, list[int]]:
     return entered, release, runs
 
 
+@pytest.mark.commits  # concurrent requests, each on its own connection
 async def test_a_retry_while_the_first_request_runs_is_a_conflict(client, app, sessionmaker):
     admin = await make_user(app, sessionmaker, "admin")
     entered, release, runs = add_gated_route(app)
@@ -428,7 +430,7 @@ async def test_records_older_than_a_day_no_longer_count(client, app, sessionmake
     assert await count(sessionmaker, Customer) == 1
 
 
-async def test_the_purge_job_deletes_expired_records(app, engine, sessionmaker, settings):
+async def test_the_purge_job_deletes_expired_records(app, sessionmaker, read_sessionmaker, settings):
     now = utcnow()
     for key, age in (("fresh", timedelta(hours=23)), ("expired", timedelta(hours=25))):
         await seed_record(
@@ -447,7 +449,7 @@ async def test_the_purge_job_deletes_expired_records(app, engine, sessionmaker, 
         await enqueue(session, PURGE_JOB)
     worker = Worker(
         sessionmaker,
-        read_sessionmaker=make_sessionmaker(read_only(engine)),
+        read_sessionmaker=read_sessionmaker,
         settings=settings,
         run_periodic=False,
     )

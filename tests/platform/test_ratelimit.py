@@ -6,23 +6,21 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fixdesk.app import create_app
 from fixdesk.config import Settings
 from fixdesk.identity.models import AuthSession
 from fixdesk.platform.idempotency import IdempotencyKey
 from fixdesk.platform.permissions import Authenticated
 from fixdesk.platform.ratelimit import BulkRateLimited, RateLimits, ip_subject, resolve_client_ip
 from fixdesk.web.assets import vendor_url
-from tests.conftest import make_settings, unique_email, wipe
+from tests.conftest import Database, make_settings, unique_email
 from tests.factories import make_user
 from tests.platform.problems import assert_problem
 from tests.support.server import Server, clean_env, start_server
@@ -32,16 +30,13 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-async def make_app(
-    database_url: str, tmp_path: Path, engine: AsyncEngine
-) -> AsyncIterator[Callable[..., Any]]:
-    """Builds apps on the test database with extra settings; the tables are emptied afterwards."""
+def make_app(database_url: str, tmp_path: Path, database: Database) -> Callable[..., Any]:
+    """Builds apps on the test's database with extra settings."""
 
     def build(**overrides: Any) -> Any:
-        return create_app(make_settings(database_url, tmp_path, **overrides), engine=engine)
+        return database.app(make_settings(database_url, tmp_path, **overrides))
 
-    yield build
-    await wipe(engine)
+    return build
 
 
 def client_for(app: Any, ip: str) -> httpx.AsyncClient:

@@ -1,5 +1,7 @@
 """``/ready`` answers 503 when the database does not, and logs why (issue 9, item 8): the exception's
-class and message, never a password or a configured secret."""
+class and message, never a password or a configured secret. It answers while a writer holds SQLite's write
+lock: the probe only reads, so it does not queue behind a long write (an import, a migration) for the busy
+timeout and then report the database as down."""
 
 from __future__ import annotations
 
@@ -55,3 +57,13 @@ def test_a_failure_is_described_with_its_secrets_masked_and_its_length_bounded()
     assert described == "cannot connect to postgresql://fixdesk:***@db:5432 (retry)"
     assert len(long) == 500
     assert long.endswith("…")
+
+
+async def test_ready_answers_while_a_writer_holds_the_write_lock(client, database):
+    # The test's own transaction is that writer: on SQLite it began with BEGIN IMMEDIATE (db.py), so it
+    # holds the write lock until the test ends.
+    assert database.connection is not None
+    response = await client.get("/ready")
+
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "ready"

@@ -21,11 +21,8 @@ from fixdesk.platform.realtime import RedisBroker
 from tests.conftest import (
     IN_CI,
     _postgres_problem,
-    create_postgres_database,
-    drop_postgres_database,
+    fresh_postgres_database,
     run_async,
-    run_id,
-    worker_id,
 )
 from tests.realtime.conftest import (
     Server,
@@ -40,8 +37,11 @@ from tests.realtime.conftest import (
     wait_for_event,
     wait_for_setup_events,
 )
+from tests.support.polling import wait_until
 
-LATENCY_LIMIT_SECONDS = 1.0
+# The worker of each server polls the queue once an hour: an event that arrives was pushed (see
+# test_websocket.py); the latency is printed, not asserted.
+AN_HOUR = "3600"
 
 
 def message(name: str = "repair.status_changed", **data: Any) -> dict[str, Any]:
@@ -53,12 +53,6 @@ def message(name: str = "repair.status_changed", **data: Any) -> dict[str, Any]:
         "customerId": None,
         "permission": "repairs:read",
     }
-
-
-async def wait_until(condition: Any, timeout: float = 10) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
 
 
 async def test_a_message_published_by_one_broker_reaches_the_listeners_of_another(redis_url: str) -> None:
@@ -108,11 +102,14 @@ async def test_aclose_ends_the_subscription(redis_url: str) -> None:
 
 class CuttableProxy:
     """A TCP proxy on 127.0.0.1 in front of Redis that the test can cut (connections dropped, new ones
-    refused) and restore on the same port: a Redis outage as a client sees it."""
+    hung up on at once, and counted in :attr:`refused`) and restore: a Redis outage as a client sees it,
+    with the client's reconnection attempts observable."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.port = 0
+        self.refused = 0
+        self._cut = False
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
 
@@ -121,6 +118,10 @@ class CuttableProxy:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._cut:
+            self.refused += 1
+            writer.close()
+            return
         upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
         self._writers.update({writer, upstream_writer})
 
@@ -133,17 +134,21 @@ class CuttableProxy:
 
         await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
 
-    async def cut(self) -> None:
-        assert self._server is not None
-        self._server.close()
+    def cut(self) -> None:
+        """Drop every connection and hang up on new ones until :meth:`restore`."""
+        self._cut = True
         for writer in list(self._writers):
             writer.close()
         self._writers.clear()
-        await self._server.wait_closed()
+
+    def restore(self) -> None:
+        self._cut = False
 
     async def close(self) -> None:
         if self._server is not None:
-            await self.cut()
+            self.cut()
+            self._server.close()
+            await self._server.wait_closed()
 
 
 async def test_the_subscription_comes_back_after_a_redis_outage(redis_url: str) -> None:
@@ -166,12 +171,14 @@ async def test_the_subscription_comes_back_after_a_redis_outage(redis_url: str) 
         await direct.publish(before)
         await wait_until(lambda: len(received) == 1)
 
-        await proxy.cut()
+        proxy.cut()
         await wait_until(lambda: not behind_proxy.subscribed)
         with pytest.raises(RedisConnectionError):
             await behind_proxy.publish(message(step="during"))
-        await asyncio.sleep(0.3)  # several failed reconnection attempts
-        await proxy.start()  # Redis is back
+        refused = proxy.refused
+        await wait_until(lambda: proxy.refused >= refused + 3, message="several failed reconnection attempts")
+        assert not behind_proxy.subscribed
+        proxy.restore()  # Redis is back
         await wait_until(lambda: behind_proxy.subscribed)
 
         after = message(step="after")
@@ -198,13 +205,13 @@ def two_servers(redis_url: str, tmp_path: Path) -> Iterator[tuple[Server, Server
         if IN_CI:
             pytest.fail(f"{problem}; CI=true requires PostgreSQL", pytrace=False)
         pytest.skip(problem)
-    database = f"fixdesk_live_{run_id()}_{worker_id()}"
     env = clean_env(
         tmp_path / "data",
-        FIXDESK_DATABASE_URL=run_async(create_postgres_database, database),
+        FIXDESK_DATABASE_URL=fresh_postgres_database("live"),
         FIXDESK_REDIS_URL=redis_url,
         FIXDESK_SECRET_KEY=secrets.token_urlsafe(48),
-        FIXDESK_RATE_LIMIT_NAMESPACE=database,
+        FIXDESK_RATE_LIMIT_NAMESPACE=f"live-{secrets.token_hex(6)}",
+        FIXDESK_JOB_POLL_INTERVAL=AN_HOUR,
     )
     servers: list[Server] = []
     try:
@@ -217,7 +224,6 @@ def two_servers(redis_url: str, tmp_path: Path) -> Iterator[tuple[Server, Server
     finally:
         for server in servers:
             server.stop()
-        run_async(drop_postgres_database, database)
 
 
 async def test_a_change_made_through_one_server_reaches_a_client_of_another(
@@ -250,7 +256,6 @@ async def test_a_change_made_through_one_server_reaches_a_client_of_another(
                 assert event["data"]["toStatus"] == "diagnosing"
                 latencies.append(received_at - changed_at)
             print(f"latency A -> Redis -> B: {', '.join(f'{s * 1000:.0f} ms' for s in latencies)}")
-            assert max(latencies) < LATENCY_LIMIT_SECONDS, latencies
             # B runs no worker: these events were dispatched by A and came through Redis, scoped on B.
             assert [(m["event"], m["data"]["id"]) for m in customer_seen if m["type"] == "event"] == [
                 ("repair.status_changed", marta["repairId"])

@@ -17,8 +17,11 @@ from fixdesk.repairs import service
 from fixdesk.repairs.models import Repair
 from fixdesk.repairs.schemas import RepairCreate
 from tests.factories import count_rows, make_customer, make_repair, make_user, repair_body
+from tests.support.clock import FIXED_NOW
 
-YEAR = datetime.now(UTC).year
+# Numbers carry the year: the tests run at a fixed moment (tests/support/clock.py), whatever the day.
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+YEAR = FIXED_NOW.year
 CONCURRENT_CREATIONS = 50
 
 
@@ -86,6 +89,7 @@ async def test_numbers_count_per_prefix_and_year(app, sessionmaker):
     ]
 
 
+@pytest.mark.commits  # concurrent requests, each on its own connection
 async def test_concurrent_creations_get_every_number_once(backend, app, sessionmaker):
     if backend != "postgresql":
         pytest.skip("SQLite serialises writers; the sequential test covers it")
@@ -112,6 +116,7 @@ async def test_concurrent_creations_get_every_number_once(backend, app, sessionm
     assert await last_value(sessionmaker) == CONCURRENT_CREATIONS
 
 
+@pytest.mark.commits  # concurrent requests, each on its own connection
 async def test_concurrent_requests_get_every_number_once(backend, client, app, sessionmaker):
     if backend != "postgresql":
         pytest.skip("SQLite serialises writers; the sequential test covers it")

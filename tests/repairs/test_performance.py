@@ -239,6 +239,7 @@ FILTER_CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
 ]
 
 
+@pytest.mark.commits  # VACUUM ANALYZE and the plans need committed rows
 async def test_every_list_filter_uses_an_index(backend, app, engine, sessionmaker):
     if backend != "postgresql":
         pytest.skip("index use is checked with PostgreSQL's EXPLAIN")

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import update
 
 from fixdesk.db import transaction
@@ -24,8 +25,11 @@ from tests.factories import (
     repair_body,
     stored_repair,
 )
+from tests.support.clock import FIXED_NOW
 
-YEAR = datetime.now(UTC).year
+# Numbers carry the year: the tests run at a fixed moment (tests/support/clock.py), whatever the day.
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+YEAR = FIXED_NOW.year
 
 
 def number(sequence: int) -> str:

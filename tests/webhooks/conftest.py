@@ -54,7 +54,8 @@ class Jobs:
             self.sessionmaker,
             settings=settings or self.settings,
             services=self.services,
-            concurrency=2,
+            # One job at a time: the test's sessions share one connection (tests/conftest.py).
+            concurrency=1,
             poll_interval=0.05,
             run_periodic=False,
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ssl
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +16,7 @@ class Reply:
 
     status: int = 200
     delay_seconds: float = 0.0
+    """Hold the answer this long (cut short when the receiver stops)."""
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -39,6 +39,7 @@ class Receiver:
         self.default = Reply()
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         if tls is not None:
@@ -67,6 +68,7 @@ class Receiver:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -95,7 +97,7 @@ class Receiver:
                 receiver._record(ReceivedRequest(self.command, self.path, headers, body))
                 reply = receiver._next_reply()
                 if reply.delay_seconds:
-                    time.sleep(reply.delay_seconds)
+                    receiver._stopping.wait(reply.delay_seconds)
                 try:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():

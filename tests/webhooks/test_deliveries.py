@@ -227,7 +227,8 @@ async def test_a_redirect_is_a_failure_and_is_not_followed(app, client, sessionm
 async def test_a_slow_endpoint_times_out(app, client, sessionmaker, receiver, jobs, database_url, tmp_path):
     admin = await make_user(app, sessionmaker, "admin")
     hook = await subscribe(client, admin, receiver.url(), ["repair.created"])
-    receiver.reply(Reply(200, delay_seconds=3))
+    # Far beyond the 1 s timeout, so the answer cannot beat it however slow the machine.
+    receiver.reply(Reply(200, delay_seconds=60))
     await new_repair(app, client, sessionmaker, admin)
 
     await jobs.drain(

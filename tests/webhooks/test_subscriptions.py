@@ -12,7 +12,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from fixdesk.app import create_app
 from fixdesk.platform.crypto import Keyring
 from fixdesk.webhooks.models import WebhookSubscription
 from fixdesk.webhooks.targets import is_forbidden_address
@@ -23,11 +22,9 @@ ENDPOINT = "http://127.0.0.1:9/hooks"  # never called by these tests
 
 
 @pytest.fixture
-async def strict_client(database_url, tmp_path, engine) -> AsyncIterator[httpx.AsyncClient]:
+async def strict_client(database_url, tmp_path, database) -> AsyncIterator[httpx.AsyncClient]:
     """A client of an app with the production default: private webhook addresses refused."""
-    application = create_app(
-        make_settings(database_url, tmp_path, webhooks_allow_private=False), engine=engine
-    )
+    application = database.app(make_settings(database_url, tmp_path, webhooks_allow_private=False))
     transport = httpx.ASGITransport(app=application, client=("127.0.0.1", 50001))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http

@@ -157,21 +157,26 @@ async def load_demo(
     scale: int = 1,
     console: Console | None = None,
     seed: int = 2026,
+    now: datetime | None = None,
 ) -> DemoSummary:
     """Fill an empty (migrated) database with the demo shop and return what was written.
 
-    ``scale`` multiplies the volume: ``200 × scale`` customers (plus the portal customer) and
-    ``1,000 × scale`` repairs over the past 12 months, about eight status-history rows each, on devices of
-    the demo catalog (:mod:`fixdesk.demo.catalog`, the same at every scale), with their line items, quotes,
-    warranties and reviews (:mod:`fixdesk.demo.bench`), taxed at ``settings.tax_rate`` and dated in
-    ``settings.shop_timezone``. With a ``console`` a Rich progress bar shows the rows as they are written.
+    The shop is generated from ``seed`` relative to ``now`` (an aware datetime; the current time by
+    default, so ``fixdesk demo`` shows a history that ends today): the same seed and moment give the same
+    shop. ``scale`` multiplies the volume: ``200 × scale`` customers (plus the portal customer) and
+    ``1,000 × scale`` repairs over the 12 months before ``now``, about eight status-history rows each, on
+    devices of the demo catalog (:mod:`fixdesk.demo.catalog`, the same at every scale), with their line
+    items, quotes, warranties and reviews (:mod:`fixdesk.demo.bench`), taxed at ``settings.tax_rate`` and
+    dated in ``settings.shop_timezone``. With a ``console`` a Rich progress bar shows the rows as they are written.
     Raises :class:`DemoDatabaseNotEmpty` when the database already holds users, customers, repairs or
     brands.
     """
     if scale < 1:
         raise ValueError("scale must be at least 1")
     started = time.perf_counter()
-    now = datetime.now(UTC).replace(microsecond=0)
+    if now is not None and now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     # One Argon2id hash for every demo account: hashing is slow on purpose.
     password_hash = await asyncio.to_thread(hash_password, DEMO_PASSWORD)
     generator = _ShopGenerator(

@@ -1,39 +1,40 @@
-"""Fixtures of the job-system tests: a clean database per test and workers built like the server's."""
+"""Fixtures of the job-system tests: the test's database and workers built like the server's."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.config import Settings
-from fixdesk.db import make_sessionmaker, read_only
 from fixdesk.platform.jobs import Job
 from fixdesk.platform.jobs.worker import Worker
-from tests.conftest import wipe
+from tests.conftest import Database
 from tests.platform.jobs import handlers
 
 
 @pytest.fixture
-async def jobs_db(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A session factory on the test database; every table is emptied after the test."""
+def jobs_db(database: Database) -> async_sessionmaker[AsyncSession]:
+    """The session factory of the test's database; the handlers' record of calls starts empty."""
     handlers.calls.clear()
-    yield make_sessionmaker(engine)
-    await wipe(engine)
+    handlers.released.clear()
+    return database.sessionmaker
 
 
 @pytest.fixture
-def make_worker(engine: AsyncEngine, settings: Settings) -> Callable[..., Worker]:
+def make_worker(database: Database, settings: Settings) -> Callable[..., Worker]:
     """Build a :class:`Worker` the way ``fixdesk worker`` does (a read-only session factory for polling),
-    polling every 50 ms."""
+    polling every 50 ms, on the test's database. Unless the test is marked ``commits``, its sessions share
+    the test's connection, so it runs one job at a time."""
 
     def build(**options: Any) -> Worker:
         values: dict[str, Any] = {
-            "read_sessionmaker": make_sessionmaker(read_only(engine)),
+            "read_sessionmaker": database.read_sessionmaker,
+            "concurrency": 4 if database.commits else 1,
             "settings": settings,
             "poll_interval": 0.05,
             # The domains' own periodic jobs (purges) would add rows the assertions do not expect;
@@ -41,7 +42,7 @@ def make_worker(engine: AsyncEngine, settings: Settings) -> Callable[..., Worker
             "run_periodic": False,
         }
         values.update(options)
-        return Worker(make_sessionmaker(engine), **values)
+        return Worker(database.sessionmaker, **values)
 
     return build
 

@@ -1,7 +1,7 @@
 """Job handlers the in-process tests enqueue, registered in the global registry like a domain's ``jobs.py``.
 
-Each handler appends what it saw to :data:`calls` (job id, attempt, payload), so tests can tell whether
-and how often it ran. Retries are immediate (:func:`no_delay`) so ``Worker.drain()`` finishes them at once.
+Each handler appends what it saw to :data:`calls` (job id, attempt, payload, when), so tests can tell
+whether, how often and when it ran. Retries are immediate (:func:`no_delay`) so ``Worker.drain()`` finishes them at once.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.customers import service as customers
 from fixdesk.customers.schemas import CustomerCreate
+from fixdesk.db import utcnow
 from fixdesk.platform.jobs import JobContext, handler
 from fixdesk.platform.jobs.registry import PermanentJobError
 
@@ -25,10 +26,13 @@ FIRST_ATTEMPT_PERMANENT = "test.first_attempt_permanent"
 SLOW_RETRY = "test.slow_retry"
 WRITES_THEN_RAISES = "test.writes_then_raises"
 WRITES = "test.writes"
-SLOW = "test.slow"
+HELD = "test.held"
 UNKNOWN = "test.nobody_handles_this"
 
 calls: list[dict[str, Any]] = []
+
+released = asyncio.Event()
+"""Lets the :data:`HELD` jobs finish (set by the test; cleared with :data:`calls` before each test)."""
 
 
 def no_delay(attempt: int) -> timedelta:
@@ -38,7 +42,13 @@ def no_delay(attempt: int) -> timedelta:
 
 def _record(context: JobContext, phase: str = "run") -> None:
     calls.append(
-        {"job_id": context.job_id, "attempt": context.attempt, "payload": context.payload, "phase": phase}
+        {
+            "job_id": context.job_id,
+            "attempt": context.attempt,
+            "payload": context.payload,
+            "phase": phase,
+            "at": utcnow(),
+        }
     )
 
 
@@ -106,8 +116,9 @@ async def writes_then_raises(context: JobContext) -> None:
     raise RuntimeError("failed after writing")
 
 
-@handler(SLOW)
-async def slow(context: JobContext) -> None:
+@handler(HELD)
+async def held(context: JobContext) -> None:
+    """Runs until the test sets :data:`released`, so the test acts while the job is in hand."""
     _record(context, "start")
-    await asyncio.sleep(context.payload["seconds"])
+    await asyncio.wait_for(released.wait(), timeout=60)
     _record(context, "end")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -34,11 +35,18 @@ async def record(context: JobContext) -> None:
     await _insert(context, "record")
 
 
-@handler("probe.sleep")
-async def sleep(context: JobContext) -> None:
-    """Record a start row (committed at once, so the test sees the job is in hand), sleep ``seconds``,
+RELEASE_TIMEOUT_SECONDS = 120
+
+
+@handler("probe.hold")
+async def hold(context: JobContext) -> None:
+    """Record a start row (committed at once, so the test sees the job is in hand), hold the job until the
+    file ``release`` exists (the test creates it when it has done what it does mid-job: a kill, a SIGTERM),
     then record an end row in the transaction that marks the job done."""
     await _insert(context, "start")
     await context.session.commit()
-    await asyncio.sleep(context.payload["seconds"])
+    release = Path(context.payload["release"])
+    async with asyncio.timeout(RELEASE_TIMEOUT_SECONDS):
+        while not release.exists():
+            await asyncio.sleep(0.02)
     await _insert(context, "end")

@@ -3,15 +3,18 @@ command line."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
-import subprocess
-import sys
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from click.testing import Result
+from typer.testing import CliRunner
+
 from fixdesk import migrations
+from fixdesk.cli import app as cli
 from fixdesk.db import create_engine, make_sessionmaker, transaction
 from fixdesk.platform.jobs import JobState, enqueue
 from fixdesk.platform.jobs.worker import Worker
@@ -87,18 +90,12 @@ async def test_only_holders_of_jobs_manage_see_or_retry_jobs(app, client, jobs_d
     assert (job.state, job.attempts) == (JobState.dead, 1)
 
 
-def fixdesk_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("FIXDESK_")}
-    env.update(FIXDESK_DATA_DIR=str(data_dir), COLUMNS="200")  # wide enough that Rich does not wrap ids
-    return subprocess.run(
-        [sys.executable, "-m", "fixdesk", *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+async def fixdesk_cli(data_dir: Path, *args: str) -> Result:
+    """Run ``fixdesk ARGS`` in process (Typer's runner, in a thread: the command runs its own event loop, as
+    from a shell) with only ``FIXDESK_DATA_DIR`` set, as on a fresh installation."""
+    environment: dict[str, str | None] = {key: None for key in os.environ if key.startswith("FIXDESK_")}
+    environment.update(FIXDESK_DATA_DIR=str(data_dir), COLUMNS="200")  # wide: Rich does not wrap ids
+    return await asyncio.to_thread(CliRunner().invoke, cli, list(args), env=environment)
 
 
 def job_row(database: Path, job_id: uuid.UUID) -> sqlite3.Row:
@@ -129,24 +126,24 @@ async def test_the_jobs_command_lists_dead_jobs_and_retries_one(tmp_path):
     finally:
         await engine.dispose()
 
-    listed = fixdesk_cli(data_dir, "jobs")
-    assert listed.returncode == 0, listed.stdout + listed.stderr
+    listed = await fixdesk_cli(data_dir, "jobs")
+    assert listed.exit_code == 0, listed.stdout + listed.stderr
     [line] = [line for line in listed.stdout.splitlines() if str(dead_id) in line]
     assert "dead" in line
     assert handlers.UNKNOWN in line
     assert "1/10" in line
     assert str(done_id) not in listed.stdout  # done jobs are not listed by default
     assert "1 job(s)" in listed.stdout
-    assert str(done_id) in fixdesk_cli(data_dir, "jobs", "--state", "done").stdout
+    assert str(done_id) in (await fixdesk_cli(data_dir, "jobs", "--state", "done")).stdout
 
-    retried = fixdesk_cli(data_dir, "jobs", "retry", str(dead_id))
-    assert retried.returncode == 0, retried.stdout + retried.stderr
+    retried = await fixdesk_cli(data_dir, "jobs", "retry", str(dead_id))
+    assert retried.exit_code == 0, retried.stdout + retried.stderr
     assert "queued again" in retried.stderr
     assert tuple(job_row(database, dead_id)) == ("queued", 1)
 
     # Queued now, so not retryable; and an id that is not a job's.
     for refused in (str(dead_id), "not-a-job-id"):
-        result = fixdesk_cli(data_dir, "jobs", "retry", refused)
-        assert result.returncode == 1, (refused, result.stdout + result.stderr)
+        result = await fixdesk_cli(data_dir, "jobs", "retry", refused)
+        assert result.exit_code == 1, (refused, result.stdout + result.stderr)
         assert "Cannot retry" in result.stderr
     assert tuple(job_row(database, dead_id)) == ("queued", 1)

@@ -32,6 +32,7 @@ async def periodic_rows(sessionmaker) -> tuple[list[Job], list[PeriodicRun]]:
     return jobs, runs
 
 
+@pytest.mark.commits  # three schedulers race on their own connections
 async def test_three_workers_enqueue_one_job_per_occurrence(jobs_db, make_worker):
     # Yearly, so the three schedulers cannot straddle two occurrences during the test.
     private = periodic_registry("0 0 1 1 *", [])
@@ -52,6 +53,7 @@ async def test_three_workers_enqueue_one_job_per_occurrence(jobs_db, make_worker
     assert jobs[0].unique_key == f"periodic:purge:{occurrence.isoformat()}"
 
 
+@pytest.mark.commits  # three workers drain at once on their own connections
 async def test_every_minute_schedule_runs_its_latest_occurrence_once(jobs_db, make_worker):
     runs: list[dict] = []
     private = periodic_registry("* * * * *", runs)

@@ -3,8 +3,8 @@ mid-job loses the job to another after its lease, and SIGTERM finishes the job i
 
 from __future__ import annotations
 
-import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,9 +19,14 @@ from fixdesk.db import transaction
 from fixdesk.platform.jobs import Job, JobState, enqueue
 from tests.conftest import TEST_SECRET
 from tests.platform.jobs.probe_handlers import CREATE_PROBE_TABLE, DROP_PROBE_TABLE, PROBE_TABLE
+from tests.support.polling import wait_until
+
+# Worker processes of their own commit on their own connections.
+pytestmark = pytest.mark.commits
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 LEASE_SECONDS = 2
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class WorkerProcesses:
@@ -65,17 +70,19 @@ class WorkerProcesses:
         return process
 
     def log_of(self, process: subprocess.Popen[bytes]) -> str:
+        """What the process logged so far, without the console renderer's colours."""
         [log] = [log for started, log in self.started if started is process]
-        return log.read_text(errors="replace")
+        return ANSI_ESCAPE.sub("", log.read_text(errors="replace"))
 
     async def wait_until_working(self, *processes: subprocess.Popen[bytes], timeout: float = 90) -> None:
         """Wait until every process has logged ``worker_started`` (it is polling the queue)."""
-        deadline = time.monotonic() + timeout
         for process in processes:
-            while "worker_started" not in self.log_of(process):
+
+            def started(process: subprocess.Popen[bytes] = process) -> bool:
                 assert process.poll() is None, f"worker exited early:\n{self.log_of(process)}"
-                assert time.monotonic() < deadline, f"worker did not start:\n{self.log_of(process)}"
-                await asyncio.sleep(0.1)
+                return "worker_started" in self.log_of(process)
+
+            await wait_until(started, timeout=timeout, interval=0.1, message="a worker process to start")
 
     def kill_all(self) -> None:
         for process, _ in self.started:
@@ -120,13 +127,6 @@ async def jobs_of(sessionmaker, kind: str) -> list[Job]:
         return list((await session.execute(select(Job).where(Job.kind == kind))).scalars())
 
 
-async def wait_for(condition, timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not await condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {message}"
-        await asyncio.sleep(0.1)
-
-
 async def test_four_worker_processes_run_a_thousand_jobs_each_exactly_once(workers, probe_table):
     sessionmaker = probe_table
     processes = [workers.start() for _ in range(4)]
@@ -144,7 +144,7 @@ async def test_four_worker_processes_run_a_thousand_jobs_each_exactly_once(worke
             )
         return pending == 0
 
-    await wait_for(all_done, timeout=120, message="1,000 jobs to be done")
+    await wait_until(all_done, timeout=120, interval=0.1, message="1,000 jobs to be done")
     elapsed = time.monotonic() - started
 
     rows = await probe_rows(sessionmaker, "record")
@@ -161,31 +161,36 @@ async def test_four_worker_processes_run_a_thousand_jobs_each_exactly_once(worke
     assert set(per_worker) <= {str(process.pid) for process in processes}
 
 
-async def test_a_worker_killed_mid_job_has_its_job_rerun_by_another_after_the_lease(workers, probe_table):
+async def test_a_worker_killed_mid_job_has_its_job_rerun_by_another_after_the_lease(
+    workers, probe_table, tmp_path
+):
     sessionmaker = probe_table
     processes = [workers.start(), workers.start()]
     await workers.wait_until_working(*processes)
+    release = tmp_path / "release"
     async with transaction(sessionmaker) as session:
-        job_id = await enqueue(session, "probe.sleep", {"n": 1, "seconds": 1.5})
+        job_id = await enqueue(session, "probe.hold", {"n": 1, "release": str(release)})
 
     async def started_once() -> bool:
         return len(await probe_rows(sessionmaker, "start")) == 1
 
-    await wait_for(started_once, timeout=60, message="a worker to start the job")
+    await wait_until(started_once, timeout=60, interval=0.1, message="a worker to start the job")
     [(_, victim_pid)] = await probe_rows(sessionmaker, "start")
     [victim] = [process for process in processes if str(process.pid) == victim_pid]
     [survivor] = [process for process in processes if process is not victim]
+    # The job is held until the release file exists: the kill lands mid-job, however slow the machine.
     victim.send_signal(signal.SIGKILL)
     assert victim.wait(timeout=30) == -signal.SIGKILL
     assert await probe_rows(sessionmaker, "end") == []
+    release.touch()
 
     async def done() -> bool:
-        [job] = await jobs_of(sessionmaker, "probe.sleep")
+        [job] = await jobs_of(sessionmaker, "probe.hold")
         return job.state == JobState.done
 
-    await wait_for(done, timeout=90, message="the surviving worker to finish the job")
+    await wait_until(done, timeout=90, interval=0.1, message="the surviving worker to finish the job")
 
-    [job] = await jobs_of(sessionmaker, "probe.sleep")
+    [job] = await jobs_of(sessionmaker, "probe.hold")
     assert (job.id, job.attempts) == (job_id, 2)
     starts = await probe_rows(sessionmaker, "start")
     assert sorted(worker for _, worker in starts) == sorted([str(victim.pid), str(survivor.pid)])
@@ -193,22 +198,35 @@ async def test_a_worker_killed_mid_job_has_its_job_rerun_by_another_after_the_le
     assert "job_failed" not in workers.log_of(survivor)
 
 
-async def test_sigterm_lets_a_worker_process_finish_the_job_in_hand_and_exit_cleanly(workers, probe_table):
+async def test_sigterm_lets_a_worker_process_finish_the_job_in_hand_and_exit_cleanly(
+    workers, probe_table, tmp_path
+):
     sessionmaker = probe_table
     process = workers.start()
     await workers.wait_until_working(process)
+    release = tmp_path / "release"
     async with transaction(sessionmaker) as session:
-        job_id = await enqueue(session, "probe.sleep", {"n": 2, "seconds": 2})
+        job_id = await enqueue(session, "probe.hold", {"n": 2, "release": str(release)})
 
     async def started() -> bool:
         return bool(await probe_rows(sessionmaker, "start"))
 
-    await wait_for(started, timeout=60, message="the worker to start the job")
+    await wait_until(started, timeout=60, interval=0.1, message="the worker to start the job")
     process.send_signal(signal.SIGTERM)
+    # The job in hand is held until the release file exists, so SIGTERM arrives mid-job; the worker
+    # must still be there (waiting for the job), not gone.
+    await wait_until(
+        lambda: "worker_stopping" in workers.log_of(process) or process.poll() is not None,
+        timeout=60,
+        message="the worker to take the SIGTERM",
+    )
+    assert process.poll() is None, workers.log_of(process)
+    assert "jobs_in_hand=1" in workers.log_of(process), workers.log_of(process)
+    release.touch()
     returncode = process.wait(timeout=60)
 
     assert returncode == 0, workers.log_of(process)
     assert await probe_rows(sessionmaker, "end") == [(2, str(process.pid))]
-    [job] = await jobs_of(sessionmaker, "probe.sleep")
+    [job] = await jobs_of(sessionmaker, "probe.hold")
     assert (job.id, job.state, job.attempts) == (job_id, JobState.done, 1)
     assert "worker_stopped" in workers.log_of(process)

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.config import Settings
-from fixdesk.db import make_sessionmaker, read_only
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.repairs.attachments.events import REPAIR_ATTACHMENT_ADDED
 from fixdesk.repairs.models import RepairAttachment
 from fixdesk.services import Services, build_services
+from tests.conftest import Database
 from tests.factories import Actor, count_rows, events_named, make_customer, make_repair, make_user
 from tests.support.s3 import s3_server
 
@@ -106,10 +106,10 @@ async def bench(app, client, sessionmaker) -> Bench:
 class Jobs:
     """Runs the due jobs with services built from the app's settings (so the same storage)."""
 
-    def __init__(self, engine: Any, settings: Settings, services: Services) -> None:
+    def __init__(self, database: Database, settings: Settings, services: Services) -> None:
         self.worker = Worker(
-            make_sessionmaker(engine),
-            read_sessionmaker=make_sessionmaker(read_only(engine)),
+            database.sessionmaker,
+            read_sessionmaker=database.read_sessionmaker,
             settings=settings,
             services=services,
             concurrency=1,
@@ -121,7 +121,7 @@ class Jobs:
 
 
 @pytest.fixture
-async def jobs(app, engine) -> AsyncIterator[Jobs]:
+async def jobs(app, database) -> AsyncIterator[Jobs]:
     services = build_services(app.state.settings)
-    yield Jobs(engine, app.state.settings, services)
+    yield Jobs(database, app.state.settings, services)
     await services.aclose()

@@ -4,14 +4,13 @@ storage as it was."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import select
 
-from fixdesk.app import create_app
 from fixdesk.db import transaction
 from fixdesk.identity.permissions import ROLE_PERMISSIONS
 from fixdesk.platform.jobs import Job, enqueue
@@ -22,6 +21,7 @@ from fixdesk.repairs.attachments.schemas import AttachmentUpload
 from fixdesk.repairs.models import AttachmentKind
 from tests.repairs.attachments import files
 from tests.repairs.attachments.conftest import attachment_rows, stored_files, upload
+from tests.support.polling import wait_until
 
 
 def staff_principal(actor, role: str = "admin") -> Principal:
@@ -250,10 +250,11 @@ async def test_bytes_of_a_committed_upload_stay_even_when_a_savepoint_rolls_back
 # --- in a running server ----------------------------------------------------------------------------------
 
 
+@pytest.mark.commits  # the in-process worker polls while requests run
 async def test_a_running_server_stores_with_its_services_and_its_worker_removes_deleted_bytes(
-    settings, engine, sessionmaker, bench
+    settings, database, sessionmaker, bench
 ):
-    app = create_app(settings, engine=engine, run_worker=True)
+    app = database.app(settings, run_worker=True)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -268,10 +269,6 @@ async def test_a_running_server_stores_with_its_services_and_its_worker_removes_
             assert deleted.status_code == 204
 
             # The in-process worker runs the job on its own; wait (bounded) for the bytes to go.
-            for _ in range(200):
-                if not stored_files(settings):
-                    break
-                await asyncio.sleep(0.05)
-            assert stored_files(settings) == {}
+            await wait_until(lambda: not stored_files(settings), message="the worker to delete the bytes")
     [job] = await delete_jobs(sessionmaker)
     assert job.state == "done"

@@ -7,13 +7,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fixdesk.config import Settings
-from fixdesk.db import make_sessionmaker, read_only
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.services import build_services
-from tests.conftest import make_settings
+from tests.conftest import Database, make_settings
 from tests.repairs.items.bench import TAX_RATE
 
 PUBLIC_BASE_URL = "https://shop.example.com"
@@ -26,12 +24,12 @@ async def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def worker(engine: AsyncEngine, settings: Settings) -> AsyncIterator[Worker]:
+async def worker(database: Database, settings: Settings) -> AsyncIterator[Worker]:
     """A job worker (event dispatch, notification sends) with the file providers of the app's settings."""
     services = build_services(settings)
     yield Worker(
-        make_sessionmaker(engine),
-        read_sessionmaker=make_sessionmaker(read_only(engine)),
+        database.sessionmaker,
+        read_sessionmaker=database.read_sessionmaker,
         settings=settings,
         services=services,
         concurrency=1,

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from fixdesk.platform.events import DomainEvent
 from fixdesk.repairs.models import Quote, RepairItem, RepairStatusHistory
 from tests.factories import count_rows, event_payloads, make_customer, make_user, stored_repair, walk
@@ -267,6 +269,7 @@ async def test_a_quote_cannot_be_approved_while_the_shop_is_re_quoting(client, a
     assert (await stored_repair(sessionmaker, repair["id"])).repair.status == "diagnosing"
 
 
+@pytest.mark.commits  # concurrent requests, each on its own connection
 async def test_two_decisions_at_once_do_not_both_win(client, app, sessionmaker):
     bench = await make_bench(sessionmaker)
     admin = await make_user(app, sessionmaker, "admin")

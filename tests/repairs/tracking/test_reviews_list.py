@@ -251,6 +251,7 @@ FILTER_CASES = [
 ]
 
 
+@pytest.mark.commits  # VACUUM ANALYZE and the plans need committed rows
 async def test_every_review_filter_uses_an_index(backend, app, engine, database_url, tmp_path):
     if backend != "postgresql":
         pytest.skip("index use is checked with PostgreSQL's EXPLAIN")

@@ -10,7 +10,6 @@ from collections import Counter
 import httpx
 import pytest
 
-from fixdesk.app import create_app
 from fixdesk.repairs.models import TRACKING_TOKEN_BYTES, new_tracking_token
 from tests.factories import make_customer, make_repair, make_user, stored_repair, walk
 from tests.repairs.tracking.conftest import PUBLIC_BASE_URL, SHOP, token_of, tracking_settings
@@ -281,9 +280,9 @@ async def test_the_link_costs_two_queries_whatever_the_history_length(
     assert statement_counter.count == short_count == 2
 
 
-async def test_guessing_links_is_held_back_by_the_anonymous_rate_limit(engine, database_url, tmp_path):
-    limited = create_app(
-        tracking_settings(database_url, tmp_path / "limited", rate_limit_anonymous="3/minute"), engine=engine
+async def test_guessing_links_is_held_back_by_the_anonymous_rate_limit(database, database_url, tmp_path):
+    limited = database.app(
+        tracking_settings(database_url, tmp_path / "limited", rate_limit_anonymous="3/minute")
     )
     transport = httpx.ASGITransport(app=limited, client=("198.51.100.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as guesser:

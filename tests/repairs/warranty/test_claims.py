@@ -4,9 +4,10 @@ charge within the warranty, and otherwise says why not and changes nothing."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from fixdesk.platform.events import DomainEvent
@@ -29,8 +30,11 @@ from tests.repairs.warranty.conftest import (
     set_warranty_dates,
     warranties_of,
 )
+from tests.support.clock import FIXED_NOW
 
-YEAR = datetime.now(UTC).year
+# Numbers carry the year: the tests run at a fixed moment (tests/support/clock.py), whatever the day.
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+YEAR = FIXED_NOW.year
 
 
 def claim_url(repair_id: str) -> str:

@@ -192,15 +192,13 @@ async def test_without_settings_dates_are_utc_dates(client, app, sessionmaker):
 
 
 async def test_completion_through_the_api_dates_warranties_in_the_shop_time_zone(
-    app, engine, sessionmaker, database_url, tmp_path
+    database, sessionmaker, database_url, tmp_path
 ):
     # Kiribati (UTC+14) is a calendar day ahead of UTC for most of the day and never behind it.
     import httpx
 
-    from fixdesk.app import create_app
-
     kiribati = make_settings(database_url, tmp_path, shop_timezone="Pacific/Kiritimati")
-    shop_app = create_app(kiribati, engine=engine)
+    shop_app = database.app(kiribati)
     transport = httpx.ASGITransport(app=shop_app, client=("127.0.0.1", 50001))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as shop:
         bench = await make_bench(shop, shop_app, sessionmaker)

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import httpx
 
-from fixdesk.app import create_app
 from tests.conftest import make_settings
 from tests.factories import make_customer, make_repair, make_user
 from tests.repairs.warranty.conftest import make_bench, set_warranty_dates
@@ -82,14 +81,12 @@ async def bench_warranties(client, bench, repair_id) -> list[dict]:
     return response.json()["warranties"]
 
 
-async def test_standing_is_computed_on_the_shops_calendar_day(
-    app, engine, sessionmaker, database_url, tmp_path
-):
+async def test_standing_is_computed_on_the_shops_calendar_day(database, sessionmaker, database_url, tmp_path):
     # Pago Pago (UTC−11) and Kiribati (UTC+14) are always on different calendar days, Kiribati ahead: a
     # warranty ending "today" in Pago Pago has already ended in Kiribati.
     pago_pago = make_settings(database_url, tmp_path, shop_timezone="Pacific/Pago_Pago")
     kiribati = make_settings(database_url, tmp_path, shop_timezone="Pacific/Kiritimati")
-    western, eastern = create_app(pago_pago, engine=engine), create_app(kiribati, engine=engine)
+    western, eastern = database.app(pago_pago), database.app(kiribati)
     async with (
         httpx.AsyncClient(transport=httpx.ASGITransport(app=western), base_url="http://w") as west,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=eastern), base_url="http://e") as east,

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from fixdesk.repairs.models import Repair, WarrantyClaim
 from fixdesk.repairs.warranty import service
 from tests.factories import TO_COMPLETED, count_rows, make_catalog_device, make_part_type, make_repair, walk
@@ -123,6 +125,7 @@ async def test_a_job_finished_after_the_claimed_warranty_ended_is_covered_on_its
     assert (replaced.starts_on, replaced.ends_on) == (today, today)
 
 
+@pytest.mark.commits  # concurrent requests, each on its own connection
 async def test_two_claims_at_once_open_one_job(client, app, sessionmaker):
     bench = await make_bench(client, app, sessionmaker)
     completed, warranty = await bench.completed_repair()

@@ -68,6 +68,8 @@ class Worker:
 
     def request_stop(self) -> None:
         """Stop claiming new jobs; :meth:`run` returns once the jobs in hand have finished."""
+        if not self._stopping.is_set():
+            log.info("worker_stopping", worker=self.worker_id, jobs_in_hand=len(self._running))
         self._stopping.set()
         self._wakeup.set()
 
