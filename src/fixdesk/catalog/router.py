@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 
 from fixdesk.catalog import service
 from fixdesk.catalog.estimator import estimate_price
-from fixdesk.catalog.models import PartQuality, TierLevel
+from fixdesk.catalog.models import DeviceType, PartQuality, TierLevel
 from fixdesk.catalog.schemas import (
     BrandCreate,
     BrandRead,
@@ -40,7 +40,6 @@ from fixdesk.identity.permissions import CATALOG_READ, CATALOG_WRITE
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Principal, require
-from fixdesk.repairs.models import DeviceType
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
 
