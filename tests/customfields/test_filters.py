@@ -25,6 +25,7 @@ from fixdesk.customfields.service import filter_conditions
 from fixdesk.db import new_id
 from fixdesk.identity.permissions import ROLE_PERMISSIONS
 from fixdesk.platform.permissions import Principal
+from fixdesk.repairs import access as repairs_access
 from fixdesk.repairs import service as repairs_service
 from fixdesk.repairs.models import Repair
 from tests.customfields.helpers import CUSTOMERS, REPAIRS, define, define_every_type, errors_by_field
@@ -280,7 +281,7 @@ async def test_custom_field_filters_use_the_gin_indexes(backend, app, client, en
         search=None, status=None, tag=None, sort_by="createdAt", sort_order="desc"
     ).where(*customer_conditions)
     repairs = repairs_service.apply_filters(
-        repairs_service.visible_repairs(principal), repairs_service.RepairFilters()
+        repairs_access.visible_repairs(principal), repairs_service.RepairFilters()
     ).where(*repair_conditions)
 
     url = make_url(engine.url)

@@ -1,8 +1,8 @@
-"""Repair rules: intake with gap-free numbers, the status lifecycle, assignment, scoping and portal stats.
+"""Repair rules: intake with gap-free numbers, the status lifecycle, assignment and portal stats.
 
-Scoping: :func:`visible_repairs` is the one place that decides which repairs a principal may read (a
-customer: their own; staff and API clients: all), and :func:`ensure_can_change` which they may change (a
-technician: only repairs assigned to them). Every read and write below goes through them.
+Scoping: :mod:`fixdesk.repairs.access` decides which repairs a principal may read (a customer: their own;
+staff and API clients: all) and which they may change (a technician: only repairs assigned to them). Every
+read and write below goes through it.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from fixdesk.platform.numbering import next_number
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import lifecycle
+from fixdesk.repairs.access import get_for_change, visible_repairs
 from fixdesk.repairs.events import (
     REPAIR_ASSIGNED,
     REPAIR_COMPLETED,
@@ -48,22 +49,6 @@ from fixdesk.repairs.warranty import service as warranties
 
 REPAIR_NUMBER_PREFIX = "R"
 ASSIGNABLE_ROLES = (Role.technician.value, Role.manager.value, Role.admin.value)
-
-
-def visible_repairs(principal: Principal) -> Select[tuple[Repair]]:
-    """``SELECT repairs`` limited to what ``principal`` may read: customers see only their own."""
-    statement = select(Repair)
-    if principal.is_customer:
-        statement = statement.where(Repair.customer_id == principal.id)
-    return statement
-
-
-def ensure_can_change(principal: Principal, repair: Repair) -> None:
-    """Raise :class:`Forbidden` (403) when a technician touches a repair not assigned to them."""
-    if principal.is_customer:
-        raise Forbidden("Customers cannot change repairs.")
-    if principal.role == Role.technician and repair.technician_id != principal.id:
-        raise Forbidden("Technicians can change only the repairs assigned to them.")
 
 
 def _with_people(statement: Select[tuple[Repair]]) -> Select[tuple[Repair]]:
@@ -210,27 +195,6 @@ async def get_repair(session: AsyncSession, principal: Principal, repair_id: uui
     return repair
 
 
-async def lock_repair(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
-    """The repair row, if ``principal`` may see it, locked for a change; else :class:`NotFound` (404).
-
-    ``FOR UPDATE`` on PostgreSQL: two concurrent changes of one repair take turns, so each checks its rules
-    against the real current state (SQLite's write transaction already serialises them). Whether the
-    principal may change the repair is the caller's rule: :func:`_get_for_change` for staff, the
-    customer's own decisions (approving a quote, a review) need only that the repair is theirs."""
-    statement = visible_repairs(principal).where(Repair.id == repair_id).with_for_update()
-    repair = (await session.execute(statement)).scalar_one_or_none()
-    if repair is None:
-        raise NotFound(f"Repair {repair_id} not found.")
-    return repair
-
-
-async def _get_for_change(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
-    """:func:`lock_repair`, then :func:`ensure_can_change` (403 for customers and other technicians)."""
-    repair = await lock_repair(session, principal, repair_id)
-    ensure_can_change(principal, repair)
-    return repair
-
-
 def _completion_days(started: datetime, finished: datetime) -> Decimal:
     seconds = Decimal((finished - started).total_seconds())
     return (seconds / Decimal(86400)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
@@ -252,7 +216,7 @@ async def change_status(
     ``completionDays`` and creates the warranties of the fitted parts (dated in the shop's time zone
     from ``settings``; UTC without).
     """
-    repair = await _get_for_change(session, principal, repair_id)
+    repair = await get_for_change(session, principal, repair_id)
     await transition(
         session,
         repair,
@@ -278,7 +242,8 @@ async def transition(
     estimated_completion: datetime | None = None,
     settings: Settings | None = None,
 ) -> None:
-    """Move ``repair`` (loaded with :func:`lock_repair` or ``_get_for_change``) to ``target``: the
+    """Move ``repair`` (loaded with :func:`fixdesk.repairs.access.lock_repair` or
+    :func:`~fixdesk.repairs.access.get_for_change`) to ``target``: the
     lifecycle check, the status-history row (``changed_by`` = ``actor_id``, a staff user or ``None`` for
     the customer or the system), completion stamps and warranties, and the ``repair.status_changed`` (and
     ``repair.completed``) events, all in the caller's transaction. Authorisation is the caller's job.
@@ -331,7 +296,7 @@ async def assign_technician(
 ) -> Repair:
     """Assign (or with ``None`` unassign) the repair's technician. Raises :class:`ValidationFailed` when
     the user is not an active technician, manager or admin."""
-    repair = await _get_for_change(session, principal, repair_id)
+    repair = await get_for_change(session, principal, repair_id)
     if technician_id is not None:
         await _load_technician(session, technician_id)
     previous = repair.technician_id
@@ -360,7 +325,7 @@ async def update_repair(
     ``customFields`` are merged into the stored values and validated. Raises :class:`ValidationFailed`
     for a null required field, an unknown device model, invalid custom fields, or a ``totalCost`` on a
     repair whose total is computed from its lines."""
-    repair = await _get_for_change(session, principal, repair_id)
+    repair = await get_for_change(session, principal, repair_id)
     values = data.model_dump(exclude_unset=True, by_alias=False)
     if "custom_fields" in values:
         values["custom_fields"] = await custom_fields.validate_values(

@@ -33,8 +33,9 @@ from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
+from fixdesk.repairs.access import lock_repair, visible_repair_ids
 from fixdesk.repairs.models import Repair, RepairReview, RepairStatus, RepairStatusHistory
-from fixdesk.repairs.service import end_of, lock_repair, start_of, visible_repairs
+from fixdesk.repairs.service import end_of, start_of
 from fixdesk.repairs.tracking.events import REPAIR_REVIEWED, ReviewEventPayload
 from fixdesk.repairs.tracking.schemas import ReviewCreate, ShopContact, TrackingRead, TrackingStep
 
@@ -151,7 +152,7 @@ async def get_customer_review(
     """The signed-in customer's review of their repair ``repair_id``.
 
     Raises :class:`NotFound` (404) for a repair that is not theirs or has no review yet."""
-    repair_ids = visible_repairs(principal).where(Repair.id == repair_id).with_only_columns(Repair.id)
+    repair_ids = visible_repair_ids(principal, repair_id)
     statement = select(RepairReview).where(RepairReview.repair_id.in_(repair_ids.scalar_subquery()))
     review = (await session.execute(statement)).scalar_one_or_none()
     if review is None:

@@ -49,10 +49,10 @@ from fixdesk.catalog.models import PartType
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer, CustomerStatus
 from fixdesk.db import utcnow
-from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
+from fixdesk.platform.errors import Conflict, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.permissions import Principal
-from fixdesk.repairs import lifecycle
+from fixdesk.repairs import access, lifecycle
 from fixdesk.repairs import service as repairs_service
 from fixdesk.repairs.items import service as line_items
 from fixdesk.repairs.items import totals as money
@@ -219,10 +219,7 @@ async def warranty_view(
     the claim that opened it. Three queries, four for a warranty job, however many warranties and claims.
 
     Raises :class:`NotFound` (404) for a repair the principal cannot see."""
-    statement = repairs_service.visible_repairs(principal).where(Repair.id == repair_id)
-    repair = (await session.execute(statement)).scalar_one_or_none()
-    if repair is None:
-        raise NotFound(f"Repair {repair_id} not found.")
+    repair = await access.get_visible(session, principal, repair_id)
     today = settings.shop_today()
     warranties = (await session.execute(warranties_statement(repair.id))).scalars()
     claims = (await session.execute(claims_statement(repair.id))).all()
@@ -329,7 +326,7 @@ async def claim_warranty(
     """
     # Locked (FOR UPDATE on PostgreSQL), so two claims on one repair take turns and the second sees the
     # first's open claim.
-    original = await repairs_service._get_for_change(session, principal, repair_id)
+    original = await access.get_for_change(session, principal, repair_id)
     if original.status not in CLAIMABLE_STATUSES:
         raise Conflict(
             f"Repair {original.repair_number} is {original.status}: warranty claims are taken on "
