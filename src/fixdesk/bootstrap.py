@@ -16,6 +16,7 @@ DOMAIN_MODULES = (
     "fixdesk.repairs.tracking.events",
     "fixdesk.repairs.attachments.jobs",
     "fixdesk.repairs.warranty.events",
+    "fixdesk.repairs.warranty.jobs",
     "fixdesk.identity.jobs",
     "fixdesk.messaging.jobs",
     "fixdesk.webhooks.jobs",

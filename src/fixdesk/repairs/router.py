@@ -163,7 +163,7 @@ async def change_status(
     settings: SettingsDep,
 ):
     """Move a repair to its next status (409 names the allowed ones)."""
-    repair = await service.change_status(session, principal, repair_id, body, settings=settings)
+    repair = await service.change_status(session, principal, repair_id, body)
     return _detail(repair, settings)
 
 

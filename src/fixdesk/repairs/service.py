@@ -45,7 +45,6 @@ from fixdesk.repairs.events import (
 from fixdesk.repairs.items import service as line_items
 from fixdesk.repairs.models import Repair, RepairStatus, RepairStatusHistory
 from fixdesk.repairs.schemas import RepairCreate, RepairUpdate, StatusChange
-from fixdesk.repairs.warranty import service as warranties
 
 REPAIR_NUMBER_PREFIX = "R"
 ASSIGNABLE_ROLES = (Role.technician.value, Role.manager.value, Role.admin.value)
@@ -205,16 +204,14 @@ async def change_status(
     principal: Principal,
     repair_id: uuid.UUID,
     change: StatusChange,
-    *,
-    settings: Settings | None = None,
 ) -> Repair:
     """Move a repair along its lifecycle and record who did it.
 
     Raises :class:`IllegalTransition` (409, naming the allowed next states) for a move the lifecycle does
     not allow, :class:`Forbidden` (403) for a technician's change to someone else's repair, 404 for a
     repair the principal cannot see. Entering ``completed`` stamps ``actualCompletion`` and
-    ``completionDays`` and creates the warranties of the fitted parts (dated in the shop's time zone
-    from ``settings``; UTC without).
+    ``completionDays``; the warranties of the fitted parts follow from the ``repair.completed`` event
+    (:mod:`fixdesk.repairs.warranty.jobs`).
     """
     repair = await get_for_change(session, principal, repair_id)
     await transition(
@@ -225,7 +222,6 @@ async def change_status(
         notes=change.notes,
         notify_customer=change.notify_customer,
         estimated_completion=change.estimated_completion,
-        settings=settings,
     )
     session.expunge(repair)
     return await get_repair(session, principal, repair_id)
@@ -240,13 +236,13 @@ async def transition(
     notes: str | None = None,
     notify_customer: bool = False,
     estimated_completion: datetime | None = None,
-    settings: Settings | None = None,
 ) -> None:
     """Move ``repair`` (loaded with :func:`fixdesk.repairs.access.lock_repair` or
     :func:`~fixdesk.repairs.access.get_for_change`) to ``target``: the
     lifecycle check, the status-history row (``changed_by`` = ``actor_id``, a staff user or ``None`` for
-    the customer or the system), completion stamps and warranties, and the ``repair.status_changed`` (and
+    the customer or the system), completion stamps, and the ``repair.status_changed`` (and
     ``repair.completed``) events, all in the caller's transaction. Authorisation is the caller's job.
+    Follow-up work of a completion (the warranties of the fitted parts) runs from ``repair.completed``.
 
     Raises :class:`IllegalTransition` (409) when the lifecycle does not allow the move.
     """
@@ -262,7 +258,6 @@ async def transition(
     if target == RepairStatus.completed:
         repair.actual_completion = now
         repair.completion_days = _completion_days(repair.created_at, now)
-        await warranties.create_warranties(session, repair, completed_at=now, settings=settings)
     elif target == RepairStatus.repairing and previous == RepairStatus.testing.value:
         repair.actual_completion = None
         repair.completion_days = None

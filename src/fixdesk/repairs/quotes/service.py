@@ -222,7 +222,6 @@ async def _send(
             actor_id=principal.staff_user_id,
             notes=f"Quote {label} sent",
             notify_customer=False,
-            settings=settings,
         )
     await publish(
         session,
@@ -317,7 +316,6 @@ async def approve_quote(
         actor_id=None,
         notes=f"Quote {label} approved by the customer",
         notify_customer=False,
-        settings=settings,
     )
     previous_total = repair.total_cost
     await line_items.replace_lines(

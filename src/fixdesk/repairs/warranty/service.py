@@ -1,9 +1,10 @@
 """Warranties on fitted parts and warranty claims.
 
-**Warranties.** When a repair enters ``completed`` (:func:`fixdesk.repairs.service.transition`),
-:func:`create_warranties` records one :class:`Warranty` per fitted part, in the same transaction: every
-line item whose catalog part type has ``warrantyMonths > 0`` (none for 0 months or for a line without a
-part type). A warranty is a snapshot of the line at completion:
+**Warranties.** When a repair enters ``completed`` (:func:`fixdesk.repairs.service.transition`), the
+``repair.completed`` event it publishes in the completion's transaction has the worker run
+:func:`create_warranties` (:mod:`fixdesk.repairs.warranty.jobs`), which records one :class:`Warranty` per
+fitted part: every line item whose catalog part type has ``warrantyMonths > 0`` (none for 0 months or for
+a line without a part type). A warranty is a snapshot of the line at completion:
 
 * ``description``, ``part_quality`` (the line's, else the part type's), ``removed_serial`` (the faulty
   part taken out) and ``installed_serial`` (the replacement fitted);
@@ -130,8 +131,9 @@ async def create_warranties(
     """Create the warranty records of a repair that has just been completed, one per fitted part (see
     the module docstring for what each holds and how its dates are set), and return the new ones.
 
-    Called by :func:`fixdesk.repairs.service.transition` in the completion's transaction; flushes, never
-    commits. Lines that already have a warranty are skipped, so calling it twice creates nothing twice.
+    Called by the ``repair.completed`` subscriber (:mod:`fixdesk.repairs.warranty.jobs`) in its job's
+    transaction; flushes, never commits. Lines that already have a warranty are skipped, so calling it
+    twice creates nothing twice.
     """
     rows = (await session.execute(unwarranted_items_statement(repair.id))).all()
     if not rows:
