@@ -12,6 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from fixdesk.customers.access import search_condition
 from fixdesk.customers.events import CUSTOMER_CREATED, CUSTOMER_UPDATED, CustomerEventPayload
 from fixdesk.customers.models import Customer, CustomerStatus, CustomerTag
 from fixdesk.customers.schemas import CustomerCreate, CustomerProfileUpdate, CustomerUpdate
@@ -179,19 +180,6 @@ async def get_customer(
     if customer is None:
         raise NotFound(f"Customer {customer_id} not found.")
     return customer
-
-
-def search_condition(term: str) -> Any:
-    """A condition matching customers whose name, email, phone or company contains ``term`` (any case).
-
-    Backed by a trigram index on PostgreSQL (``ix_customers_search_text_trgm``).
-    """
-    lowered = term.strip().lower()
-    condition = Customer.search_text.contains(lowered, autoescape=True)
-    digits = "".join(ch for ch in lowered if ch.isdigit())
-    if digits and len(digits) >= 3 and digits != lowered:
-        condition = condition | Customer.search_text.contains(digits, autoescape=True)
-    return condition
 
 
 def list_statement(

@@ -12,7 +12,7 @@ import uuid
 
 import structlog
 
-from fixdesk.customers.models import Customer
+from fixdesk.customers import access as customers
 from fixdesk.db import utcnow
 from fixdesk.identity import codes
 from fixdesk.identity.accounts import purge_due_accounts
@@ -60,7 +60,7 @@ async def send_login_code(context: JobContext) -> None:
     if login_code.used_at is not None or login_code.voided_at is not None or expired:
         log.info("login_code_not_sent", code_id=str(code_id), reason="no longer valid")
         return
-    customer = await session.get(Customer, login_code.customer_id)
+    customer = await customers.find_customer(session, login_code.customer_id)
     if customer is None or customer.email is None:
         return
     _require_email_provider(context)

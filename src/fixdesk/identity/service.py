@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.config import Settings
+from fixdesk.customers import access as customers
 from fixdesk.customers.models import Customer, CustomerStatus
 from fixdesk.customers.schemas import CustomerCreate
 from fixdesk.customers.service import create_customer, normalize_phone
@@ -200,9 +201,7 @@ async def login(
     if user is not None and verify_password(password, user.password_hash) and user.is_active:
         account = user
     else:
-        customer = (
-            await session.execute(select(Customer).where(Customer.email == normalized))
-        ).scalar_one_or_none()
+        customer = await customers.find_by_email(session, normalized)
         if customer is not None and customer.portal_password_hash:
             if (
                 verify_password(password, customer.portal_password_hash)
@@ -359,11 +358,7 @@ async def request_login_code(
     codes), so the endpoint cannot be used to find out who has an account.
     """
     normalized = normalize_email(email)
-    customer = (
-        await session.execute(
-            select(Customer).where(Customer.email == normalized, Customer.status == CustomerStatus.active)
-        )
-    ).scalar_one_or_none()
+    customer = await customers.find_by_email(session, normalized, active_only=True)
     if customer is not None:
         await issue_code(session, customer, purpose="login", settings=settings)
         await audit.record(
@@ -424,11 +419,7 @@ async def verify_code(
     counted and audited even though the request fails.
     """
     normalized = normalize_email(email)
-    customer = (
-        await session.execute(
-            select(Customer).where(Customer.email == normalized, Customer.status == CustomerStatus.active)
-        )
-    ).scalar_one_or_none()
+    customer = await customers.find_by_email(session, normalized, active_only=True)
     if customer is None:
         await _record_login_failure(session, client, "code", "unknown_account", None, normalized)
         raise LoginFailed(INVALID_CODE)
@@ -539,7 +530,7 @@ async def refresh(
         account = await session.get(User, auth_session.user_id)
         active = account is not None and account.is_active
     else:
-        account = await session.get(Customer, auth_session.customer_id)
+        account = await customers.find_customer(session, auth_session.customer_id)
         active = account is not None and account.status == CustomerStatus.active
     if account is None or not active:
         raise Unauthorized("The account is no longer active.")
@@ -717,8 +708,11 @@ async def revoke_session(
 async def get_account(session: AsyncSession, principal: Principal) -> User | Customer:
     """The user or customer behind ``principal``."""
     _require_account(principal)
-    model = User if principal.type == "user" else Customer
-    account = await session.get(model, principal.id)
+    account: User | Customer | None
+    if principal.type == "user":
+        account = await session.get(User, principal.id)
+    else:
+        account = await customers.find_customer(session, principal.id)
     if account is None:
         raise Unauthorized("The account no longer exists.")
     return account

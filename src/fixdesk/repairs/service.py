@@ -20,8 +20,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from fixdesk.catalog.models import DeviceModel
 from fixdesk.config import Settings
-from fixdesk.customers.models import Customer, CustomerStatus
-from fixdesk.customers.service import search_condition as customer_search_condition
+from fixdesk.customers import access as customers
+from fixdesk.customers.models import Customer
 from fixdesk.customfields import service as custom_fields
 from fixdesk.customfields.models import CustomFieldEntity
 from fixdesk.db import cents_to_money, utcnow
@@ -75,10 +75,10 @@ def _search_text(repair: Repair) -> str:
 
 
 async def _load_customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
-    customer = await session.get(Customer, customer_id)
+    customer = await customers.find_customer(session, customer_id)
     if customer is None:
         raise ValidationFailed.for_field("customerId", "no customer with this id")
-    if customer.status == CustomerStatus.archived:
+    if customers.is_archived(customer):
         raise ValidationFailed.for_field("customerId", "the customer is archived")
     return customer
 
@@ -423,9 +423,7 @@ def apply_filters(statement: Select[tuple[Repair]], filters: RepairFilters) -> S
         # cannot combine an OR with a subquery through indexes and would scan every repair.
         matching = union(
             select(Repair.id).where(Repair.search_text.contains(term, autoescape=True)),
-            select(Repair.id).where(
-                Repair.customer_id.in_(select(Customer.id).where(customer_search_condition(term)))
-            ),
+            select(Repair.id).where(Repair.customer_id.in_(customers.ids_matching(term))),
         )
         statement = statement.where(Repair.id.in_(matching))
     return statement

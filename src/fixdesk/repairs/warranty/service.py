@@ -48,7 +48,7 @@ from sqlalchemy.orm import aliased
 
 from fixdesk.catalog.models import PartType
 from fixdesk.config import Settings
-from fixdesk.customers.models import Customer, CustomerStatus
+from fixdesk.customers import access as customers
 from fixdesk.db import utcnow
 from fixdesk.platform.errors import Conflict, ValidationFailed
 from fixdesk.platform.events import publish
@@ -353,8 +353,8 @@ async def claim_warranty(
             claimRepairId=str(claim_repair_id),
             claimRepairNumber=claim_repair_number,
         )
-    customer = await session.get(Customer, original.customer_id)
-    if customer is None or customer.status == CustomerStatus.archived.value:
+    customer = await customers.find_customer(session, original.customer_id)
+    if customer is None or customers.is_archived(customer):
         raise Conflict(
             f"The customer of repair {original.repair_number} is archived; restore them before taking "
             "a claim."
