@@ -23,7 +23,7 @@ from fixdesk.customers import service as customers_service
 from fixdesk.customers.models import Customer
 from fixdesk.customfields.service import filter_conditions
 from fixdesk.db import new_id
-from fixdesk.identity.permissions import ROLE_PERMISSIONS
+from fixdesk.identity.permissions import permissions_for
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import access as repairs_access
 from fixdesk.repairs import service as repairs_service
@@ -272,7 +272,7 @@ async def test_custom_field_filters_use_the_gin_indexes(backend, app, client, en
     for entity in ("customer", "repair"):
         await define_every_type(client, admin, entity)
     await _bulk_load(engine)
-    principal = Principal(id=admin.id, type="user", role="admin", permissions=ROLE_PERMISSIONS["admin"])
+    principal = Principal(id=admin.id, type="user", role="admin", permissions=permissions_for("admin"))
     filters = {"tier": "gold", "vip": "false"}
     async with sessionmaker() as session:
         customer_conditions = await filter_conditions(session, "customer", Customer.custom_fields, filters)

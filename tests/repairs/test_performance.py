@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fixdesk.customers.models import Customer
 from fixdesk.db import new_id, transaction
-from fixdesk.identity.permissions import ROLE_PERMISSIONS
+from fixdesk.identity.permissions import permissions_for
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import access, service
 from fixdesk.repairs.models import Repair
@@ -50,7 +50,7 @@ PRIORITIES = ["low", "normal", "high", "urgent"]
 
 
 def _admin_principal(user_id: uuid.UUID) -> Principal:
-    return Principal(id=user_id, type="user", role="admin", permissions=ROLE_PERMISSIONS["admin"])
+    return Principal(id=user_id, type="user", role="admin", permissions=permissions_for("admin"))
 
 
 async def test_list_statement_count_does_not_grow_with_page_size(

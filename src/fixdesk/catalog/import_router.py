@@ -13,8 +13,8 @@ from fastapi.responses import StreamingResponse
 
 from fixdesk.catalog import transfer
 from fixdesk.catalog.models import DeviceType
+from fixdesk.catalog.permissions import CATALOG_READ, CATALOG_WRITE
 from fixdesk.catalog.schemas import CatalogImportRead
-from fixdesk.identity.permissions import CATALOG_READ, CATALOG_WRITE
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.permissions import Principal, require
 

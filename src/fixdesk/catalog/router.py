@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fixdesk.catalog import service
 from fixdesk.catalog.estimator import estimate_price
 from fixdesk.catalog.models import DeviceType, PartQuality, TierLevel
+from fixdesk.catalog.permissions import CATALOG_READ, CATALOG_WRITE
 from fixdesk.catalog.schemas import (
     BrandCreate,
     BrandRead,
@@ -36,7 +37,6 @@ from fixdesk.catalog.schemas import (
     RepairTypeRead,
     RepairTypeUpdate,
 )
-from fixdesk.identity.permissions import CATALOG_READ, CATALOG_WRITE
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Principal, require

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from fixdesk.customers import service
 from fixdesk.customers.models import Customer
+from fixdesk.customers.permissions import CUSTOMERS_READ, CUSTOMERS_WRITE
 from fixdesk.customers.schemas import (
     CustomerCreate,
     CustomerProfileRead,
@@ -18,7 +19,6 @@ from fixdesk.customers.schemas import (
     CustomerUpdate,
 )
 from fixdesk.customfields.filters import CustomFieldFilters
-from fixdesk.identity.permissions import CUSTOMERS_READ, CUSTOMERS_WRITE
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require

@@ -1,5 +1,5 @@
 """Identity's background jobs: emailing login codes and staff invitations, and carrying out account
-deletions when they fall due (a periodic job, every hour).
+deletions when they fall due (a periodic job, every hour; scheduled in :mod:`fixdesk.identity.manifest`).
 
 The emails carry a secret (the code, the invitation token) that the database holds only hashed; the job
 payload holds it sealed (:mod:`fixdesk.identity.codes`) and the handler opens it just before sending.
@@ -20,7 +20,7 @@ from fixdesk.identity.models import LoginCode, User, UserInvitation
 from fixdesk.identity.service import CODE_SEAL_PURPOSE, SEND_CODE_JOB
 from fixdesk.identity.staff import INVITATION_SEAL_PURPOSE, SEND_INVITATION_JOB
 from fixdesk.integrations.email import EmailMessage
-from fixdesk.platform.jobs import JobContext, handler, periodic
+from fixdesk.platform.jobs import JobContext, handler
 from fixdesk.platform.jobs.registry import PermanentJobError
 
 log = structlog.get_logger(__name__)
@@ -129,6 +129,3 @@ async def purge_deleted_accounts(context: JobContext) -> None:
     done = await purge_due_accounts(context.session)
     if done:
         log.info("accounts_anonymised", count=done)
-
-
-periodic("identity.purge_deleted_accounts", "7 * * * *", PURGE_JOB)

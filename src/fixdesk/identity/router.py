@@ -10,10 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from fixdesk.customers import access as customers
+from fixdesk.customers.permissions import CUSTOMERS_READ
 from fixdesk.identity import accounts, api_clients, audit, service, staff
 from fixdesk.identity.accounts import user_read_values
 from fixdesk.identity.models import AuditEvent, AuthSession, Role
-from fixdesk.identity.permissions import AUDIT_READ, CUSTOMERS_READ, USERS_MANAGE, USERS_READ
+from fixdesk.identity.permissions import AUDIT_READ, USERS_MANAGE, USERS_READ
 from fixdesk.identity.schemas import (
     AcceptInvitationRequest,
     ActionResponse,

@@ -28,7 +28,7 @@ from fixdesk.db import new_id, utcnow
 from fixdesk.identity import audit, codes
 from fixdesk.identity.audit import Action, AuditActor, ClientInfo
 from fixdesk.identity.models import ApiClient, AuthSession, LoginCode, RefreshToken, Role, User
-from fixdesk.identity.permissions import ALL_PERMISSIONS, CUSTOMER_PERMISSIONS, permissions_for
+from fixdesk.identity.permissions import CUSTOMER_PERMISSIONS, all_permissions, permissions_for
 from fixdesk.identity.schemas import (
     LoginCodeSent,
     PrincipalRead,
@@ -126,7 +126,7 @@ def client_principal(api_client: ApiClient, granted_scopes: frozenset[str]) -> P
         id=api_client.id,
         type="client",
         role="client",
-        permissions=frozenset(granted_scopes & set(api_client.scopes) & ALL_PERMISSIONS),
+        permissions=frozenset(granted_scopes & set(api_client.scopes) & all_permissions()),
     )
 
 

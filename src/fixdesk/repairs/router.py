@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, Query, status
 
 from fixdesk.config import Settings
 from fixdesk.customfields.filters import CustomFieldFilters
-from fixdesk.identity.permissions import REPAIRS_ASSIGN, REPAIRS_CREATE, REPAIRS_READ, REPAIRS_UPDATE
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require
 from fixdesk.repairs import lifecycle, service
 from fixdesk.repairs.items.schemas import RepairItemRead, RepairLabourRead
 from fixdesk.repairs.models import Priority, Repair
+from fixdesk.repairs.permissions import REPAIRS_ASSIGN, REPAIRS_CREATE, REPAIRS_READ, REPAIRS_UPDATE
 from fixdesk.repairs.schemas import (
     AssignRequest,
     DashboardStats,

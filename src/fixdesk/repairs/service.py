@@ -23,10 +23,8 @@ from fixdesk.config import Settings
 from fixdesk.customers import access as customers
 from fixdesk.customers.models import Customer
 from fixdesk.customfields import service as custom_fields
-from fixdesk.customfields.models import CustomFieldEntity
 from fixdesk.db import cents_to_money, utcnow
 from fixdesk.identity.models import Role, User
-from fixdesk.identity.permissions import REPAIRS_ASSIGN
 from fixdesk.platform.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed, reject_nulls
 from fixdesk.platform.events import publish
 from fixdesk.platform.numbering import next_number
@@ -44,9 +42,12 @@ from fixdesk.repairs.events import (
 )
 from fixdesk.repairs.items import service as line_items
 from fixdesk.repairs.models import Repair, RepairStatus, RepairStatusHistory
+from fixdesk.repairs.permissions import REPAIRS_ASSIGN
 from fixdesk.repairs.schemas import RepairCreate, RepairUpdate, StatusChange
 
 REPAIR_NUMBER_PREFIX = "R"
+# The custom field entity of repairs, as the repairs manifest declares it.
+CUSTOM_FIELD_ENTITY = "repair"
 ASSIGNABLE_ROLES = (Role.technician.value, Role.manager.value, Role.admin.value)
 
 
@@ -142,7 +143,7 @@ async def create_repair(
     if data.device_model_id is not None:
         _take_device_from_catalog(values, await _load_device_model(session, data.device_model_id))
     stored_custom_fields = await custom_fields.validate_values(
-        session, CustomFieldEntity.repair.value, data.custom_fields, enforce_required=require_custom_fields
+        session, CUSTOM_FIELD_ENTITY, data.custom_fields, enforce_required=require_custom_fields
     )
     now = utcnow()
     repair = Repair(
@@ -324,7 +325,7 @@ async def update_repair(
     values = data.model_dump(exclude_unset=True, by_alias=False)
     if "custom_fields" in values:
         values["custom_fields"] = await custom_fields.validate_values(
-            session, CustomFieldEntity.repair.value, values["custom_fields"], current=repair.custom_fields
+            session, CUSTOM_FIELD_ENTITY, values["custom_fields"], current=repair.custom_fields
         )
     if values.get("device_model_id") is not None:
         device_model = await _load_device_model(session, values["device_model_id"])
@@ -438,7 +439,7 @@ async def list_repairs(
     statement = apply_filters(visible_repairs(principal), filters)
     if filters.custom_fields:
         conditions = await custom_fields.filter_conditions(
-            session, CustomFieldEntity.repair.value, Repair.custom_fields, filters.custom_fields
+            session, CUSTOM_FIELD_ENTITY, Repair.custom_fields, filters.custom_fields
         )
         statement = statement.where(*conditions)
     statement = _with_people(statement.order_by(Repair.created_at.desc(), Repair.id.desc()))

@@ -34,7 +34,6 @@ from standardwebhooks import Webhook
 
 from fixdesk import __version__
 from fixdesk.db import new_id, utcnow
-from fixdesk.identity.permissions import WEBHOOKS_MANAGE
 from fixdesk.platform.errors import NotFound, ValidationFailed
 from fixdesk.platform.events import CATALOG, DomainEvent, PublishedEvent, event_type
 from fixdesk.platform.jobs import enqueue
@@ -46,6 +45,7 @@ from fixdesk.webhooks.models import (
     WebhookDeliveryAttempt,
     WebhookSubscription,
 )
+from fixdesk.webhooks.permissions import WEBHOOKS_MANAGE
 from fixdesk.webhooks.schemas import WebhookCreate, WebhookUpdate
 
 log = structlog.get_logger("fixdesk.webhooks")

@@ -10,7 +10,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 
-from fixdesk.identity.permissions import ATTACHMENTS_WRITE, REPAIRS_READ
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require
@@ -24,6 +23,7 @@ from fixdesk.repairs.attachments.schemas import (
     PortalAttachmentRead,
 )
 from fixdesk.repairs.models import AttachmentKind
+from fixdesk.repairs.permissions import ATTACHMENTS_WRITE, REPAIRS_READ
 
 router = APIRouter(tags=["attachments"])
 portal_router = APIRouter(tags=["attachments"])

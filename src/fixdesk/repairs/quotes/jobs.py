@@ -1,4 +1,4 @@
-"""Quote event subscribers (registered through fixdesk.bootstrap): the customer hears about a sent quote.
+"""Quote event subscribers (loaded through the repairs manifest): the customer hears about a sent quote.
 
 ``quote.sent`` queues the ``quote_ready`` message (``messaging/templates/<language>/quote_ready.*``) on
 every channel the customer allows, through :func:`fixdesk.messaging.service.notify_customer` with the

@@ -28,12 +28,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer
 from fixdesk.db import utcnow
-from fixdesk.messaging.service import language_of, status_label
+from fixdesk.messaging.service import language_of
 from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs.access import lock_repair, visible_repair_ids
+from fixdesk.repairs.messages import status_label
 from fixdesk.repairs.models import Repair, RepairReview, RepairStatus, RepairStatusHistory
 from fixdesk.repairs.service import end_of, start_of
 from fixdesk.repairs.tracking.events import REPAIR_REVIEWED, ReviewEventPayload
