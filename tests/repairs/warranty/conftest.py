@@ -4,7 +4,7 @@ Line items are written as rows through the ORM (:func:`add_item`): the tests nee
 part type and serial numbers on repairs in any state, independent of the line-item endpoints.
 
 Warranties are follow-up work of the ``repair.completed`` event, done by the job worker: after completing
-a repair a test runs the worker until no job is due (:func:`settle`), as the server's worker would soon
+a repair a test runs the worker until no job is due (:func:`tests.factories.settle`), as the server's worker would soon
 after the request."""
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.db import transaction
-from fixdesk.platform.jobs.worker import Worker
 from fixdesk.repairs.models import Repair, RepairItem, Warranty, WarrantyClaim
-from fixdesk.services import build_services
 from tests.factories import (
     TO_COMPLETED,
     Actor,
@@ -29,6 +27,7 @@ from tests.factories import (
     make_repair,
     make_repair_type,
     make_user,
+    settle,
     walk,
 )
 
@@ -70,26 +69,6 @@ async def add_item(
         )
         session.add(item)
     return item
-
-
-async def settle(app: Any) -> int:
-    """Run the jobs the app's requests queued (event dispatch, hence warranties and notifications) until
-    none is due, with a worker on the app's settings (so warranties are dated in its shop time zone);
-    returns how many jobs ran."""
-    settings = app.state.settings
-    services = build_services(settings)
-    try:
-        worker = Worker(
-            app.state.sessionmaker,
-            read_sessionmaker=app.state.read_sessionmaker,
-            settings=settings,
-            services=services,
-            concurrency=1,
-            run_periodic=False,
-        )
-        return await worker.drain()
-    finally:
-        await services.aclose()
 
 
 async def warranties_of(sessionmaker: async_sessionmaker[AsyncSession], repair_id: Any) -> list[Warranty]:
@@ -151,7 +130,7 @@ class Bench:
         return self
 
     async def settle(self) -> int:
-        """Let the worker do the follow-up work of the requests so far (see :func:`settle`)."""
+        """Let the worker do the follow-up work of the requests so far (:func:`tests.factories.settle`)."""
         return await settle(self.app)
 
     async def completed_repair(self, **item: Any) -> tuple[dict, Warranty]:
