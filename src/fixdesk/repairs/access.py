@@ -99,6 +99,13 @@ async def get_for_change(session: AsyncSession, principal: Principal, repair_id:
     return repair
 
 
+def with_tracking_token(token: str) -> Select[tuple[Repair]]:
+    """``SELECT repairs`` of the repair whose public tracking link carries ``token`` (compared exactly):
+    whoever holds the link may follow the repair without signing in, so what is shown of it is the
+    tracking page's business (:mod:`fixdesk.repairs.tracking`)."""
+    return select(Repair).where(Repair.tracking_token == token)
+
+
 async def load_repair(session: AsyncSession, repair_id: uuid.UUID) -> Repair | None:
     """The repair row by id without any principal's scope, or ``None``: for the system's own follow-up
     work (event subscribers, jobs), never for a request made on someone's behalf."""

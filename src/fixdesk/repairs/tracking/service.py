@@ -33,7 +33,7 @@ from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
-from fixdesk.repairs.access import lock_repair, visible_repair_ids
+from fixdesk.repairs.access import lock_repair, visible_repair_ids, with_tracking_token
 from fixdesk.repairs.messages import status_label
 from fixdesk.repairs.models import Repair, RepairReview, RepairStatus, RepairStatusHistory
 from fixdesk.repairs.service import end_of, start_of
@@ -66,15 +66,11 @@ async def get_tracking(session: AsyncSession, settings: Settings, token: str) ->
     """
     if not _TOKEN_SHAPE.fullmatch(token):
         raise NotFound(UNKNOWN_LINK)
-    statement = (
-        select(Repair)
-        .where(Repair.tracking_token == token)
-        .options(
-            joinedload(Repair.customer).load_only(Customer.first_name, Customer.language),
-            selectinload(Repair.status_history).load_only(
-                RepairStatusHistory.to_status, RepairStatusHistory.created_at
-            ),
-        )
+    statement = with_tracking_token(token).options(
+        joinedload(Repair.customer).load_only(Customer.first_name, Customer.language),
+        selectinload(Repair.status_history).load_only(
+            RepairStatusHistory.to_status, RepairStatusHistory.created_at
+        ),
     )
     repair = (await session.execute(statement)).unique().scalar_one_or_none()
     # Belt and braces: should a database compare text without regard to case, the link must still match
