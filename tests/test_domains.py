@@ -23,6 +23,7 @@ from fixdesk.identity.permissions import build_table
 from fixdesk.messaging.service import LANGUAGES
 from fixdesk.platform import domains
 from fixdesk.platform.domains import DomainManifest, Permission, resolve
+from fixdesk.platform.events import CATALOG
 from fixdesk.platform.jobs.registry import registry as jobs
 from tests.conftest import make_settings
 from tests.test_authorization_matrix import PATH_PARAMETER, flat_routes
@@ -102,6 +103,15 @@ def test_no_route_is_hidden_by_a_route_mounted_before_it(tmp_path):
             ("/api/v1/catalog/pricing/export", frozenset({"GET"})),
         ]
     ) == ["['GET'] /api/v1/catalog/pricing/export is answered by /api/v1/catalog/pricing/{pricing_id}"]
+
+
+def test_every_event_of_the_catalogue_comes_from_a_module_a_manifest_lists():
+    # An event module missing from its manifest would leave the event out of the catalogue (webhooks
+    # subscriptions, the README) until something happened to import it.
+    listed = {module for manifest in DOMAINS for module in manifest.events}
+    strays = sorted(name for name, entry in CATALOG.items() if entry.payload.__module__ not in listed)
+    assert strays == []
+    assert len(CATALOG) >= 18
 
 
 def test_the_repairs_manifest_lets_customers_follow_their_repairs_live():
