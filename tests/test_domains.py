@@ -25,6 +25,7 @@ from fixdesk.platform import domains
 from fixdesk.platform.domains import DomainManifest, Permission, resolve
 from fixdesk.platform.events import CATALOG
 from fixdesk.platform.jobs.registry import registry as jobs
+from fixdesk.web.pages import WebPages
 from tests.conftest import make_settings
 from tests.test_authorization_matrix import PATH_PARAMETER, flat_routes
 
@@ -33,6 +34,7 @@ SOURCE = ROOT / "src" / "fixdesk"
 # Packages under src/fixdesk that are not domains, and why.
 NOT_DOMAINS = {
     "integrations": "adapters to email and SMS providers, used by the domains' jobs",
+    "web": "the web app's shell and machinery; each domain's pages are listed in its manifest",
     "demo": "the demo shop and its bulk loader: a tool over every domain",
     "migrations": "Alembic's migrations, one history for every domain's tables",
 }
@@ -60,8 +62,10 @@ def test_every_domain_package_has_a_manifest_in_the_list():
 
 def test_everything_a_manifest_names_exists():
     for manifest in DOMAINS:
-        for mount in (*manifest.routers, *manifest.pages):
+        for mount in manifest.routers:
             assert isinstance(resolve(mount.router), APIRouter), mount.router
+        for path in manifest.pages:
+            assert isinstance(resolve(path), WebPages), path
         for schedule in manifest.periodic_jobs:
             assert jobs.periodics[schedule.name] == schedule
             assert jobs.get(schedule.kind) is not None, f"no handler for the periodic job {schedule.kind}"
@@ -187,4 +191,4 @@ def test_a_new_domain_plugs_in_through_its_manifest_alone(tmp_path):
     assert facts["custom_field"] == [201, "gadget"]
     assert facts["periodic"] is True
     assert facts["message"] == "Your gadget is ready, Ana"
-    assert facts["page"] == [200, "text/html"]
+    assert facts["page"] == {"technician": [200, "text/html"], "agent": [403, "text/html"]}

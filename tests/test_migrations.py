@@ -1,11 +1,14 @@
 """Alembic migrations are the only way the schema is made: on each backend they turn an empty database
 into exactly the schema the models describe, and they run down and up again."""
 
+import base64
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -17,7 +20,16 @@ from sqlalchemy.exc import IntegrityError
 from fixdesk import migrations
 from fixdesk.db import SQLITE_BUSY_TIMEOUT_MS, create_engine, read_only
 from fixdesk.models import Base
-from tests.conftest import create_postgres_database, drop_postgres_database, run_async, run_id, worker_id
+from fixdesk.platform.crypto import Keyring
+from fixdesk.webhooks.models import SECRET_PURPOSE
+from tests.conftest import (
+    create_postgres_database,
+    drop_postgres_database,
+    make_settings,
+    run_async,
+    run_id,
+    worker_id,
+)
 
 TRIGRAM_INDEXES = {
     "ix_customers_search_text_trgm": "customers",
@@ -175,3 +187,90 @@ async def test_sqlite_rejects_a_missing_foreign_key(tmp_path):
                 )
     finally:
         await engine.dispose()
+
+
+def test_0009_encrypts_the_webhook_secrets_and_withholds_stored_secrets_written_before_it(
+    empty_database_url, tmp_path
+):
+    settings = make_settings(empty_database_url, tmp_path)
+    migrations.upgrade(empty_database_url, "0008")
+    row_id = uuid.uuid4()
+    secret = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
+    now = datetime.now(UTC)
+    subscriptions = sa.table(
+        "webhook_subscriptions",
+        *(sa.column(name) for name in ("url", "description", "active", "secret", "created_at", "updated_at")),
+        sa.column("events", sa.JSON()),
+        sa.column("id", sa.Uuid()),
+    )
+    keys = sa.table(
+        "idempotency_keys",
+        *(
+            sa.column(name)
+            for name in ("principal", "key", "request_fingerprint", "status_code", "created_at")
+        ),
+        sa.column("completed_at"),
+        sa.column("response_headers", sa.JSON()),
+        sa.column("response_body", sa.LargeBinary()),
+    )
+    client_secret_answer = b'{"id":"x","clientId":"fdc_1","clientSecret":"fdcs_not-to-be-kept"}'
+    customer_answer = b'{"id":"y","firstName":"Ana"}'
+
+    def seed(connection: Connection) -> None:
+        connection.execute(
+            subscriptions.insert().values(
+                id=row_id,
+                url="https://hooks.example/x",
+                events=["*"],
+                description=None,
+                active=True,
+                secret=secret,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        for key, body in (("with-secret", client_secret_answer), ("plain", customer_answer)):
+            connection.execute(
+                keys.insert().values(
+                    principal="user:1",
+                    key=key,
+                    request_fingerprint="0" * 64,
+                    status_code=201,
+                    created_at=now,
+                    completed_at=now,
+                    response_headers=[["content-type", "application/json"]],
+                    response_body=body,
+                )
+            )
+        connection.commit()
+
+    with_connection(empty_database_url, seed)
+
+    migrations.upgrade(empty_database_url, settings=settings)
+
+    def read(connection: Connection) -> tuple[Any, ...]:
+        (ciphertext,) = connection.execute(text("SELECT secret_ciphertext FROM webhook_subscriptions")).one()
+        stored = {
+            key: (body, withheld)
+            for key, body, withheld in connection.execute(
+                text("SELECT key, response_body, response_withheld FROM idempotency_keys")
+            )
+        }
+        return ciphertext, stored
+
+    ciphertext, stored = with_connection(empty_database_url, read)
+    assert secret not in ciphertext
+    assert (
+        Keyring.from_settings(settings).decrypt(ciphertext, purpose=SECRET_PURPOSE, record_id=row_id)
+        == secret
+    )
+    assert stored["with-secret"][0] is None
+    assert bool(stored["with-secret"][1]) is True
+    assert bytes(stored["plain"][0]) == customer_answer
+    assert bool(stored["plain"][1]) is False
+
+    migrations.downgrade(empty_database_url, "0008", settings=settings)
+    plain = with_connection(
+        empty_database_url, lambda c: c.execute(text("SELECT secret FROM webhook_subscriptions")).scalar_one()
+    )
+    assert plain == secret

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -31,6 +32,7 @@ from fixdesk.platform.permissions import public
 from fixdesk.platform.ratelimit import RateLimitMiddleware, RateLimits
 from fixdesk.platform.security import TokenService
 from fixdesk.services import build_services
+from fixdesk.web.install import install_web
 
 operations = APIRouter(tags=["operations"], dependencies=[Depends(public)])
 
@@ -81,13 +83,15 @@ def upload_route_limits(
 
 
 def include_domains(app: FastAPI, domains: Sequence[DomainManifest]) -> None:
-    """Mount every domain's routers in the order of ``domains`` and of each manifest, then their pages."""
+    """Mount every domain's routers in the order of ``domains`` and of each manifest."""
     for manifest in domains:
         for mount in manifest.routers:
             app.include_router(resolve(mount.router), prefix=mount.prefix)
-    for manifest in domains:
-        for mount in manifest.pages:
-            app.include_router(resolve(mount.router), prefix=mount.prefix)
+
+
+def domain_pages(domains: Sequence[DomainManifest]) -> list[Any]:
+    """Every domain's web pages (:class:`fixdesk.web.pages.WebPages`), in the order of ``domains``."""
+    return [resolve(path) for manifest in domains for path in manifest.pages]
 
 
 def create_app(
@@ -148,7 +152,9 @@ def create_app(
         version=__version__,
         description="The back office of repair shops and field-service teams.",
         lifespan=lifespan,
-        docs_url="/docs",
+        # /docs and /redoc are the web app's pages, served from vendored files (fixdesk.web.docs).
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
@@ -167,9 +173,11 @@ def create_app(
     install_error_handlers(app)
     install_openapi(app)
     app.state.rate_limits = RateLimits(settings)
+    # Before the middleware below: the pages' own middleware must run inside the request context.
+    install_web(app, settings, domain_pages(domains))
     # The last one added runs first: request context (id, last-resort 500) → CORS → rate limit → body size
-    # → idempotency → routes. So 429s carry X-Request-ID and CORS headers, and a refused or oversized
-    # request never claims an idempotency key.
+    # → idempotency → page headers → page errors (both added by install_web) → routes. So 429s carry
+    # X-Request-ID and CORS headers, and a refused or oversized request never claims an idempotency key.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware,

@@ -1,4 +1,4 @@
-"""The ``fixdesk`` command: serve, migrate, demo, create-admin, worker, jobs, catalog, openapi.
+"""The ``fixdesk`` command: serve, migrate, demo, create-admin, worker, jobs, catalog, secrets, openapi.
 
 Every command reads the same ``FIXDESK_*`` settings as the server. Configuration problems (e.g. production
 without a secret key) print one clear message and exit with status 2.
@@ -102,9 +102,10 @@ def serve(
             console.print(f"[yellow]Demo shop not loaded:[/] {exc}")
     bind_host = host or settings.host
     bind_port = port or settings.port
+    base = f"http://{bind_host}:{bind_port}"
+    docs = f"  ·  API docs: {base}/docs" if settings.api_docs else ""
     console.print(
-        f"[bold]Fixdesk[/] on http://{bind_host}:{bind_port}  ·  API docs: http://{bind_host}:{bind_port}/docs"
-        f"  ·  data: {settings.data_dir.resolve()}"
+        f"[bold]Fixdesk[/] on {base}  ·  staff: {base}/app{docs}  ·  data: {settings.data_dir.resolve()}"
     )
     if demo:
         _print_demo_logins()
@@ -486,6 +487,48 @@ def catalog_export(
     with file.open("w", encoding="utf-8", newline="") as out:
         asyncio.run(run(out))
     console.print(f"[green]Price list written to {file}.[/]")
+
+
+secrets_app = typer.Typer(
+    help="Secrets stored encrypted (webhook signing secrets) and the server key they are under.",
+    no_args_is_help=True,
+)
+app.add_typer(secrets_app, name="secrets")
+
+
+@secrets_app.command("reencrypt")
+def secrets_reencrypt() -> None:
+    """Re-encrypt every stored secret under the current FIXDESK_SECRET_KEY (the last step of a key
+    rotation; see README, "Rotating the secret key"). One transaction: all or nothing."""
+    import fixdesk.models  # noqa: F401 - the models register their encrypted columns
+    from fixdesk.platform.crypto import DecryptionFailed, Keyring, reencrypt_all
+
+    settings = _settings()
+    migrations.upgrade(settings.resolved_database_url, settings=settings)
+    keyring = Keyring.from_settings(settings)
+
+    async def run() -> dict[str, int]:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            async with transaction(make_sessionmaker(engine)) as session:
+                return await reencrypt_all(session, keyring)
+        finally:
+            await engine.dispose()
+
+    try:
+        counts = asyncio.run(run())
+    except DecryptionFailed as exc:
+        console.print(
+            f"[bold red]Nothing was re-encrypted:[/] {exc} Put the key it was stored under in "
+            "FIXDESK_PREVIOUS_SECRET_KEYS and run the command again."
+        )
+        raise typer.Exit(code=1) from exc
+    for column, count in counts.items():
+        console.print(f"{column}: {count} re-encrypted")
+    console.print(
+        f"[green]Every stored secret is under key {keyring.current_key_id}.[/] Previous keys can leave "
+        "FIXDESK_PREVIOUS_SECRET_KEYS once the jobs queued before the rotation have run."
+    )
 
 
 @app.command()

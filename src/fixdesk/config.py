@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     )
     allow_sqlite_in_production: bool = False
     secret_key: SecretStr | None = None
+    previous_secret_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Former FIXDESK_SECRET_KEY values (JSON list) that still decrypt stored secrets",
+    )
 
     # Identity
     jwt_issuer: str = "fixdesk"
@@ -167,6 +171,10 @@ class Settings(BaseSettings):
     )
 
     # HTTP
+    api_docs: bool = Field(
+        default=True,
+        description="Serve the interactive API documentation at /docs and /redoc (/openapi.json stays)",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     cors_origins: list[str] = Field(default_factory=list)
@@ -186,6 +194,13 @@ class Settings(BaseSettings):
         if len(items) != 1:
             raise ValueError(f"{value!r}: give one limit per setting, e.g. '5/minute'")
         return value.strip()
+
+    @field_validator("previous_secret_keys")
+    @classmethod
+    def _long_previous_keys(cls, value: list[SecretStr]) -> list[SecretStr]:
+        if any(len(key.get_secret_value()) < MINIMUM_SECRET_LENGTH for key in value):
+            raise ValueError(f"every previous secret key is at least {MINIMUM_SECRET_LENGTH} characters long")
+        return value
 
     @field_validator("shop_timezone")
     @classmethod

@@ -21,7 +21,9 @@ from fixdesk.customers.models import Customer
 from fixdesk.db import transaction, utcnow
 from fixdesk.identity import codes
 from fixdesk.identity.models import LoginCode
+from fixdesk.identity.service import SEND_CODE_JOB
 from fixdesk.models import Base
+from fixdesk.platform.jobs import Job
 from tests.conftest import TEST_SECRET, make_settings, unique_email
 from tests.factories import make_customer, make_user
 from tests.identity.conftest import (
@@ -420,3 +422,57 @@ def test_codes_are_random_in_production_even_if_a_development_code_slipped_throu
 def test_the_development_code_must_be_six_digits(tmp_path, value):
     with pytest.raises(ValueError, match="dev_login_code"):
         Settings(data_dir=tmp_path, dev_login_code=value)
+
+
+# --- the code in the job payload ---------------------------------------------------------------------
+
+
+async def code_jobs(sessionmaker) -> list[Job]:
+    async with sessionmaker() as session:
+        statement = select(Job).where(Job.kind == SEND_CODE_JOB).order_by(Job.created_at, Job.id)
+        return list((await session.execute(statement)).scalars())
+
+
+async def set_sealed(sessionmaker, job_id, sealed: str) -> None:
+    async with transaction(sessionmaker) as session:
+        job = await session.get(Job, job_id)
+        job.payload = {**job.payload, "sealed": sealed}
+
+
+async def test_the_code_travels_encrypted_for_its_own_code_only(client, sessionmaker, mailroom):
+    first, second = registration(), registration()
+    for body in (first, second):
+        assert (await client.post(REGISTER, json=body)).status_code == 200
+    one, two = await code_jobs(sessionmaker)
+    assert one.payload["sealed"].startswith("v1.")
+    assert one.payload["sealed"] != two.payload["sealed"]
+    # The first code's sealed value copied into the second code's job does not open there.
+    await set_sealed(sessionmaker, two.id, one.payload["sealed"])
+
+    await mailroom.drain()
+
+    assert len(mailroom.emails(first["email"])) == 1
+    assert mailroom.emails(second["email"]) == []
+    _, failed = await code_jobs(sessionmaker)
+    assert failed.state == "dead"
+    assert "does not open" in failed.last_error
+
+
+async def test_a_code_sealed_in_the_old_format_fails_once_asking_for_a_new_code(
+    client, sessionmaker, mailroom
+):
+    body = registration()
+    assert (await client.post(REGISTER, json=body)).status_code == 200
+    (job,) = await code_jobs(sessionmaker)
+    # What the hand-made HMAC-XOR sealing of earlier versions put in the payload: 6 bytes, hex.
+    await set_sealed(sessionmaker, job.id, "8c1f3a9b02d4")
+
+    await mailroom.drain()
+
+    assert mailroom.emails(body["email"]) == []
+    (job,) = await code_jobs(sessionmaker)
+    assert (job.state, job.attempts) == ("dead", 1)
+    assert "the customer must request a new code" in job.last_error
+    # Asking again works.
+    await request_code(client, body["email"])
+    assert await mailroom.code_for(body["email"])

@@ -16,7 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.customers.models import Customer
 from fixdesk.db import make_sessionmaker, read_only, transaction, utcnow
-from fixdesk.platform.idempotency import PURGE_JOB, IdempotencyKey, request_fingerprint
+from fixdesk.platform.idempotency import (
+    PURGE_JOB,
+    SECRET_SHOWN_ONCE_FLAG,
+    IdempotencyKey,
+    request_fingerprint,
+)
 from fixdesk.platform.jobs import enqueue, registry
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.platform.permissions import Authenticated
@@ -275,6 +280,79 @@ async def test_an_answer_marked_no_store_is_never_stored(client, app, sessionmak
     second = await client.post("/api/v1/test-secret", headers=keyed(admin, "secret-1"))
     assert (first.json(), second.json()) == ({"secret": "shown-once-1"}, {"secret": "shown-once-2"})
     assert await key_records(sessionmaker) == []
+
+
+SECRET_ROUTES = [
+    # (where it is created, its body, the field of the answer that shows the secret)
+    ("/api/v1/api-clients", {"name": "ERP", "scopes": ["customers:read"]}, "clientSecret"),
+    ("/api/v1/webhooks", {"url": "https://8.8.8.8/hooks", "events": ["*"]}, "secret"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "field"), SECRET_ROUTES)
+async def test_an_answer_showing_a_secret_is_never_stored_and_a_retry_is_a_conflict(
+    client, app, sessionmaker, path, body, field
+):
+    admin = await make_user(app, sessionmaker, "admin")
+
+    created = await client.post(path, json=body, headers=keyed(admin, "create-1"))
+    assert created.status_code == 201, created.text
+    rotated = await client.post(
+        f"{path}/{created.json()['id']}/rotate-secret", headers=keyed(admin, "rotate-1")
+    )
+    assert rotated.status_code == 200, rotated.text
+    secrets = [created.json()[field], rotated.json()[field]]
+
+    for key, first in (("create-1", created), ("rotate-1", rotated)):
+        request_path = path if key == "create-1" else f"{path}/{created.json()['id']}/rotate-secret"
+        again = await client.post(
+            request_path, json=body if key == "create-1" else None, headers=keyed(admin, key)
+        )
+        problem = assert_problem(again, 409, "IDEMPOTENCY_CONFLICT")
+        assert problem["title"] == "Secret shown once"
+        assert f"already succeeded (HTTP {first.status_code})" in problem["detail"]
+        assert "rotate the secret" in problem["detail"]
+        assert "idempotent-replayed" not in again.headers
+        assert not any(secret in again.text for secret in secrets)
+    # Neither request ran twice: one record, with its first secret rotated once.
+    listed = await client.get(path, headers=admin.headers)
+    assert listed.json()["total"] == 1
+    records = await key_records(sessionmaker)
+    assert sorted((r.key, r.status_code, r.response_withheld) for r in records) == [
+        ("create-1", 201, True),
+        ("rotate-1", 200, True),
+    ]
+    assert all(r.response_body is None and r.response_headers is None for r in records)
+
+
+async def test_a_refused_request_to_a_secret_route_is_stored_and_replayed_as_usual(client, app, sessionmaker):
+    admin = await make_user(app, sessionmaker, "admin")
+    invalid = {"name": "ERP", "scopes": ["no-such:scope"]}
+
+    first = await client.post("/api/v1/api-clients", json=invalid, headers=keyed(admin, "bad-client"))
+    again = await client.post("/api/v1/api-clients", json=invalid, headers=keyed(admin, "bad-client"))
+
+    assert_problem(first, 400, "VALIDATION_ERROR")
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    [record] = await key_records(sessionmaker)
+    assert record.response_withheld is False
+
+
+def test_the_secret_routes_are_marked_in_the_openapi_document(app):
+    paths = app.openapi()["paths"]
+    marked = sorted(
+        f"{method.upper()} {path}"
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if operation.get(SECRET_SHOWN_ONCE_FLAG) is True
+    )
+    assert marked == [
+        "POST /api/v1/api-clients",
+        "POST /api/v1/api-clients/{api_client_id}/rotate-secret",
+        "POST /api/v1/webhooks",
+        "POST /api/v1/webhooks/{webhook_id}/rotate-secret",
+    ]
 
 
 async def seed_record(sessionmaker: async_sessionmaker[AsyncSession], **values: Any) -> None:

@@ -21,6 +21,7 @@ from fixdesk.identity.models import AuthSession
 from fixdesk.platform.idempotency import IdempotencyKey
 from fixdesk.platform.permissions import Authenticated
 from fixdesk.platform.ratelimit import BulkRateLimited, RateLimits, ip_subject, resolve_client_ip
+from fixdesk.web.assets import vendor_url
 from tests.conftest import make_settings, unique_email, wipe
 from tests.factories import make_user
 from tests.platform.problems import assert_problem
@@ -160,10 +161,19 @@ async def test_authenticated_requests_are_limited_per_principal_not_per_ip(make_
         assert (await elsewhere.get("/api/v1/customers", headers=first.headers)).status_code == 429
 
 
-async def test_operational_endpoints_and_docs_are_not_limited(make_app):
+async def test_operational_endpoints_docs_and_static_files_are_not_limited(make_app):
     app = make_app(rate_limit_anonymous="1/minute")
     async with client_for(app, "198.51.100.11") as http:
-        for path in ("/health", "/ready", "/metrics", "/docs", "/openapi.json"):
+        for path in (
+            "/health",
+            "/ready",
+            "/metrics",
+            "/docs",
+            "/redoc",
+            "/openapi.json",
+            "/static/fixdesk/app.css",
+            vendor_url("htmx", "htmx.min.js"),
+        ):
             for _ in range(3):
                 response = await http.get(path)
                 assert response.status_code == 200, (path, response.text)

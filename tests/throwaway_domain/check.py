@@ -85,8 +85,10 @@ async def check(directory: Path) -> dict[str, Any]:
             headers=admin.headers,
         )
         facts["custom_field"] = (field.status_code, field.json().get("entity"))
-        page = await client.get("/gadgets-page")
-        facts["page"] = (page.status_code, page.headers.get("content-type", "").split(";")[0])
+        facts["page"] = {}
+        for actor, headers in (("technician", technician.headers), ("agent", agent.headers)):
+            page = await client.get("/app/gadgets", headers={**headers, "Accept": "text/html"})
+            facts["page"][actor] = (page.status_code, page.headers.get("content-type", "").split(";")[0])
     async with sessionmaker() as session:
         event = await load_event(session, uuid.UUID(tested.json()["eventId"]))
     assert event is not None

@@ -30,6 +30,6 @@ MANIFEST = DomainManifest(
         CustomFieldEntity("gadget", "tests.throwaway_domain.models:Gadget.custom_fields"),
     ),
     message_templates=(MessageTemplates("tests.throwaway_domain", "message_templates", ("gadget_ready",)),),
-    pages=(Mount("tests.throwaway_domain.pages:router", prefix=""),),
+    pages=("tests.throwaway_domain.pages:pages",),
     customer_live_events=("gadget.*",),
 )

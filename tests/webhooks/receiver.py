@@ -3,6 +3,7 @@ as told (a status code, a redirect, or a slow answer)."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections import deque
@@ -29,15 +30,20 @@ class ReceivedRequest:
 
 class Receiver:
     """An HTTP server in a thread. Requests are answered by the queued replies in order, then by
-    ``default``."""
+    ``default``. With ``tls`` (a server-side SSL context) it speaks HTTPS and records the server name each
+    client asked for in its TLS handshake (SNI) in ``server_names``."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[ReceivedRequest] = []
+        self.server_names: list[str | None] = []
         self.default = Reply()
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
+        if tls is not None:
+            tls.sni_callback = self._record_server_name
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -63,6 +69,12 @@ class Receiver:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def _record_server_name(
+        self, connection: ssl.SSLObject, name: str | None, context: ssl.SSLContext
+    ) -> None:
+        with self._lock:
+            self.server_names.append(name)
 
     def _next_reply(self) -> Reply:
         with self._lock:

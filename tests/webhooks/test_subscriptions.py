@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from fixdesk.app import create_app
+from fixdesk.platform.crypto import Keyring
 from fixdesk.webhooks.models import WebhookSubscription
-from fixdesk.webhooks.service import is_forbidden_address
+from fixdesk.webhooks.targets import is_forbidden_address
 from tests.conftest import make_settings
 from tests.factories import make_user
 
@@ -32,7 +33,7 @@ async def strict_client(database_url, tmp_path, engine) -> AsyncIterator[httpx.A
         yield http
 
 
-async def test_create_shows_the_secret_once_and_stores_the_owner(app, client, sessionmaker):
+async def test_create_shows_the_secret_once_and_stores_the_owner(app, client, sessionmaker, settings):
     admin = await make_user(app, sessionmaker, "admin")
 
     response = await client.post(
@@ -61,11 +62,14 @@ async def test_create_shows_the_secret_once_and_stores_the_owner(app, client, se
     assert secret not in fetched.text + listed.text
     async with sessionmaker() as session:
         stored = await session.get(WebhookSubscription, uuid.UUID(created["id"]))
-    assert stored.secret == secret
+    # Stored encrypted, bound to its row: only the server's key opens it.
+    assert secret not in stored.secret_ciphertext
+    assert stored.secret_ciphertext.startswith("v1.")
+    assert stored.reveal_secret(Keyring.from_settings(settings)) == secret
     assert stored.created_by_id == admin.id
 
 
-async def test_rotate_secret_returns_a_new_secret_once(app, client, sessionmaker):
+async def test_rotate_secret_returns_a_new_secret_once(app, client, sessionmaker, settings):
     admin = await make_user(app, sessionmaker, "admin")
     created = (
         await client.post("/api/v1/webhooks", json={"url": ENDPOINT, "events": ["*"]}, headers=admin.headers)
@@ -80,7 +84,7 @@ async def test_rotate_secret_returns_a_new_secret_once(app, client, sessionmaker
     assert rotated.json()["secretRotatedAt"] is not None
     async with sessionmaker() as session:
         stored = await session.get(WebhookSubscription, uuid.UUID(created["id"]))
-    assert stored.secret == new_secret
+    assert stored.reveal_secret(Keyring.from_settings(settings)) == new_secret
     fetched = await client.get(f"/api/v1/webhooks/{created['id']}", headers=admin.headers)
     assert new_secret not in fetched.text
 

@@ -36,6 +36,7 @@ from fixdesk.identity.models import ApiClient
 from fixdesk.identity.permissions import API_CLIENTS_MANAGE, all_permissions
 from fixdesk.platform.deps import SessionDep
 from fixdesk.platform.errors import NotFound, ValidationFailed
+from fixdesk.platform.idempotency import SECRET_SHOWN_ONCE
 from fixdesk.platform.pagination import Page, PageParams, page_params, paginate
 from fixdesk.platform.permissions import Principal, public, require
 from fixdesk.platform.schemas import CamelModel, InputModel
@@ -297,6 +298,7 @@ async def list_clients(session: SessionDep, _: ApiClientsManage, params: Paginat
     status_code=status.HTTP_201_CREATED,
     response_model=ApiClientWithSecret,
     tags=["api-clients"],
+    openapi_extra=SECRET_SHOWN_ONCE,
 )
 async def create(body: ApiClientCreate, session: SessionDep, principal: ApiClientsManage):
     """Register an API client; the answer holds ``clientSecret``, shown this once."""
@@ -343,6 +345,7 @@ async def delete(api_client_id: uuid.UUID, session: SessionDep, _: ApiClientsMan
     operation_id="api-clients-rotate-secret",
     response_model=ApiClientWithSecret,
     tags=["api-clients"],
+    openapi_extra=SECRET_SHOWN_ONCE,
 )
 async def rotate(api_client_id: uuid.UUID, session: SessionDep, _: ApiClientsManage):
     """Replace the client's secret; the new one is shown this once and the old one fails at once."""

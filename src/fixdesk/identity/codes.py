@@ -1,13 +1,14 @@
-"""Emailed one-time secrets: 6-digit login codes and the sealing that carries a secret through the job queue.
+"""Emailed one-time secrets: 6-digit login codes, and how they (and invitation tokens) cross the job queue.
 
 * A code is 6 random digits (``secrets``), or ``FIXDESK_DEV_LOGIN_CODE`` outside production. Only
   ``HMAC-SHA256(key, code id ‖ code)`` is stored: keyed with a key derived from the app secret, so a copy
   of the database alone cannot be brute-forced through the million possible codes, and salted with the
   code's own id, so two equal codes never share a hash.
 * The email goes out from a job, and job payloads live in the database. So the payload carries the code
-  *sealed*: XORed with an HMAC-derived key stream unique to the code's id (a one-time pad only the app
-  secret opens). The plain code exists in the request, in the worker's memory and in the email, never in
-  a table. Invitation tokens travel the same way.
+  *sealed*: encrypted with :mod:`fixdesk.platform.crypto` (AES-GCM under a key derived from the app
+  secret, with the purpose and the code's id as associated data, :func:`seal`). The plain code exists in
+  the request, in the worker's memory and in the email, never in a table. Invitation tokens travel the
+  same way.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import uuid
 from datetime import timedelta
 
 from fixdesk.config import Settings
+from fixdesk.platform.crypto import Keyring
 
 CODE_LENGTH = 6
 CODE_LIFETIME = timedelta(minutes=10)
@@ -48,26 +50,13 @@ def code_matches(secret: str, code_id: uuid.UUID, code: str, stored_hash: str) -
     return hmac.compare_digest(hash_code(secret, code_id, code), stored_hash)
 
 
-def _key_stream(secret: str, purpose: str, nonce: uuid.UUID, length: int) -> bytes:
-    key = _derived_key(secret, f"seal/{purpose}")
-    stream = b""
-    counter = 0
-    while len(stream) < length:
-        stream += hmac.new(key, nonce.bytes + counter.to_bytes(4, "big"), hashlib.sha256).digest()
-        counter += 1
-    return stream[:length]
+def seal(settings: Settings, purpose: str, record_id: uuid.UUID, plaintext: str) -> str:
+    """``plaintext`` encrypted for a job payload, bound to ``purpose`` and ``record_id`` (the id of the code
+    or invitation row): a sealed value copied into another job does not open."""
+    return Keyring.from_settings(settings).encrypt(plaintext, purpose=purpose, record_id=record_id)
 
 
-def seal(secret: str, purpose: str, nonce: uuid.UUID, plaintext: str) -> str:
-    """``plaintext`` encrypted for a job payload (hex). ``nonce`` must be unique per sealed value (the id of
-    the code or invitation row), so no key stream is ever used twice."""
-    data = plaintext.encode()
-    stream = _key_stream(secret, purpose, nonce, len(data))
-    return bytes(a ^ b for a, b in zip(data, stream, strict=True)).hex()
-
-
-def unseal(secret: str, purpose: str, nonce: uuid.UUID, sealed: str) -> str:
-    """The plaintext of :func:`seal`'s output."""
-    data = bytes.fromhex(sealed)
-    stream = _key_stream(secret, purpose, nonce, len(data))
-    return bytes(a ^ b for a, b in zip(data, stream, strict=True)).decode()
+def unseal(settings: Settings, purpose: str, record_id: uuid.UUID, sealed: str) -> str:
+    """The plaintext of :func:`seal`'s output; :class:`fixdesk.platform.crypto.DecryptionFailed` when it
+    was sealed for another purpose or record, under a key no longer configured, or in another format."""
+    return Keyring.from_settings(settings).decrypt(sealed, purpose=purpose, record_id=record_id)

@@ -20,6 +20,7 @@ from fixdesk.identity.models import LoginCode, User, UserInvitation
 from fixdesk.identity.service import CODE_SEAL_PURPOSE, SEND_CODE_JOB
 from fixdesk.identity.staff import INVITATION_SEAL_PURPOSE, SEND_INVITATION_JOB
 from fixdesk.integrations.email import EmailMessage
+from fixdesk.platform.crypto import DecryptionFailed
 from fixdesk.platform.jobs import JobContext, handler
 from fixdesk.platform.jobs.registry import PermanentJobError
 
@@ -40,6 +41,22 @@ def _sealed_payload(context: JobContext, id_key: str) -> tuple[uuid.UUID, str]:
         return uuid.UUID(context.payload[id_key]), str(context.payload["sealed"])
     except (KeyError, ValueError) as error:
         raise PermanentJobError(f"bad payload: {error}") from error
+
+
+def _unseal(context: JobContext, purpose: str, record_id: uuid.UUID, sealed: str, remedy: str) -> str:
+    """The secret of a send job's payload. One that does not open can never succeed: a permanent failure.
+
+    Jobs queued before the upgrade to AES-GCM sealing carry the old hand-made format, which is no longer
+    read: such a login code expires within 10 minutes anyway, so the job fails with a message asking for
+    a new code (or a new invitation) rather than keeping a second cipher alive for them.
+    """
+    try:
+        return codes.unseal(context.settings, purpose, record_id, sealed)
+    except DecryptionFailed as error:
+        raise PermanentJobError(
+            f"the sealed {purpose} of {record_id} does not open ({error}); it was queued before an upgrade "
+            f"or under a secret key no longer configured: {remedy}"
+        ) from None
 
 
 async def _send_after_commit(context: JobContext, message: EmailMessage) -> None:
@@ -64,7 +81,7 @@ async def send_login_code(context: JobContext) -> None:
     if customer is None or customer.email is None:
         return
     _require_email_provider(context)
-    code = codes.unseal(context.settings.signing_key, CODE_SEAL_PURPOSE, code_id, sealed)
+    code = _unseal(context, CODE_SEAL_PURPOSE, code_id, sealed, "the customer must request a new code")
     shop = context.settings.shop_name
     minutes = int(codes.CODE_LIFETIME.total_seconds() // 60)
     if login_code.purpose == "verification":
@@ -103,7 +120,13 @@ async def send_invitation(context: JobContext) -> None:
     if user is None or not user.is_active:
         return
     _require_email_provider(context)
-    token = codes.unseal(context.settings.signing_key, INVITATION_SEAL_PURPOSE, invitation_id, sealed)
+    token = _unseal(
+        context,
+        INVITATION_SEAL_PURPOSE,
+        invitation_id,
+        sealed,
+        "the invitation was not emailed; an administrator must issue a new one",
+    )
     settings = context.settings
     shop = settings.shop_name
     link = f"{settings.resolved_public_base_url}/accept-invite?token={token}"

@@ -59,7 +59,7 @@ _EMAIL = TypeAdapter(EmailStr)
 REFRESH_TOKEN_PREFIX = "rt_"
 MINIMUM_PASSWORD_LENGTH = 8
 SEND_CODE_JOB = "identity.send_login_code"
-CODE_SEAL_PURPOSE = "login-code"
+CODE_SEAL_PURPOSE = "identity.login-code"
 
 
 class LoginFailed(Unauthorized):
@@ -397,7 +397,7 @@ async def issue_code(
     )
     session.add(login_code)
     await session.flush()
-    sealed = codes.seal(secret, CODE_SEAL_PURPOSE, code_id, code)
+    sealed = codes.seal(settings, CODE_SEAL_PURPOSE, code_id, code)
     await enqueue(session, SEND_CODE_JOB, {"codeId": str(code_id), "sealed": sealed})
     return login_code
 

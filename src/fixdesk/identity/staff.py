@@ -31,7 +31,7 @@ from fixdesk.platform.security import hash_password, hash_secret, new_secret
 
 INVITATION_LIFETIME = timedelta(days=7)
 INVITATION_TOKEN_PREFIX = "inv_"
-INVITATION_SEAL_PURPOSE = "invitation"
+INVITATION_SEAL_PURPOSE = "identity.invitation"
 SEND_INVITATION_JOB = "identity.send_invitation"
 INVALID_INVITATION = "is invalid, already used or expired; ask an admin for a new invitation"
 
@@ -125,7 +125,7 @@ async def _issue_invitation(
     )
     session.add(invitation)
     await session.flush()
-    sealed = codes.seal(settings.signing_key, INVITATION_SEAL_PURPOSE, invitation.id, token)
+    sealed = codes.seal(settings, INVITATION_SEAL_PURPOSE, invitation.id, token)
     await enqueue(session, SEND_INVITATION_JOB, {"invitationId": str(invitation.id), "sealed": sealed})
     return invitation
 

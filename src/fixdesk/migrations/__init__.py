@@ -10,9 +10,13 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
+
+if TYPE_CHECKING:
+    from fixdesk.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent
 TRIGRAM_INDEX_SUFFIX = "_trgm"
@@ -26,12 +30,16 @@ def is_postgresql_only_index(name: str | None) -> bool:
     return bool(name) and name.endswith(POSTGRESQL_ONLY_INDEX_SUFFIXES)
 
 
-def alembic_config(database_url: str) -> Config:
-    """An Alembic configuration for ``database_url`` (no alembic.ini needed)."""
+def alembic_config(database_url: str, settings: Settings | None = None) -> Config:
+    """An Alembic configuration for ``database_url`` (no alembic.ini needed). ``settings`` reach the
+    revisions that need the app's secret key (encrypting existing secrets); without them such a revision
+    reads the environment's settings, as ``fixdesk migrate`` does."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     config.attributes["database_url"] = database_url
+    if settings is not None:
+        config.attributes["settings"] = settings
     return config
 
 
@@ -57,13 +65,13 @@ def _in_fresh_thread(function, *args) -> None:
         raise errors[0]
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Upgrade the database at ``database_url`` to ``revision``."""
-    _in_fresh_thread(command.upgrade, alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head", *, settings: Settings | None = None) -> None:
+    """Upgrade the database at ``database_url`` to ``revision`` (``settings``: see :func:`alembic_config`)."""
+    _in_fresh_thread(command.upgrade, alembic_config(database_url, settings), revision)
 
 
-def downgrade(database_url: str, revision: str) -> None:
-    _in_fresh_thread(command.downgrade, alembic_config(database_url), revision)
+def downgrade(database_url: str, revision: str, *, settings: Settings | None = None) -> None:
+    _in_fresh_thread(command.downgrade, alembic_config(database_url, settings), revision)
 
 
 def make_revision(database_url: str, message: str) -> None:

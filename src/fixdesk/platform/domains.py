@@ -109,8 +109,9 @@ class DomainManifest:
     upload_limits: tuple[UploadLimit, ...] = ()
     custom_field_entities: tuple[CustomFieldEntity, ...] = ()
     message_templates: tuple[MessageTemplates, ...] = ()
-    pages: tuple[Mount, ...] = ()
-    """Routers of web pages, mounted at the root after the API (the web app registers its pages here)."""
+    pages: tuple[str, ...] = ()
+    """Import paths of the domain's web pages, each a :class:`fixdesk.web.pages.WebPages` value (its
+    staff, portal and public routers and its menu entries), handed to :func:`fixdesk.web.install.install_web`."""
     customer_live_events: tuple[str, ...] = ()
     """Shell-style patterns (``"repair.*"``) of the events a portal customer may receive live about
     themselves. An allow-list: an event whose payload carries staff-only fields is never sent to the

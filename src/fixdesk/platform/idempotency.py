@@ -21,8 +21,13 @@ Rules (:class:`IdempotencyMiddleware`):
 * Every answer below 500 is stored, client errors included: the same request would get the same 4xx
   again (a fixed request is a different request, and needs a new key). A 5xx, an exception or a cancelled
   request releases the key (the claim is deleted), so the client can retry; so does a 429 (a bulk
-  endpoint's own limit), which says "later", not "no". An answer marked ``Cache-Control: no-store`` (it
-  shows a secret once) is never stored either: the key is released.
+  endpoint's own limit), which says "later", not "no". Any other answer marked ``Cache-Control: no-store``
+  is never stored either: the key is released.
+* An endpoint whose success shows a secret once (a new API-client or webhook secret) is marked with
+  ``openapi_extra=SECRET_SHOWN_ONCE``. Its 2xx answer is never stored: the record keeps only that the
+  request succeeded (its status), and a retry with the same key and request is ``409
+  IDEMPOTENCY_CONFLICT`` saying the secret was shown once (rotate it if it was lost). The request is not
+  run twice, and no secret sits in ``idempotency_keys``. Its error answers are stored as any other.
 * A claim whose request died with its process (no answer stored) blocks the key for
   :data:`IN_PROGRESS_LEASE`; after that a retry takes it over. Records older than 24 hours are ignored
   and deleted hourly by the ``idempotency.purge`` periodic job.
@@ -40,7 +45,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import JSON, Integer, LargeBinary, String, delete, select, update
+from sqlalchemy import JSON, Boolean, Integer, LargeBinary, String, delete, false, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -59,6 +64,10 @@ MAX_KEY_LENGTH = 255
 RETENTION = timedelta(hours=24)
 IN_PROGRESS_LEASE = timedelta(minutes=5)
 PURGE_JOB = "idempotency.purge"
+SECRET_SHOWN_ONCE_FLAG = "x-fixdesk-secret-shown-once"
+SECRET_SHOWN_ONCE: dict[str, Any] = {SECRET_SHOWN_ONCE_FLAG: True}
+"""``openapi_extra`` of a POST whose success shows a secret once: its answer is never stored for replay
+(also announced in the OpenAPI document under this extension)."""
 # Replayed as stored; everything else (length, date, request id, rate-limit, CORS, cookies) is either
 # recomputed for the replay or must not be repeated.
 STORED_HEADERS = frozenset(
@@ -85,6 +94,8 @@ class IdempotencyKey(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     response_headers: Mapped[list[list[str]] | None] = mapped_column(JSON)
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The answer showed a secret: only that it was given is kept (status_code), never its headers or body.
+    response_withheld: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     completed_at: Mapped[datetime | None] = mapped_column()
     # The request holding the key and until when; both NULL once the answer is stored.
@@ -112,6 +123,13 @@ class Replay:
 
 
 @dataclass(frozen=True)
+class Withheld:
+    """The key's request succeeded with an answer that showed a secret; that answer was not kept."""
+
+    status_code: int
+
+
+@dataclass(frozen=True)
 class Mismatch:
     """The key was used for a different request."""
 
@@ -121,7 +139,7 @@ class InProgress:
     """The key's first request is still running."""
 
 
-ClaimOutcome = Claimed | Replay | Mismatch | InProgress
+ClaimOutcome = Claimed | Replay | Withheld | Mismatch | InProgress
 
 
 def request_fingerprint(method: str, path: str, query_string: bytes, body: bytes) -> str:
@@ -164,6 +182,8 @@ async def claim_key(
                 continue  # released by its request between our two statements: try to claim again
             if record.request_fingerprint != fingerprint:
                 return Mismatch()
+            if record.completed_at is not None and record.response_withheld:
+                return Withheld(record.status_code or 200)
             if record.completed_at is not None and record.status_code is not None:
                 return Replay(record.status_code, record.response_headers or [], record.response_body or b"")
             if record.locked_until is not None and record.locked_until < now:
@@ -192,8 +212,10 @@ async def complete_key(
     status_code: int,
     headers: list[list[str]],
     body: bytes,
+    *,
+    withheld: bool = False,
 ) -> None:
-    """Store the answer of the request holding ``lock``."""
+    """Store the answer of the request holding ``lock`` (only its status when ``withheld``)."""
     async with transaction(sessionmaker) as session:
         result = await session.execute(
             update(IdempotencyKey)
@@ -204,8 +226,9 @@ async def complete_key(
             )
             .values(
                 status_code=status_code,
-                response_headers=headers,
-                response_body=body,
+                response_headers=None if withheld else headers,
+                response_body=None if withheld else body,
+                response_withheld=withheld,
                 completed_at=utcnow(),
                 locked_by=None,
                 locked_until=None,
@@ -303,6 +326,12 @@ def _stored_headers(headers: list[tuple[bytes, bytes]]) -> list[list[str]]:
     ]
 
 
+def _shows_secret_once(scope: Scope) -> bool:
+    # The router put the matched route in the scope; its openapi_extra carries the mark.
+    extra = getattr(scope.get("route"), "openapi_extra", None) or {}
+    return bool(extra.get(SECRET_SHOWN_ONCE_FLAG))
+
+
 def _is_no_store(headers: list[tuple[bytes, bytes]]) -> bool:
     return any(name.lower() == b"cache-control" and b"no-store" in value.lower() for name, value in headers)
 
@@ -342,6 +371,17 @@ class IdempotencyMiddleware:
         outcome = await claim_key(sessionmaker, principal, key, fingerprint)
         if isinstance(outcome, Replay):
             await _send_replay(send, outcome)
+            return
+        if isinstance(outcome, Withheld):
+            await _problem(
+                409,
+                "IDEMPOTENCY_CONFLICT",
+                "Secret shown once",
+                f"The request with this Idempotency-Key already succeeded (HTTP {outcome.status_code}), and "
+                "its answer showed a secret only once: it is not kept for replay. If that answer was lost, "
+                "rotate the secret.",
+                path,
+            )(scope, receive, send)
             return
         if isinstance(outcome, Mismatch):
             await _problem(
@@ -403,7 +443,9 @@ class IdempotencyMiddleware:
             status = int(start["status"])
             headers = list(start.get("headers", []))
             try:
-                if status >= 500 or status == 429 or _is_no_store(headers):
+                if 200 <= status < 300 and _shows_secret_once(scope):
+                    await complete_key(sessionmaker, principal, key, lock, status, [], b"", withheld=True)
+                elif status >= 500 or status == 429 or _is_no_store(headers):
                     await release_key(sessionmaker, principal, key, lock)
                 else:
                     await complete_key(

@@ -1,7 +1,8 @@
 """Rate limits per client IP and per principal, with the ``limits`` library.
 
-Every request except the operational endpoints (``/health``, ``/ready``, ``/metrics``) and the API
-documentation falls in one category, each with its own configurable limit (``FIXDESK_RATE_LIMIT_*``):
+Every request except the operational endpoints (``/health``, ``/ready``, ``/metrics``), the API
+documentation and the web pages' static files (``/static/``) falls in one category, each with its own
+configurable limit (``FIXDESK_RATE_LIMIT_*``):
 
 * ``auth``: ``/api/v1/auth/*`` and ``/api/v1/oauth/token``, per client IP (5/minute): password and code
   guessing is what this stops, and whoever guesses has no token yet.
@@ -59,7 +60,8 @@ API_PREFIX = "/api/v1"
 AUTH_PATH_PREFIX = f"{API_PREFIX}/auth/"
 AUTH_PATHS = frozenset({f"{API_PREFIX}/oauth/token"})
 EXEMPT_PATHS = frozenset({"/health", "/ready", "/metrics", "/openapi.json", "/redoc"})
-EXEMPT_PATH_PREFIXES = ("/docs",)
+# /static/: a page pulls a dozen stylesheets, scripts and fonts, served from files without any lookup.
+EXEMPT_PATH_PREFIXES = ("/docs", "/static/")
 
 # Keys in the ASGI scope's per-request state (``request.state``), shared by the middleware, the
 # idempotency middleware and the bulk dependency so each fact is worked out once per request.

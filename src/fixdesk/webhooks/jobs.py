@@ -15,11 +15,13 @@ import structlog
 
 from fixdesk.identity.models import User
 from fixdesk.integrations.email import EmailMessage
+from fixdesk.platform.crypto import DecryptionFailed, Keyring
 from fixdesk.platform.events import PublishedEvent, load_event, subscriber
 from fixdesk.platform.jobs import JobContext, handler
 from fixdesk.platform.jobs.registry import PermanentJobError, schedule_backoff
 from fixdesk.webhooks import service
 from fixdesk.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from fixdesk.webhooks.targets import network_of
 
 log = structlog.get_logger("fixdesk.webhooks")
 
@@ -67,19 +69,26 @@ async def deliver(context: JobContext) -> None:
     event = await load_event(session, delivery.event_id)
     if event is None:
         await _give_up(context, delivery, "The event is no longer stored; nothing to send.")
-    url, secret, body = subscription.url, subscription.secret, service.envelope_body(event)
+    try:
+        secret = subscription.reveal_secret(Keyring.from_settings(context.settings))
+    except DecryptionFailed as error:
+        await _give_up(
+            context,
+            delivery,
+            f"The signing secret does not decrypt ({error}); restore the secret key it was stored under "
+            "in FIXDESK_PREVIOUS_SECRET_KEYS, or rotate the endpoint's secret.",
+        )
+    url, body = subscription.url, service.envelope_body(event)
     await session.commit()
 
-    if context.services is None:
-        raise RuntimeError("webhook deliveries need the worker's services (an HTTP client)")
     outcome = await service.send(
-        context.services.http,
         url,
         secret,
         str(event.id),
         body,
         timeout_seconds=context.settings.webhook_timeout_seconds,
         allow_private=context.settings.webhooks_allow_private,
+        network=network_of(context.services),
     )
     recorded = await service.record_attempt(
         session, delivery_id, outcome, last_chance=context.attempt >= context.max_attempts

@@ -9,7 +9,10 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fixdesk.db import Base, IdMixin, TimestampMixin, utcnow
+from fixdesk.db import Base, IdMixin, TimestampMixin, new_id, utcnow
+from fixdesk.platform.crypto import Keyring, encrypted_column
+
+SECRET_PURPOSE = "webhooks.signing-secret"
 
 
 class DeliveryStatus(StrEnum):
@@ -21,8 +24,10 @@ class DeliveryStatus(StrEnum):
 class WebhookSubscription(IdMixin, TimestampMixin, Base):
     """An endpoint of another system that receives Fixdesk's events, signed with its own secret.
 
-    ``secret`` is kept as given to the owner (``whsec_<base64>``): signing needs the key itself, so it
-    cannot be hashed like a password. ``first_failure_at`` is the start of the current run of failed
+    Signing needs the secret itself (``whsec_<base64>``), so it cannot be hashed like a password:
+    ``secret_ciphertext`` holds it encrypted (:mod:`fixdesk.platform.crypto`, purpose
+    :data:`SECRET_PURPOSE`, bound to the row's id); read and write it with :meth:`reveal_secret` and
+    :meth:`set_secret`. ``first_failure_at`` is the start of the current run of failed
     deliveries (cleared by any success); a run a day long disables the endpoint.
     """
 
@@ -32,7 +37,7 @@ class WebhookSubscription(IdMixin, TimestampMixin, Base):
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     description: Mapped[str | None] = mapped_column(String(500))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    secret: Mapped[str] = mapped_column(String(200))
+    secret_ciphertext: Mapped[str] = mapped_column(String(500))
     secret_rotated_at: Mapped[datetime | None] = mapped_column()
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
@@ -43,9 +48,23 @@ class WebhookSubscription(IdMixin, TimestampMixin, Base):
     disabled_at: Mapped[datetime | None] = mapped_column()
     disabled_reason: Mapped[str | None] = mapped_column(String(500))
 
+    def set_secret(self, secret: str, keyring: Keyring) -> None:
+        """Store ``secret`` encrypted under the keyring's current key (the row needs its id first)."""
+        if self.id is None:
+            self.id = new_id()
+        self.secret_ciphertext = keyring.encrypt(secret, purpose=SECRET_PURPOSE, record_id=self.id)
+
+    def reveal_secret(self, keyring: Keyring) -> str:
+        """The plain signing secret; :class:`fixdesk.platform.crypto.DecryptionFailed` when no configured
+        key opens it."""
+        return keyring.decrypt(self.secret_ciphertext, purpose=SECRET_PURPOSE, record_id=self.id)
+
     def wants(self, event_name: str) -> bool:
         """Whether this subscription's events filter lets ``event_name`` through."""
         return "*" in self.events or event_name in self.events
+
+
+encrypted_column(WebhookSubscription, "secret_ciphertext", SECRET_PURPOSE)
 
 
 class WebhookDelivery(IdMixin, Base):

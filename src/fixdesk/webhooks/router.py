@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
+from fixdesk.platform.crypto import Keyring
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.events import CATALOG
+from fixdesk.platform.idempotency import SECRET_SHOWN_ONCE
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Principal, public, require
 from fixdesk.platform.schemas import CamelModel
@@ -22,10 +24,20 @@ from fixdesk.webhooks.schemas import (
     WebhookUpdate,
     WebhookWithSecret,
 )
+from fixdesk.webhooks.targets import DeliveryNetwork, network_of
 
 router = APIRouter(tags=["webhooks"])
 
 WebhooksManage = Annotated[Principal, Depends(require(WEBHOOKS_MANAGE))]
+
+
+def delivery_network(request: Request) -> DeliveryNetwork:
+    """How URLs are resolved when a subscription is checked: the same :class:`DeliveryNetwork` as the
+    deliveries of this process (its services), else the system's resolver."""
+    return network_of(getattr(request.app.state, "services", None))
+
+
+NetworkDep = Annotated[DeliveryNetwork, Depends(delivery_network)]
 
 
 class EventCatalogEntry(CamelModel):
@@ -54,8 +66,8 @@ async def event_catalog():
     )
 
 
-def _with_secret(subscription: WebhookSubscription) -> WebhookWithSecret:
-    return WebhookWithSecret.model_validate(subscription)
+def _with_secret(subscription: WebhookSubscription, secret: str) -> WebhookWithSecret:
+    return WebhookWithSecret(**WebhookRead.model_validate(subscription).model_dump(), secret=secret)
 
 
 @router.get("/webhooks", operation_id="webhooks-list", response_model=Page[WebhookRead])
@@ -72,18 +84,25 @@ async def list_webhooks(
     operation_id="webhooks-create",
     status_code=status.HTTP_201_CREATED,
     response_model=WebhookWithSecret,
+    openapi_extra=SECRET_SHOWN_ONCE,
 )
 async def create_webhook(
-    body: WebhookCreate, session: SessionDep, settings: SettingsDep, principal: WebhooksManage
+    body: WebhookCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    network: NetworkDep,
+    principal: WebhooksManage,
 ):
     """Subscribe a URL to events; the answer shows the signing secret, the only time it is shown."""
-    subscription = await service.create_subscription(
+    subscription, secret = await service.create_subscription(
         session,
         body,
         owner_id=principal.staff_user_id,
         allow_private=settings.webhooks_allow_private,
+        keyring=Keyring.from_settings(settings),
+        network=network,
     )
-    return _with_secret(subscription)
+    return _with_secret(subscription, secret)
 
 
 @router.get("/webhooks/{webhook_id}", operation_id="webhooks-get", response_model=WebhookRead)
@@ -98,11 +117,12 @@ async def update_webhook(
     body: WebhookUpdate,
     session: SessionDep,
     settings: SettingsDep,
+    network: NetworkDep,
     _: WebhooksManage,
 ):
     """Change a subscription's URL, events, description or active flag (re-enables a disabled one)."""
     subscription = await service.update_subscription(
-        session, webhook_id, body, allow_private=settings.webhooks_allow_private
+        session, webhook_id, body, allow_private=settings.webhooks_allow_private, network=network
     )
     return WebhookRead.model_validate(subscription)
 
@@ -119,10 +139,16 @@ async def delete_webhook(webhook_id: uuid.UUID, session: SessionDep, _: Webhooks
     "/webhooks/{webhook_id}/rotate-secret",
     operation_id="webhooks-rotate-secret",
     response_model=WebhookWithSecret,
+    openapi_extra=SECRET_SHOWN_ONCE,
 )
-async def rotate_webhook_secret(webhook_id: uuid.UUID, session: SessionDep, _: WebhooksManage):
+async def rotate_webhook_secret(
+    webhook_id: uuid.UUID, session: SessionDep, settings: SettingsDep, _: WebhooksManage
+):
     """Replace the signing secret; the new one is shown once and the old one signs nothing more."""
-    return _with_secret(await service.rotate_secret(session, webhook_id))
+    subscription, secret = await service.rotate_secret(
+        session, webhook_id, keyring=Keyring.from_settings(settings)
+    )
+    return _with_secret(subscription, secret)
 
 
 @router.get(

@@ -1,4 +1,4 @@
-"""Webhook subscriptions, the address check that keeps deliveries off private networks, request signing,
+"""Webhook subscriptions, request signing (addresses are checked by :mod:`fixdesk.webhooks.targets`),
 and the bookkeeping of deliveries and their attempts.
 
 Signing follows the Standard Webhooks specification: the secret is ``whsec_<base64>``, the key is the
@@ -14,16 +14,13 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
-import socket
 import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import httpx
 import structlog
@@ -34,6 +31,7 @@ from standardwebhooks import Webhook
 
 from fixdesk import __version__
 from fixdesk.db import new_id, utcnow
+from fixdesk.platform.crypto import Keyring
 from fixdesk.platform.errors import NotFound, ValidationFailed
 from fixdesk.platform.events import CATALOG, DomainEvent, PublishedEvent, event_type
 from fixdesk.platform.jobs import enqueue
@@ -47,6 +45,14 @@ from fixdesk.webhooks.models import (
 )
 from fixdesk.webhooks.permissions import WEBHOOKS_MANAGE
 from fixdesk.webhooks.schemas import WebhookCreate, WebhookUpdate
+from fixdesk.webhooks.targets import (
+    SYSTEM_NETWORK,
+    DeliveryNetwork,
+    UnsafeTarget,
+    check_url,
+    pinned_client,
+    resolve_target,
+)
 
 log = structlog.get_logger("fixdesk.webhooks")
 
@@ -56,7 +62,6 @@ SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32  # Standard Webhooks asks for 24 to 64 random bytes
 USER_AGENT = f"Fixdesk-Webhooks/{__version__}"
 DISABLE_AFTER = timedelta(hours=24)
-RESOLVE_TIMEOUT_SECONDS = 5.0
 RESPONSE_EXCERPT_BYTES = 1024
 MAX_ERROR_LENGTH = 1000
 
@@ -111,75 +116,12 @@ def signed_headers(secret: str, message_id: str, timestamp: int, body: str) -> d
     }
 
 
-# -- where deliveries may go -----------------------------------------------------------------------------
+# -- where deliveries may go (fixdesk.webhooks.targets) -------------------------------------------------
 
 
-class UnsafeTarget(Exception):
-    """The URL may not receive deliveries. ``permanent`` is False when retrying later may help (DNS)."""
-
-    def __init__(self, message: str, *, permanent: bool = True) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-
-
-def is_forbidden_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """True for private, loopback, link-local, multicast, reserved, unspecified and other non-global
-    addresses (IPv4-mapped IPv6 addresses are judged by the IPv4 address inside)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-        or not address.is_global
-    )
-
-
-async def resolve(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to, through the event loop's resolver."""
-    loop = asyncio.get_running_loop()
-    async with asyncio.timeout(RESOLVE_TIMEOUT_SECONDS):
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return sorted({str(info[4][0]) for info in infos})
-
-
-async def check_target(url: str, *, allow_private: bool) -> None:
-    """Raise :class:`UnsafeTarget` unless ``url`` is http(s) with a host that resolves only to public
-    addresses (any address is accepted with ``allow_private``).
-
-    Every resolved address must be public, because the HTTP client may connect to any of them.
-    """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise UnsafeTarget("The URL must start with http:// or https://.")
+async def _validated_url(url: str, allow_private: bool, network: DeliveryNetwork) -> str:
     try:
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        raise UnsafeTarget("The URL has an invalid port.") from None
-    if not host:
-        raise UnsafeTarget("The URL has no host.")
-    if allow_private:
-        return
-    try:
-        addresses = await resolve(host, port or (443 if parts.scheme == "https" else 80))
-    except (OSError, TimeoutError, UnicodeError) as exc:
-        raise UnsafeTarget(f"The host {host} could not be resolved ({exc}).", permanent=False) from None
-    for text in addresses:
-        address = ipaddress.ip_address(text)
-        if is_forbidden_address(address):
-            raise UnsafeTarget(
-                f"The host {host} resolves to {address}, a private, loopback, link-local or otherwise "
-                "non-public address; webhooks may not target it (FIXDESK_WEBHOOKS_ALLOW_PRIVATE=true "
-                "allows it)."
-            )
-
-
-async def _validated_url(url: str, allow_private: bool) -> str:
-    try:
-        await check_target(url, allow_private=allow_private)
+        await check_url(url, network=network, allow_private=allow_private)
     except UnsafeTarget as exc:
         raise ValidationFailed.for_field("url", str(exc)) from None
     return url
@@ -199,22 +141,34 @@ def _validated_events(names: Sequence[str]) -> list[str]:
 
 
 async def create_subscription(
-    session: AsyncSession, body: WebhookCreate, *, owner_id: uuid.UUID | None, allow_private: bool
-) -> WebhookSubscription:
-    """Create a subscription with a fresh secret (read it from the returned object once)."""
+    session: AsyncSession,
+    body: WebhookCreate,
+    *,
+    owner_id: uuid.UUID | None,
+    allow_private: bool,
+    keyring: Keyring,
+    network: DeliveryNetwork = SYSTEM_NETWORK,
+) -> tuple[WebhookSubscription, str]:
+    """Create a subscription with a fresh secret; returns it and the plain secret, which is stored only
+    encrypted (show it to the owner once).
+
+    Raises :class:`ValidationFailed` (field ``url``) for a URL that may not receive webhooks now (see
+    :func:`fixdesk.webhooks.targets.resolve_target`) and (field ``events``) for unknown event names.
+    """
     events = _validated_events(body.events)
-    url = await _validated_url(body.url, allow_private)
+    url = await _validated_url(body.url, allow_private, network)
     subscription = WebhookSubscription(
         url=url,
         events=events,
         description=body.description,
         active=body.active,
-        secret=generate_secret(),
         created_by_id=owner_id,
     )
+    secret = generate_secret()
+    subscription.set_secret(secret, keyring)
     session.add(subscription)
     await session.flush()
-    return subscription
+    return subscription, secret
 
 
 async def list_subscriptions(
@@ -237,7 +191,12 @@ async def get_subscription(
 
 
 async def update_subscription(
-    session: AsyncSession, subscription_id: uuid.UUID, body: WebhookUpdate, *, allow_private: bool
+    session: AsyncSession,
+    subscription_id: uuid.UUID,
+    body: WebhookUpdate,
+    *,
+    allow_private: bool,
+    network: DeliveryNetwork = SYSTEM_NETWORK,
 ) -> WebhookSubscription:
     """Change a subscription. Re-activating one forgets why it was disabled and its failure streak."""
     subscription = await get_subscription(session, subscription_id, for_update=True)
@@ -245,7 +204,7 @@ async def update_subscription(
     if changes.get("events") is not None:
         subscription.events = _validated_events(changes["events"])
     if changes.get("url") is not None:
-        subscription.url = await _validated_url(changes["url"], allow_private)
+        subscription.url = await _validated_url(changes["url"], allow_private, network)
     if "description" in changes:
         subscription.description = changes["description"]
     if changes.get("active") is not None:
@@ -265,13 +224,17 @@ async def delete_subscription(session: AsyncSession, subscription_id: uuid.UUID)
     await session.flush()
 
 
-async def rotate_secret(session: AsyncSession, subscription_id: uuid.UUID) -> WebhookSubscription:
-    """Replace the secret: every request signed from now on uses the new one."""
+async def rotate_secret(
+    session: AsyncSession, subscription_id: uuid.UUID, *, keyring: Keyring
+) -> tuple[WebhookSubscription, str]:
+    """Replace the secret: every request signed from now on uses the new one. Returns the subscription
+    and the new plain secret (stored only encrypted)."""
     subscription = await get_subscription(session, subscription_id, for_update=True)
-    subscription.secret = generate_secret()
+    secret = generate_secret()
+    subscription.set_secret(secret, keyring)
     subscription.secret_rotated_at = utcnow()
     await session.flush()
-    return subscription
+    return subscription, secret
 
 
 # -- deliveries ------------------------------------------------------------------------------------------
@@ -425,7 +388,6 @@ async def _read_excerpt(response: httpx.Response) -> str:
 
 
 async def send(
-    http: httpx.AsyncClient,
     url: str,
     secret: str,
     message_id: str,
@@ -433,35 +395,42 @@ async def send(
     *,
     timeout_seconds: float,
     allow_private: bool,
+    network: DeliveryNetwork = SYSTEM_NETWORK,
 ) -> AttemptOutcome:
     """POST one signed delivery. Never raises for the endpoint's failures: they are the outcome.
 
-    The address is checked again here because DNS may have changed since the subscription was saved.
-    Redirects are not followed (a 3xx is a failure), and the whole exchange is bounded by
-    ``timeout_seconds``, not only each read.
+    The host is resolved once, here, and every address checked again (DNS may have changed since the
+    subscription was saved); the request then goes to one of those checked addresses only (see
+    :mod:`fixdesk.webhooks.targets`), so a DNS answer that changes in between cannot send it elsewhere.
+    A refused address is a permanent failure and nothing is sent. Redirects are not followed (a 3xx is a
+    failure), and the whole exchange is bounded by ``timeout_seconds``, not only each read.
     """
+    started = time.perf_counter()
     try:
-        await check_target(url, allow_private=allow_private)
+        async with asyncio.timeout(timeout_seconds):
+            target = await resolve_target(url, network=network, allow_private=allow_private)
+    except TimeoutError:
+        return AttemptOutcome(
+            False,
+            duration_ms=_elapsed_ms(started),
+            error=f"Timed out resolving the host after {timeout_seconds:g} s.",
+        )
     except UnsafeTarget as exc:
-        return AttemptOutcome(False, error=f"Refused: {exc}", permanent=exc.permanent)
+        return AttemptOutcome(False, error=f"Refused: {exc}"[:MAX_ERROR_LENGTH], permanent=exc.permanent)
     headers = signed_headers(secret, message_id, int(time.time()), body)
     started = time.perf_counter()
     status_code: int | None = None
     excerpt: str | None = None
     location: str | None = None
     try:
-        async with asyncio.timeout(timeout_seconds):
-            async with http.stream(
-                "POST",
-                url,
-                content=body.encode("utf-8"),
-                headers=headers,
-                follow_redirects=False,
-                timeout=timeout_seconds,
-            ) as response:
-                status_code = response.status_code
-                location = response.headers.get("location")
-                excerpt = await _read_excerpt(response)
+        async with (
+            asyncio.timeout(timeout_seconds),
+            pinned_client(target, network, timeout_seconds=timeout_seconds) as http,
+            http.stream("POST", target.url, content=body.encode("utf-8"), headers=headers) as response,
+        ):
+            status_code = response.status_code
+            location = response.headers.get("location")
+            excerpt = await _read_excerpt(response)
     except (TimeoutError, httpx.TimeoutException):
         return AttemptOutcome(
             False,
