@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -33,6 +32,7 @@ from fixdesk.platform.ratelimit import RateLimitMiddleware, RateLimits
 from fixdesk.platform.security import TokenService
 from fixdesk.services import build_services
 from fixdesk.web.install import install_web
+from fixdesk.web.pages import WebPages
 
 operations = APIRouter(tags=["operations"], dependencies=[Depends(public)])
 
@@ -89,7 +89,7 @@ def include_domains(app: FastAPI, domains: Sequence[DomainManifest]) -> None:
             app.include_router(resolve(mount.router), prefix=mount.prefix)
 
 
-def domain_pages(domains: Sequence[DomainManifest]) -> list[Any]:
+def domain_pages(domains: Sequence[DomainManifest]) -> list[WebPages]:
     """Every domain's web pages (:class:`fixdesk.web.pages.WebPages`), in the order of ``domains``."""
     return [resolve(path) for manifest in domains for path in manifest.pages]
 
