@@ -1,26 +1,45 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
-#   make run   – create .venv, install, migrate, load the demo shop when empty, serve on :8000
-#   make test  – install the dev dependencies and run the whole suite
+#   make run   – create .venv, install the pinned dependencies (requirements.lock), migrate, load the demo
+#                shop when the database is empty, serve on 127.0.0.1:8000
+#                (make run PORT=8401 HOST=0.0.0.0 listens elsewhere)
+#   make test  – install the pinned dev dependencies (requirements-dev.lock), lint, run the whole suite
+#   make lock  – regenerate both lock files from pyproject.toml after changing a dependency
+#                (make lock UPGRADE=1 also moves every pin to the newest allowed release)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# Where `fixdesk serve` listens; empty means its defaults (FIXDESK_HOST, FIXDESK_PORT: 127.0.0.1, 8000).
+HOST ?=
+PORT ?=
 
-.PHONY: run test lint format clean messages vendor-check
+# pip-compile (pip-tools) writes the lock files, from a virtual environment of its own so that its
+# packages never mix with the application's. Both tools are pinned: pip-tools follows pip's internals.
+LOCK_VENV := .venv-lock
+LOCK_TOOLS := pip==26.3 pip-tools==7.7.0
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+
+.PHONY: run test lint lock clean messages vendor-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Every dependency comes from the lock file, checked against its hashes; then Fixdesk itself, without
+# letting pip pick any other version.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+# The dev lock holds the runtime lock's pins plus the dev tools, so it serves `make run` too.
+$(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(BIN)/fixdesk serve --demo
+	$(BIN)/fixdesk serve --demo $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -30,6 +49,18 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+$(LOCK_VENV)/.tools:
+	$(PYTHON) -m venv $(LOCK_VENV) || python3 -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet $(LOCK_TOOLS)
+	touch $@
+
+# The dev set first (it is the superset), then the runtime set constrained to the dev set's pins, so both
+# files agree on every version they share and `make run` runs what `make test` tested. Existing pins are
+# kept where pyproject.toml still allows them; a dependency added there is resolved and pinned.
+lock: $(LOCK_VENV)/.tools
+	$(PIP_COMPILE) --extra dev --output-file requirements-dev.lock pyproject.toml
+	$(PIP_COMPILE) --constraint requirements-dev.lock --output-file requirements.lock pyproject.toml
 
 # The web pages' texts: extract them into messages.pot and merge it into every language's .po (translate
 # the new entries, then `make test` checks that none is missing).
@@ -43,4 +74,4 @@ vendor-check:
 	python3 scripts/vendor-assets --check
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache

@@ -102,6 +102,8 @@ def test_staff_take_in_a_repair_and_the_customer_follows_it(server: str, server_
         assert repair.status_code == 201, repair.text
         repair_id = repair.json()["id"]
         assert repair.json()["repairNumber"].endswith("-000001")
+        # `fixdesk serve --port P` (what `make run PORT=P` runs): the customer's link points at that port.
+        assert repair.json()["trackingUrl"].startswith(f"{server}/track/")
 
         for status in ("diagnosing", "quoted", "approved", "repairing", "testing", "completed"):
             moved = http.put(

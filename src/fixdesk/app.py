@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,10 +24,15 @@ from fixdesk.domains import DOMAINS
 from fixdesk.identity.service import make_authenticator
 from fixdesk.platform.domains import API_PREFIX, DomainManifest, resolve
 from fixdesk.platform.errors import install_error_handlers
-from fixdesk.platform.guards import BodySizeLimitMiddleware, cors_options
+from fixdesk.platform.guards import (
+    BodySizeLimitMiddleware,
+    SecurityHeadersMiddleware,
+    cors_options,
+    metrics_access,
+)
 from fixdesk.platform.idempotency import IdempotencyMiddleware
 from fixdesk.platform.jobs.worker import Worker
-from fixdesk.platform.observability import Metrics, RequestContextMiddleware
+from fixdesk.platform.observability import Metrics, RequestContextMiddleware, describe_failure
 from fixdesk.platform.openapi import install_openapi
 from fixdesk.platform.permissions import public
 from fixdesk.platform.ratelimit import RateLimitMiddleware, RateLimits
@@ -33,6 +40,8 @@ from fixdesk.platform.security import TokenService
 from fixdesk.services import build_services
 from fixdesk.web.install import install_web
 from fixdesk.web.pages import WebPages
+
+log = structlog.get_logger("fixdesk.operations")
 
 operations = APIRouter(tags=["operations"], dependencies=[Depends(public)])
 
@@ -48,20 +57,41 @@ async def health(request: Request) -> dict[str, object]:
     }
 
 
-@operations.get("/ready", operation_id="ready")
+@operations.get(
+    "/ready",
+    operation_id="ready",
+    responses={503: {"description": "The database does not answer", "content": {"application/json": {}}}},
+)
 async def ready(request: Request) -> JSONResponse:
-    """Readiness: the database answers (503 otherwise)."""
+    """Readiness: the database answers (503 otherwise, and the reason is logged as ``not_ready``)."""
+    engine: AsyncEngine = request.app.state.engine
     try:
-        async with request.app.state.engine.connect() as connection:
+        async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-    except Exception:
+    except Exception as exc:
+        # The answer stays terse (anyone may ask); the operator reads why in the log.
+        log.warning(
+            "not_ready",
+            service="database",
+            error_type=type(exc).__name__,
+            error=describe_failure(exc, secrets=_secrets_of(request.app.state.settings, engine)),
+        )
         return JSONResponse({"status": "not ready", "services": {"database": "unavailable"}}, status_code=503)
     return JSONResponse({"status": "ready", "services": {"database": "connected"}})
 
 
-@operations.get("/metrics", operation_id="metrics", include_in_schema=False)
+def _secrets_of(settings: Settings, engine: AsyncEngine) -> list[str]:
+    """Values that must never reach a log line: the database password and the configured secrets."""
+    values = [engine.url.password, settings.secret_key, settings.metrics_token]
+    return [v.get_secret_value() if isinstance(v, SecretStr) else str(v) for v in values if v]
+
+
+@operations.get(
+    "/metrics", operation_id="metrics", include_in_schema=False, dependencies=[Depends(metrics_access)]
+)
 async def metrics(request: Request) -> Response:
-    """Prometheus metrics of this process."""
+    """Prometheus metrics of this process, for a caller :func:`~fixdesk.platform.guards.metrics_access`
+    lets through (``FIXDESK_METRICS_TOKEN``, ``FIXDESK_METRICS_ALLOW_FROM``)."""
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -175,9 +205,10 @@ def create_app(
     app.state.rate_limits = RateLimits(settings)
     # Before the middleware below: the pages' own middleware must run inside the request context.
     install_web(app, settings, domain_pages(domains))
-    # The last one added runs first: request context (id, last-resort 500) → CORS → rate limit → body size
-    # → idempotency → page headers → page errors (both added by install_web) → routes. So 429s carry
-    # X-Request-ID and CORS headers, and a refused or oversized request never claims an idempotency key.
+    # The last one added runs first: security headers → request context (id, last-resort 500) → CORS →
+    # rate limit → body size → idempotency → page headers → page errors (both added by install_web) →
+    # routes. So 429s carry X-Request-ID and CORS headers, and a refused or oversized request never
+    # claims an idempotency key.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware,
@@ -188,6 +219,8 @@ def create_app(
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options(settings))
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    # Outermost, so even the request-context middleware's last-resort 500 carries nosniff (and HSTS).
+    app.add_middleware(SecurityHeadersMiddleware, **SecurityHeadersMiddleware.options(settings))
 
     app.include_router(operations)
     include_domains(app, domains)

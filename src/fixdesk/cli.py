@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import func, select
 
 from fixdesk import migrations
@@ -41,15 +42,17 @@ def _settings() -> Settings:
     """The settings every command starts from (exit 2 on a configuration error). The domains are loaded
     here too, so every command sees the same permission table, event catalogue and job handlers."""
     from fixdesk.bootstrap import load_domains
+    from fixdesk.platform.storage import check_storage_libraries
 
     load_domains()
     try:
         settings = get_settings()
         settings.check_production_safety()
+        check_storage_libraries(settings)
         settings.ensure_data_dir()
         _ = settings.signing_key  # generate and store the secret now, not on the first request
     except ConfigurationError as exc:
-        console.print(f"[bold red]Configuration error:[/] {exc}")
+        console.print(f"[bold red]Configuration error:[/] {escape(str(exc))}")
         raise typer.Exit(code=2) from exc
     return settings
 
@@ -102,6 +105,9 @@ def serve(
             console.print(f"[yellow]Demo shop not loaded:[/] {exc}")
     bind_host = host or settings.host
     bind_port = port or settings.port
+    # Links sent to customers default to http://<host>:<port> (FIXDESK_PUBLIC_BASE_URL unset): the
+    # address actually served, not the configured default.
+    settings = settings.model_copy(update={"host": bind_host, "port": bind_port})
     base = f"http://{bind_host}:{bind_port}"
     docs = f"  ·  API docs: {base}/docs" if settings.api_docs else ""
     console.print(

@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_FILE_NAME = "secret_key"
 MINIMUM_SECRET_LENGTH = 32
+MINIMUM_METRICS_TOKEN_LENGTH = 16
 
 
 class ConfigurationError(RuntimeError):
@@ -178,6 +179,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     cors_origins: list[str] = Field(default_factory=list)
+    hsts_max_age: int = Field(
+        default=63_072_000,
+        ge=0,
+        description="Production only: Strict-Transport-Security max-age in seconds (two years); 0 omits the header",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token that opens /metrics (at least 16 characters)"
+    )
+    metrics_allow_from: list[str] = Field(
+        default_factory=list,
+        description="IPs or CIDR networks allowed to read /metrics without the token (client IP as for rate limits)",
+    )
     log_level: str = "INFO"
     log_json: bool = False
     sql_echo: bool = False
@@ -211,7 +224,7 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an IANA time zone, e.g. 'America/Chicago'") from None
         return value
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_allow_from")
     @classmethod
     def _ip_networks(cls, value: list[str]) -> list[str]:
         for entry in value:
@@ -220,6 +233,14 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
         return [entry.strip() for entry in value]
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        # /metrics is not rate limited (Prometheus scrapes it often), so the token must resist guessing.
+        if value is not None and len(value.get_secret_value()) < MINIMUM_METRICS_TOKEN_LENGTH:
+            raise ValueError(f"use at least {MINIMUM_METRICS_TOKEN_LENGTH} random characters")
+        return value
 
     @field_validator("cors_origins")
     @classmethod

@@ -53,6 +53,10 @@ async def test_estimate_answers_each_method_in_turn(client, app, sessionmaker):
         "confidence": 1.0,
         "method": "exact",
         "basis": [own["id"]],
+        "pricingId": own["id"],
+        "partTypeId": oem["id"],
+        "matchingPrices": 1,
+        "reason": "The shop's own current price for this device, repair type and quality, with 'OEM screen'.",
     }
 
     # iPhone 14: no own price; the iPhone 13 (same brand and type, one year apart, same tier) is the basis:

@@ -160,10 +160,11 @@ async def test_staff_see_a_consistent_bench(engine, app, client, settings):
         assert amount(overview["avgCompletionTime"]) == mean([r.completion_days for r in completed])
         assert overview["satisfactionCount"] == len(rated) > 0
         assert amount(overview["customerSatisfaction"]) == mean([Decimal(rating) for rating in rated])
+        # Days on the shop's calendar (issue 9, item 9), not UTC's.
         revenue_by_day = defaultdict(lambda: Decimal("0.00"))
         for r in created:
             if r.status in DONE:
-                revenue_by_day[r.created_at.date().isoformat()] += r.total_cost
+                revenue_by_day[r.created_at.astimezone(ZoneInfo(ZONE)).date().isoformat()] += r.total_cost
         assert {day["date"]: amount(day["revenue"]) for day in body["dailyMetrics"] if day["revenue"]} == {
             day: total for day, total in revenue_by_day.items() if total
         }

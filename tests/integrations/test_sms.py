@@ -51,7 +51,7 @@ async def test_file_provider_writes_one_json_file_per_message(
     provider_id = await provider.send(message)
 
     [path] = (settings.outbox_dir / "sms").glob("*.json")
-    assert path.name == f"{message.reference}.json"
+    assert path.name.endswith(f"Z-{message.reference}.json")
     assert json.loads(path.read_text()) == asdict(message)
     assert provider_id == f"file-{message.reference}"
 

@@ -37,11 +37,11 @@ def html_text(message) -> str:
 
 
 async def change_status(
-    client, staff, repair_id: str, status: str, *, notify: bool, notes: str | None = None
+    client, staff, repair_id: str, status: str, *, notify: bool, customer_note: str | None = None
 ):
     response = await client.put(
         f"/api/v1/repairs/{repair_id}/status",
-        json={"status": status, "notifyCustomer": notify, "notes": notes},
+        json={"status": status, "notifyCustomer": notify, "customerNote": customer_note},
         headers=staff.headers,
     )
     assert response.status_code == 200, response.text
@@ -175,7 +175,9 @@ async def test_a_status_change_with_notify_customer_sends_the_statuss_template(
     customer = await make_customer(app, sessionmaker)
     repair = await make_repair(client, staff, customer.id)
     await walk(client, staff, repair["id"], *path[:-1])
-    await change_status(client, staff, repair["id"], path[-1], notify=True, notes="Thanks for waiting")
+    await change_status(
+        client, staff, repair["id"], path[-1], notify=True, customer_note="Thanks for waiting"
+    )
 
     await courier.drain()
 

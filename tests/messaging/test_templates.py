@@ -27,7 +27,7 @@ def variables(**overrides: object) -> dict[str, object]:
         "device": "Apple iPhone 13",
         "status": "repairing",
         "status_label": "In repair",
-        "notes": "Screen replaced",
+        "customer_note": "Screen replaced",
         "estimated_completion": "November 30, 2026",
         "amount": "$120.00",
         "balance": "$80.00",
@@ -74,7 +74,9 @@ def test_languages_differ_and_unknown_languages_fall_back_to_english():
 
 def test_optional_parts_appear_only_when_given():
     with_notes = service.render("repair_in_progress", "en", variables())
-    without = service.render("repair_in_progress", "en", variables(notes=None, estimated_completion=None))
+    without = service.render(
+        "repair_in_progress", "en", variables(customer_note=None, estimated_completion=None)
+    )
 
     assert "Note from the shop: Screen replaced" in with_notes.text
     assert "November 30, 2026" in with_notes.text
@@ -87,7 +89,7 @@ def test_html_escapes_variables_and_text_keeps_them_as_written():
     message = service.render(
         "repair_status_update",
         "en",
-        variables(customer_first_name="<b>Ana</b>", notes='<script>alert("x")</script>'),
+        variables(customer_first_name="<b>Ana</b>", customer_note='<script>alert("x")</script>'),
     )
 
     assert "<script>" not in message.html

@@ -2,6 +2,7 @@
 that is exact (Decimal in Python, integer cents in the database, a number on the wire)."""
 
 import json
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fixdesk.db import Money
-from fixdesk.platform.schemas import CamelModel, InputModel, MoneyIn, MoneyOut
+from fixdesk.platform.schemas import CamelModel, InputModel, MoneyIn, MoneyOut, NotNull
 from fixdesk.repairs.models import Repair
 from tests.factories import make_customer, make_repair, make_user
 from tests.platform.problems import assert_problem
@@ -188,3 +189,96 @@ async def test_money_with_fraction_of_cents_is_refused_by_the_api(client, app, s
     )
     body = assert_problem(response, 400, "VALIDATION_ERROR")
     assert [error["field"] for error in body["errors"]] == ["deposit"]
+
+
+# --- strict types and fields that refuse null ---------------------------------------------------------
+
+
+class Visit(InputModel):
+    """A request model with the kinds of fields lax Pydantic would coerce."""
+
+    confirmed: bool = False
+    day: date | None = None
+    starts_at: datetime | None = None
+    label: NotNull[str] = None
+    note: str | None = None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("confirmed", 1, "must be true or false"),
+        ("confirmed", 0, "must be true or false"),
+        ("confirmed", "true", "must be true or false"),
+        ("confirmed", "yes", "must be true or false"),
+        ("day", 1_700_000_000, "must be a date (YYYY-MM-DD)"),
+        ("day", "1700000000", "must be a date (YYYY-MM-DD)"),
+        ("startsAt", 1.5, "must be a date-time (ISO 8601)"),
+        ("startsAt", "0.5", "must be a date-time (ISO 8601)"),
+        ("label", None, "cannot be null; leave the field out to keep its value"),
+    ],
+)
+def test_input_refuses_what_lax_validation_would_coerce(field, value, message):
+    with pytest.raises(ValidationError) as caught:
+        Visit.model_validate({field: value})
+    assert [(error["loc"], error["msg"]) for error in caught.value.errors()] == [
+        ((field,), f"Value error, {message}")
+    ]
+
+
+def test_input_keeps_proper_values_and_nullable_nulls():
+    visit = Visit.model_validate(
+        {"confirmed": True, "day": "2026-03-01", "startsAt": "2026-03-01T09:30:00Z", "note": None}
+    )
+    assert (visit.confirmed, visit.day, visit.starts_at.hour, visit.note) == (True, date(2026, 3, 1), 9, None)
+    # Left out, a NotNull field is not set, so a PATCH leaves the column alone.
+    assert visit.model_dump(exclude_unset=True, by_alias=False) == {
+        "confirmed": True,
+        "day": date(2026, 3, 1),
+        "starts_at": visit.starts_at,
+        "note": None,
+    }
+
+
+def test_not_null_fields_are_published_without_null():
+    properties = Visit.model_json_schema()["properties"]
+    assert properties["label"] == {"title": "Label", "type": "string"}
+    assert {"type": "null"} in properties["note"]["anyOf"]
+
+
+def test_decimal_text_and_emails_are_published_as_accepted():
+    properties = InvoiceInput.model_json_schema()["properties"]
+    number, text = properties["totalCost"]["anyOf"]
+    assert number == {"type": "number", "minimum": 0.0, "multipleOf": 0.01, "exclusiveMaximum": 10**12}
+    assert text == {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$"}
+
+
+async def test_booleans_dates_and_not_null_fields_over_http(client, app, sessionmaker):
+    admin = await make_user(app, sessionmaker, "admin")
+    customer = await make_customer(app, sessionmaker)
+    brand = await client.post("/api/v1/catalog/brands", json={"name": "Fairphone"}, headers=admin.headers)
+    assert brand.status_code == 201, brand.text
+    brand_url = f"/api/v1/catalog/brands/{brand.json()['id']}"
+
+    refused = [
+        await client.patch(brand_url, json={"isActive": 0}, headers=admin.headers),
+        await client.patch(brand_url, json={"name": None}, headers=admin.headers),
+        await client.post(
+            "/api/v1/repairs",
+            json={
+                "customerId": str(customer.id),
+                "deviceType": "phone",
+                "deviceBrand": "Apple",
+                "deviceModel": "iPhone 13",
+                "issueDescription": "Cracked screen",
+                "estimatedCompletion": 1_700_000_000,
+            },
+            headers=admin.headers,
+        ),
+        await client.get("/api/v1/repairs", params={"dateTo": "0.5"}, headers=admin.headers),
+    ]
+
+    fields = [assert_problem(response, 400, "VALIDATION_ERROR")["errors"][0]["field"] for response in refused]
+    assert fields == ["isActive", "name", "estimatedCompletion", "dateTo"]
+    unchanged = await client.get(brand_url, headers=admin.headers)
+    assert (unchanged.json()["name"], unchanged.json()["isActive"]) == ("Fairphone", True)

@@ -85,9 +85,14 @@ async def add_customer_with_repair(http: httpx.AsyncClient, shop: Shop, key: str
     return entry
 
 
-async def change_status(http: httpx.AsyncClient, shop: Shop, repair_id: str, status: str) -> float:
-    """Move a repair to ``status`` through the API; returns the monotonic time the response arrived."""
-    moved = await http.put(f"/api/v1/repairs/{repair_id}/status", headers=shop.staff, json={"status": status})
+async def change_status(
+    http: httpx.AsyncClient, shop: Shop, repair_id: str, status: str, **fields: Any
+) -> float:
+    """Move a repair to ``status`` through the API (``fields``: more of the body, e.g. ``notes``); returns
+    the monotonic time the response arrived."""
+    moved = await http.put(
+        f"/api/v1/repairs/{repair_id}/status", headers=shop.staff, json={"status": status, **fields}
+    )
     assert moved.status_code == 200, moved.text
     return time.monotonic()
 

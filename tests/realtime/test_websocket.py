@@ -31,6 +31,8 @@ from tests.realtime.conftest import (
 
 # The promise: a change is on the dashboards within a second.
 LATENCY_LIMIT_SECONDS = 1.0
+STAFF_NOTE = "Internal: liquid damage under the shield, do not promise a date"
+CUSTOMER_NOTE = "We are looking at your phone now."
 
 
 @pytest.fixture(scope="module")
@@ -113,14 +115,23 @@ async def test_staff_and_the_customer_see_their_events_live(server: Server) -> N
             await wait_for_event(staff_ws, marta_updated)
             await wait_for_event(filtered_ws, marta_updated, seen=filtered_seen)
 
-            changed_at = await change_status(http, shop, marta["repairId"], "diagnosing")
+            changed_at = await change_status(
+                http, shop, marta["repairId"], "diagnosing", notes=STAFF_NOTE, customerNote=CUSTOMER_NOTE
+            )
             for ws, seen in ((staff_ws, None), (customer_ws, customer_seen)):
                 own, received_at = await wait_for_event(
                     ws, is_event("repair.status_changed", marta["repairId"]), seen=seen
                 )
                 assert own["data"]["fromStatus"] == "received"
                 assert own["data"]["toStatus"] == "diagnosing"
+                assert own["data"]["customerNote"] == CUSTOMER_NOTE
                 assert received_at - changed_at < LATENCY_LIMIT_SECONDS
+                # The internal note is for staff: the customer's copy of the event leaves it out.
+                if ws is staff_ws:
+                    assert own["data"]["notes"] == STAFF_NOTE
+                else:
+                    assert "notes" not in own["data"]
+                    assert STAFF_NOTE not in json.dumps(own)
 
     assert [m["event"] for m in filtered_seen if m["type"] == "event"] == ["customer.updated"]
     # Marta received her own repair's event and nothing about Joao or the staff view of her record.

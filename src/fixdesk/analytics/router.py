@@ -32,8 +32,8 @@ async def analytics_overview(
     The period is the last 7, 30 (default) or 90 days, or 365 (``1y``), of 24 hours each, up to now; any
     other value answers 400. Revenue and average completion time (days) cover the repairs completed or
     delivered in the period, the repair counts the repairs taken in during it, satisfaction (mean rating
-    1–5) the reviews written in it. Daily figures cover every UTC date of the period, newest first, with
-    zeros on days without intake; means are rounded half-up to two places, amounts are in ``currency``.
+    1–5) the reviews written in it. Daily figures cover every date of the period on the shop's calendar
+    (``FIXDESK_SHOP_TIMEZONE``), newest first, with zeros on days without intake; means are rounded half-up to two places, amounts are in ``currency``.
     """
-    result = await service.repair_overview(session, period)
+    result = await service.repair_overview(session, period, zone=settings.shop_timezone)
     return AnalyticsOverview.of(result, settings.currency)

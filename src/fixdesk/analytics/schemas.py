@@ -30,7 +30,7 @@ class OverviewTotals(CamelModel):
 class DailyMetric(CamelModel):
     """One UTC calendar day of the period: the repairs created that day."""
 
-    date: dt.date = Field(description="UTC calendar date, YYYY-MM-DD")
+    date: dt.date = Field(description="Calendar date in the shop's time zone, YYYY-MM-DD")
     repairs: int = Field(description="Repairs created that day")
     revenue: MoneyOut = Field(
         description="Total cost of those of them now completed or delivered, shop currency"
@@ -65,7 +65,7 @@ class AnalyticsOverview(CamelModel):
         description="Repairs created in the period by current status; every status is present, 0 when none"
     )
     daily_metrics: list[DailyMetric] = Field(
-        description="Every UTC date from the period's start to its end, newest first, zeros included"
+        description="Every date of the shop's calendar from the period's start to its end, newest first, zeros included"
     )
     period: AnalyticsPeriod
     currency: str = Field(description="ISO 4217 currency of every amount")

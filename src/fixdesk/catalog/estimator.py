@@ -4,10 +4,12 @@ device model × repair type × part quality, even where the shop never set one.
 The algorithm, tried in this order (all money in the shop's currency, ``FIXDESK_CURRENCY``):
 
 1. **exact** — the shop's own current, active, non-estimated price for the device model, repair type and
-   part quality. When several part types have such a price (two screen suppliers of the same grade), the
-   *cheapest* is chosen, ties broken by the lowest pricing id: it is the price the shop already charges for
-   that job, as :func:`fixdesk.catalog.service.find_price` picks for a repair line given only the quality.
-   Confidence 1.00; the basis is that one price.
+   part quality (and part type, when one is asked for). When several part types have such a price (two
+   screen suppliers of the same grade), the *cheapest* is chosen, ties broken by the lowest pricing id: it
+   is the price the shop already charges for that job, as :func:`fixdesk.catalog.service.find_price` picks
+   for a repair line given only the quality. Confidence 1.00; the basis is that one price, and the answer
+   names it (``pricing_id``, ``part_type_id``), counts the prices that matched (``matching_prices``) and
+   says why it was chosen (``reason``). Asking for a part type prices that part type only.
 2. **similar_devices** — derived from the current prices of that repair type on device models of the *same
    brand and device type* (the target device's own prices of other qualities included). At most
    :data:`SIMILAR_DEVICES_LIMIT` prices take part: the ones closest in release year (ties by pricing id).
@@ -32,6 +34,9 @@ The algorithm, tried in this order (all money in the shop's currency, ``FIXDESK_
        confidence = 0.20 + 0.30 × n / (n + 3)   (n = prices in the median)   → between 0.28 and 0.50
 
 4. nothing to go on: no estimate (the endpoint answers 404 with the reason).
+
+Methods 2 and 3 derive from prices of every part type of the repair type: a part type asked for narrows
+only the exact method (the grade, ``part_quality``, carries the part's price level).
 
 Multipliers (:data:`TIER_MULTIPLIERS`, :data:`QUALITY_MULTIPLIERS`): a flagship's repair costs 1.25× a
 standard model's, a budget model's 0.80× (flagship parts are dearer and riskier to fit); an original part
@@ -63,7 +68,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fixdesk.catalog.models import DeviceModel, PartQuality, Pricing, RepairType, TierLevel
+from fixdesk.catalog.models import DeviceModel, PartQuality, PartType, Pricing, RepairType, TierLevel
 from fixdesk.db import CENT, round_money, utcnow
 from fixdesk.platform.errors import NotFound, ValidationFailed
 
@@ -129,6 +134,8 @@ class PricePoint:
     is_estimated: bool = False
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    part_type_id: uuid.UUID | None = None
+    part_type_name: str | None = None
 
     def is_current(self, at: datetime) -> bool:
         """Active and valid at ``at``: ``valid_from ≤ at < valid_until``."""
@@ -143,12 +150,23 @@ class PricePoint:
 class Estimate:
     """An estimated price: ``price`` in the shop's currency (cents, rounded half-up), ``confidence``
     between 0 and 1 (two places), ``method`` (``exact | similar_devices | repair_type_median``) and
-    ``basis``, the ids of the pricing rows it was computed from."""
+    ``basis``, the ids of the pricing rows it was computed from.
+
+    For ``exact``: ``pricing_id`` is the shop's price used and ``part_type_id`` its part type, and
+    ``matching_prices`` counts the current prices that matched (more than one when several part types of
+    the grade are priced; the cheapest wins). Otherwise ``pricing_id`` is ``None``, ``part_type_id`` the part
+    type asked for (if any) and ``matching_prices`` 0. ``reason`` says in a sentence how the price was
+    chosen; ``part_quality`` is the grade estimated."""
 
     price: Decimal
     confidence: Decimal
     method: str
     basis: list[uuid.UUID] = field(default_factory=list)
+    pricing_id: uuid.UUID | None = None
+    part_type_id: uuid.UUID | None = None
+    matching_prices: int = 0
+    reason: str = ""
+    part_quality: str | None = None
 
 
 def _round_price(amount: Decimal) -> Decimal:
@@ -171,12 +189,49 @@ def proximity_weight(a: int | None, b: int | None) -> Decimal:
     return Decimal(1) / (1 + year_distance(a, b))
 
 
-def _cheapest(points: Iterable[PricePoint]) -> PricePoint | None:
-    return min(points, key=lambda p: (p.price, p.pricing_id), default=None)
+def _exact_matches(
+    target: DeviceProfile, part_quality: str, part_type_id: uuid.UUID | None, usable: Sequence[PricePoint]
+) -> list[PricePoint]:
+    """The target's own prices of the grade (and part type, when given), cheapest first (ties: lowest id)."""
+    return sorted(
+        (
+            p
+            for p in usable
+            if p.device.id == target.id
+            and p.part_quality == part_quality
+            and (part_type_id is None or p.part_type_id == part_type_id)
+        ),
+        key=lambda p: (p.price, p.pricing_id),
+    )
 
 
-def _exact(target: DeviceProfile, part_quality: str, usable: Sequence[PricePoint]) -> PricePoint | None:
-    return _cheapest(p for p in usable if p.device.id == target.id and p.part_quality == part_quality)
+def _part_label(point: PricePoint) -> str:
+    return f"'{point.part_type_name}'" if point.part_type_name else f"part type {point.part_type_id}"
+
+
+def _exact_reason(chosen: PricePoint, matches: Sequence[PricePoint], part_type_id: uuid.UUID | None) -> str:
+    if part_type_id is not None:
+        return f"The shop's own current price for this device and repair with {_part_label(chosen)}."
+    if len(matches) == 1:
+        return f"The shop's own current price for this device, repair type and quality, with {_part_label(chosen)}."
+    labels = ", ".join(f"{_part_label(p)} {p.price}" for p in matches)
+    return (
+        f"{len(matches)} current prices of the shop match this device, repair type and quality ({labels}); "
+        f"the cheapest, with {_part_label(chosen)}, is used (ties go to the lowest pricing id). Ask with "
+        "partTypeId for one part type's price."
+    )
+
+
+def _derived_reason(method: str, basis_count: int, part_type_id: uuid.UUID | None) -> str:
+    missing = "quality and part type" if part_type_id is not None else "quality"
+    if method == SIMILAR_DEVICES:
+        source = (
+            f"derived from {basis_count} price(s) of the same brand's devices of this type, weighted by "
+            "release-year proximity"
+        )
+    else:
+        source = f"derived from the median of this repair type's current prices ({basis_count} in the median)"
+    return f"The shop has no current price for this device, repair type and {missing}; {source}."
 
 
 def _similar_devices(
@@ -274,10 +329,12 @@ def estimate(
     points: Iterable[PricePoint],
     *,
     at: datetime | None = None,
+    part_type_id: uuid.UUID | None = None,
 ) -> Estimate | None:
     """Estimate the price of ``repair_type_id`` with a part of ``part_quality`` on ``target`` from
     ``points`` (the price list; other repair types, inactive, not-yet-valid, expired and estimated
-    prices are ignored), as of ``at`` (default now). ``None`` when there is nothing to estimate from.
+    prices are ignored), as of ``at`` (default now). With ``part_type_id`` the exact method takes only that
+    part type's price. ``None`` when there is nothing to estimate from.
 
     Raises ``KeyError`` for an unknown part quality or tier (callers validate input first)."""
     moment = at or utcnow()
@@ -287,9 +344,20 @@ def estimate(
         for p in points
         if p.repair_type_id == repair_type_id and not p.is_estimated and p.is_current(moment)
     ]
-    exact = _exact(target, part_quality, usable)
-    if exact is not None:
-        return Estimate(exact.price, Decimal("1.00"), EXACT, [exact.pricing_id])
+    matches = _exact_matches(target, part_quality, part_type_id, usable)
+    if matches:
+        exact = matches[0]
+        return Estimate(
+            exact.price,
+            Decimal("1.00"),
+            EXACT,
+            [exact.pricing_id],
+            pricing_id=exact.pricing_id,
+            part_type_id=exact.part_type_id,
+            matching_prices=len(matches),
+            reason=_exact_reason(exact, matches, part_type_id),
+            part_quality=part_quality,
+        )
     derived = _similar_devices(target, part_quality, usable)
     method = SIMILAR_DEVICES
     if derived is None:
@@ -298,8 +366,17 @@ def estimate(
     if derived is None:
         return None
     raw_price, confidence, basis = derived
+    reason = _derived_reason(method, len(basis), part_type_id)
     price, basis = _keep_in_line_with_own_prices(target, part_quality, _round_price(raw_price), basis, usable)
-    return Estimate(price, _round_confidence(confidence), method, basis)
+    return Estimate(
+        price,
+        _round_confidence(confidence),
+        method,
+        basis,
+        part_type_id=part_type_id,
+        reason=reason,
+        part_quality=part_quality,
+    )
 
 
 # --- loading the inputs ------------------------------------------------------------------------------
@@ -343,8 +420,11 @@ def _points_statement(repair_type_id: uuid.UUID) -> Any:
             DeviceModel.device_type,
             DeviceModel.release_year,
             DeviceModel.tier_level,
+            Pricing.part_type_id,
+            PartType.name.label("part_type_name"),
         )
         .join(DeviceModel, DeviceModel.id == Pricing.device_model_id)
+        .join(PartType, PartType.id == Pricing.part_type_id)
         .where(
             Pricing.repair_type_id == repair_type_id,
             Pricing.is_active == true(),
@@ -364,6 +444,8 @@ async def _load_points(session: AsyncSession, statement: Any) -> list[list[Any]]
             _iso(row.valid_from),
             _iso(row.valid_until),
             _profile_data(row),
+            str(row.part_type_id),
+            row.part_type_name,
         ]
         for row in rows
     ]
@@ -379,8 +461,10 @@ def _points_from_data(repair_type_id: uuid.UUID, rows: list[list[Any]]) -> list[
             price=Decimal(price),
             valid_from=datetime.fromisoformat(valid_from) if valid_from else None,
             valid_until=datetime.fromisoformat(valid_until) if valid_until else None,
+            part_type_id=uuid.UUID(part_type_id),
+            part_type_name=part_type_name,
         )
-        for pricing_id, quality, price, valid_from, valid_until, device in rows
+        for pricing_id, quality, price, valid_from, valid_until, device, part_type_id, part_type_name in rows
     ]
 
 
@@ -394,19 +478,22 @@ async def estimate_price(
     session: AsyncSession,
     device_model_id: uuid.UUID,
     repair_type_id: uuid.UUID,
-    part_quality: str,
+    part_quality: str | None,
     *,
+    part_type_id: uuid.UUID | None = None,
     cache: CatalogCache | None = None,
 ) -> Estimate:
     """Estimate the price of a repair (see the module docstring for the algorithm and its multipliers).
 
-    Runs at most four queries (target device and repair type; the same brand and device type's prices;
-    the whole catalog's prices of the repair type only when the first find none), each through ``cache``
-    (a :class:`fixdesk.catalog.service.CatalogCache`) when given. Raises :class:`ValidationFailed` (400) for
-    an unknown part quality and :class:`NotFound` (404), with the reason, for an unknown device model or
-    repair type or when the catalog holds no current price of the repair type at all.
+    ``part_quality`` ``None`` means the part type's own quality when ``part_type_id`` is given, else
+    ``aftermarket_standard``. Runs at most four queries (target device, repair type and part type; the
+    same brand and device type's prices; the whole catalog's prices of the repair type only when the first
+    find none), each through ``cache`` (a :class:`fixdesk.catalog.service.CatalogCache`) when given. Raises
+    :class:`ValidationFailed` (400) for an unknown part quality and :class:`NotFound` (404), with the
+    reason, for an unknown device model, repair type or part type or when the catalog holds no current
+    price of the repair type at all.
     """
-    if part_quality not in QUALITY_MULTIPLIERS:
+    if part_quality is not None and part_quality not in QUALITY_MULTIPLIERS:
         raise ValidationFailed.for_field(
             "partQuality", f"must be one of {', '.join(q.value for q in PartQuality)}"
         )
@@ -414,13 +501,18 @@ async def estimate_price(
     async def load_target(reader: AsyncSession) -> dict[str, Any]:
         device = await reader.get(DeviceModel, device_model_id)
         repair_type = await reader.get(RepairType, repair_type_id)
+        part_type = await reader.get(PartType, part_type_id) if part_type_id is not None else None
         return {
             "device": _profile_data(device) if device is not None else None,
             "repairTypeName": repair_type.name if repair_type is not None else None,
+            "partTypeQuality": part_type.quality if part_type is not None else None,
         }
 
     target_data = await _read(
-        session, cache, f"estimator:target:{device_model_id}:{repair_type_id}", load_target
+        session,
+        cache,
+        f"estimator:v2:target:{device_model_id}:{repair_type_id}:{part_type_id or ''}",
+        load_target,
     )
     if target_data["device"] is None:
         raise NotFound(
@@ -430,6 +522,9 @@ async def estimate_price(
         raise NotFound(
             f"Repair type {repair_type_id} not found.", field="repairTypeId", reason="unknown_repair_type"
         )
+    if part_type_id is not None and target_data["partTypeQuality"] is None:
+        raise NotFound(f"Part type {part_type_id} not found.", field="partTypeId", reason="unknown_part_type")
+    quality = part_quality or target_data["partTypeQuality"] or PartQuality.aftermarket_standard.value
     target = _profile_from_data(target_data["device"])
     now = utcnow()
 
@@ -439,7 +534,8 @@ async def estimate_price(
         )
         return await _load_points(reader, statement)
 
-    peers_key = f"estimator:points:{repair_type_id}:{target.brand_id}:{target.device_type}"
+    # "v2": the rows carry the part type; entries cached in the older shape are never read back.
+    peers_key = f"estimator:v2:points:{repair_type_id}:{target.brand_id}:{target.device_type}"
     points = _points_from_data(repair_type_id, await _read(session, cache, peers_key, load_peers))
     if not any(p.is_current(now) for p in points):
         # Only a median over the whole catalog is left, which needs every price of the repair type.
@@ -447,9 +543,9 @@ async def estimate_price(
         async def load_all(reader: AsyncSession) -> list[list[Any]]:
             return await _load_points(reader, _points_statement(repair_type_id))
 
-        all_key = f"estimator:points:{repair_type_id}:all"
+        all_key = f"estimator:v2:points:{repair_type_id}:all"
         points = _points_from_data(repair_type_id, await _read(session, cache, all_key, load_all))
-    result = estimate(target, repair_type_id, part_quality, points, at=now)
+    result = estimate(target, repair_type_id, quality, points, at=now, part_type_id=part_type_id)
     if result is None:
         raise NotFound(
             f"Cannot estimate: the catalog has no current price for {target_data['repairTypeName']!r} "

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from fixdesk.catalog import service
+from fixdesk.catalog import examples, service
 from fixdesk.catalog.estimator import estimate_price
 from fixdesk.catalog.models import DeviceType, PartQuality, TierLevel
 from fixdesk.catalog.permissions import CATALOG_READ, CATALOG_WRITE
@@ -38,6 +38,7 @@ from fixdesk.catalog.schemas import (
     RepairTypeUpdate,
 )
 from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.openapi import problems, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Principal, require
 
@@ -311,28 +312,62 @@ async def delete_part_type(part_type_id: uuid.UUID, session: SessionDep, _: Cata
 # --- pricing (the estimate routes first: they must win over /pricing/{pricing_id}) -------------------
 
 
-@router.get("/pricing/estimate", operation_id="catalog-pricing-estimate", response_model=EstimateRead)
+@router.get(
+    "/pricing/estimate",
+    operation_id="catalog-pricing-estimate",
+    response_model=EstimateRead,
+    responses=problems(404) | response_example(200, examples.ESTIMATE_RESPONSE),
+)
 async def estimate(
     session: SessionDep,
     _: CatalogRead,
     cache: CatalogCacheDep,
     settings: SettingsDep,
-    device_model_id: Annotated[uuid.UUID, Query(alias="deviceModelId")],
-    repair_type_id: Annotated[uuid.UUID, Query(alias="repairTypeId")],
-    part_quality: Annotated[PartQuality, Query(alias="partQuality")] = PartQuality.aftermarket_standard,
+    device_model_id: Annotated[
+        uuid.UUID, Query(alias="deviceModelId", examples=[examples.ESTIMATE_RESPONSE["deviceModelId"]])
+    ],
+    repair_type_id: Annotated[
+        uuid.UUID, Query(alias="repairTypeId", examples=[examples.ESTIMATE_RESPONSE["repairTypeId"]])
+    ],
+    part_type_id: Annotated[
+        uuid.UUID | None,
+        Query(alias="partTypeId", description="Price this part type (exact method); its quality by default"),
+    ] = None,
+    part_quality: Annotated[
+        PartQuality | None,
+        Query(
+            alias="partQuality",
+            description="The part grade; default the part type's quality, or aftermarket_standard",
+        ),
+    ] = None,
 ):
     """Estimate a price: the shop's own, else derived from similar devices, else the repair type's median
-    (404 with the reason when nothing can be estimated)."""
-    result = await estimate_price(session, device_model_id, repair_type_id, part_quality.value, cache=cache)
+    (404 with the reason when nothing can be estimated, or for an unknown device, repair or part type).
+
+    The answer names the price used (``pricingId``, ``partTypeId``), how many of the shop's prices matched
+    (``matchingPrices``: with several part types priced for the grade the cheapest is used; ask with
+    ``partTypeId`` for one of them) and why (``reason``)."""
+    result = await estimate_price(
+        session,
+        device_model_id,
+        repair_type_id,
+        part_quality.value if part_quality is not None else None,
+        part_type_id=part_type_id,
+        cache=cache,
+    )
     return EstimateRead(
         device_model_id=device_model_id,
         repair_type_id=repair_type_id,
-        part_quality=part_quality.value,
+        part_quality=result.part_quality,
         price=result.price,
         currency=settings.currency,
         confidence=result.confidence,
         method=result.method,
         basis=result.basis,
+        pricing_id=result.pricing_id,
+        part_type_id=result.part_type_id,
+        matching_prices=result.matching_prices,
+        reason=result.reason,
     )
 
 
@@ -389,13 +424,13 @@ async def create_pricing(body: PricingCreate, session: SessionDep, principal: Ca
     return await service.create_pricing(session, body, changed_by_id=principal.staff_user_id)
 
 
-@router.get("/pricing/{pricing_id}", operation_id="catalog-pricing-get", response_model=PricingRead)
+@router.get("/pricing/{pricing_id:uuid}", operation_id="catalog-pricing-get", response_model=PricingRead)
 async def get_pricing(pricing_id: uuid.UUID, session: SessionDep, _: CatalogRead, cache: CatalogCacheDep):
     """One price with its device model, repair type and part type."""
     return _cached(await service.read_pricing(session, cache, pricing_id))
 
 
-@router.patch("/pricing/{pricing_id}", operation_id="catalog-pricing-update", response_model=PricingRead)
+@router.patch("/pricing/{pricing_id:uuid}", operation_id="catalog-pricing-update", response_model=PricingRead)
 async def update_pricing(
     pricing_id: uuid.UUID, body: PricingUpdate, session: SessionDep, principal: CatalogWrite
 ):
@@ -403,7 +438,9 @@ async def update_pricing(
     return await service.update_pricing(session, pricing_id, body, changed_by_id=principal.staff_user_id)
 
 
-@router.delete("/pricing/{pricing_id}", operation_id="catalog-pricing-delete", response_model=PricingRead)
+@router.delete(
+    "/pricing/{pricing_id:uuid}", operation_id="catalog-pricing-delete", response_model=PricingRead
+)
 async def delete_pricing(pricing_id: uuid.UUID, session: SessionDep, principal: CatalogWrite):
     """Deactivate a price (soft delete): answers 200 with it, now ``isActive`` false."""
     return await service.delete_pricing(session, pricing_id, changed_by_id=principal.staff_user_id)

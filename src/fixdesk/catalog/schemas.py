@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AwareDatetime, Field, field_validator
 
 from fixdesk.catalog.models import DeviceType, PartQuality, TierLevel
-from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut
+from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut, NotNull
 
 if TYPE_CHECKING:
     from fixdesk.catalog.transfer.report import ImportCounts, ImportReport
@@ -52,8 +52,8 @@ class BrandCreate(InputModel):
 class BrandUpdate(InputModel):
     """Fields to change; omitted fields stay as they are."""
 
-    name: BrandName | None = None
-    is_active: bool | None = None
+    name: NotNull[BrandName] = None
+    is_active: NotNull[bool] = None
 
 
 class BrandBrief(CamelModel):
@@ -95,14 +95,14 @@ class DeviceModelCreate(InputModel):
 class DeviceModelUpdate(InputModel):
     """Fields to change; omitted fields stay as they are, ``null`` clears an optional one."""
 
-    brand_id: uuid.UUID | None = None
-    name: DeviceName | None = None
+    brand_id: NotNull[uuid.UUID] = None
+    name: NotNull[DeviceName] = None
     model_number: str | None = Field(default=None, max_length=100)
     release_year: int | None = None
-    device_type: DeviceType | None = None
+    device_type: NotNull[DeviceType] = None
     screen_size: ScreenSize | None = None
-    tier_level: TierLevel | None = None
-    is_active: bool | None = None
+    tier_level: NotNull[TierLevel] = None
+    is_active: NotNull[bool] = None
 
     _release_year = field_validator("release_year")(_check_release_year)
 
@@ -147,10 +147,10 @@ class RepairTypeCreate(InputModel):
 
 
 class RepairTypeUpdate(InputModel):
-    name: TypeName | None = None
+    name: NotNull[TypeName] = None
     description: str | None = Field(default=None, max_length=2000)
     default_minutes: Minutes | None = None
-    is_active: bool | None = None
+    is_active: NotNull[bool] = None
 
 
 class RepairTypeBrief(CamelModel):
@@ -180,11 +180,11 @@ class PartTypeCreate(InputModel):
 
 
 class PartTypeUpdate(InputModel):
-    name: TypeName | None = None
-    quality: PartQuality | None = None
-    warranty_months: WarrantyMonths | None = None
+    name: NotNull[TypeName] = None
+    quality: NotNull[PartQuality] = None
+    warranty_months: NotNull[WarrantyMonths] = None
     description: str | None = Field(default=None, max_length=2000)
-    is_active: bool | None = None
+    is_active: NotNull[bool] = None
 
 
 class PartTypeBrief(CamelModel):
@@ -232,13 +232,13 @@ class PricingUpdate(InputModel):
     optional ``reason``. Setting a price by hand on an estimated row makes it the shop's own price
     (``isEstimated`` false); ``isEstimated: false`` alone confirms an estimate as it is."""
 
-    price: Price | None = None
+    price: NotNull[Price] = None
     cost: MoneyIn | None = None
-    valid_from: AwareDatetime | None = None
+    valid_from: NotNull[AwareDatetime] = None
     valid_until: AwareDatetime | None = None
     notes: str | None = Field(default=None, max_length=500)
-    is_active: bool | None = None
-    is_estimated: Literal[False] | None = None
+    is_active: NotNull[bool] = None
+    is_estimated: NotNull[Literal[False]] = None
     reason: Reason | None = Field(default=None, description="Why the price changed (price history)")
 
 
@@ -290,16 +290,26 @@ class PriceHistoryRead(CamelModel):
 class EstimateRead(CamelModel):
     """An estimated price (see ``fixdesk.catalog.estimator`` for the algorithm): ``price`` in
     ``currency``, ``confidence`` 0..1, ``method`` exact | similar_devices | repair_type_median, ``basis``
-    the ids of the prices it was computed from."""
+    the ids of the prices it was computed from, and which price was used and why."""
 
     device_model_id: uuid.UUID
     repair_type_id: uuid.UUID
-    part_quality: str
+    part_quality: str = Field(
+        description="The grade estimated: as asked, else the part type's, else aftermarket_standard"
+    )
     price: MoneyOut
     currency: str
     confidence: DecimalNumber
     method: str
     basis: list[uuid.UUID]
+    pricing_id: uuid.UUID | None = Field(description="The shop's price used (method exact), else null")
+    part_type_id: uuid.UUID | None = Field(
+        description="The part type of the price used (exact), else the part type asked for, if any"
+    )
+    matching_prices: int = Field(
+        description="How many current prices of the shop matched (exact; the cheapest is used), 0 otherwise"
+    )
+    reason: str = Field(description="How the price was chosen, in a sentence")
 
 
 class EstimateSave(InputModel):

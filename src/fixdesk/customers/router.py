@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 
-from fixdesk.customers import service
+from fixdesk.customers import examples, service
 from fixdesk.customers.models import Customer
 from fixdesk.customers.permissions import CUSTOMERS_READ, CUSTOMERS_WRITE
 from fixdesk.customers.schemas import (
@@ -20,6 +20,7 @@ from fixdesk.customers.schemas import (
 )
 from fixdesk.customfields.filters import CustomFieldFilters
 from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require
 
@@ -34,7 +35,12 @@ def _read(customer: Customer) -> CustomerRead:
     return CustomerRead.model_validate(customer)
 
 
-@router.get("/customers", operation_id="customers-list", response_model=Page[CustomerRead])
+@router.get(
+    "/customers",
+    operation_id="customers-list",
+    response_model=Page[CustomerRead],
+    responses=response_example(200, examples.CUSTOMER_PAGE_RESPONSE),
+)
 async def list_customers(
     session: SessionDep,
     _: CustomersRead,
@@ -69,6 +75,8 @@ async def list_customers(
     operation_id="customers-create",
     status_code=status.HTTP_201_CREATED,
     response_model=CustomerRead,
+    responses=response_example(201, examples.CUSTOMER_RESPONSE),
+    openapi_extra=request_example(examples.CUSTOMER_CREATE_REQUEST),
 )
 async def create_customer(
     body: CustomerCreate, session: SessionDep, settings: SettingsDep, _: CustomersWrite

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, Field, field_validator
 
-from fixdesk.platform.schemas import CamelModel, InputModel
+from fixdesk.platform.schemas import CamelModel, InputModel, NotNull
 
 Language = Literal["en", "pt"]
 Name = Field(min_length=1, max_length=100)
@@ -58,8 +58,8 @@ class CustomerCreate(InputModel):
 class CustomerUpdate(InputModel):
     """Fields to change; omitted fields stay as they are, ``null`` clears an optional field."""
 
-    first_name: str | None = Field(default=None, min_length=1, max_length=100)
-    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    first_name: NotNull[str] = Field(default=None, min_length=1, max_length=100)
+    last_name: NotNull[str] = Field(default=None, min_length=1, max_length=100)
     email: EmailStr | None = None
     phone: str | None = Field(default=None, max_length=40)
     company_name: str | None = Field(default=None, max_length=200)
@@ -69,13 +69,13 @@ class CustomerUpdate(InputModel):
     region: str | None = Field(default=None, max_length=100)
     postal_code: str | None = Field(default=None, max_length=20)
     country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
-    language: Language | None = None
+    language: NotNull[Language] = None
     timezone: str | None = Field(default=None, max_length=64)
-    notify_email: bool | None = None
-    notify_sms: bool | None = None
+    notify_email: NotNull[bool] = None
+    notify_sms: NotNull[bool] = None
     notes: str | None = Field(default=None, max_length=5000)
     tags: list[Tag] | None = Field(default=None, max_length=20)
-    status: Literal["active", "inactive"] | None = None
+    status: NotNull[Literal["active", "inactive"]] = None
     portal_password: str | None = Field(default=None, min_length=8, max_length=256)
     custom_fields: dict[str, Any] | None = Field(
         default=None, description="Merged into the stored values; null for a key removes it"
@@ -149,13 +149,13 @@ class CustomerProfileRead(CamelModel):
 class CustomerProfileUpdate(InputModel):
     """What a customer may change about themselves (seed 000, ``PUT /customer/profile``)."""
 
-    first_name: str | None = Field(default=None, min_length=1, max_length=100)
-    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    first_name: NotNull[str] = Field(default=None, min_length=1, max_length=100)
+    last_name: NotNull[str] = Field(default=None, min_length=1, max_length=100)
     phone: str | None = Field(default=None, max_length=40)
-    language: Language | None = None
+    language: NotNull[Language] = None
     timezone: str | None = Field(default=None, max_length=64)
-    notify_email: bool | None = None
-    notify_sms: bool | None = None
+    notify_email: NotNull[bool] = None
+    notify_sms: NotNull[bool] = None
     address_line1: str | None = Field(default=None, max_length=200)
     address_line2: str | None = Field(default=None, max_length=200)
     city: str | None = Field(default=None, max_length=100)

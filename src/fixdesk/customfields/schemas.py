@@ -15,7 +15,7 @@ from pydantic_core import CoreSchema
 
 from fixdesk.customfields import registry
 from fixdesk.customfields.models import CustomFieldType
-from fixdesk.platform.schemas import CamelModel, InputModel
+from fixdesk.platform.schemas import CamelModel, InputModel, NotNull
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,49}$"
 MAX_OPTIONS = 100
@@ -96,13 +96,13 @@ class CustomFieldDefinitionUpdate(InputModel):
     only while no record holds it; ``isActive: true`` reactivates a deactivated field.
     """
 
-    label: Label | None = None
-    field_type: CustomFieldType | None = Field(default=None, alias="type")
+    label: NotNull[Label] = None
+    field_type: NotNull[CustomFieldType] = Field(default=None, alias="type")
     options: Options | None = None
-    required: bool | None = None
-    position: Position | None = None
+    required: NotNull[bool] = None
+    position: NotNull[Position] = None
     description: Description | None = None
-    is_active: bool | None = None
+    is_active: NotNull[bool] = None
 
 
 class CustomFieldDefinitionRead(CamelModel):

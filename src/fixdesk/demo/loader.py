@@ -62,7 +62,7 @@ from fixdesk.demo.devices import (
     models_by_type,
 )
 from fixdesk.identity.models import Role, User
-from fixdesk.platform.numbering import NumberSequence
+from fixdesk.platform.numbering import NumberSequence, local_year
 from fixdesk.platform.security import hash_password
 from fixdesk.repairs import lifecycle
 from fixdesk.repairs.models import (
@@ -1093,7 +1093,8 @@ class _ShopGenerator:
             path, times = [S.received], [created]
 
         created_at = _at(created)
-        year = created_at.year
+        # Numbered in the shop's year, as create_repair numbers the repairs taken in after the demo.
+        year = local_year(created_at, self.settings.shop_timezone if self.settings is not None else "UTC")
         number = self.last_numbers.get(year, 0) + 1
         self.last_numbers[year] = number
 

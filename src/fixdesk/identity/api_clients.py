@@ -22,18 +22,19 @@ import binascii
 import hmac
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.db import utcnow
 from fixdesk.identity.models import ApiClient
 from fixdesk.identity.permissions import API_CLIENTS_MANAGE, all_permissions
+from fixdesk.identity.schemas import Permission
 from fixdesk.platform.deps import SessionDep
 from fixdesk.platform.errors import NotFound, ValidationFailed
 from fixdesk.platform.idempotency import SECRET_SHOWN_ONCE
@@ -63,14 +64,16 @@ class ApiClientCreate(InputModel):
     """A new API client: a name for people and the scopes (permission strings) it may request."""
 
     name: ClientName
-    scopes: list[str] = Field(default_factory=list, description="Permission strings, e.g. customers:read")
+    scopes: list[Permission] = Field(
+        default_factory=list, description="Permission strings, e.g. customers:read"
+    )
 
 
 class ApiClientUpdate(InputModel):
     """Changes to an API client; absent fields stay as they are."""
 
     name: ClientName | None = None
-    scopes: list[str] | None = None
+    scopes: list[Permission] | None = None
     is_active: bool | None = None
 
 
@@ -91,6 +94,50 @@ class ApiClientWithSecret(ApiClientRead):
     """An API client with its secret: only in the answer that created or rotated it."""
 
     client_secret: str = Field(description="Shown only now; store it safely, it cannot be read again")
+
+
+class OAuthTokenRead(BaseModel):
+    """RFC 6749 §5.1 access token response (snake_case, as OAuth client libraries expect)."""
+
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int = Field(description="Seconds")
+    scope: str = Field(description="The granted scopes, space-separated")
+
+
+class OAuthErrorRead(BaseModel):
+    """RFC 6749 §5.2 error response."""
+
+    error: Literal["invalid_request", "invalid_client", "invalid_scope", "unsupported_grant_type"]
+    error_description: str
+
+
+TOKEN_REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": ["grant_type"],
+                "properties": {
+                    "grant_type": {"type": "string", "enum": [CLIENT_CREDENTIALS]},
+                    "client_id": {"type": "string", "description": "Or HTTP Basic (RFC 6749 §2.3.1)"},
+                    "client_secret": {"type": "string", "description": "Or HTTP Basic"},
+                    "scope": {
+                        "type": "string",
+                        "description": "Space-separated subset of the client's scopes (default: all)",
+                    },
+                },
+            },
+            "example": {
+                "grant_type": CLIENT_CREDENTIALS,
+                "client_id": "fdc_3q2Yb7Kx",
+                "client_secret": "fds_wJx9T0k2hR5vQ8nB",
+                "scope": "repairs:read customers:read",
+            },
+        }
+    },
+}
 
 
 # --- service -------------------------------------------------------------------------------------------
@@ -244,10 +291,14 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     operation_id="oauth-token",
     dependencies=[Depends(public)],
     tags=["oauth"],
+    openapi_extra={"requestBody": TOKEN_REQUEST_BODY},
     responses={
-        200: {"description": "RFC 6749 §5.1 access token response"},
-        400: {"description": "RFC 6749 §5.2 error (invalid_request, invalid_scope, unsupported_grant_type)"},
-        401: {"description": "RFC 6749 §5.2 invalid_client"},
+        200: {"description": "RFC 6749 §5.1 access token response", "model": OAuthTokenRead},
+        400: {
+            "description": "RFC 6749 §5.2 error (invalid_request, invalid_scope, unsupported_grant_type)",
+            "model": OAuthErrorRead,
+        },
+        401: {"description": "RFC 6749 §5.2 invalid_client", "model": OAuthErrorRead},
     },
 )
 async def token(request: Request, session: SessionDep) -> Response:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 
 from fixdesk.customers import access as customers
 from fixdesk.customers.permissions import CUSTOMERS_READ
-from fixdesk.identity import accounts, api_clients, audit, service, staff
+from fixdesk.identity import accounts, api_clients, audit, examples, service, staff
 from fixdesk.identity.accounts import user_read_values
 from fixdesk.identity.models import AuditEvent, AuthSession, Role
 from fixdesk.identity.permissions import AUDIT_READ, USERS_MANAGE, USERS_READ
@@ -41,9 +41,10 @@ from fixdesk.identity.schemas import (
     VerifyEmailRequest,
 )
 from fixdesk.platform.deps import SessionDep, SettingsDep
-from fixdesk.platform.errors import ValidationFailed
+from fixdesk.platform.openapi import problems, request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Authenticated, OptionalPrincipal, Principal, public, require
+from fixdesk.platform.schemas import DayOrMoment
 from fixdesk.platform.security import TokenService
 
 router = APIRouter(tags=["auth"])
@@ -80,6 +81,8 @@ Client = Annotated[service.ClientInfo, Depends(_client_info)]
     operation_id="auth-login",
     dependencies=[Depends(public)],
     response_model=TokenResponse | LoginCodeSent,
+    responses=problems(401) | response_example(200, examples.LOGIN_RESPONSE),
+    openapi_extra=request_example(examples.LOGIN_REQUEST),
 )
 async def login(
     body: LoginRequest, session: SessionDep, settings: SettingsDep, tokens: Tokens, client: Client
@@ -104,6 +107,7 @@ async def login(
     operation_id="auth-register",
     dependencies=[Depends(public)],
     response_model=RegisterResponse,
+    responses=problems(409),
 )
 async def register(body: RegisterRequest, session: SessionDep, settings: SettingsDep, client: Client):
     """Create a customer account without a password; a 6-digit verification code is emailed."""
@@ -115,6 +119,7 @@ async def register(body: RegisterRequest, session: SessionDep, settings: Setting
     operation_id="auth-verify-email",
     dependencies=[Depends(public)],
     response_model=TokenResponse,
+    responses=problems(401),
 )
 async def verify_email(
     body: VerifyEmailRequest, session: SessionDep, settings: SettingsDep, tokens: Tokens, client: Client
@@ -132,7 +137,12 @@ async def verify_email(
 
 
 @router.post(
-    "/auth/refresh", operation_id="auth-refresh", dependencies=[Depends(public)], response_model=TokenResponse
+    "/auth/refresh",
+    operation_id="auth-refresh",
+    dependencies=[Depends(public)],
+    response_model=TokenResponse,
+    responses=problems(401, 403) | response_example(200, examples.REFRESH_RESPONSE),
+    openapi_extra=request_example(examples.REFRESH_REQUEST),
 )
 async def refresh(
     body: RefreshRequest, session: SessionDep, settings: SettingsDep, tokens: Tokens, client: Client
@@ -303,20 +313,16 @@ async def customer_activity(
     return _audit_page(rows, total, params)
 
 
-def _moment(value: str | None, field: str, *, end_of_day: bool) -> datetime | None:
-    """An ISO 8601 date or date-time from a query parameter, in UTC. A bare date means the start of that
-    day, or for ``dateTo`` the end of it (so ``dateTo=2026-03-01`` includes March 1st)."""
+def _moment(value: date | datetime | None, *, end_of_day: bool) -> datetime | None:
+    """A query parameter's day or moment in UTC. A bare date means the start of that day, or for
+    ``dateTo`` the end of it (so ``dateTo=2026-03-01`` includes March 1st); a moment without an offset
+    is read as UTC."""
     if value is None:
         return None
-    try:
-        if len(value) == len("YYYY-MM-DD"):
-            day = date.fromisoformat(value)
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return moment + timedelta(days=1) if end_of_day else moment
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationFailed.for_field(field, f"'{value}' is not an ISO 8601 date or date-time") from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if not isinstance(value, datetime):
+        moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
+        return moment + timedelta(days=1) if end_of_day else moment
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @router.get("/audit", operation_id="audit-list", response_model=Page[AuditEventRead], tags=["audit"])
@@ -327,11 +333,9 @@ async def audit_log(
     actor_id: Annotated[uuid.UUID | None, Query(alias="actorId")] = None,
     action: Annotated[str | None, Query(max_length=64, description="e.g. auth.login_failed")] = None,
     target_id: Annotated[uuid.UUID | None, Query(alias="targetId")] = None,
-    date_from: Annotated[
-        str | None, Query(alias="dateFrom", max_length=40, description="From (inclusive)")
-    ] = None,
+    date_from: Annotated[DayOrMoment | None, Query(alias="dateFrom", description="From (inclusive)")] = None,
     date_to: Annotated[
-        str | None, Query(alias="dateTo", max_length=40, description="Until (a date includes that day)")
+        DayOrMoment | None, Query(alias="dateTo", description="Until (a date includes that day)")
     ] = None,
 ):
     """The activity and audit log of the whole shop, newest first (admins)."""
@@ -341,8 +345,8 @@ async def audit_log(
         actor_id=actor_id,
         action=action,
         target_id=target_id,
-        date_from=_moment(date_from, "dateFrom", end_of_day=False),
-        date_to=_moment(date_to, "dateTo", end_of_day=True),
+        date_from=_moment(date_from, end_of_day=False),
+        date_to=_moment(date_to, end_of_day=True),
     )
     return _audit_page(rows, total, params)
 

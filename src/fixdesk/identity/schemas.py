@@ -6,13 +6,30 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, EmailStr, Field
+from pydantic import AliasChoices, EmailStr, Field, GetJsonSchemaHandler
+from pydantic_core import CoreSchema
 
-from fixdesk.platform.schemas import CamelModel, InputModel
+from fixdesk.identity.permissions import all_permissions
+from fixdesk.platform.schemas import CamelModel, InputModel, NotNull
 
-Email = Annotated[EmailStr, Field(max_length=255)]
+# RFC 5321's limit on a whole address, which the email validator applies.
+Email = Annotated[EmailStr, Field(max_length=254)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 StaffRole = Literal["admin", "manager", "technician", "agent"]
+
+
+class _DeclaredPermissions:
+    """Documents a permission string as the enum of the permissions the installed domains declare (read
+    when the OpenAPI document is built, after the domains were loaded)."""
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> Any:
+        json_schema = handler(schema)
+        json_schema["enum"] = sorted(all_permissions())
+        return json_schema
+
+
+Permission = Annotated[str, _DeclaredPermissions()]
+"""A permission string (``<area>:<action>``); the schema lists the known ones, others are refused (400)."""
 
 
 class LoginRequest(InputModel):
@@ -179,8 +196,8 @@ class ProfileUpdate(InputModel):
     ``timezone`` is an IANA name, ``locale`` a BCP 47 tag such as ``en-US`` or ``pt-PT``. Any other field
     (a role, permissions, an email) is rejected."""
 
-    first_name: str | None = Field(default=None, min_length=1, max_length=100)
-    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    first_name: NotNull[str] = Field(default=None, min_length=1, max_length=100)
+    last_name: NotNull[str] = Field(default=None, min_length=1, max_length=100)
     phone: str | None = Field(
         default=None, max_length=40, validation_alias=AliasChoices("phone", "phoneNumber", "phone_number")
     )
@@ -208,16 +225,16 @@ class UserInvite(InputModel):
     first_name: Name
     last_name: Name
     role: StaffRole
-    permissions: list[str] = Field(default_factory=list, max_length=50, description="Extra grants")
+    permissions: list[Permission] = Field(default_factory=list, max_length=50, description="Extra grants")
     phone: str | None = Field(default=None, max_length=40)
 
 
 class UserAdminUpdate(InputModel):
     """What an admin may change about a staff user."""
 
-    role: StaffRole | None = None
-    permissions: list[str] | None = Field(default=None, max_length=50, description="Extra grants")
-    is_active: bool | None = None
+    role: NotNull[StaffRole] = None
+    permissions: NotNull[list[Permission]] = Field(default=None, max_length=50, description="Extra grants")
+    is_active: NotNull[bool] = None
 
 
 class InvitedUserRead(UserRead):

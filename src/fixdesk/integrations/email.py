@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage as MimeMessage
 from email.policy import EmailPolicy
 from email.utils import formatdate, getaddresses, parseaddr
@@ -21,7 +23,9 @@ import aiosmtplib
 import httpx
 
 from fixdesk.config import ConfigurationError, Settings
+from fixdesk.db import utcnow
 from fixdesk.integrations.errors import MAX_BODY_CHARACTERS, ProviderError, http_status_is_retryable
+from fixdesk.integrations.outbox import outbox_file_name
 
 __all__ = [
     "EmailMessage",
@@ -95,29 +99,25 @@ class EmailProvider(Protocol):
 
 
 class FileEmailProvider:
-    """Writes each message as ``<outbox>/<timestamp>-<id>.eml``: the embedded mode's viewable outbox."""
+    """Writes each message as ``<outbox>/<UTC time>-<Message-ID>.eml`` (e.g.
+    ``20261206T153012.123456Z-….eml``, see :mod:`fixdesk.integrations.outbox`), so the files sort by the
+    time they were written: the embedded mode's viewable outbox. ``clock`` (default now) gives that time."""
 
     name = "file"
 
-    def __init__(self, outbox: Path, default_sender: str) -> None:
+    def __init__(self, outbox: Path, default_sender: str, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.outbox = outbox
         self.default_sender = default_sender
+        self.clock = clock
 
     async def send(self, message: EmailMessage) -> str:
         self.outbox.mkdir(parents=True, exist_ok=True)
         mime = message.to_mime(self.default_sender)
-        safe_id = "".join(ch for ch in message.message_id if ch.isalnum() or ch in "-._")[:80]
-        path = self.outbox / f"{_stamp()}-{safe_id}.eml"
+        path = self.outbox / outbox_file_name(message.message_id, ".eml", self.clock())
         temporary = path.with_suffix(".eml.tmp")
         temporary.write_bytes(bytes(mime))
         os.replace(temporary, path)  # readers never see a half-written file
         return path.name
-
-
-def _stamp() -> str:
-    from fixdesk.db import utcnow
-
-    return utcnow().strftime("%Y%m%dT%H%M%S%f")
 
 
 class SmtpEmailProvider:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol
 from urllib.parse import quote
@@ -18,7 +20,9 @@ import httpx
 from twilio.request_validator import RequestValidator
 
 from fixdesk.config import ConfigurationError, Settings
+from fixdesk.db import utcnow
 from fixdesk.integrations.errors import MAX_BODY_CHARACTERS, ProviderError, http_status_is_retryable
+from fixdesk.integrations.outbox import outbox_file_name
 
 __all__ = [
     "FileSmsProvider",
@@ -53,16 +57,19 @@ class SmsProvider(Protocol):
 
 
 class FileSmsProvider:
-    """Writes each message as JSON into ``<outbox>/sms/``."""
+    """Writes each message as JSON into ``<outbox>/sms/<UTC time>-<reference>.json`` (e.g.
+    ``20261206T153012.123456Z-….json``, see :mod:`fixdesk.integrations.outbox`), so the files sort by the
+    time they were written. ``clock`` (default now) gives that time."""
 
     name = "file"
 
-    def __init__(self, outbox: Path) -> None:
+    def __init__(self, outbox: Path, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.outbox = outbox / "sms"
+        self.clock = clock
 
     async def send(self, message: SmsMessage) -> str:
         self.outbox.mkdir(parents=True, exist_ok=True)
-        path = self.outbox / f"{message.reference}.json"
+        path = self.outbox / outbox_file_name(message.reference, ".json", self.clock())
         temporary = path.with_suffix(".json.tmp")
         temporary.write_text(json.dumps(asdict(message), indent=2))
         os.replace(temporary, path)

@@ -20,10 +20,29 @@ from fixdesk.messaging.schemas import (
 )
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.errors import Forbidden
+from fixdesk.platform.openapi import problems
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, public, require
 
 router = APIRouter(tags=["notifications"])
+
+TWILIO_STATUS_BODY = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "description": "Twilio's status callback parameters (others are ignored)",
+                "properties": {
+                    "MessageSid": {"type": "string"},
+                    "MessageStatus": {"type": "string"},
+                    "ErrorCode": {"type": "string"},
+                    "ErrorMessage": {"type": "string"},
+                },
+            }
+        }
+    },
+}
 portal_router = APIRouter(tags=["customer portal"])
 
 NotificationsRead = Annotated[Principal, Depends(require(NOTIFICATIONS_READ))]
@@ -97,6 +116,8 @@ async def mark_my_notification_read(
     tags=["webhooks"],
     dependencies=[Depends(public)],
     response_model=TwilioStatusAnswer,
+    responses=problems(403),
+    openapi_extra={"requestBody": TWILIO_STATUS_BODY},
 )
 async def twilio_status_callback(request: Request, session: SessionDep, settings: SettingsDep):
     """Twilio's message status callback, verified by X-Twilio-Signature (403 when the signature is wrong)."""

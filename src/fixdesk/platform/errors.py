@@ -21,9 +21,11 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import get_route_path
 
 from fixdesk.db import utcnow
 from fixdesk.platform.observability import current_request_id
+from fixdesk.platform.routes import allowed_methods
 
 log = structlog.get_logger(__name__)
 
@@ -181,8 +183,17 @@ def internal_error_response() -> JSONResponse:
     )
 
 
-def _field_name(location: tuple[Any, ...]) -> str:
-    parts = [str(part) for part in location if part not in ("body", "query", "path", "header", "cookie")]
+def _field_name(location: tuple[Any, ...], error_type: str = "") -> str:
+    # A body field given in snake_case is named as the API writes it, in camelCase (a refused null of
+    # last_name is "lastName"); query parameters and unknown fields keep the name the client sent.
+    camel = bool(location) and location[0] == "body" and error_type != "extra_forbidden"
+    parts = [
+        to_camel(part)
+        if camel and isinstance(part, str) and part.isidentifier() and "_" in part.strip("_")
+        else str(part)
+        for part in location
+        if part not in ("body", "query", "path", "header", "cookie")
+    ]
     return ".".join(parts) or str(location[-1] if location else "request")
 
 
@@ -209,7 +220,10 @@ async def _fixdesk_error(request: Request, exc: Exception) -> JSONResponse:
 async def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": _field_name(tuple(e.get("loc", ()))), "message": _validation_message(e)}
+        {
+            "field": _field_name(tuple(e.get("loc", ())), str(e.get("type", ""))),
+            "message": _validation_message(e),
+        }
         for e in exc.errors()
     ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
@@ -224,11 +238,14 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
         exc.status_code, ("INTERNAL_ERROR" if exc.status_code >= 500 else "ERROR", "Error")
     )
     detail = exc.detail if isinstance(exc.detail, str) else title
+    headers = getattr(exc, "headers", None)
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No route matches {request.method} {request.url.path}"
-    return problem_response(
-        exc.status_code, code, title, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
-    )
+    if exc.status_code == 405:
+        allowed = allowed_methods(request.app.routes, get_route_path(request.scope))
+        detail = f"{request.method} is not allowed here; allowed: {', '.join(allowed)}."
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+    return problem_response(exc.status_code, code, title, detail, instance=request.url.path, headers=headers)
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""Request-body size limit and the CORS policy.
+"""Request-body size limit, the CORS policy, transport security headers and access to ``/metrics``.
 
 :class:`BodySizeLimitMiddleware` refuses a request whose body is larger than ``FIXDESK_MAX_BODY_BYTES``
 (1 MiB by default, plenty for JSON) with ``413 PAYLOAD_TOO_LARGE``: at once when ``Content-Length`` says
@@ -7,19 +7,33 @@ routes (photos, CSV imports) get larger limits of their own, given as path patte
 
 :func:`cors_options` is the browser policy: only the configured origins (``FIXDESK_CORS_ORIGINS``, never
 a wildcard), credentials allowed, and the headers a browser client needs to read exposed.
+
+:class:`SecurityHeadersMiddleware` sets ``X-Content-Type-Options: nosniff`` on every response, and with
+``FIXDESK_ENV=production`` ``Strict-Transport-Security`` (``FIXDESK_HSTS_MAX_AGE``, two years by default,
+with ``includeSubDomains``). Pages set their own content security policy; these two are global.
+
+:func:`metrics_access` guards ``/metrics``: it answers for a bearer token equal to
+``FIXDESK_METRICS_TOKEN`` (compared in constant time) or for a client in ``FIXDESK_METRICS_ALLOW_FROM``
+(the client IP as the rate limiter sees it, so ``FIXDESK_TRUSTED_PROXIES`` applies). With neither set it is
+open outside production (a developer's Prometheus just works) and closed (403) in production.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import re
 from collections.abc import Sequence
 from typing import Any
 
+from fastapi import Request
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fixdesk.config import Settings
-from fixdesk.platform.errors import problem_response
+from fixdesk.platform.errors import Forbidden, Unauthorized, problem_response
+from fixdesk.platform.ratelimit import client_ip
 
 EXPOSED_HEADERS = (
     "X-Request-ID",
@@ -123,3 +137,99 @@ class BodySizeLimitMiddleware:
             if response_started:
                 raise
             await _too_large(max_bytes, scope["path"])(scope, receive, send)
+
+
+# --- transport security headers ------------------------------------------------------------------------
+
+
+def hsts_value(max_age: int) -> str:
+    """The ``Strict-Transport-Security`` value for ``max_age`` seconds, subdomains included (RFC 6797)."""
+    return f"max-age={max_age}; includeSubDomains"
+
+
+class SecurityHeadersMiddleware:
+    """Pure ASGI middleware adding ``X-Content-Type-Options: nosniff`` to every HTTP response, and
+    ``Strict-Transport-Security`` when ``hsts_max_age`` is given (production). A header a route set
+    itself is left as it is.
+
+    It is the outermost middleware, so problem answers from the other middleware (413, 429, the
+    last-resort 500) carry the headers too.
+    """
+
+    def __init__(self, app: ASGIApp, hsts_max_age: int | None = None) -> None:
+        self.app = app
+        self.headers = [("X-Content-Type-Options", "nosniff")]
+        if hsts_max_age:
+            self.headers.append(("Strict-Transport-Security", hsts_value(hsts_max_age)))
+
+    @classmethod
+    def options(cls, settings: Settings) -> dict[str, Any]:
+        """Keyword arguments for ``app.add_middleware``: HSTS only in production (a browser that saw it on
+        ``localhost`` would refuse plain HTTP to every development server there for the max-age)."""
+        return {"hsts_max_age": settings.hsts_max_age if settings.is_production else None}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.headers:
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# --- /metrics ------------------------------------------------------------------------------------------
+
+
+def _bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def _from_allowed_network(request: Request, allowed: Sequence[str]) -> bool:
+    try:
+        address = ipaddress.ip_address(client_ip(request.scope))
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in ipaddress.ip_network(entry, strict=False) for entry in allowed)
+
+
+async def metrics_access(request: Request) -> None:
+    """Dependency of ``/metrics``: lets the request through when it carries ``Authorization: Bearer
+    <FIXDESK_METRICS_TOKEN>`` or comes from a network of ``FIXDESK_METRICS_ALLOW_FROM``.
+
+    Raises :class:`Unauthorized` (401, ``WWW-Authenticate: Bearer``) when a token is configured and none
+    or a wrong one was sent from outside the allowed networks; :class:`Forbidden` (403) when only networks
+    are configured and the client is outside them, and in production when neither is configured. Outside
+    production with neither configured, everyone may read the metrics.
+    """
+    settings: Settings = request.app.state.settings
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token is not None else None
+    allowed = settings.metrics_allow_from
+    if token is None and not allowed:
+        if settings.is_production:
+            raise Forbidden(
+                "Metrics are closed in production until FIXDESK_METRICS_TOKEN or "
+                "FIXDESK_METRICS_ALLOW_FROM is set."
+            )
+        return
+    presented = _bearer_token(request)
+    # compare_digest: the time taken does not tell how much of a guessed token was right.
+    if (
+        token is not None
+        and presented is not None
+        and hmac.compare_digest(presented.encode(), token.encode())
+    ):
+        return
+    if allowed and _from_allowed_network(request, allowed):
+        return
+    if token is not None:
+        raise Unauthorized("Metrics need the bearer token configured in FIXDESK_METRICS_TOKEN.")
+    raise Forbidden("Metrics are readable only from the networks in FIXDESK_METRICS_ALLOW_FROM.")

@@ -13,6 +13,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
 
@@ -50,6 +51,22 @@ def loggable_path(path: str) -> str:
             start, end = match.span("secret")
             path = path[:start] + MASK + path[end:]
     return path
+
+
+MAX_FAILURE_LENGTH = 500
+
+
+def describe_failure(exc: BaseException, *, secrets: Iterable[str] = ()) -> str:
+    """``exc``'s message for a log line: each of ``secrets`` (a password, a key) replaced by ``***``,
+    whitespace folded, at most :data:`MAX_FAILURE_LENGTH` characters. Drivers put host names, user names
+    and SQL in their messages, which is what an operator needs; a password must still never be logged."""
+    message = " ".join(str(exc).split())
+    for secret in secrets:
+        if secret:
+            message = message.replace(secret, MASK)
+    if len(message) > MAX_FAILURE_LENGTH:
+        message = message[: MAX_FAILURE_LENGTH - 1] + "…"
+    return message
 
 
 def current_request_id() -> str | None:

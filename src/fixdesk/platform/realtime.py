@@ -59,6 +59,9 @@ Listener = Callable[[dict[str, Any]], None]
 
 CHANNEL = "fixdesk:events"
 ENVELOPE_FIELDS = ("id", "event", "timestamp", "data")
+# Payload fields staff write for each other that a customer's copy of an event leaves out: a status
+# change's internal note (the customer's own note is ``customerNote``).
+STAFF_ONLY_FIELDS = frozenset({"notes"})
 AUTH_TIMEOUT_SECONDS = 10.0
 REVALIDATE_SECONDS = 60.0
 QUEUE_SIZE = 256
@@ -106,9 +109,14 @@ def matches_any(name: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
-def client_envelope(message: dict[str, Any]) -> dict[str, Any]:
-    """What a WebSocket client receives: the envelope without the routing fields."""
-    return {"type": "event", **{field: message.get(field) for field in ENVELOPE_FIELDS}}
+def client_envelope(message: dict[str, Any], *, for_customer: bool = False) -> dict[str, Any]:
+    """What a WebSocket client receives: the envelope without the routing fields; for a customer, its
+    ``data`` also without :data:`STAFF_ONLY_FIELDS`."""
+    envelope = {"type": "event", **{field: message.get(field) for field in ENVELOPE_FIELDS}}
+    data = envelope.get("data")
+    if for_customer and isinstance(data, dict):
+        envelope["data"] = {key: value for key, value in data.items() if key not in STAFF_ONLY_FIELDS}
+    return envelope
 
 
 @subscriber("realtime.broadcast", "*")
@@ -453,7 +461,7 @@ class LiveConnection:
     def offer(self, message: dict[str, Any]) -> None:
         """The broker listener: buffer ``message`` if this client may see it and asked for it."""
         if may_receive(self.principal, message) and matches_any(str(message.get("event")), self.patterns):
-            self.queue.offer(client_envelope(message))
+            self.queue.offer(client_envelope(message, for_customer=self.principal.is_customer))
 
     async def send(self, payload: dict[str, Any]) -> None:
         # Replies and events come from two tasks; frames must not interleave.

@@ -380,13 +380,32 @@ class S3Storage(Storage):
             await asyncio.to_thread(close)
 
 
+S3_EXTRA_MISSING = (
+    "FIXDESK_STORAGE_BACKEND=s3 needs boto3, which is not installed. Install Fixdesk with its S3 extra "
+    "(pip install 'fixdesk[s3]'), or keep files in the data directory (FIXDESK_STORAGE_BACKEND=local)."
+)
+
+
+def check_storage_libraries(settings: Settings) -> None:
+    """Raise :class:`~fixdesk.config.ConfigurationError` when the configured backend's library is missing:
+    boto3 for ``s3`` comes with the optional ``fixdesk[s3]`` extra, not with Fixdesk itself."""
+    if settings.storage_backend != "s3":
+        return
+    try:
+        import boto3  # noqa: F401
+    except ImportError as exc:
+        raise ConfigurationError(S3_EXTRA_MISSING) from exc
+
+
 def s3_client(settings: Settings) -> Any:
     """A boto3 S3 client for the ``FIXDESK_S3_*`` settings.
 
     Without an access key the standard AWS credential chain applies (environment, profile, instance
     role). A custom endpoint (MinIO, Ceph, R2, …) is addressed path-style (``endpoint/bucket/key``),
-    which every S3-compatible store understands, unlike bucket subdomains.
+    which every S3-compatible store understands, unlike bucket subdomains. Raises
+    :class:`~fixdesk.config.ConfigurationError` when boto3 is not installed (the ``fixdesk[s3]`` extra).
     """
+    check_storage_libraries(settings)
     import boto3
     from botocore.config import Config
 
@@ -413,11 +432,13 @@ def s3_client(settings: Settings) -> Any:
 def build_storage(settings: Settings) -> Storage:
     """The backend ``FIXDESK_STORAGE_BACKEND`` names: ``local`` (``<data dir>/files``) or ``s3``.
 
-    Raises :class:`~fixdesk.config.ConfigurationError` for ``s3`` without ``FIXDESK_S3_BUCKET``.
+    Raises :class:`~fixdesk.config.ConfigurationError` for ``s3`` without ``FIXDESK_S3_BUCKET`` or without
+    boto3 (the ``fixdesk[s3]`` extra).
     """
     if settings.storage_backend == "s3":
         if not settings.s3_bucket:
             raise ConfigurationError("FIXDESK_STORAGE_BACKEND=s3 needs FIXDESK_S3_BUCKET.")
+        check_storage_libraries(settings)
         return S3Storage(s3_client(settings), settings.s3_bucket, settings.s3_prefix)
     return LocalStorage(settings.ensure_data_dir() / "files")
 

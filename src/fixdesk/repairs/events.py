@@ -13,7 +13,10 @@ from fixdesk.repairs.permissions import REPAIRS_READ
 
 
 class RepairEventPayload(CamelModel):
-    """A repair as events describe it, plus the change that happened (for status and assignment events)."""
+    """A repair as events describe it, plus the change that happened (for status and assignment events).
+
+    Of a status change, ``notes`` is the staff's internal note and ``customerNote`` the note for the
+    customer; only the latter reaches the customer (message, portal, live events)."""
 
     id: uuid.UUID
     repair_number: str
@@ -32,6 +35,7 @@ class RepairEventPayload(CamelModel):
     from_status: str | None = None
     to_status: str | None = None
     notes: str | None = None
+    customer_note: str | None = None
     notify_customer: bool | None = None
     changed_by_id: uuid.UUID | None = None
     previous_technician_id: uuid.UUID | None = None
@@ -69,7 +73,8 @@ REPAIR_UPDATED = event_type(
 ).name
 REPAIR_STATUS_CHANGED = event_type(
     "repair.status_changed",
-    "A repair moved to another status (fromStatus, toStatus, notes, notifyCustomer).",
+    "A repair moved to another status (fromStatus, toStatus, notes: internal, customerNote: for the "
+    "customer, notifyCustomer).",
     RepairEventPayload,
     permission=REPAIRS_READ,
 ).name

@@ -74,7 +74,10 @@ def repair_variables(
     ``tracking_url`` is the repair's public status page (``<public base url>/track/<token>``); events do
     not carry the token, so the caller reads it from the repair. Templates test it with
     ``{% if tracking_url is defined and tracking_url %}``: notifications stored before it existed still
-    render."""
+    render. ``customer_note`` is the status change's note for the customer (``customerNote``), tested the
+    same way; the staff's internal ``notes`` are never a variable, so no template can leak them (a
+    notification stored before the two were told apart still holds a ``notes`` variable, which no
+    template reads any more)."""
     language = language_of(customer.language)
     status = payload.get("toStatus") or payload.get("status")
     return {
@@ -83,7 +86,8 @@ def repair_variables(
         "device": " ".join(p for p in (payload.get("deviceBrand"), payload.get("deviceModel")) if p),
         "status": status,
         "status_label": status_label(status, language),
-        "notes": payload.get("notes"),
+        # Only the note meant for the customer; the staff's internal "notes" never reach a message.
+        "customer_note": payload.get("customerNote"),
         "estimated_completion": format_date(payload.get("estimatedCompletion"), language),
         "tracking_url": tracking_url,
     }

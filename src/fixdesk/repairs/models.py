@@ -150,7 +150,8 @@ class Repair(IdMixin, TimestampMixin, Base):
 
 
 class RepairStatusHistory(IdMixin, Base):
-    """One status change of a repair: who moved it from what to what, when, with which note."""
+    """One status change of a repair: who moved it from what to what, when, with the staff's internal
+    ``notes`` and the ``customer_note``, the only note the customer ever sees (message, portal)."""
 
     __tablename__ = "repair_status_history"
 
@@ -159,6 +160,7 @@ class RepairStatusHistory(IdMixin, Base):
     to_status: Mapped[str] = mapped_column(String(20))
     changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     notes: Mapped[str | None] = mapped_column(Text)
+    customer_note: Mapped[str | None] = mapped_column(Text)
     customer_notified: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

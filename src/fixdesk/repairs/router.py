@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 
 from fixdesk.config import Settings
 from fixdesk.customfields.filters import CustomFieldFilters
 from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require
-from fixdesk.repairs import lifecycle, service
+from fixdesk.platform.schemas import DayOrMoment
+from fixdesk.repairs import examples, lifecycle, service
 from fixdesk.repairs.items.schemas import RepairItemRead, RepairLabourRead
 from fixdesk.repairs.models import Priority, Repair
 from fixdesk.repairs.permissions import REPAIRS_ASSIGN, REPAIRS_CREATE, REPAIRS_READ, REPAIRS_UPDATE
@@ -25,6 +26,7 @@ from fixdesk.repairs.schemas import (
     RepairRead,
     RepairUpdate,
     StatusChange,
+    StatusHistoryRead,
 )
 from fixdesk.repairs.tracking.schemas import ReviewRead
 from fixdesk.repairs.tracking.service import tracking_url
@@ -57,14 +59,18 @@ StatusGroup = Literal["all", "active", "completed", "cancelled"]
 
 
 def _detail(repair: Repair, settings: Settings, *, for_customer: bool = False) -> RepairDetail:
-    """The detail view. Customers get it without the custom fields (the shop's own notes) and without
-    what the parts cost the shop."""
+    """The detail view. Customers get it without the custom fields (the shop's own notes), without what
+    the parts cost the shop, and with only the customer notes of the status history (the internal
+    ``notes`` are null)."""
     read = RepairRead.model_validate(repair)
     items = [RepairItemRead.model_validate(item) for item in repair.items]
+    history = [StatusHistoryRead.model_validate(change) for change in repair.status_history]
     if for_customer:
         _for_customer(read)
         for item in items:
             item.unit_cost = None
+        for change in history:
+            change.notes = None
     return RepairDetail(
         **read.__dict__,
         items=items,
@@ -72,7 +78,7 @@ def _detail(repair: Repair, settings: Settings, *, for_customer: bool = False) -
         currency=settings.currency,
         tracking_url=tracking_url(settings, repair.tracking_token),
         review=ReviewRead.model_validate(repair.review) if repair.review is not None else None,
-        status_history=repair.status_history,
+        status_history=history,
         allowed_transitions=lifecycle.allowed_next(repair.status),
     )
 
@@ -83,7 +89,12 @@ def _for_customer(read: RepairRead) -> RepairRead:
     return read
 
 
-@router.get("/repairs", operation_id="repairs-list", response_model=Page[RepairRead])
+@router.get(
+    "/repairs",
+    operation_id="repairs-list",
+    response_model=Page[RepairRead],
+    responses=response_example(200, examples.REPAIR_PAGE_RESPONSE),
+)
 async def list_repairs(
     session: SessionDep,
     principal: RepairsRead,
@@ -96,10 +107,8 @@ async def list_repairs(
     technician_id: Annotated[uuid.UUID | None, Query(alias="technicianId")] = None,
     customer_id: Annotated[uuid.UUID | None, Query(alias="customerId")] = None,
     priority: Priority | None = None,
-    date_from: Annotated[
-        date | datetime | None, Query(alias="dateFrom", description="Created on/after")
-    ] = None,
-    date_to: Annotated[date | datetime | None, Query(alias="dateTo", description="Created on/before")] = None,
+    date_from: Annotated[DayOrMoment | None, Query(alias="dateFrom", description="Created on/after")] = None,
+    date_to: Annotated[DayOrMoment | None, Query(alias="dateTo", description="Created on/before")] = None,
     search: Annotated[
         str | None, Query(max_length=200, description="Repair number, device, customer name or email")
     ] = None,
@@ -126,6 +135,8 @@ async def list_repairs(
     operation_id="repairs-create",
     status_code=status.HTTP_201_CREATED,
     response_model=RepairDetail,
+    responses=response_example(201, examples.REPAIR_CREATED_RESPONSE),
+    openapi_extra=request_example(examples.REPAIR_CREATE_REQUEST),
 )
 async def create_repair(
     body: RepairCreate, session: SessionDep, principal: RepairsCreate, settings: SettingsDep
@@ -134,9 +145,17 @@ async def create_repair(
     return _detail(await service.create_repair(session, principal, body, settings=settings), settings)
 
 
-@router.get("/repairs/{repair_id}", operation_id="repairs-get", response_model=RepairDetail)
+@router.get(
+    "/repairs/{repair_id}",
+    operation_id="repairs-get",
+    response_model=RepairDetail,
+    responses=response_example(200, examples.REPAIR_DETAIL_RESPONSE),
+)
 async def get_repair(
-    repair_id: uuid.UUID, session: SessionDep, principal: RepairsRead, settings: SettingsDep
+    repair_id: Annotated[uuid.UUID, Path(examples=[examples.REPAIR_DETAIL_RESPONSE["id"]])],
+    session: SessionDep,
+    principal: RepairsRead,
+    settings: SettingsDep,
 ):
     """One repair with line items, totals, status history, customer and technician."""
     return _detail(await service.get_repair(session, principal, repair_id), settings)
@@ -154,7 +173,13 @@ async def update_repair(
     return _detail(await service.update_repair(session, principal, repair_id, body), settings)
 
 
-@router.put("/repairs/{repair_id}/status", operation_id="repairs-update-status", response_model=RepairDetail)
+@router.put(
+    "/repairs/{repair_id}/status",
+    operation_id="repairs-update-status",
+    response_model=RepairDetail,
+    responses=response_example(200, examples.REPAIR_DETAIL_RESPONSE),
+    openapi_extra=request_example(examples.STATUS_CHANGE_REQUEST),
+)
 async def change_status(
     repair_id: uuid.UUID,
     body: StatusChange,

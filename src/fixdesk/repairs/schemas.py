@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, WithJsonSchema, field_validator, model_validator
 from pydantic_core import InitErrorDetails
 
 from fixdesk.catalog.models import DeviceType
 from fixdesk.customers.schemas import CustomerBrief
 from fixdesk.identity.schemas import UserBrief
-from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut
+from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut, NotNull
 from fixdesk.repairs.items.schemas import (
     RepairItemCreate,
     RepairItemRead,
@@ -64,7 +64,14 @@ def _utc_datetime(value: object) -> object:
     return value
 
 
-UTCDateTimeIn = Annotated[datetime, BeforeValidator(_utc_datetime)]
+UTCDateTimeIn = Annotated[
+    datetime,
+    BeforeValidator(_utc_datetime),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
+    ),
+]
+"""A moment in a request: a date-time, or a date meaning the end of that day (UTC)."""
 
 
 CustomFieldValues = dict[str, Any]
@@ -136,16 +143,16 @@ class RepairCreate(InputModel):
 class RepairUpdate(InputModel):
     """Device and ticket details to change. Status and technician have their own endpoints."""
 
-    device_type: DeviceType | None = None
-    device_brand: str | None = Field(default=None, min_length=1, max_length=100)
-    device_model: str | None = Field(default=None, min_length=1, max_length=200)
+    device_type: NotNull[DeviceType] = None
+    device_brand: NotNull[str] = Field(default=None, min_length=1, max_length=100)
+    device_model: NotNull[str] = Field(default=None, min_length=1, max_length=200)
     serial_number: str | None = Field(default=None, max_length=100)
     imei: str | None = Field(default=None, max_length=32)
-    issue_description: str | None = Field(default=None, min_length=1, max_length=5000)
+    issue_description: NotNull[str] = Field(default=None, min_length=1, max_length=5000)
     cosmetic_condition: str | None = Field(default=None, max_length=500)
-    priority: Priority | None = None
+    priority: NotNull[Priority] = None
     estimated_completion: UTCDateTimeIn | None = None
-    deposit: MoneyIn | None = None
+    deposit: NotNull[MoneyIn] = None
     total_cost: MoneyIn | None = Field(
         default=None, description="Only for repairs without line items; otherwise computed"
     )
@@ -158,10 +165,24 @@ class RepairUpdate(InputModel):
 
 
 class StatusChange(InputModel):
-    """Move a repair to another status. Seed 003's names (pending, in_progress, ready_pickup) are accepted."""
+    """Move a repair to another status. Seed 003's names (pending, in_progress, ready_pickup) are accepted.
 
-    status: str = Field(description="Target status", examples=["diagnosing"])
-    notes: str | None = Field(default=None, max_length=2000)
+    ``notes`` is the staff's internal note, never shown to the customer; ``customerNote`` (or
+    ``customer_note``) is the note the customer reads, in the status message and the portal."""
+
+    status: str = Field(
+        description="Target status",
+        examples=["diagnosing"],
+        json_schema_extra={"enum": [*(s.value for s in RepairStatus), *ALIASES]},
+    )
+    notes: str | None = Field(
+        default=None, max_length=2000, description="Internal note for staff; never shown to the customer"
+    )
+    customer_note: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Note for the customer: in the status email or SMS (with notifyCustomer) and the portal",
+    )
     notify_customer: bool = True
     estimated_completion: UTCDateTimeIn | None = None
 
@@ -178,11 +199,15 @@ class AssignRequest(InputModel):
 
 
 class StatusHistoryRead(CamelModel):
+    """One status change. Staff see both notes; the customer's portal shows ``customerNote`` only
+    (``notes``, the internal one, is null there)."""
+
     id: uuid.UUID
     from_status: str | None
     to_status: str
     changed_by: UserBrief | None
-    notes: str | None
+    notes: str | None = Field(description="Internal note for staff")
+    customer_note: str | None = Field(description="The note shown to the customer")
     customer_notified: bool
     created_at: datetime
 

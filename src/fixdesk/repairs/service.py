@@ -125,11 +125,14 @@ async def create_repair(
     *,
     settings: Settings | None = None,
     require_custom_fields: bool = True,
+    now: datetime | None = None,
 ) -> Repair:
-    """Take a device in: a ``received`` repair with the next ``R-YYYY-NNNNNN`` number, its first history
-    row, its line items and labour (totals computed, taxed at ``settings.tax_rate``; untaxed without
-    settings) and validated custom fields. ``require_custom_fields=False`` skips the shop's required
-    custom fields, for repairs the system opens itself (a warranty claim's repair) where nobody fills them.
+    """Take a device in: a ``received`` repair with the next ``R-YYYY-NNNNNN`` number (the year on the
+    shop's calendar, ``settings.shop_timezone``; UTC without settings), its first history row, its line
+    items and labour (totals computed, taxed at ``settings.tax_rate``; untaxed without settings) and
+    validated custom fields. ``require_custom_fields=False`` skips the shop's required custom fields, for
+    repairs the system opens itself (a warranty claim's repair) where nobody fills them. ``now`` (default
+    the current time) is the moment of intake.
 
     Raises :class:`ValidationFailed` for an unknown or archived customer or technician, an unknown device
     model, invalid custom fields or line items, and :class:`Forbidden` when assigning at intake without
@@ -145,10 +148,11 @@ async def create_repair(
     stored_custom_fields = await custom_fields.validate_values(
         session, CUSTOM_FIELD_ENTITY, data.custom_fields, enforce_required=require_custom_fields
     )
-    now = utcnow()
+    now = now or utcnow()
+    zone = settings.shop_timezone if settings is not None else "UTC"
     repair = Repair(
         **values,
-        repair_number=await next_number(session, REPAIR_NUMBER_PREFIX, at=now),
+        repair_number=await next_number(session, REPAIR_NUMBER_PREFIX, at=now, zone=zone),
         status=RepairStatus.received.value,
         created_by_id=principal.staff_user_id,
         tax_rate=settings.tax_rate if settings is not None else Decimal("0"),
@@ -221,6 +225,7 @@ async def change_status(
         lifecycle.resolve(change.status),
         actor_id=principal.staff_user_id,
         notes=change.notes,
+        customer_note=change.customer_note,
         notify_customer=change.notify_customer,
         estimated_completion=change.estimated_completion,
     )
@@ -235,15 +240,17 @@ async def transition(
     *,
     actor_id: uuid.UUID | None,
     notes: str | None = None,
+    customer_note: str | None = None,
     notify_customer: bool = False,
     estimated_completion: datetime | None = None,
 ) -> None:
     """Move ``repair`` (loaded with :func:`fixdesk.repairs.access.lock_repair` or
     :func:`~fixdesk.repairs.access.get_for_change`) to ``target``: the
     lifecycle check, the status-history row (``changed_by`` = ``actor_id``, a staff user or ``None`` for
-    the customer or the system), completion stamps, and the ``repair.status_changed`` (and
-    ``repair.completed``) events, all in the caller's transaction. Authorisation is the caller's job.
-    Follow-up work of a completion (the warranties of the fitted parts) runs from ``repair.completed``.
+    the customer or the system; ``notes`` internal, ``customer_note`` for the customer), completion stamps,
+    and the ``repair.status_changed`` (and ``repair.completed``) events, all in the caller's transaction.
+    Authorisation is the caller's job. Follow-up work of a completion (the warranties of the fitted parts)
+    runs from ``repair.completed``.
 
     Raises :class:`IllegalTransition` (409) when the lifecycle does not allow the move.
     """
@@ -269,6 +276,7 @@ async def transition(
             to_status=target.value,
             changed_by_id=actor_id,
             notes=notes,
+            customer_note=customer_note,
             customer_notified=notify_customer,
             created_at=now,
         )
@@ -279,6 +287,7 @@ async def transition(
         from_status=previous,
         to_status=target.value,
         notes=notes,
+        customer_note=customer_note,
         notify_customer=notify_customer,
         changed_by_id=actor_id,
     )

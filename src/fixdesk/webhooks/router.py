@@ -11,10 +11,11 @@ from fixdesk.platform.crypto import Keyring
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.events import CATALOG
 from fixdesk.platform.idempotency import SECRET_SHOWN_ONCE
+from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Principal, public, require
 from fixdesk.platform.schemas import CamelModel
-from fixdesk.webhooks import service
+from fixdesk.webhooks import examples, service
 from fixdesk.webhooks.models import WebhookSubscription
 from fixdesk.webhooks.permissions import WEBHOOKS_MANAGE
 from fixdesk.webhooks.schemas import (
@@ -84,7 +85,8 @@ async def list_webhooks(
     operation_id="webhooks-create",
     status_code=status.HTTP_201_CREATED,
     response_model=WebhookWithSecret,
-    openapi_extra=SECRET_SHOWN_ONCE,
+    responses=response_example(201, examples.WEBHOOK_CREATED_RESPONSE),
+    openapi_extra=SECRET_SHOWN_ONCE | request_example(examples.WEBHOOK_CREATE_REQUEST),
 )
 async def create_webhook(
     body: WebhookCreate,
@@ -105,13 +107,13 @@ async def create_webhook(
     return _with_secret(subscription, secret)
 
 
-@router.get("/webhooks/{webhook_id}", operation_id="webhooks-get", response_model=WebhookRead)
+@router.get("/webhooks/{webhook_id:uuid}", operation_id="webhooks-get", response_model=WebhookRead)
 async def get_webhook(webhook_id: uuid.UUID, session: SessionDep, _: WebhooksManage):
     """One webhook subscription, without its secret."""
     return WebhookRead.model_validate(await service.get_subscription(session, webhook_id))
 
 
-@router.patch("/webhooks/{webhook_id}", operation_id="webhooks-update", response_model=WebhookRead)
+@router.patch("/webhooks/{webhook_id:uuid}", operation_id="webhooks-update", response_model=WebhookRead)
 async def update_webhook(
     webhook_id: uuid.UUID,
     body: WebhookUpdate,
@@ -128,7 +130,7 @@ async def update_webhook(
 
 
 @router.delete(
-    "/webhooks/{webhook_id}", operation_id="webhooks-delete", status_code=status.HTTP_204_NO_CONTENT
+    "/webhooks/{webhook_id:uuid}", operation_id="webhooks-delete", status_code=status.HTTP_204_NO_CONTENT
 )
 async def delete_webhook(webhook_id: uuid.UUID, session: SessionDep, _: WebhooksManage) -> None:
     """Delete a subscription and its delivery log."""

@@ -66,7 +66,9 @@ async def save_estimate(
     unknown ids, :class:`Conflict` (409) when a price exists for the keys, :class:`NotFound` (404) when
     nothing can be estimated."""
     part_quality = await check_new_price_keys(session, data)
-    result = await estimator.estimate_price(session, data.device_model_id, data.repair_type_id, part_quality)
+    result = await estimator.estimate_price(
+        session, data.device_model_id, data.repair_type_id, part_quality, part_type_id=data.part_type_id
+    )
     row = Pricing(
         device_model_id=data.device_model_id,
         repair_type_id=data.repair_type_id,

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from fixdesk.catalog.models import PartQuality
-from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut
+from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut, NotNull
 
 Hours = Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
 """Decimal hours of labour, more than 0 and at most 1000, to 0.01 h."""
@@ -60,11 +60,11 @@ class RepairItemUpdate(InputModel):
     ``manual`` (it no longer comes from the price list or the estimator). ``unitCost`` and the serial
     numbers may be set to null; the other fields may not."""
 
-    description: str | None = Field(default=None, min_length=1, max_length=300)
-    quantity: int | None = Field(default=None, ge=1, le=1000)
-    unit_price: MoneyIn | None = None
+    description: NotNull[str] = Field(default=None, min_length=1, max_length=300)
+    quantity: NotNull[int] = Field(default=None, ge=1, le=1000)
+    unit_price: NotNull[MoneyIn] = None
     unit_cost: MoneyIn | None = None
-    discount: MoneyIn | None = None
+    discount: NotNull[MoneyIn] = None
     removed_serial: str | None = Field(default=None, max_length=100)
     installed_serial: str | None = Field(default=None, max_length=100)
 
@@ -80,9 +80,9 @@ class RepairLabourCreate(InputModel):
 class RepairLabourUpdate(InputModel):
     """Fields of a labour line to change (none may be null); totals are recomputed."""
 
-    description: str | None = Field(default=None, min_length=1, max_length=300)
-    hours: Hours | None = None
-    rate: MoneyIn | None = None
+    description: NotNull[str] = Field(default=None, min_length=1, max_length=300)
+    hours: NotNull[Hours] = None
+    rate: NotNull[MoneyIn] = None
 
 
 class RepairItemRead(CamelModel):

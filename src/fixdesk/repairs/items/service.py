@@ -282,6 +282,32 @@ async def add_lines(
     await session.flush()
 
 
+def same_part(old: RepairItem, new: dict[str, Any]) -> bool:
+    """Whether the item column values ``new`` describe the same job on the same part as the stored item
+    ``old``: the same repair type and part type; for lines with neither (free text), the same
+    description regardless of case and surrounding spaces."""
+    if old.repair_type_id is not None or old.part_type_id is not None:
+        return (old.repair_type_id, old.part_type_id) == (new.get("repair_type_id"), new.get("part_type_id"))
+    if new.get("repair_type_id") is not None or new.get("part_type_id") is not None:
+        return False
+    return old.description.strip().casefold() == str(new.get("description", "")).strip().casefold()
+
+
+def _with_serials_of(previous: list[RepairItem], items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    unmatched = [item for item in previous if item.removed_serial or item.installed_serial]
+    result = []
+    for values in items:
+        values = dict(values)
+        match = next((old for old in unmatched if same_part(old, values)), None)
+        if match is not None:
+            unmatched.remove(match)
+            for name in ("removed_serial", "installed_serial"):
+                if not values.get(name):
+                    values[name] = getattr(match, name)
+        result.append(values)
+    return result
+
+
 async def replace_lines(
     session: AsyncSession,
     repair: Repair,
@@ -289,7 +315,22 @@ async def replace_lines(
     labour: Sequence[dict[str, Any]],
 ) -> money.Totals:
     """Replace every item and labour line of ``repair`` with the given column values (e.g. an approved
-    quote's lines) and recompute its totals. Returns the totals."""
+    quote's lines) and recompute its totals. Returns the totals.
+
+    Serial numbers already recorded on the repair's items (the faulty part's, often noted at diagnosis,
+    before the quote) are kept: each new item that :func:`same_part` matches with an old one takes its
+    ``removed_serial`` and ``installed_serial`` where the new values give none. Old items are matched at
+    most once, in their order, so two identical lines keep two different serials."""
+    previous = list(
+        (
+            await session.execute(
+                select(RepairItem)
+                .where(RepairItem.repair_id == repair.id)
+                .order_by(RepairItem.position, RepairItem.id)
+            )
+        ).scalars()
+    )
+    items = _with_serials_of(previous, items)
     await session.execute(delete(RepairItem).where(RepairItem.repair_id == repair.id))
     await session.execute(delete(RepairLabour).where(RepairLabour.repair_id == repair.id))
     for position, values in enumerate(items):

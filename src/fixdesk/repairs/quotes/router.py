@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, status
 
 from fixdesk.config import Settings
 from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require
 from fixdesk.repairs.models import Quote
 from fixdesk.repairs.permissions import REPAIRS_READ, REPAIRS_UPDATE
-from fixdesk.repairs.quotes import service
+from fixdesk.repairs.quotes import examples, service
 from fixdesk.repairs.quotes.events import quote_number
 from fixdesk.repairs.quotes.schemas import QuoteCreate, QuoteDecline, QuoteRead, QuoteStaffRead
 
@@ -53,6 +54,8 @@ def _customer(quote: Quote, settings: Settings) -> QuoteRead:
     operation_id="repairs-quotes-create",
     status_code=status.HTTP_201_CREATED,
     response_model=QuoteStaffRead,
+    responses=response_example(201, examples.QUOTE_RESPONSE),
+    openapi_extra=request_example(examples.QUOTE_CREATE_REQUEST),
 )
 async def create_quote(
     repair_id: uuid.UUID,

@@ -292,7 +292,9 @@ async def approve_quote(
     """The customer approves a sent quote of their repair: the quote becomes ``approved`` (``decidedAt``),
     the repair moves to ``approved`` (history note "Quote Q<n> approved by the customer", no staff actor),
     the quote's lines replace the repair's items and labour (``priceSource`` ``quote``) with the totals
-    recomputed, and ``quote.approved`` and ``repair.updated`` are published.
+    recomputed, keeping the serial numbers already recorded on matching items (same repair and part type;
+    :func:`fixdesk.repairs.items.service.replace_lines`), and ``quote.approved`` and ``repair.updated`` are
+    published.
 
     Raises :class:`NotFound` (404) for another customer's repair, an unknown quote or a draft, and
     :class:`Conflict` (409) for a quote that is not ``sent`` (its status named), one past its

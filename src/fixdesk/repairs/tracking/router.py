@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
@@ -14,6 +13,7 @@ from fixdesk.platform.errors import NotFound
 from fixdesk.platform.observability import redact_path_segment
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, public, require
+from fixdesk.platform.schemas import DayOrMoment
 from fixdesk.repairs.permissions import REPAIRS_READ
 from fixdesk.repairs.tracking import page, service
 from fixdesk.repairs.tracking.schemas import ReviewCreate, ReviewListItem, ReviewRead, TrackingRead
@@ -49,6 +49,7 @@ async def get_tracking(token: str, session: SessionDep, settings: SettingsDep, r
     operation_id="tracking-page",
     response_class=HTMLResponse,
     dependencies=[Depends(public)],
+    responses={404: {"description": "An unknown link: a page saying so", "content": {"text/html": {}}}},
 )
 async def tracking_page(
     token: str,
@@ -100,11 +101,11 @@ async def list_reviews(
     min_rating: Annotated[int | None, Query(alias="minRating", ge=1, le=5)] = None,
     max_rating: Annotated[int | None, Query(alias="maxRating", ge=1, le=5)] = None,
     date_from: Annotated[
-        date | datetime | None,
+        DayOrMoment | None,
         Query(alias="dateFrom", description="Reviewed on/after (a day in the shop's time zone)"),
     ] = None,
     date_to: Annotated[
-        date | datetime | None,
+        DayOrMoment | None,
         Query(alias="dateTo", description="Reviewed on/before (a day in the shop's time zone)"),
     ] = None,
 ):
