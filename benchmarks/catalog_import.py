@@ -37,7 +37,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from fixdesk import migrations
 from fixdesk.catalog.transfer import COLUMNS, ImportReport, import_catalog
 from fixdesk.cli import RichImportProgress
-from fixdesk.db import create_engine, make_sessionmaker, round_money, transaction
+from fixdesk.db import create_engine, make_sessionmaker, round_money
 from fixdesk.demo.catalog import QUALITY_FACTORS, TIER_FACTORS
 from fixdesk.demo.devices import DEVICE_MODELS
 
@@ -168,10 +168,12 @@ async def run_import(database_url: str, data: bytes, console: Console) -> tuple[
         )
         started = time.perf_counter()
         with progress:
-            async with transaction(make_sessionmaker(engine)) as session:
-                report = await import_catalog(
-                    session, data, source_name="benchmark.csv", progress=RichImportProgress(progress)
-                )
+            report = await import_catalog(
+                make_sessionmaker(engine),
+                data,
+                source_name="benchmark.csv",
+                progress=RichImportProgress(progress),
+            )
         return report, time.perf_counter() - started
     finally:
         await engine.dispose()

@@ -16,6 +16,7 @@ from fixdesk.db import transaction
 from fixdesk.identity.models import User
 from fixdesk.identity.service import create_user
 from fixdesk.platform.jobs.worker import Worker
+from fixdesk.platform.security import hash_password
 from fixdesk.services import build_services
 from tests.conftest import unique_email
 
@@ -65,10 +66,12 @@ async def make_customer(
 ) -> Actor:
     values: dict[str, Any] = {"first_name": "Ana", "last_name": "Silva", "email": unique_email("customer")}
     values.update(fields)
-    if portal_password:
-        values["portal_password"] = portal_password
     async with transaction(sessionmaker) as session:
         customer: Customer = await create_customer(session, CustomerCreate(**values), default_region="US")
+        if portal_password:
+            # As if the customer had chosen it through an emailed link (no service lets staff set one;
+            # tests/identity/test_portal_access.py walks the real path).
+            customer.portal_password_hash = hash_password(portal_password)
     return Actor(customer.id, customer.email or "", bearer(app, customer.id, "customer", "customer"))
 
 

@@ -1,14 +1,18 @@
 """End to end: the real server started by the CLI, on a free port with a fresh data dir, driven over HTTP.
 
-Staff log in, create a customer and a repair, walk it to ``completed``; the customer then logs in to the
-portal and reads it. Runs on SQLite and (in CI, or when reachable) on PostgreSQL.
+Staff log in, create a customer and a repair, walk it to ``completed`` and invite the customer to the
+portal; the customer chooses a password with the emailed link, logs in and reads the repair. Runs on SQLite and (in CI, or when reachable) on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +25,7 @@ from tests.support.server import start_server
 ADMIN_EMAIL = "owner@example.com"
 ADMIN_PASSWORD = "correct horse battery"
 CUSTOMER_PASSWORD = "portal-pass-123"
+TOKEN = re.compile(r"token=(pwl_[A-Za-z0-9_.\-]+)")
 
 
 @pytest.fixture
@@ -47,6 +52,21 @@ def fixdesk(*args: str, env: dict[str, str], **kwargs) -> subprocess.CompletedPr
         timeout=120,
         **kwargs,
     )
+
+
+def invitation_token(outbox: Path, address: str, timeout: float = 60) -> str:
+    """The token of the portal invitation the server's worker writes to ``outbox`` for ``address``,
+    waiting for it with a generous bound."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for path in sorted(outbox.glob("*.eml")) if outbox.exists() else []:
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            body = message.get_body(preferencelist=("plain",))
+            found = TOKEN.search(body.get_content()) if body is not None else None
+            if message["To"] == address and found:
+                return found.group(1)
+        assert time.monotonic() < deadline, f"no invitation reached {address} in {timeout} s"
+        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -78,7 +98,6 @@ def test_staff_take_in_a_repair_and_the_customer_follows_it(server: str, server_
                 "email": "Marta.Costa@example.com",
                 "phone": "+351 912 345 678",
                 "language": "pt",
-                "portalPassword": CUSTOMER_PASSWORD,
             },
         )
         assert customer.status_code == 201, customer.text
@@ -117,6 +136,13 @@ def test_staff_take_in_a_repair_and_the_customer_follows_it(server: str, server_
         assert illegal.status_code == 409
         assert illegal.json()["allowed"] == ["delivered"]
 
+        invited = http.post(f"/api/v1/customers/{customer.json()['id']}/portal-invitation", headers=staff)
+        assert invited.status_code == 202, invited.text
+        token = invitation_token(Path(server_env["FIXDESK_DATA_DIR"]) / "outbox", "marta.costa@example.com")
+        chosen = http.post(
+            "/api/v1/auth/reset-password", json={"token": token, "password": CUSTOMER_PASSWORD}
+        )
+        assert chosen.status_code == 200, chosen.text
         portal_login = http.post(
             "/api/v1/auth/login", json={"email": "marta.costa@example.com", "password": CUSTOMER_PASSWORD}
         )

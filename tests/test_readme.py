@@ -12,7 +12,6 @@ from fixdesk.bootstrap import load_domains
 from fixdesk.catalog.transfer import import_catalog
 from fixdesk.catalog.transfer.csv_format import COLUMNS
 from fixdesk.config import Settings
-from fixdesk.db import transaction
 from fixdesk.demo.catalog import build_demo_catalog
 from fixdesk.demo.devices import DEVICE_MODELS
 from fixdesk.demo.loader import load_demo
@@ -164,8 +163,7 @@ def test_the_readme_catalog_sample_is_a_row_of_the_demo_shop() -> None:
 
 
 async def test_the_readme_catalog_sample_imports_through_the_real_importer(app, sessionmaker) -> None:
-    async with transaction(sessionmaker) as session:
-        report = await import_catalog(session, readme_catalog_sample(), timezone="UTC")
+    report = await import_catalog(sessionmaker, readme_catalog_sample(), timezone="UTC")
 
     assert report.rejected == []
     assert (report.rows, report.accepted) == (1, 1)

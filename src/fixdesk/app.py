@@ -26,6 +26,7 @@ from fixdesk.platform.domains import API_PREFIX, DomainManifest, resolve
 from fixdesk.platform.errors import install_error_handlers
 from fixdesk.platform.guards import (
     BodySizeLimitMiddleware,
+    ControlCharacterGuard,
     SecurityHeadersMiddleware,
     cors_options,
     metrics_access,
@@ -206,10 +207,11 @@ def create_app(
     # Before the middleware below: the pages' own middleware must run inside the request context.
     install_web(app, settings, domain_pages(domains))
     # The last one added runs first: security headers → request context (id, last-resort 500) → CORS →
-    # rate limit → body size → idempotency → page headers → page errors (both added by install_web) →
-    # routes. So 429s carry X-Request-ID and CORS headers, and a refused or oversized request never
-    # claims an idempotency key.
+    # rate limit → body size → control characters in the URL → idempotency → page headers → page errors
+    # (both added by install_web) → routes. So 429s carry X-Request-ID and CORS headers, and a refused or
+    # oversized request never claims an idempotency key.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(ControlCharacterGuard)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,

@@ -358,7 +358,7 @@ def catalog_import(
 ) -> None:
     """Import a catalog CSV: upsert brands, device models, repair and part types and prices.
 
-    The format is the API's (POST /api/v1/catalog/import, see README). Rejected rows are listed with their line and reason and change nothing; the others are written in one transaction. Exit status 1 when the file as a whole cannot be read (nothing is written).
+    The format is the API's (POST /api/v1/catalog/import, see README). Rejected rows are listed with their line and reason and change nothing; the others are written in batches that each commit, so the server's other writers keep working, and an interrupted import is finished by running it again. Exit status 1 when the file as a whole cannot be read (nothing is written).
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -373,14 +373,13 @@ def catalog_import(
     async def run(progress: RichImportProgress) -> Any:
         engine = create_engine(settings.resolved_database_url)
         try:
-            async with transaction(make_sessionmaker(engine)) as session:
-                return await import_catalog(
-                    session,
-                    data,
-                    timezone=settings.shop_timezone,
-                    source_name=file.name,
-                    progress=progress,
-                )
+            return await import_catalog(
+                make_sessionmaker(engine),
+                data,
+                timezone=settings.shop_timezone,
+                source_name=file.name,
+                progress=progress,
+            )
         finally:
             await engine.dispose()
 

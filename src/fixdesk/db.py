@@ -165,17 +165,21 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> AsyncEngine:
     """Create the async engine for a SQLite (aiosqlite) or PostgreSQL (asyncpg) URL.
 
     SQLite connections get WAL journaling (readers never block the writer), foreign keys on and a busy
-    timeout. Transactions that write start with ``BEGIN IMMEDIATE`` so two writers queue on the busy
-    timeout instead of failing with "database is locked" when a read lock cannot be upgraded;
-    read-only sessions (see :func:`read_only`) start a plain deferred ``BEGIN``.
+    timeout (``sqlite_busy_timeout_ms``, 15 s). Transactions that write start with ``BEGIN IMMEDIATE`` so
+    two writers queue on the busy timeout instead of failing with "database is locked" when a read lock
+    cannot be upgraded; read-only sessions (see :func:`read_only`) start a plain deferred ``BEGIN``. A
+    writer still waiting when the timeout runs out fails, and the API answers 503
+    (:func:`fixdesk.platform.errors.is_database_busy`).
     """
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        _configure_sqlite(engine)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": sqlite_busy_timeout_ms / 1000})
+        _configure_sqlite(engine, sqlite_busy_timeout_ms)
         return engine
     return create_async_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -185,7 +189,7 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
 READ_ONLY_OPTION = "fixdesk_read_only"
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (see the "begin" hook below).
@@ -193,7 +197,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

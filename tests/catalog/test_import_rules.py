@@ -204,16 +204,15 @@ async def test_money_in_the_documented_format_is_stored_exactly(client, app, ses
 
 
 async def test_dates_are_shop_midnight_and_times_are_exact(engine, database_url, tmp_path, sessionmaker):
-    async with transaction(sessionmaker) as session:
-        report = await import_catalog(
-            session,
-            csv_bytes(
-                priced("OLED", "279", validFrom="2025-03-01", validUntil="2025-12-31"),
-                priced("LCD", "149", validFrom="2025-03-01T09:30:00+02:00"),
-                priced("Glass", "99", validFrom="2025-03-01T09:30:00"),  # no offset: shop time
-            ),
-            timezone="America/Chicago",
-        )
+    report = await import_catalog(
+        sessionmaker,
+        csv_bytes(
+            priced("OLED", "279", validFrom="2025-03-01", validUntil="2025-12-31"),
+            priced("LCD", "149", validFrom="2025-03-01T09:30:00+02:00"),
+            priced("Glass", "99", validFrom="2025-03-01T09:30:00"),  # no offset: shop time
+        ),
+        timezone="America/Chicago",
+    )
     try:
         assert report.rejected == []
         prices = await prices_by_part(sessionmaker)
@@ -251,8 +250,7 @@ async def test_the_import_is_bulk_not_one_query_per_row(engine, sessionmaker, st
         for part in range(4)
     ]
     statement_counter.reset()
-    async with transaction(sessionmaker) as session:
-        report = await import_catalog(session, csv_bytes(*rows))
+    report = await import_catalog(sessionmaker, csv_bytes(*rows))
     try:
         assert report.prices.created == 1_200
         assert report.device_models.created == 300
@@ -286,8 +284,7 @@ async def test_the_import_reports_its_progress_stage_by_stage(engine, sessionmak
         {"brand": "Google", "model": "Pixel 7", "deviceType": "phone"},
         priced("LCD economy", "14,9"),  # rejected while reading: never checked nor written
     )
-    async with transaction(sessionmaker) as session:
-        report = await import_catalog(session, data, progress=progress)
+    report = await import_catalog(sessionmaker, data, progress=progress)
     try:
         assert len(report.rejected) == 1
         assert progress.stages == [

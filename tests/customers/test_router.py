@@ -13,6 +13,7 @@ from fixdesk.customers.models import Customer, CustomerTag
 from fixdesk.customers.schemas import CustomerCreate
 from fixdesk.customers.service import create_customer
 from fixdesk.db import transaction
+from fixdesk.platform.security import verify_password
 from tests.conftest import unique_email
 from tests.factories import make_customer, make_user
 
@@ -117,18 +118,31 @@ async def test_create_accepts_snake_case_input(client, app, sessionmaker):
     assert body["phone"] is None
 
 
-async def test_create_with_portal_password_grants_portal_access_and_never_returns_the_hash(
-    client, app, sessionmaker
-):
-    admin = await make_user(app, sessionmaker, "admin")
+@pytest.mark.parametrize("field", ["portalPassword", "portal_password"])
+async def test_staff_cannot_set_a_portal_password_on_create_or_update(client, app, sessionmaker, field):
+    # Issue 9: an agent set a password, then signed in as the customer. Staff send a link instead.
+    agent = await make_user(app, sessionmaker, "agent")
     email = unique_email("portal")
-    body = await create(client, admin, email=email, portalPassword="long-enough-secret")
-    assert body["hasPortalAccess"] is True
-    assert "portalPassword" not in body
-    assert "portalPasswordHash" not in body
-    login = await client.post("/api/v1/auth/login", json={"email": email, "password": "long-enough-secret"})
-    assert login.status_code == 200, login.text
-    assert login.json()["user"]["principalType"] == "customer"
+
+    created = await client.post(
+        CUSTOMERS, json=customer_body(email=email, **{field: "long-enough-secret"}), headers=agent.headers
+    )
+
+    body = assert_problem(created, 400, "VALIDATION_ERROR")
+    assert [error["field"] for error in body["errors"]] == [field]
+    assert await count_rows(sessionmaker) == 0
+    customer = await make_customer(app, sessionmaker, portal_password="the-customers-own-secret")
+    updated = await client.patch(
+        f"{CUSTOMERS}/{customer.id}", json={field: "agent-chosen-secret"}, headers=agent.headers
+    )
+    body = assert_problem(updated, 400, "VALIDATION_ERROR")
+    assert [error["field"] for error in body["errors"]] == [field]
+    stored = await load_customer(sessionmaker, customer.id)
+    assert verify_password("the-customers-own-secret", stored.portal_password_hash)
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": customer.email, "password": "agent-chosen-secret"}
+    )
+    assert_problem(login, 401, "UNAUTHORIZED")
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,6 @@ from fixdesk.customers.service import (
 from fixdesk.db import new_id, transaction
 from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.pagination import PageParams
-from fixdesk.platform.security import verify_password
 
 # --- pure rules (no database) -----------------------------------------------------------------------
 
@@ -102,7 +101,6 @@ async def test_create_stores_normalised_values(app, sessionmaker):
                 company_name="Silva Lda",
                 country="pt",
                 tags=["VIP"],
-                portal_password="portal-pass-123",
             ),
             default_region="US",
         )
@@ -114,9 +112,7 @@ async def test_create_stores_normalised_values(app, sessionmaker):
     assert stored.tag_names == ["vip"]
     assert stored.status == "active"
     assert stored.created_at.tzinfo is not None
-    assert stored.portal_password_hash is not None
-    assert stored.portal_password_hash.startswith("$argon2id$")
-    assert verify_password("portal-pass-123", stored.portal_password_hash)
+    assert stored.portal_password_hash is None
     # The search column holds the phone without "+" so digit searches match it.
     assert stored.search_text == "ana silva ana.silva@example.com 15125550147 silva lda"
 

@@ -81,6 +81,33 @@ async def test_a_retried_post_is_answered_from_the_first_run(client, app, sessio
     assert (record.locked_by, record.locked_until) == (None, None)
 
 
+async def test_after_logout_a_replay_is_401_not_the_stored_answer(client, app, sessionmaker):
+    # Issue 9: the stored 201 (with the customer's data) was replayed to a token whose session had ended.
+    user = await make_user(app, sessionmaker, "admin", password=PASSWORD)
+    login = await client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    headers = {"Authorization": f"Bearer {login.json()['accessToken']}", "Idempotency-Key": "create-after"}
+    body = customer_body()
+    first = await client.post(CUSTOMERS, json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    logout = await client.post("/api/v1/auth/logout", headers={"Authorization": headers["Authorization"]})
+    assert logout.status_code == 200, logout.text
+
+    replay = await client.post(CUSTOMERS, json=body, headers=headers)
+
+    assert_problem(replay, 401, "UNAUTHORIZED")
+    assert "idempotent-replayed" not in replay.headers
+    assert body["email"] not in replay.text
+    assert replay.headers["www-authenticate"] == "Bearer"
+    # Signed in again (a new session of the same user), the key's answer is theirs again.
+    again = await client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD})
+    headers["Authorization"] = f"Bearer {again.json()['accessToken']}"
+    replayed = await client.post(CUSTOMERS, json=body, headers=headers)
+    assert replayed.status_code == 201
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert await count(sessionmaker, Customer) == 1
+
+
 async def test_the_same_key_with_a_different_request_is_a_conflict(client, app, sessionmaker):
     admin = await make_user(app, sessionmaker, "admin")
     body = customer_body()

@@ -118,6 +118,8 @@ def expected_problems(endpoint: Endpoint, operation: dict[str, Any]) -> set[int]
         statuses.add(409)
     if endpoint.path not in EXEMPT_FROM_RATE_LIMITS:
         statuses.add(429)
+    if endpoint.path.startswith("/api/v1/"):
+        statuses.add(503)  # a database lock held too long (platform/errors.py)
     return statuses
 
 

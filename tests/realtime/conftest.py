@@ -18,6 +18,7 @@ import httpx
 from tests.support.server import (  # noqa: F401 - the realtime tests import these from here
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
+    DEV_LOGIN_CODE,
     Server,
     clean_env,
     create_admin,
@@ -26,7 +27,6 @@ from tests.support.server import (  # noqa: F401 - the realtime tests import the
 )
 
 REDIS_URL = os.environ.get("FIXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
-CUSTOMER_PASSWORD = "portal-pass-123"
 
 
 @dataclass
@@ -48,7 +48,8 @@ async def staff_login(http: httpx.AsyncClient) -> Shop:
 
 
 async def add_customer_with_repair(http: httpx.AsyncClient, shop: Shop, key: str) -> dict[str, Any]:
-    """A customer with a portal password, one repair of theirs, and their access token."""
+    """A customer, one repair of theirs, and their access token (signed in with an emailed code: the
+    server's development code, see ``clean_env``)."""
     email = f"{key}-{secrets.token_hex(4)}@example.com"
     customer = await http.post(
         "/api/v1/customers",
@@ -57,7 +58,6 @@ async def add_customer_with_repair(http: httpx.AsyncClient, shop: Shop, key: str
             "firstName": key.title(),
             "lastName": "Silva",
             "email": email,
-            "portalPassword": CUSTOMER_PASSWORD,
         },
     )
     assert customer.status_code == 201, customer.text
@@ -73,7 +73,9 @@ async def add_customer_with_repair(http: httpx.AsyncClient, shop: Shop, key: str
         },
     )
     assert repair.status_code == 201, repair.text
-    login = await http.post("/api/v1/auth/login", json={"email": email, "password": CUSTOMER_PASSWORD})
+    asked = await http.post("/api/v1/auth/login", json={"email": email})
+    assert asked.status_code == 200, asked.text
+    login = await http.post("/api/v1/auth/verify-email", json={"email": email, "code": DEV_LOGIN_CODE})
     assert login.status_code == 200, login.text
     entry = {
         "id": customer.json()["id"],

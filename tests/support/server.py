@@ -17,6 +17,7 @@ import pytest
 REPOSITORY = Path(__file__).resolve().parent.parent.parent
 ADMIN_EMAIL = "owner@example.com"
 ADMIN_PASSWORD = "correct horse battery"
+DEV_LOGIN_CODE = "135790"
 
 
 def free_port() -> int:
@@ -31,6 +32,9 @@ def clean_env(data_dir: Path, **values: str) -> dict[str, str]:
     env["FIXDESK_DATA_DIR"] = str(data_dir)
     # Every login of these tests comes from 127.0.0.1; the per-IP login limit is not what they test.
     env["FIXDESK_RATE_LIMIT_AUTH"] = "1000/minute"
+    # Portal customers sign in with an emailed code; these tests use the development one (never allowed in
+    # production) instead of reading the server's outbox.
+    env["FIXDESK_DEV_LOGIN_CODE"] = DEV_LOGIN_CODE
     env.update(values)
     return env
 

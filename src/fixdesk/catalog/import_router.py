@@ -15,8 +15,9 @@ from fixdesk.catalog import transfer
 from fixdesk.catalog.models import DeviceType
 from fixdesk.catalog.permissions import CATALOG_READ, CATALOG_WRITE
 from fixdesk.catalog.schemas import CatalogImportRead
-from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.deps import SessionDep, SettingsDep, app_sessionmaker
 from fixdesk.platform.permissions import Principal, require
+from fixdesk.platform.schemas import require_plain_text
 
 router = APIRouter(tags=["catalog"])
 
@@ -26,25 +27,30 @@ CatalogWrite = Annotated[Principal, Depends(require(CATALOG_WRITE))]
 
 @router.post("/catalog/import", operation_id="catalog-import", response_model=CatalogImportRead)
 async def import_catalog(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     principal: CatalogWrite,
     file: Annotated[UploadFile, File(description="The catalog CSV (UTF-8, comma-separated, header row)")],
 ):
     """Upsert brands, device models and prices from a CSV upload (multipart field ``file``); bad rows are
-    listed with their line and reason, good rows land."""
+    listed with their line and reason, good rows land, committed in batches."""
+    file_name = require_plain_text(file.filename, "file", label="the file name")
     data = await file.read()
     if len(data) > settings.max_import_bytes:
         raise transfer.ImportTooLarge(
             f"The file has {len(data):,} bytes; at most {settings.max_import_bytes:,} are accepted "
             "(FIXDESK_MAX_IMPORT_BYTES). Import larger files with `fixdesk catalog import`."
         )
+    # The import commits in batches of its own; end the request's transaction first (on SQLite it has
+    # held the write lock since authentication, and the batches would wait for it).
+    await session.commit()
     report = await transfer.import_catalog(
-        session,
+        app_sessionmaker(request),
         data,
         timezone=settings.shop_timezone,
         changed_by_id=principal.staff_user_id,
-        source_name=file.filename,
+        source_name=file_name,
     )
     return CatalogImportRead.of(report)
 

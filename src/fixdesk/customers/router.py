@@ -17,8 +17,12 @@ from fixdesk.customers.schemas import (
     CustomerProfileUpdate,
     CustomerRead,
     CustomerUpdate,
+    PortalLinkSent,
 )
 from fixdesk.customfields.filters import CustomFieldFilters
+from fixdesk.identity import portal_access
+from fixdesk.identity.audit import AuditActor, ClientInfo, request_client
+from fixdesk.identity.credentials import PASSWORD_RESET, PORTAL_INVITATION
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
@@ -29,6 +33,7 @@ portal_router = APIRouter(tags=["customer portal"])
 
 CustomersRead = Annotated[Principal, Depends(require(CUSTOMERS_READ))]
 CustomersWrite = Annotated[Principal, Depends(require(CUSTOMERS_WRITE))]
+Client = Annotated[ClientInfo, Depends(request_client)]
 
 
 def _read(customer: Customer) -> CustomerRead:
@@ -98,13 +103,73 @@ async def update_customer(
     body: CustomerUpdate,
     session: SessionDep,
     settings: SettingsDep,
-    _: CustomersWrite,
+    principal: CustomersWrite,
+    client: Client,
 ):
-    """Change some of a customer's fields."""
+    """Change some of a customer's fields (a new email ends the customer's sessions; a portal password is
+    never set here: send a portal invitation or a password-reset link)."""
     customer = await service.update_customer(
-        session, customer_id, body, default_region=settings.default_phone_region
+        session,
+        customer_id,
+        body,
+        default_region=settings.default_phone_region,
+        actor=AuditActor.of(principal, client),
     )
     return _read(customer)
+
+
+async def _send_link(
+    customer_id: uuid.UUID,
+    purpose: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Principal,
+    client: ClientInfo,
+) -> PortalLinkSent:
+    link = await portal_access.send_link(
+        session, customer_id, purpose, actor=AuditActor.of(principal, client), settings=settings
+    )
+    expires_at = portal_access.link_expires_at(link)
+    what = "A portal invitation" if purpose == PORTAL_INVITATION else "A password-reset link"
+    return PortalLinkSent(
+        message=f"{what} is on its way to the customer's email address on file.", expires_at=expires_at
+    )
+
+
+@router.post(
+    "/customers/{customer_id}/portal-invitation",
+    operation_id="customers-portal-invitation",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=PortalLinkSent,
+)
+async def send_portal_invitation(
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CustomersWrite,
+    client: Client,
+):
+    """Email the customer a one-time link to choose their portal password (valid 7 days; 409 when they
+    already have one, are not active or have no email)."""
+    return await _send_link(customer_id, PORTAL_INVITATION, session, settings, principal, client)
+
+
+@router.post(
+    "/customers/{customer_id}/password-reset",
+    operation_id="customers-password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=PortalLinkSent,
+)
+async def send_password_reset(
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CustomersWrite,
+    client: Client,
+):
+    """Email the customer a one-time link to choose a new portal password (valid 24 hours; 409 when they
+    have no password yet, are not active or have no email)."""
+    return await _send_link(customer_id, PASSWORD_RESET, session, settings, principal, client)
 
 
 @router.delete("/customers/{customer_id}", operation_id="customers-archive", response_model=CustomerRead)

@@ -23,7 +23,11 @@ def _clean_tags(value: list[str] | None) -> list[str] | None:
 
 class CustomerCreate(InputModel):
     """A new customer. ``phone`` may be national (``512-555-0100``, read in the shop's default region) or
-    international (``+44 20 7946 0958``); it is stored in E.164. ``email`` is unique, case-insensitively."""
+    international (``+44 20 7946 0958``); it is stored in E.164. ``email`` is unique, case-insensitively.
+
+    Staff never set a customer's portal password: a body with ``portalPassword`` is refused (400 naming
+    the field). The customer chooses it through an emailed link (``POST /customers/{id}/portal-invitation``).
+    """
 
     first_name: str = Name
     last_name: str = Name
@@ -45,9 +49,6 @@ class CustomerCreate(InputModel):
     notes: str | None = Field(default=None, max_length=5000)
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     status: Literal["active", "inactive"] = "active"
-    portal_password: str | None = Field(
-        default=None, min_length=8, max_length=256, description="Lets the customer log in to the portal"
-    )
     custom_fields: dict[str, Any] | None = Field(
         default=None, description="Values of the shop's custom fields for customers, by key"
     )
@@ -56,7 +57,12 @@ class CustomerCreate(InputModel):
 
 
 class CustomerUpdate(InputModel):
-    """Fields to change; omitted fields stay as they are, ``null`` clears an optional field."""
+    """Fields to change; omitted fields stay as they are, ``null`` clears an optional field.
+
+    ``portalPassword`` is refused (400 naming the field): staff send a password-reset link instead
+    (``POST /customers/{id}/password-reset``). Changing ``email`` is a change of the customer's
+    credentials: their sessions end, their emailed codes and links stop working, the address counts as
+    unverified, the change is audited and the old address is told."""
 
     first_name: NotNull[str] = Field(default=None, min_length=1, max_length=100)
     last_name: NotNull[str] = Field(default=None, min_length=1, max_length=100)
@@ -76,7 +82,6 @@ class CustomerUpdate(InputModel):
     notes: str | None = Field(default=None, max_length=5000)
     tags: list[Tag] | None = Field(default=None, max_length=20)
     status: NotNull[Literal["active", "inactive"]] = None
-    portal_password: str | None = Field(default=None, min_length=8, max_length=256)
     custom_fields: dict[str, Any] | None = Field(
         default=None, description="Merged into the stored values; null for a key removes it"
     )
@@ -106,7 +111,7 @@ class CustomerRead(CamelModel):
     status: str
     tags: list[str] = Field(validation_alias="tag_names")
     custom_fields: dict[str, Any]
-    has_portal_access: bool
+    has_portal_access: bool = Field(description="The customer has chosen a portal password")
     archived_at: datetime | None
     last_login_at: datetime | None
     created_at: datetime
@@ -161,3 +166,11 @@ class CustomerProfileUpdate(InputModel):
     city: str | None = Field(default=None, max_length=100)
     region: str | None = Field(default=None, max_length=100)
     postal_code: str | None = Field(default=None, max_length=20)
+
+
+class PortalLinkSent(CamelModel):
+    """A portal invitation or password-reset link queued for the customer's email on file."""
+
+    success: bool = True
+    message: str
+    expires_at: datetime = Field(description="When the link stops working")

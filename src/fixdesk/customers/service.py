@@ -23,11 +23,12 @@ from fixdesk.customers.events import (
 from fixdesk.customers.models import Customer, CustomerStatus, CustomerTag
 from fixdesk.customers.schemas import CustomerCreate, CustomerProfileUpdate, CustomerUpdate
 from fixdesk.customfields import service as custom_fields
-from fixdesk.db import utcnow
+from fixdesk.db import new_id, utcnow
+from fixdesk.identity.audit import Action, AuditActor
+from fixdesk.identity.credentials import customer_credentials_changed, queue_account_notice
 from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.pagination import PageParams, paginate
-from fixdesk.platform.security import hash_password
 
 SortField = Literal["createdAt", "name", "lastName"]
 # The custom field entity of customers, as the customers manifest declares it.
@@ -95,12 +96,9 @@ def _apply_fields(customer: Customer, values: dict[str, Any], default_region: st
         values["country"] = values["country"].upper()
     if "timezone" in values:
         validate_timezone(values["timezone"])
-    password = values.pop("portal_password", None)
     tags = values.pop("tags", None)
     for key, value in values.items():
         setattr(customer, key, value)
-    if password is not None:
-        customer.portal_password_hash = hash_password(password)
     if tags is not None:
         customer.tags = [CustomerTag(tag=tag) for tag in tags]
     customer.search_text = _search_text(customer)
@@ -112,10 +110,12 @@ async def create_customer(
     *,
     default_region: str,
     require_custom_fields: bool = True,
+    customer_id: uuid.UUID | None = None,
 ) -> Customer:
     """Create a customer. Raises :class:`Conflict` (409) for a taken email, :class:`ValidationFailed`
     (400) for an invalid phone number, time zone or custom field values. ``require_custom_fields=False``
-    lets a customer registering themselves skip the shop's required custom fields, which they cannot know."""
+    lets a customer registering themselves skip the shop's required custom fields, which they cannot know;
+    ``customer_id`` is the id announced to them before the account was made (a new one by default)."""
     values = data.model_dump(by_alias=False)
     values["custom_fields"] = await custom_fields.validate_values(
         session,
@@ -123,7 +123,7 @@ async def create_customer(
         values.get("custom_fields"),
         enforce_required=require_custom_fields,
     )
-    customer = Customer()
+    customer = Customer(id=customer_id or new_id())
     customer.tags = []
     _apply_fields(customer, values, default_region)
     await _ensure_email_free(session, customer.email)
@@ -139,9 +139,14 @@ async def update_customer(
     data: CustomerUpdate | CustomerProfileUpdate,
     *,
     default_region: str,
+    actor: AuditActor | None = None,
 ) -> Customer:
-    """Apply the fields present in ``data``. Same errors as :func:`create_customer`, plus 404."""
+    """Apply the fields present in ``data``. Same errors as :func:`create_customer`, plus 404.
+
+    A new ``email`` changes the customer's credentials (:func:`_email_changed`): ``actor`` (staff; the
+    system when not given) is recorded in the audit log."""
     customer = await get_customer(session, customer_id, include_archived=True)
+    previous_email = customer.email
     values = data.model_dump(exclude_unset=True, by_alias=False)
     # These columns are NOT NULL: an explicit null must be a 400 naming the request field, not a
     # constraint failure (which would surface as a 409).
@@ -156,11 +161,40 @@ async def update_customer(
     await _ensure_email_free(session, customer.email, exclude=customer.id)
     customer.updated_at = utcnow()
     await session.flush()
+    if customer.email != previous_email:
+        await _email_changed(session, customer, previous_email, actor or AuditActor.system())
     changed = sorted(to_camel(name) for name in data.model_dump(exclude_unset=True, by_alias=False))
     await publish(
         session, CUSTOMER_UPDATED, CustomerEventPayload.of(customer, changed), customer_id=customer.id
     )
     return customer
+
+
+async def _email_changed(
+    session: AsyncSession, customer: Customer, previous_email: str | None, actor: AuditActor
+) -> None:
+    """The email is where codes and set-password links go, so a new one is a change of credentials: the
+    customer's sessions end, their open codes and links are voided, the address is unverified until a
+    code or link proves it, the change is audited, and the old address is told (so an owner who did not
+    ask for it can react)."""
+    customer.email_verified_at = None
+    await session.flush()
+    await customer_credentials_changed(
+        session,
+        customer.id,
+        action=Action.email_changed,
+        actor=actor,
+        reason="email_changed",
+        details={"from": previous_email, "to": customer.email},
+    )
+    if previous_email is not None:
+        await queue_account_notice(
+            session,
+            "email_changed",
+            to=previous_email,
+            language=customer.language,
+            variables={"first_name": customer.first_name, "new_email": customer.email or "(none)"},
+        )
 
 
 async def archive_customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer:

@@ -40,7 +40,7 @@ from fixdesk.platform.errors import NotFound, ValidationFailed
 from fixdesk.platform.idempotency import SECRET_SHOWN_ONCE
 from fixdesk.platform.pagination import Page, PageParams, page_params, paginate
 from fixdesk.platform.permissions import Principal, public, require
-from fixdesk.platform.schemas import CamelModel, InputModel
+from fixdesk.platform.schemas import CamelModel, InputModel, control_character_problem
 from fixdesk.platform.security import TokenService, hash_secret, new_secret
 
 CLIENT_ID_PREFIX = "fdc_"
@@ -280,7 +280,10 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     client_id, separator, client_secret = decoded.partition(":")
     if not separator:
         raise OAuthError("invalid_client", "Malformed Basic credentials.", 401, basic=True)
-    return unquote_plus(client_id), unquote_plus(client_secret)
+    client_id, client_secret = unquote_plus(client_id), unquote_plus(client_secret)
+    if control_character_problem(client_id) or control_character_problem(client_secret):
+        raise OAuthError("invalid_client", "Malformed Basic credentials.", 401, basic=True)
+    return client_id, client_secret
 
 
 # --- endpoints -----------------------------------------------------------------------------------------
@@ -311,6 +314,9 @@ async def token(request: Request, session: SessionDep) -> Response:
             raise OAuthError("invalid_request", "Send an application/x-www-form-urlencoded body.")
         form = await request.form()
         values: dict[str, str] = {key: value for key, value in form.items() if isinstance(value, str)}
+        for name, value in values.items():
+            if problem := control_character_problem(name) or control_character_problem(value):
+                raise OAuthError("invalid_request", f"{name!r}: {problem}.")
         grant_type = values.get("grant_type")
         if not grant_type:
             raise OAuthError("invalid_request", "The grant_type parameter is missing.")

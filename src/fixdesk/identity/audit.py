@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
 
 from fixdesk.identity.models import AuditEvent
 from fixdesk.platform.pagination import PageParams, paginate
@@ -44,6 +45,16 @@ class Action(StrEnum):
     permissions_changed = "user.permissions_changed"
     activated = "user.activated"
     deactivated = "user.deactivated"
+    # A customer's credentials and portal access (fixdesk.identity.portal_access, credentials).
+    registration_attempted = "account.registration_attempted"
+    portal_invitation_sent = "account.portal_invitation_sent"
+    password_reset_sent = "account.password_reset_sent"
+    password_set = "account.password_set"
+    email_changed = "account.email_changed"
+    # Repair photos and documents: who removed or (un)published which file of which repair.
+    attachment_deleted = "attachment.deleted"
+    attachment_published = "attachment.published"
+    attachment_unpublished = "attachment.unpublished"
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,14 @@ class ClientInfo:
 
 
 NO_CLIENT = ClientInfo(user_agent=None, ip_address=None)
+
+
+def request_client(request: Request) -> ClientInfo:
+    """The :class:`ClientInfo` of an HTTP request (a FastAPI dependency): its user agent and peer address."""
+    return ClientInfo(
+        user_agent=request.headers.get("user-agent"),
+        ip_address=request.client.host if request.client else None,
+    )
 
 
 @dataclass(frozen=True)

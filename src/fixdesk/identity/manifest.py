@@ -23,7 +23,7 @@ MANIFEST = DomainManifest(
     ),
     role_grants={role: frozenset({USERS_READ}) for role in STAFF},
     models=("fixdesk.identity.models",),
-    jobs=("fixdesk.identity.jobs",),
+    jobs=("fixdesk.identity.jobs", "fixdesk.identity.account_jobs"),
     periodic_jobs=(
         Periodic("identity.purge_deleted_accounts", "7 * * * *", "identity.purge_deleted_accounts"),
     ),

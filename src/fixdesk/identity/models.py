@@ -81,11 +81,14 @@ class RefreshToken(IdMixin, Base):
 
 
 class LoginCode(IdMixin, Base):
-    """A 6-digit code emailed to a customer to verify the address or to log in without a password.
+    """A 6-digit code emailed to a customer to verify the address or to log in without a password
+    (``purpose`` ``verification`` or ``login``), or a set-password link (``portal_invitation``,
+    ``password_reset``: :mod:`fixdesk.identity.portal_access`).
 
-    Only an HMAC of the code (keyed with the app secret, salted with the row id) is stored. A code expires
-    10 minutes after ``created_at``, dies after 5 wrong tries (``attempts``), and issuing a new one voids the
-    customer's open codes (``voided_at``).
+    Only an HMAC of a code (keyed with the app secret, salted with the row id) is stored, and only the
+    SHA-256 of a link's 256-bit token. A code expires 10 minutes after ``created_at``, dies after 5 wrong
+    tries (``attempts``), and issuing a new one voids the customer's open codes (``voided_at``); links
+    expire and void each other the same way, with lifetimes of their own.
     """
 
     __tablename__ = "login_codes"

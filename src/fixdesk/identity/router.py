@@ -11,7 +11,16 @@ from fastapi import APIRouter, Depends, Query, Request, status
 
 from fixdesk.customers import access as customers
 from fixdesk.customers.permissions import CUSTOMERS_READ
-from fixdesk.identity import accounts, api_clients, audit, examples, service, staff
+from fixdesk.identity import (
+    accounts,
+    api_clients,
+    audit,
+    examples,
+    portal_access,
+    registration,
+    service,
+    staff,
+)
 from fixdesk.identity.accounts import user_read_values
 from fixdesk.identity.models import AuditEvent, AuthSession, Role
 from fixdesk.identity.permissions import AUDIT_READ, USERS_MANAGE, USERS_READ
@@ -22,6 +31,7 @@ from fixdesk.identity.schemas import (
     CustomerAccountRead,
     DeleteAccountRequest,
     DeletionScheduled,
+    ForgotPasswordRequest,
     InvitedUserRead,
     LoginCodeSent,
     LoginRequest,
@@ -31,6 +41,7 @@ from fixdesk.identity.schemas import (
     RefreshRequest,
     RegisterRequest,
     RegisterResponse,
+    ResetPasswordRequest,
     RevokeAllResponse,
     SessionRead,
     StaffProfileRead,
@@ -110,8 +121,9 @@ async def login(
     responses=problems(409),
 )
 async def register(body: RegisterRequest, session: SessionDep, settings: SettingsDep, client: Client):
-    """Create a customer account without a password; a 6-digit verification code is emailed."""
-    return await service.register(session, body, client=client, settings=settings)
+    """Create a customer account without a password; a 6-digit verification code is emailed. An address
+    that already has an account gets the same answer, and its owner an email instead."""
+    return await registration.register(session, body, client=client, settings=settings)
 
 
 @router.post(
@@ -182,6 +194,35 @@ async def revoke_all(session: SessionDep, principal: Authenticated, client: Clie
 async def accept_invite(body: AcceptInvitationRequest, session: SessionDep, client: Client):
     """Set an invited staff member's password with the token from the invitation email."""
     await staff.accept_invitation(session, token=body.token, password=body.password, client=client)
+    return ActionResponse(message="Password set; log in with your email and password.")
+
+
+@router.post(
+    "/auth/forgot-password",
+    operation_id="auth-forgot-password",
+    dependencies=[Depends(public)],
+    response_model=ActionResponse,
+)
+async def forgot_password(body: ForgotPasswordRequest, session: SessionDep, client: Client):
+    """Email a portal customer a link to choose a new password (valid 24 hours); the answer is the same
+    whether or not the address has an account."""
+    email = service.normalize_email(body.email)
+    await portal_access.request_password_reset(session, email=email, client=client)
+    return ActionResponse(
+        message=f"If {email} belongs to a customer account, a link to reset its password has been sent to it."
+    )
+
+
+@router.post(
+    "/auth/reset-password",
+    operation_id="auth-reset-password",
+    dependencies=[Depends(public)],
+    response_model=ActionResponse,
+)
+async def reset_password(body: ResetPasswordRequest, session: SessionDep, client: Client):
+    """Set a portal customer's password with the token of an invitation or reset email; the token then
+    stops working and every session of the customer ends."""
+    await portal_access.reset_password(session, token=body.token, password=body.password, client=client)
     return ActionResponse(message="Password set; log in with your email and password.")
 
 

@@ -82,6 +82,19 @@ class AcceptInvitationRequest(InputModel):
     password: str = Field(min_length=8, max_length=1024)
 
 
+class ForgotPasswordRequest(InputModel):
+    """A portal customer's email address, to receive a password-reset link."""
+
+    email: Email
+
+
+class ResetPasswordRequest(InputModel):
+    """The token from a portal invitation or password-reset email and the customer's new password."""
+
+    token: str = Field(min_length=1, max_length=512)
+    password: str = Field(min_length=8, max_length=1024)
+
+
 class RefreshRequest(InputModel):
     refresh_token: str = Field(min_length=1, max_length=512)
 

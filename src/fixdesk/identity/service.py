@@ -1,8 +1,10 @@
-"""Identity rules: password and emailed-code logins, registration, token refresh with rotation and reuse
-detection, logout and the principal's sessions, and staff users.
+"""Identity rules: password and emailed-code logins, token refresh with rotation and reuse detection,
+logout and the principal's sessions, and staff users.
 
 Account profiles and deletion live in :mod:`fixdesk.identity.accounts`, staff management and invitations
-in :mod:`fixdesk.identity.staff`, the audit log in :mod:`fixdesk.identity.audit`.
+in :mod:`fixdesk.identity.staff`, the audit log in :mod:`fixdesk.identity.audit`, self-registration in
+:mod:`fixdesk.identity.registration`, customers' portal passwords in :mod:`fixdesk.identity.portal_access`
+and what a change of credentials revokes in :mod:`fixdesk.identity.credentials`.
 
 Login codes are for customers (the portal). Staff sign in with their password: a code request for a
 staff email is answered like any other and sends nothing, so an emailed code can never open a staff
@@ -22,18 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fixdesk.config import Settings
 from fixdesk.customers import access as customers
 from fixdesk.customers.models import Customer, CustomerStatus
-from fixdesk.customers.schemas import CustomerCreate
-from fixdesk.customers.service import create_customer, normalize_phone
 from fixdesk.db import new_id, utcnow
 from fixdesk.identity import audit, codes
 from fixdesk.identity.audit import Action, AuditActor, ClientInfo
+from fixdesk.identity.credentials import CODE_PURPOSES, revoke_sessions, void_open_codes
 from fixdesk.identity.models import ApiClient, AuthSession, LoginCode, RefreshToken, Role, User
 from fixdesk.identity.permissions import CUSTOMER_PERMISSIONS, all_permissions, permissions_for
 from fixdesk.identity.schemas import (
     LoginCodeSent,
     PrincipalRead,
-    RegisterRequest,
-    RegisterResponse,
     TokenResponse,
 )
 from fixdesk.platform.errors import (
@@ -49,7 +48,7 @@ from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Authenticator, Principal
 from fixdesk.platform.security import TokenService, hash_password, hash_secret, new_secret, verify_password
 
-__all__ = ["ClientInfo"]
+__all__ = ["ClientInfo", "revoke_sessions"]
 
 INVALID_CREDENTIALS = "Invalid email or password."
 INVALID_CODE = "The code is invalid or has expired; ask for a new one."
@@ -315,40 +314,6 @@ def _token_response(
 # --- passwordless customers --------------------------------------------------------------------------
 
 
-async def register(
-    session: AsyncSession, data: RegisterRequest, *, client: ClientInfo, settings: Settings
-) -> RegisterResponse:
-    """Create an unverified portal customer and email them a verification code.
-
-    Raises :class:`Conflict` (409) when a customer already has the email (they log in with a code
-    instead) and :class:`ValidationFailed` (400) for a phone number that is not a valid number.
-    """
-    email = normalize_email(data.email)
-    taken = await session.scalar(select(func.count()).select_from(Customer).where(Customer.email == email))
-    if taken:
-        raise Conflict(
-            f"{email} is already registered; log in with POST /api/v1/auth/login to get a code.",
-            field="email",
-        )
-    phone = normalize_phone(data.phone_number, settings.default_phone_region, field="phoneNumber")
-    customer = await create_customer(
-        session,
-        CustomerCreate(first_name=data.first_name, last_name=data.last_name, email=email, phone=phone),
-        default_region=settings.default_phone_region,
-        require_custom_fields=False,
-    )
-    customer.company_customer_id = data.company_customer_id
-    await session.flush()
-    await issue_code(session, customer, purpose="verification", settings=settings)
-    await audit.record(
-        session,
-        Action.registered,
-        AuditActor.account("customer", customer.id, client),
-        **account_target(customer),
-    )
-    return RegisterResponse(message=f"Verification email sent to {email}", user_id=customer.id)
-
-
 async def request_login_code(
     session: AsyncSession, *, email: str, client: ClientInfo, settings: Settings
 ) -> LoginCodeSent:
@@ -375,15 +340,8 @@ async def issue_code(
 ) -> LoginCode:
     """Store a new code for ``customer`` (voiding their open ones) and queue the email that carries it."""
     now = utcnow()
-    await session.execute(
-        update(LoginCode)
-        .where(
-            LoginCode.customer_id == customer.id,
-            LoginCode.used_at.is_(None),
-            LoginCode.voided_at.is_(None),
-        )
-        .values(voided_at=now)
-    )
+    # Only codes: a set-password link in the same table stays valid (fixdesk.identity.portal_access).
+    await void_open_codes(session, customer.id, CODE_PURPOSES)
     secret = settings.signing_key
     code_id = new_id()
     code = codes.new_code(settings)
@@ -428,6 +386,7 @@ async def verify_code(
             select(LoginCode)
             .where(
                 LoginCode.customer_id == customer.id,
+                LoginCode.purpose.in_(CODE_PURPOSES),
                 LoginCode.used_at.is_(None),
                 LoginCode.voided_at.is_(None),
             )
@@ -624,25 +583,6 @@ def _principal_target(principal: Principal) -> dict[str, object]:
     if principal.type == "customer":
         return {"target_type": "customer", "target_id": principal.id, "customer_id": principal.id}
     return {"target_type": principal.type, "target_id": principal.id}
-
-
-async def revoke_sessions(
-    session: AsyncSession,
-    *,
-    user_id: uuid.UUID | None = None,
-    customer_id: uuid.UUID | None = None,
-    reason: str,
-) -> int:
-    """Revoke every live session of one account; returns how many were live."""
-    now = utcnow()
-    owner = AuthSession.user_id == user_id if user_id is not None else AuthSession.customer_id == customer_id
-    result = await session.execute(
-        update(AuthSession)
-        .where(owner, AuthSession.revoked_at.is_(None), AuthSession.expires_at > now)
-        .values(revoked_at=now, revoked_reason=reason)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)
 
 
 async def revoke_all(session: AsyncSession, principal: Principal, *, client: ClientInfo) -> int:

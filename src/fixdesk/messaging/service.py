@@ -48,6 +48,14 @@ ERROR_LENGTH = 2000
 
 # Messaging's own templates (seed 003's payment messages, kept here until billing ships its own).
 OWN_TEMPLATES = ("payment_received", "payment_reminder")
+# Emails about a customer's (or a staff user's) account, sent by identity's jobs: not notifications (no
+# SMS, no inbox row, no hourly limit), each with a subject and text block and an HTML body.
+ACCOUNT_TEMPLATES = (
+    "portal_invitation",
+    "password_reset",
+    "registration_attempt",
+    "email_changed",
+)
 
 
 def language_of(value: str | None) -> str:
@@ -150,6 +158,18 @@ def render(template: str, language: str, variables: Mapping[str, Any]) -> Render
     """
     if template not in template_names():
         raise ValueError(f"unknown notification template {template!r}")
+    return _render(template, language, variables, with_sms=True)
+
+
+def render_account_email(template: str, language: str, variables: Mapping[str, Any]) -> RenderedMessage:
+    """Render one of :data:`ACCOUNT_TEMPLATES` (an email about the customer's account, with the shop's
+    variables included by the caller); ``sms`` is empty. Same errors as :func:`render`."""
+    if template not in ACCOUNT_TEMPLATES:
+        raise ValueError(f"unknown account email template {template!r}")
+    return _render(template, language, variables, with_sms=False)
+
+
+def _render(template: str, language: str, variables: Mapping[str, Any], *, with_sms: bool) -> RenderedMessage:
     language = language_of(language)
     environment = template_environment()
     text_template = environment.get_template(f"{language}/{template}.txt")
@@ -160,7 +180,8 @@ def render(template: str, language: str, variables: Mapping[str, Any]) -> Render
 
     subject = _one_line(block("subject"))
     html = environment.get_template(f"{language}/{template}.html").render({**variables, "subject": subject})
-    return RenderedMessage(subject=subject, text=_tidy(block("text")), html=html, sms=_one_line(block("sms")))
+    sms = _one_line(block("sms")) if with_sms else ""
+    return RenderedMessage(subject=subject, text=_tidy(block("text")), html=html, sms=sms)
 
 
 def render_notification(notification: Notification, settings: Settings) -> RenderedMessage:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.config import Settings
 from fixdesk.db import commit, discard_commit_hooks
@@ -50,3 +50,12 @@ def get_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def app_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    """A factory of write sessions that reach the app's shared objects (its cache) like the request's own
+    session does, for work that commits several transactions of its own (the catalog import's batches)."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return async_sessionmaker(
+        class_=factory.class_, **{**factory.kw, "info": {APP_STATE_INFO_KEY: request.app.state}}
+    )

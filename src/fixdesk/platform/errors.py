@@ -8,6 +8,11 @@ unhandled exceptions, as ``application/problem+json``::
 
 ``code`` is one of the codes in DESIGN.md ("API contract"); ``errors`` lists field problems
 ``{"field", "message"}``. A 500 never carries a stack trace or SQL; the full trace goes to the log.
+
+A database that is busy is not a server error: SQLite's "database is locked" (its busy timeout ran out
+while another writer held the lock) and PostgreSQL's lock timeout, serialization failure and deadlock
+answer ``503 SERVICE_UNAVAILABLE`` with ``Retry-After`` (:func:`is_database_busy`), so the client retries
+instead of reporting a bug. The transaction was rolled back, so nothing of the request was kept.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic.alias_generators import to_camel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import get_route_path
@@ -261,6 +266,58 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# SQLite result codes (the primary code is the low byte of an extended one): SQLITE_BUSY, SQLITE_LOCKED.
+_SQLITE_BUSY_CODES = frozenset({5, 6})
+_SQLITE_BUSY_MESSAGES = ("database is locked", "database table is locked", "database is busy")
+# PostgreSQL SQLSTATEs: lock_not_available (lock_timeout, NOWAIT), serialization_failure, deadlock_detected.
+POSTGRES_BUSY_STATES = frozenset({"55P03", "40001", "40P01"})
+BUSY_RETRY_AFTER_SECONDS = 1
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` (a SQLAlchemy ``DBAPIError``, or the driver's error) means the database was busy
+    rather than wrong: SQLite's busy or locked database, PostgreSQL's lock timeout, serialization failure
+    or deadlock. Retrying the same request later can succeed."""
+    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    if original is None:
+        return False
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if state in POSTGRES_BUSY_STATES:
+        return True
+    code = getattr(original, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _SQLITE_BUSY_CODES:
+        return True
+    return type(original).__name__ == "OperationalError" and str(original).startswith(_SQLITE_BUSY_MESSAGES)
+
+
+def database_busy_response(path: str | None = None) -> JSONResponse:
+    """``503 SERVICE_UNAVAILABLE`` with ``Retry-After`` for a request that met a busy database."""
+    return problem_response(
+        503,
+        "SERVICE_UNAVAILABLE",
+        "Service unavailable",
+        "The database is busy with other changes; nothing was saved. Retry the request.",
+        instance=path,
+        headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+    )
+
+
+def unhandled_error_response(exc: BaseException, path: str | None = None) -> JSONResponse:
+    """The answer to an exception nothing else handled (the middleware's last resort): 503 for a busy
+    database (:func:`is_database_busy`), else the generic 500."""
+    if is_database_busy(exc):
+        return database_busy_response(path)
+    return internal_error_response()
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if is_database_busy(exc):
+        log.warning("database_busy", path=request.url.path, error=str(getattr(exc, "orig", exc))[:500])
+        return database_busy_response(request.url.path)
+    # Any other database failure is a bug: the request-context middleware logs it and answers 500.
+    raise exc
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error the app can raise as problem details. Unhandled exceptions are caught by the
     request-context middleware (so they also carry ``X-Request-ID``)."""
@@ -268,3 +325,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DBAPIError, _database_error)

@@ -1,9 +1,16 @@
-"""Request-body size limit, the CORS policy, transport security headers and access to ``/metrics``.
+"""Request-body size limit, control characters in URLs, the CORS policy, transport security headers and
+access to ``/metrics``.
 
 :class:`BodySizeLimitMiddleware` refuses a request whose body is larger than ``FIXDESK_MAX_BODY_BYTES``
 (1 MiB by default, plenty for JSON) with ``413 PAYLOAD_TOO_LARGE``: at once when ``Content-Length`` says
 so, and otherwise while the body streams in (chunked uploads), before more than the limit is read. Upload
 routes (photos, CSV imports) get larger limits of their own, given as path patterns (see ``create_app``).
+
+:class:`ControlCharacterGuard` refuses a request whose path or query string holds a control character
+(NUL and the other C0 characters but tab, line feed and carriage return) with ``400 VALIDATION_ERROR``
+naming the query parameter (or ``path``), before any endpoint turns it into SQL: PostgreSQL cannot store
+or compare NUL in text and would fail with a 500. JSON bodies get the same rule from
+:class:`fixdesk.platform.schemas.InputModel`.
 
 :func:`cors_options` is the browser policy: only the configured origins (``FIXDESK_CORS_ORIGINS``, never
 a wildcard), credentials allowed, and the headers a browser client needs to read exposed.
@@ -25,6 +32,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from starlette.datastructures import MutableHeaders
@@ -34,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fixdesk.config import Settings
 from fixdesk.platform.errors import Forbidden, Unauthorized, problem_response
 from fixdesk.platform.ratelimit import client_ip
+from fixdesk.platform.schemas import control_character_problem
 
 EXPOSED_HEADERS = (
     "X-Request-ID",
@@ -137,6 +146,49 @@ class BodySizeLimitMiddleware:
             if response_started:
                 raise
             await _too_large(max_bytes, scope["path"])(scope, receive, send)
+
+
+def url_control_character_problem(path: str, query_string: bytes) -> tuple[str, str] | None:
+    """The first ``(field, message)`` of a control character in a request's (percent-decoded) path or
+    query string: the field is the query parameter's name, or ``path``. ``None`` when both are clean."""
+    if problem := control_character_problem(path):
+        return "path", problem
+    query = query_string.decode("latin-1")
+    # Only a query that escapes something can hide a control character: raw ones do not survive HTTP.
+    if "%" not in query and not control_character_problem(query):
+        return None
+    for name, value in parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="replace"):
+        if problem := control_character_problem(name):
+            return "query", f"a parameter name {problem}"
+        if problem := control_character_problem(value):
+            return name, problem
+    return None
+
+
+class ControlCharacterGuard:
+    """Pure ASGI middleware: ``400 VALIDATION_ERROR`` for a control character in the path or the query
+    string (see :func:`url_control_character_problem`), before the request reaches any route."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        found = url_control_character_problem(scope["path"], scope.get("query_string", b""))
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        field, message = found
+        await problem_response(
+            400,
+            "VALIDATION_ERROR",
+            "Validation failed",
+            f"{field}: {message}",
+            instance=scope["path"],
+            errors=[{"field": field, "message": message}],
+        )(scope, receive, send)
 
 
 # --- transport security headers ------------------------------------------------------------------------

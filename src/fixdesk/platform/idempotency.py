@@ -7,7 +7,9 @@ Rules (:class:`IdempotencyMiddleware`):
 
 * Any POST may carry ``Idempotency-Key``: 1 to 255 printable ASCII characters, else
   ``400 VALIDATION_ERROR``. Keys belong to the principal of the request's access token, so two callers
-  can never see each other's answers. Anonymous requests and the login/token endpoints (``/auth/*``,
+  can never see each other's answers. The token is authenticated in full before the key is looked at
+  (its session still live, its account still active: ``app.state.authenticator``), so after a logout a
+  retry is ``401``, never the stored answer of the session that ended. Anonymous requests and the login/token endpoints (``/auth/*``,
   ``/oauth/token``) do not take part: the key is ignored there. An IP address is not an identity (two
   customers behind one router would share keys), and those answers carry fresh credentials that must
   never be written down.
@@ -51,7 +53,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fixdesk.db import Base, transaction, utcnow
-from fixdesk.platform.errors import problem_response
+from fixdesk.platform.errors import FixdeskError, problem_response
 from fixdesk.platform.jobs.queue import insert_ignoring_conflicts
 from fixdesk.platform.jobs.registry import JobContext, handler
 from fixdesk.platform.ratelimit import bearer_subject, is_auth_path
@@ -285,6 +287,30 @@ def _key_problem(message: str, path: str) -> Any:
     )
 
 
+def _bearer_token(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    return None
+
+
+async def _authentication_problem(scope: Scope) -> FixdeskError | None:
+    """Why the request's access token no longer authenticates (its session was revoked, its account
+    deactivated), or ``None``: the same check every endpoint makes, here made before an answer is
+    replayed, which runs no endpoint."""
+    token = _bearer_token(scope)
+    if token is None:
+        return None
+    state = scope["app"].state
+    async with state.read_sessionmaker() as session:
+        try:
+            await state.authenticator(session, token)
+        except FixdeskError as error:
+            return error
+    return None
+
+
 def _key_error(values: list[bytes]) -> str | None:
     if len(values) > 1:
         return "send the header once"
@@ -364,6 +390,18 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         key = values[0].strip().decode("ascii")
+        refused = await _authentication_problem(scope)
+        if refused is not None:
+            await _problem(
+                refused.status,
+                refused.code,
+                refused.title,
+                refused.detail,
+                path,
+                headers=refused.headers,
+                extra=refused.extra,
+            )(scope, receive, send)
+            return
 
         body = await _read_body(receive)
         fingerprint = request_fingerprint(scope["method"], path, scope.get("query_string", b""), body)

@@ -143,13 +143,13 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as exc:
             log.exception("unhandled_exception", method=scope["method"], path=loggable_path(scope["path"]))
             if status_holder["started"]:
                 raise
-            from fixdesk.platform.errors import internal_error_response
+            from fixdesk.platform.errors import unhandled_error_response
 
-            await internal_error_response()(scope, receive, send_with_id)
+            await unhandled_error_response(exc)(scope, receive, send_with_id)
         finally:
             route = scope.get("route")
             route_path = getattr(route, "path", "unmatched")

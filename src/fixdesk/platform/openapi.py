@@ -20,6 +20,8 @@ completes the document from the route table, in one place, so no route can forge
   - ``413`` for every operation with a request body (``platform/guards.py``).
   - ``429`` for every operation the rate limiter counts (``platform/ratelimit.py``: all but the
     operational endpoints).
+  - ``503`` for every ``/api/v1`` operation: a database lock held too long answers
+    ``SERVICE_UNAVAILABLE`` with ``Retry-After`` (``platform/errors.py``).
 
   A route declares anything else with ``responses=problems(...)``; a route that answers a status with
   content of its own (the OAuth2 token endpoint's RFC 6749 errors, the tracking page's HTML) keeps it.
@@ -49,6 +51,8 @@ from fixdesk.platform.errors import PROBLEM_MEDIA_TYPE
 from fixdesk.platform.permissions import CUSTOMER_PORTAL_PERMISSION, current_principal, optional_principal
 from fixdesk.platform.ratelimit import EXEMPT_PATH_PREFIXES, EXEMPT_PATHS, is_auth_path
 from fixdesk.platform.routes import flat_routes
+
+API_PATH_PREFIX = "/api/v1/"
 
 BEARER_SCHEME = "HTTPBearer"
 RATE_LIMIT_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
@@ -154,6 +158,13 @@ PROBLEM_RESPONSES: dict[int, ProblemResponse] = {
         "TooManyRequests",
         "Over the rate limit (`RATE_LIMIT_EXCEEDED`); `Retry-After` says when to try again.",
         "RATE_LIMIT_EXCEEDED",
+        headers=("Retry-After",),
+    ),
+    503: ProblemResponse(
+        "ServiceUnavailable",
+        "The database is busy (a lock held too long by another writer, a serialization failure): nothing "
+        "was changed; send the request again after `Retry-After` seconds (`SERVICE_UNAVAILABLE`).",
+        "SERVICE_UNAVAILABLE",
         headers=("Retry-After",),
     ),
 }
@@ -435,6 +446,9 @@ def _expected_problems(path: str, method: str, operation: dict[str, Any], guard:
         statuses.add(413)
     if _rate_limited(path):
         statuses.add(429)
+    # Every API operation reads or writes the database, whose lock timeouts answer 503 (platform/errors.py).
+    if path.startswith(API_PATH_PREFIX):
+        statuses.add(503)
     return statuses
 
 

@@ -97,6 +97,7 @@ REPAIR_CREATED_RESPONSE: dict[str, Any] = {
                 "role": "admin",
             },
             "notes": "Device received",
+            "customerNote": None,
             "customerNotified": True,
             "createdAt": "2026-12-06T16:27:12.628463Z",
         }
@@ -155,6 +156,7 @@ REPAIR_PAGE_RESPONSE: dict[str, Any] = {
 STATUS_CHANGE_REQUEST: dict[str, Any] = {
     "status": "diagnosing",
     "notes": "Screen and digitizer damaged; battery fine",
+    "customerNote": "We are checking the screen; a quote follows today.",
     "notifyCustomer": True,
 }
 """PUT /repairs/{id}/status."""
@@ -233,6 +235,7 @@ REPAIR_DETAIL_RESPONSE: dict[str, Any] = {
                 "role": "admin",
             },
             "notes": "Device received",
+            "customerNote": None,
             "customerNotified": True,
             "createdAt": "2026-12-06T16:27:12.628463Z",
         },
@@ -247,6 +250,7 @@ REPAIR_DETAIL_RESPONSE: dict[str, Any] = {
                 "role": "admin",
             },
             "notes": "Screen and digitizer damaged; battery fine",
+            "customerNote": "We are checking the screen; a quote follows today.",
             "customerNotified": True,
             "createdAt": "2026-12-06T16:27:12.756934Z",
         },

@@ -101,7 +101,10 @@ async def test_delete_removes_the_row_at_once_and_the_bytes_when_the_job_runs(
     client, sessionmaker, settings, bench, jobs
 ):
     kept = (await upload(client, bench.admin, bench.repair_id, files.jpeg(), file_name="kept.jpg")).json()
-    doomed = (await upload(client, bench.admin, bench.repair_id, files.png(), file_name="doomed.png")).json()
+    # The technician deletes a photo they took themselves (anyone else's needs a manager or an admin).
+    doomed = (
+        await upload(client, bench.technician, bench.repair_id, files.png(), file_name="doomed.png")
+    ).json()
     rows = {row.file_name: row for row in await attachment_rows(sessionmaker)}
     doomed_key, kept_key = rows["doomed.png"].storage_key, rows["kept.jpg"].storage_key
 

@@ -61,14 +61,37 @@ Rules:
   (``isEstimated`` false). Records an import creates are active; it never changes the active flag of
   existing ones (deactivating and reactivating is done through the API).
 
+Spreadsheet formulas and control characters
+============================================
+
+A spreadsheet opening the file would run a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a
+formula, and a leading tab or carriage return can smuggle one in (OWASP, "CSV Injection"). So the export
+writes such a cell with a single quote in front (:func:`escape_cell`): a model named ``-Phone`` is written
+``'-Phone``, a note ``=1+1`` is written ``'=1+1``. A cell that itself starts with a quote gets one more
+(``'s Tab`` becomes ``''s Tab``), so the mark is never ambiguous.
+
+The import removes one leading single quote from every cell before reading it (:func:`unescape_cell`), so
+importing an export restores every value exactly. A hand-written cell that is meant to start with a quote
+needs two.
+
+Numbers: the format's numeric columns (``releaseYear``, ``screenSize``, ``tierLevel``, ``price``, ``cost``)
+are never negative and never carry a sign, so the export writes them as plain digits and they are never
+escaped. A text cell that looks like a negative number (``-5`` as a ``modelNumber`` or in ``notes``) is text
+like any other: exported as ``'-5`` and imported back as ``-5``. An escaped numeric cell (``'149.99``, as a
+spreadsheet may save a number stored as text) reads as the number; ``'-1`` in ``price`` is refused like
+``-1``.
+
+A row with a C0 control character other than tab, line feed and carriage return in any cell (NUL among
+them) is rejected with its line and the column, like every other text input of the API; the other rows are
+imported. A header row holding one refuses the file (it is typically UTF-16, not UTF-8).
+
 Counts are per distinct record, not per row: ``created``, ``updated`` and ``unchanged`` for brands, device
 models, repair types, part types and prices (brands, repair types and part types are never updated by an
 import, only created or referenced).
 
-Everything happens in the caller's one transaction: existing records are loaded with a few chunked
-queries, the changes are computed in Python, and written with chunked multi-row
-``INSERT … ON CONFLICT`` statements (SQLAlchemy's ``insertmanyvalues`` batching), so the number of
-statements grows with the file size divided by the chunk size, never with one query per row.
+Existing records are loaded with a few chunked queries, the changes are computed in Python, and written
+with chunked multi-row ``INSERT … ON CONFLICT`` statements (SQLAlchemy's ``insertmanyvalues`` batching), so
+the number of statements grows with the file size divided by the chunk size, never with one query per row.
 
 :func:`~fixdesk.catalog.transfer.export_catalog_csv` writes the same format, so an export imported again reports everything
 unchanged.
@@ -137,3 +160,23 @@ HEADER_ALIASES: dict[str, str] = {header_key(column): column for column in COLUM
     "quality": "partQuality",
 }
 """Header keys (:func:`header_key`) → column names: every column, and two older spellings."""
+
+
+FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
+ESCAPE_MARK = "'"
+"""Written in front of a cell that starts with a formula trigger (or with the mark itself)."""
+
+
+def escape_cell(value: str) -> str:
+    """``value`` as the export writes it: with :data:`ESCAPE_MARK` in front when it starts with a formula
+    trigger or with the mark itself, unchanged otherwise (``"-Phone"`` → ``"'-Phone"``)."""
+    if value.startswith((*FORMULA_TRIGGERS, ESCAPE_MARK)):
+        return ESCAPE_MARK + value
+    return value
+
+
+def unescape_cell(value: str) -> str:
+    """A cell as the import reads it: one leading :data:`ESCAPE_MARK` removed (``"'-Phone"`` →
+    ``"-Phone"``), so ``unescape_cell(escape_cell(v)) == v`` for every ``v``."""
+    return value.removeprefix(ESCAPE_MARK)

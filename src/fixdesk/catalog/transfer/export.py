@@ -1,5 +1,6 @@
 """The export: the price list (optionally with the device models that have no price) as CSV in the import
-format, streamed a chunk of rows at a time, so an export imported again reports everything unchanged."""
+format, streamed a chunk of rows at a time, so an export imported again reports everything unchanged.
+Cells that a spreadsheet would run as a formula are escaped (:func:`~.csv_format.escape_cell`)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.catalog.models import Brand, DeviceModel, PartType, Pricing, RepairType
-from fixdesk.catalog.transfer.csv_format import COLUMNS
+from fixdesk.catalog.transfer.csv_format import COLUMNS, escape_cell
 
 EXPORT_CHUNK_ROWS = 1_000
 
@@ -94,6 +95,10 @@ def _export_moment(value: datetime | None, zone: ZoneInfo) -> str:
 
 
 def _export_record(row: Any, zone: ZoneInfo) -> list[str]:
+    return [escape_cell(cell) for cell in _export_cells(row, zone)]
+
+
+def _export_cells(row: Any, zone: ZoneInfo) -> list[str]:
     return [
         row.brand,
         row.model,

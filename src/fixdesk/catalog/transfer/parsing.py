@@ -25,9 +25,11 @@ from fixdesk.catalog.transfer.csv_format import (
     PRICE_KEY_COLUMNS,
     REQUIRED_COLUMNS,
     header_key,
+    unescape_cell,
 )
 from fixdesk.catalog.transfer.report import ImportProgress, NoProgress, RejectedRow
 from fixdesk.platform.errors import ValidationFailed
+from fixdesk.platform.schemas import control_character_problem
 
 _MONEY = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
 _SCREEN_SIZE = re.compile(r"^\d{1,2}(\.\d{1,2})?$")
@@ -94,8 +96,6 @@ def _decode(data: bytes | str) -> str:
             raise _file_problem(
                 f"The file is not UTF-8 text (byte {exc.start + 1} cannot be read); save the CSV as UTF-8."
             ) from None
-    if "\x00" in text:
-        raise _file_problem("The file is not a CSV text file (it contains NUL bytes).")
     if not text.strip():
         raise _file_problem("The file is empty; the first line must name the columns.")
     return text
@@ -106,6 +106,9 @@ def _read_header(header: Sequence[str]) -> list[str | None]:
     columns: list[str | None] = []
     unknown: list[str] = []
     for cell in header:
+        if problem := control_character_problem(cell):
+            # Typically a UTF-16 file (every other byte NUL): no row of it could be read either.
+            raise _file_problem(f"The header row {problem}; save the file as UTF-8 CSV text.")
         if not cell.strip():
             columns.append(None)  # an empty trailing header cell, as spreadsheets write
             continue
@@ -129,6 +132,15 @@ def _read_header(header: Sequence[str]) -> list[str | None]:
     if repeated:
         raise _file_problem(f"Column(s) given twice: {', '.join(repeated)}.")
     return columns
+
+
+def _refuse_control_characters(columns: list[str | None], record: list[str]) -> None:
+    """Reject a row with a control character in any cell (the rule of every text input, see
+    :func:`fixdesk.platform.schemas.control_character_problem`), naming the first such column."""
+    for position, cell in enumerate(record):
+        if problem := control_character_problem(cell):
+            column = columns[position] if position < len(columns) else None
+            raise RowProblem(f"{column or f'field {position + 1}'} {problem}", column)
 
 
 def _text(cells: dict[str, str], column: str) -> str | None:
@@ -277,8 +289,10 @@ def parse_csv(
                     RejectedRow(line, f"{len(record)} fields, but the header names {len(columns)} columns")
                 )
                 continue
+            record = [unescape_cell(cell) for cell in record]
             cells = {column: cell for column, cell in zip(columns, record, strict=False) if column}
             try:
+                _refuse_control_characters(columns, record)
                 brand = _text(cells, "brand")
                 if brand is None:
                     raise RowProblem("brand is required", "brand")

@@ -1,11 +1,12 @@
 """Writing an import's plan: chunked multi-row ``INSERT … ON CONFLICT`` statements for brands, repair
-types, part types, device models and prices, then the price-history rows and ``catalog.price_changed``
-events of the created and changed prices, all in the caller's transaction."""
+types, part types, device models and prices, with the price-history rows and ``catalog.price_changed``
+events of the created and changed prices, in batches that each commit on their own
+(:func:`write_batches`)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -49,16 +50,15 @@ def _insert(connection: AsyncConnection, table: Table) -> Any:
 async def _write_named(
     connection: AsyncConnection,
     table: Table,
-    plans: list[NamedPlan],
+    created: list[NamedPlan],
     counts: ImportCounts,
     now: datetime,
     columns: Callable[[NamedPlan], dict[str, Any]],
     progress: ImportProgress,
 ) -> None:
-    """Insert new brands / repair types / part types (``columns``: the values of the table's own columns
-    besides id, name, slug, active flag and times); one created meanwhile by someone else is used as is."""
-    created = sorted((plan for plan in plans if not plan.exists), key=lambda plan: plan.slug)
-    counts.unchanged += len(plans) - len(created)
+    """Insert new brands / repair types / part types (``created``, in slug order; ``columns``: the values
+    of the table's own columns besides id, name, slug, active flag and times); one created meanwhile by
+    someone else is used as is (and counted unchanged)."""
     if not created:
         return
     statement = _insert(connection, table)
@@ -92,34 +92,60 @@ async def _write_named(
     counts.unchanged += len(raced)
 
 
-async def write_plans(
-    session: AsyncSession,
+WriteBatch = Callable[[AsyncSession], Awaitable[None]]
+"""One batch of an import's writes, run in a transaction of its own (see :func:`write_batches`)."""
+
+
+def write_batches(
     planner: Planner,
     report: ImportReport,
     *,
     changed_by_id: uuid.UUID | None,
     reason: str,
     progress: ImportProgress,
-) -> None:
-    """Write what ``planner`` decided (in key order, chunked) and fill in ``report``'s counts."""
-    # Core statements on the session's connection: executemany with insertmanyvalues batching, without the
-    # ORM's per-row bulk-insert handling (several times slower at 100,000 rows).
-    connection = await session.connection()
+    batch_rows: int,
+) -> list[WriteBatch]:
+    """What ``planner`` decided, as batches of at most ``batch_rows`` records to write in order, each in
+    its own transaction: new brands, repair types and part types, then device models, then prices with
+    their price-history rows and events (a price and its history always share a transaction). Fills in
+    ``report``'s counts now, from the plan, so they are exact however the batches are committed. Each
+    batch is idempotent (``INSERT … ON CONFLICT``): after an interruption, importing the file again
+    writes only what is missing."""
     now = planner.now
     brand_plans = list(planner.brands.values())
     device_plans = list(planner.devices.values())
     price_plans = list(planner.prices.values())
 
-    device_writes = [plan for plan in device_plans if plan.current is None or plan.values != plan.current]
-    price_writes = [plan for plan in price_plans if plan.current is None or _price_changed(plan)]
-    history_plans = [plan for plan in price_writes if _money_changed(plan)]
+    # In key order, so concurrent imports lock rows in the same order (no deadlock between them).
+    device_writes = sorted(
+        (plan for plan in device_plans if plan.current is None or plan.values != plan.current),
+        key=lambda plan: (str(plan.brand.id), plan.name),
+    )
+    price_writes = sorted(
+        (plan for plan in price_plans if plan.current is None or _price_changed(plan)),
+        key=lambda plan: (
+            str(plan.device.id),
+            str(plan.repair_type.id),
+            str(plan.part_type.id),
+            plan.quality,
+        ),
+    )
+    history_count = sum(1 for plan in price_writes if _money_changed(plan))
     new_named = sum(
         1
         for plans in (planner.brands, planner.repair_types, planner.part_types)
         for plan in plans.values()
         if not plan.exists
     )
-    progress.stage("writing", new_named + len(device_writes) + len(price_writes) + len(history_plans))
+    progress.stage("writing", new_named + len(device_writes) + len(price_writes) + history_count)
+
+    report.device_models.created = sum(1 for plan in device_plans if plan.current is None)
+    report.device_models.updated = len(device_writes) - report.device_models.created
+    report.device_models.unchanged = len(device_plans) - len(device_writes)
+    report.prices.created = sum(1 for plan in price_plans if plan.current is None)
+    report.prices.updated = len(price_writes) - report.prices.created
+    report.prices.unchanged = len(price_plans) - len(price_writes)
+    report.price_history = history_count
 
     named: tuple[tuple[Table, list[NamedPlan], ImportCounts, Callable[[NamedPlan], dict[str, Any]]], ...] = (
         (Brand.__table__, brand_plans, report.brands, lambda plan: {}),
@@ -140,21 +166,58 @@ async def write_plans(
             },
         ),
     )
+    batches: list[WriteBatch] = []
     for table, plans, counts, columns in named:
-        await _write_named(connection, table, plans, counts, now, columns, progress)
+        counts.unchanged += sum(1 for plan in plans if plan.exists)
+        created = sorted((plan for plan in plans if not plan.exists), key=lambda plan: plan.slug)
+        for chunk in chunks(created, batch_rows):
+            batches.append(_named_batch(table, list(chunk), counts, now, columns, progress))
+    for chunk in chunks(device_writes, batch_rows):
+        batches.append(_devices_batch(list(chunk), now, progress))
+    for chunk in chunks(price_writes, batch_rows):
+        batches.append(
+            _prices_batch(list(chunk), now, changed_by_id=changed_by_id, reason=reason, progress=progress)
+        )
+    return batches
 
-    report.device_models.created = sum(1 for plan in device_plans if plan.current is None)
-    report.device_models.updated = len(device_writes) - report.device_models.created
-    report.device_models.unchanged = len(device_plans) - len(device_writes)
-    await _write_devices(connection, device_writes, now, progress)
-    report.prices.created = sum(1 for plan in price_plans if plan.current is None)
-    report.prices.updated = len(price_writes) - report.prices.created
-    report.prices.unchanged = len(price_plans) - len(price_writes)
-    await _write_prices(connection, price_writes, now, progress)
-    await _write_history(
-        session, history_plans, now, changed_by_id=changed_by_id, reason=reason, progress=progress
-    )
-    report.price_history = len(history_plans)
+
+def _named_batch(
+    table: Table,
+    created: list[NamedPlan],
+    counts: ImportCounts,
+    now: datetime,
+    columns: Callable[[NamedPlan], dict[str, Any]],
+    progress: ImportProgress,
+) -> WriteBatch:
+    async def write(session: AsyncSession) -> None:
+        await _write_named(await session.connection(), table, created, counts, now, columns, progress)
+
+    return write
+
+
+def _devices_batch(device_writes: list[DevicePlan], now: datetime, progress: ImportProgress) -> WriteBatch:
+    async def write(session: AsyncSession) -> None:
+        await _write_devices(await session.connection(), device_writes, now, progress)
+
+    return write
+
+
+def _prices_batch(
+    price_writes: list[PricePlan],
+    now: datetime,
+    *,
+    changed_by_id: uuid.UUID | None,
+    reason: str,
+    progress: ImportProgress,
+) -> WriteBatch:
+    async def write(session: AsyncSession) -> None:
+        await _write_prices(await session.connection(), price_writes, now, progress)
+        history_plans = [plan for plan in price_writes if _money_changed(plan)]
+        await _write_history(
+            session, history_plans, now, changed_by_id=changed_by_id, reason=reason, progress=progress
+        )
+
+    return write
 
 
 async def _write_devices(
@@ -164,8 +227,6 @@ async def _write_devices(
     meanwhile by someone else keeps its id and takes these values)."""
     if not device_writes:
         return
-    # In key order, so concurrent imports lock rows in the same order (no deadlock between them).
-    device_writes = sorted(device_writes, key=lambda plan: (str(plan.brand.id), plan.name))
     table = DeviceModel.__table__
     statement = _insert(connection, table)
     statement = statement.on_conflict_do_update(
@@ -209,15 +270,6 @@ async def _write_prices(
     """Upsert new and changed prices in chunks (a changed price keeps its id) and note each one's id."""
     if not price_writes:
         return
-    price_writes = sorted(
-        price_writes,
-        key=lambda plan: (
-            str(plan.device.id),
-            str(plan.repair_type.id),
-            str(plan.part_type.id),
-            plan.quality,
-        ),
-    )
     table = Pricing.__table__
     statement = _insert(connection, table)
     statement = statement.on_conflict_do_update(

@@ -10,9 +10,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 
+from fixdesk.identity.audit import ClientInfo, request_client
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require
+from fixdesk.platform.schemas import FormText, require_plain_text
 from fixdesk.platform.storage import StorageDep
 from fixdesk.repairs.attachments import service
 from fixdesk.repairs.attachments.schemas import (
@@ -32,6 +34,7 @@ RepairsRead = Annotated[Principal, Depends(require(REPAIRS_READ))]
 AttachmentsWrite = Annotated[Principal, Depends(require(ATTACHMENTS_WRITE))]
 IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match")]
 KindFilter = Annotated[AttachmentKind | None, Query(description="Only attachments of this kind")]
+Client = Annotated[ClientInfo, Depends(request_client)]
 
 # Downloads are private (behind a token) and revalidated with the ETag each time.
 CACHE_CONTROL = "private, no-cache"
@@ -83,6 +86,7 @@ async def upload_attachment(
     principal: AttachmentsWrite,
     settings: SettingsDep,
     storage: StorageDep,
+    client: Client,
     file: Annotated[
         UploadFile, File(description="JPEG, PNG, WebP, HEIC/HEIF or PDF; type read from content")
     ],
@@ -91,18 +95,18 @@ async def upload_attachment(
         bool | None, Form(alias="isPublic", description="Shown in the customer portal")
     ] = None,
     is_public_snake: Annotated[bool | None, Form(alias="is_public", include_in_schema=False)] = None,
-    description: Annotated[str | None, Form(max_length=DESCRIPTION_MAX_LENGTH)] = None,
+    description: Annotated[FormText | None, Form(max_length=DESCRIPTION_MAX_LENGTH)] = None,
 ):
     """Upload a photo or document of a repair (multipart; 413 above the upload limit)."""
     upload = AttachmentUpload(
         file=file.file,
-        file_name=file.filename,
+        file_name=require_plain_text(file.filename, "file", label="the file name"),
         kind=kind,
         is_public=bool(is_public if is_public is not None else is_public_snake),
         description=description,
     )
     attachment = await service.add_attachment(
-        session, principal, repair_id, upload, storage=storage, settings=settings
+        session, principal, repair_id, upload, storage=storage, settings=settings, client=client
     )
     return AttachmentRead.model_validate(attachment)
 
@@ -156,9 +160,12 @@ async def update_attachment(
     body: AttachmentUpdate,
     session: SessionDep,
     principal: AttachmentsWrite,
+    client: Client,
 ):
-    """Change an attachment's kind, portal visibility (isPublic) or description."""
-    attachment = await service.update_attachment(session, principal, repair_id, attachment_id, body)
+    """Change an attachment's kind, portal visibility (isPublic, audited) or description."""
+    attachment = await service.update_attachment(
+        session, principal, repair_id, attachment_id, body, client=client
+    )
     return AttachmentRead.model_validate(attachment)
 
 
@@ -168,10 +175,15 @@ async def update_attachment(
     status_code=status.HTTP_204_NO_CONTENT,
 )
 async def delete_attachment(
-    repair_id: uuid.UUID, attachment_id: uuid.UUID, session: SessionDep, principal: AttachmentsWrite
+    repair_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    session: SessionDep,
+    principal: AttachmentsWrite,
+    client: Client,
 ) -> Response:
-    """Delete an attachment (its stored bytes are removed by a background job)."""
-    await service.delete_attachment(session, principal, repair_id, attachment_id)
+    """Delete an attachment (managers, admins and its uploader; audited). Its stored bytes are removed
+    by a background job."""
+    await service.delete_attachment(session, principal, repair_id, attachment_id, client=client)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

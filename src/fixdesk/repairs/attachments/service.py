@@ -18,7 +18,11 @@ Rules:
   safe (:func:`safe_file_name`). If the request's transaction does not commit, the bytes are deleted.
 * Deleting removes the row in the request's transaction and queues the ``attachments.delete_file`` job
   in the same transaction, which removes the bytes once the deletion committed: a rolled-back delete
-  keeps the file.
+  keeps the file. Only a manager, an admin or the staff member who uploaded the file may delete it
+  (403 for anyone else, and nothing changes).
+* Deleting a file and showing it to the customer or hiding it again (``isPublic``, at upload or later) are
+  written to the audit log (:mod:`fixdesk.identity.audit`) in the same transaction: who, which repair,
+  which file (``attachment.deleted``, ``attachment.published``, ``attachment.unpublished``).
 """
 
 from __future__ import annotations
@@ -41,7 +45,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.config import Settings
 from fixdesk.db import new_id
-from fixdesk.platform.errors import FixdeskError, NotFound, ValidationFailed
+from fixdesk.identity import audit
+from fixdesk.identity.audit import NO_CLIENT, Action, AuditActor, ClientInfo
+from fixdesk.identity.models import Role
+from fixdesk.platform.errors import FixdeskError, Forbidden, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.jobs import enqueue
 from fixdesk.platform.pagination import PageParams, paginate
@@ -199,6 +206,36 @@ async def _attachment(
     return attachment
 
 
+# Who may delete any attachment; other staff only the ones they uploaded.
+DELETING_ROLES = frozenset({Role.admin.value, Role.manager.value})
+
+
+async def _audit(
+    session: AsyncSession,
+    action: Action,
+    principal: Principal,
+    client: ClientInfo,
+    attachment: RepairAttachment,
+    repair: Repair,
+    **details: object,
+) -> None:
+    await audit.record(
+        session,
+        action,
+        AuditActor.of(principal, client),
+        target_type="attachment",
+        target_id=attachment.id,
+        details={
+            "repairId": str(repair.id),
+            "repairNumber": repair.repair_number,
+            "fileName": attachment.file_name,
+            "kind": attachment.kind,
+            "sha256": attachment.sha256,
+            **details,
+        },
+    )
+
+
 # --- upload ---------------------------------------------------------------------------------------------
 
 
@@ -210,9 +247,10 @@ async def add_attachment(
     *,
     storage: Storage,
     settings: Settings,
+    client: ClientInfo = NO_CLIENT,
 ) -> RepairAttachment:
     """Store an uploaded photo or document of a repair and record it; publishes
-    ``repair.attachment_added``.
+    ``repair.attachment_added``, and audits ``attachment.published`` when it is public from the start.
 
     Raises :class:`NotFound` (404) for an unknown repair, :class:`~fixdesk.platform.errors.Forbidden`
     (403) for a technician's upload to a repair not assigned to them, :class:`FileTooLarge` (413) above
@@ -256,6 +294,10 @@ async def add_attachment(
     )
     session.add(attachment)
     await session.flush()
+    if attachment.is_public:
+        await _audit(
+            session, Action.attachment_published, principal, client, attachment, repair, atUpload=True
+        )
     await publish(
         session,
         REPAIR_ATTACHMENT_ADDED,
@@ -350,8 +392,11 @@ async def update_attachment(
     repair_id: uuid.UUID,
     attachment_id: uuid.UUID,
     data: AttachmentUpdate,
+    *,
+    client: ClientInfo = NO_CLIENT,
 ) -> RepairAttachment:
-    """Change an attachment's ``kind``, ``isPublic`` or ``description``.
+    """Change an attachment's ``kind``, ``isPublic`` or ``description``; a change of ``isPublic`` is
+    audited (``attachment.published`` or ``attachment.unpublished``).
 
     Raises :class:`NotFound` (404), :class:`~fixdesk.platform.errors.Forbidden` (403, a technician on a
     repair not assigned to them) and :class:`ValidationFailed` (400) for a ``null`` kind or isPublic.
@@ -364,8 +409,10 @@ async def update_attachment(
             raise ValidationFailed.for_field(alias, "may not be null")
     if "kind" in values:
         attachment.kind = AttachmentKind(values["kind"]).value
-    if "is_public" in values:
+    if "is_public" in values and values["is_public"] != attachment.is_public:
         attachment.is_public = values["is_public"]
+        action = Action.attachment_published if attachment.is_public else Action.attachment_unpublished
+        await _audit(session, action, principal, client, attachment, repair)
     if "description" in values:
         attachment.description = _clean_description(values["description"])
     await session.flush()
@@ -373,13 +420,33 @@ async def update_attachment(
 
 
 async def delete_attachment(
-    session: AsyncSession, principal: Principal, repair_id: uuid.UUID, attachment_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    repair_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    *,
+    client: ClientInfo = NO_CLIENT,
 ) -> None:
     """Delete an attachment: the row now, the stored bytes by the ``attachments.delete_file`` job queued
-    in the same transaction (so a rolled-back delete keeps both). Raises :class:`NotFound` (404) and
-    :class:`~fixdesk.platform.errors.Forbidden` (403, a technician on a repair not assigned to them)."""
+    in the same transaction (so a rolled-back delete keeps both), with an ``attachment.deleted`` audit
+    entry. Raises :class:`NotFound` (404) and :class:`~fixdesk.platform.errors.Forbidden` (403: a
+    technician on a repair not assigned to them, or anyone but a manager, an admin or the staff member
+    who uploaded the file)."""
     repair = await _repair_for_change(session, principal, repair_id)
     attachment = await _attachment(session, principal, repair.id, attachment_id)
+    uploader = principal.staff_user_id is not None and attachment.uploaded_by_id == principal.staff_user_id
+    if not (principal.is_staff and principal.role in DELETING_ROLES) and not uploader:
+        raise Forbidden("Only a manager, an admin or the staff member who uploaded this file may delete it.")
+    await _audit(
+        session,
+        Action.attachment_deleted,
+        principal,
+        client,
+        attachment,
+        repair,
+        isPublic=attachment.is_public,
+        sizeBytes=attachment.size_bytes,
+    )
     key = attachment.storage_key
     await session.delete(attachment)
     await session.flush()
