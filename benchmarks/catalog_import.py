@@ -37,10 +37,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from fixdesk import migrations
 from fixdesk.catalog.transfer import COLUMNS, ImportReport, import_catalog
 from fixdesk.cli import RichImportProgress
-from fixdesk.db import create_engine, make_sessionmaker
+from fixdesk.db import create_engine, make_sessionmaker, round_money
 from fixdesk.demo.catalog import QUALITY_FACTORS, TIER_FACTORS
 from fixdesk.demo.devices import DEVICE_MODELS
-from fixdesk.repairs.items.totals import round_money
 
 DATABASE = "fixdesk_bench_catalog"
 SEED = 2026

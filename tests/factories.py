@@ -15,7 +15,9 @@ from fixdesk.customers.service import create_customer
 from fixdesk.db import transaction
 from fixdesk.identity.models import User
 from fixdesk.identity.service import create_user
+from fixdesk.platform.jobs.worker import Worker
 from fixdesk.platform.security import hash_password
+from fixdesk.services import build_services
 from tests.conftest import unique_email
 
 
@@ -294,3 +296,23 @@ async def make_price(
         )
         session.add(row)
     return row
+
+
+async def settle(app: Any) -> int:
+    """Run the jobs the app's requests queued (event dispatch and the follow-up work of its subscribers:
+    warranties, notifications, erasures…) until none is due, with a worker on the app's settings, as the
+    server's worker would soon after the requests; returns how many jobs ran."""
+    settings = app.state.settings
+    services = build_services(settings)
+    try:
+        worker = Worker(
+            app.state.sessionmaker,
+            read_sessionmaker=app.state.read_sessionmaker,
+            settings=settings,
+            services=services,
+            concurrency=1,
+            run_periodic=False,
+        )
+        return await worker.drain()
+    finally:
+        await services.aclose()

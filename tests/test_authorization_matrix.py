@@ -9,7 +9,8 @@ A route declares its rule through its dependency tree (``fixdesk.platform.permis
 * ``public`` (``is_public``): open on purpose (``OptionalPrincipal`` may sit next to it).
 
 A route with none of these fails :func:`test_every_route_declares_who_may_call_it`, so a new endpoint cannot
-ship without a rule. Then one test per caller (anonymous, customer, technician, agent, manager, admin and an
+ship without a rule, and every permission a route requires is one a domain declares in its manifest (the
+table the callers' permissions come from is built from the same manifests). Then one test per caller (anonymous, customer, technician, agent, manager, admin and an
 API client without scopes) sends a request to every HTTP route and checks the status against the rule:
 anonymous gets 401 for anything not public, a principal lacking the permission 403 (naming it), a principal
 holding it anything but 401/403, and nobody a 5xx for an empty body.
@@ -35,8 +36,9 @@ from fixdesk.config import Settings
 from fixdesk.db import transaction
 from fixdesk.identity.api_clients import ApiClientCreate, create_client
 from fixdesk.identity.permissions import CUSTOMER_PERMISSIONS, permissions_for
-from fixdesk.platform import realtime
+from fixdesk.platform import domains, realtime
 from fixdesk.platform.permissions import (
+    CUSTOMER_PORTAL_PERMISSION,
     Authenticated,
     CustomerPortal,
     OptionalPrincipal,
@@ -207,6 +209,23 @@ def test_every_route_declares_who_may_call_it(tmp_path):
     # The table is large: a reader that found nothing would pass the loop tests vacuously.
     assert len(table.endpoints) > 50
     assert {e.rule.kind for e in table.endpoints} == {"public", "authenticated", "permission"}
+
+
+def test_every_permission_a_route_requires_is_declared_by_a_domain(tmp_path):
+    app = create_app(make_settings(f"sqlite+aiosqlite:///{tmp_path / 'routes.db'}", tmp_path))
+
+    required = {
+        permission
+        for endpoint in read_route_table(app).endpoints
+        if endpoint.rule.kind == "permission"
+        for permission in endpoint.rule.permissions
+    }
+    declared = {permission.name for manifest in domains.installed() for permission in manifest.permissions}
+
+    # The portal's guard is the one permission no domain declares: customers hold it, not staff roles.
+    assert required - declared == {CUSTOMER_PORTAL_PERMISSION}
+    # And no domain declares a permission that guards nothing.
+    assert declared - required == set()
 
 
 def test_a_route_without_a_declaration_is_reported():

@@ -16,8 +16,9 @@ from fixdesk.demo.catalog import build_demo_catalog
 from fixdesk.demo.devices import DEVICE_MODELS
 from fixdesk.demo.loader import load_demo
 from fixdesk.identity.models import Role
-from fixdesk.identity.permissions import REPAIRS_ASSIGN, ROLE_PERMISSIONS
+from fixdesk.identity.permissions import permission_table
 from fixdesk.platform.events import CATALOG
+from fixdesk.repairs.permissions import REPAIRS_ASSIGN
 from fixdesk.repairs.service import ASSIGNABLE_ROLES
 
 DEMO_SEED = inspect.signature(load_demo).parameters["seed"].default
@@ -115,7 +116,10 @@ def test_the_sign_in_limit_the_readme_states_is_the_default() -> None:
 
 
 def test_who_may_assign_technicians_is_who_the_readme_names() -> None:
-    assigners = {role for role, permissions in ROLE_PERMISSIONS.items() if REPAIRS_ASSIGN in permissions}
+    load_domains()
+    assigners = {
+        role for role, permissions in permission_table().roles.items() if REPAIRS_ASSIGN in permissions
+    }
 
     assert assigners == {Role.admin, Role.manager}
     assert "`repairs:assign` permission: managers and admins have it" in README

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -17,19 +17,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from fixdesk import __version__
-from fixdesk.analytics.router import router as analytics_router
 from fixdesk.bootstrap import load_domains
-from fixdesk.catalog.import_router import router as catalog_import_router
-from fixdesk.catalog.router import router as catalog_router
 from fixdesk.config import Settings, get_settings
-from fixdesk.customers.router import portal_router as customer_portal_router
-from fixdesk.customers.router import router as customers_router
-from fixdesk.customfields.router import router as custom_fields_router
 from fixdesk.db import create_engine, make_sessionmaker, read_only, utcnow
-from fixdesk.identity.router import router as identity_router
+from fixdesk.domains import DOMAINS
 from fixdesk.identity.service import make_authenticator
-from fixdesk.messaging.router import portal_router as messaging_portal_router
-from fixdesk.messaging.router import router as messaging_router
+from fixdesk.platform.domains import API_PREFIX, DomainManifest, resolve
 from fixdesk.platform.errors import install_error_handlers
 from fixdesk.platform.guards import (
     BodySizeLimitMiddleware,
@@ -39,31 +32,15 @@ from fixdesk.platform.guards import (
     metrics_access,
 )
 from fixdesk.platform.idempotency import IdempotencyMiddleware
-from fixdesk.platform.jobs.router import router as jobs_router
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.platform.observability import Metrics, RequestContextMiddleware, describe_failure
 from fixdesk.platform.openapi import install_openapi
 from fixdesk.platform.permissions import public
 from fixdesk.platform.ratelimit import RateLimitMiddleware, RateLimits
-from fixdesk.platform.realtime import router as realtime_router
 from fixdesk.platform.security import TokenService
-from fixdesk.repairs.attachments.router import portal_router as attachments_portal_router
-from fixdesk.repairs.attachments.router import router as attachments_router
-from fixdesk.repairs.items.router import router as repair_items_router
-from fixdesk.repairs.quotes.router import portal_router as quotes_portal_router
-from fixdesk.repairs.quotes.router import router as quotes_router
-from fixdesk.repairs.router import portal_router as repairs_portal_router
-from fixdesk.repairs.router import router as repairs_router
-from fixdesk.repairs.tracking.router import page_router as tracking_page_router
-from fixdesk.repairs.tracking.router import portal_router as tracking_portal_router
-from fixdesk.repairs.tracking.router import public_router as tracking_public_router
-from fixdesk.repairs.tracking.router import router as tracking_router
-from fixdesk.repairs.warranty.router import router as warranty_router
 from fixdesk.services import build_services
 from fixdesk.web.install import install_web
-from fixdesk.webhooks.router import router as webhooks_router
-
-API_PREFIX = "/api/v1"
+from fixdesk.web.pages import WebPages
 
 log = structlog.get_logger("fixdesk.operations")
 
@@ -125,15 +102,28 @@ async def metrics(request: Request) -> Response:
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
-def upload_route_limits(settings: Settings) -> list[tuple[str, int]]:
-    """Body limits of the upload routes, larger than the JSON limit (``FIXDESK_MAX_BODY_BYTES``)."""
+def upload_route_limits(
+    settings: Settings, domains: Sequence[DomainManifest] = DOMAINS
+) -> list[tuple[str, int]]:
+    """Body limits of the upload routes the domains declare, larger than the JSON limit
+    (``FIXDESK_MAX_BODY_BYTES``): the largest file the settings allow plus the multipart framing."""
     return [
-        (
-            rf"{API_PREFIX}/repairs/[^/]+/attachments",
-            settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
-        ),
-        (rf"{API_PREFIX}/catalog/import", settings.max_import_bytes + MULTIPART_OVERHEAD_BYTES),
+        (API_PREFIX + limit.path, limit.max_bytes(settings) + MULTIPART_OVERHEAD_BYTES)
+        for manifest in domains
+        for limit in manifest.upload_limits
     ]
+
+
+def include_domains(app: FastAPI, domains: Sequence[DomainManifest]) -> None:
+    """Mount every domain's routers in the order of ``domains`` and of each manifest."""
+    for manifest in domains:
+        for mount in manifest.routers:
+            app.include_router(resolve(mount.router), prefix=mount.prefix)
+
+
+def domain_pages(domains: Sequence[DomainManifest]) -> list[WebPages]:
+    """Every domain's web pages (:class:`fixdesk.web.pages.WebPages`), in the order of ``domains``."""
+    return [resolve(path) for manifest in domains for path in manifest.pages]
 
 
 def create_app(
@@ -143,8 +133,11 @@ def create_app(
     run_worker: bool | None = None,
     sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     read_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    domains: Sequence[DomainManifest] = DOMAINS,
 ) -> FastAPI:
-    """Build the application. ``engine`` lets tests share one engine across many apps.
+    """Build the application. ``engine`` lets tests share one engine across many apps; ``domains`` are the
+    domains to serve (:data:`fixdesk.domains.DOMAINS`; one list per process, see
+    :func:`fixdesk.bootstrap.load_domains`).
 
     Every session of the app (requests, idempotency keys, the catalog cache, live events, the in-process
     worker) comes from ``sessionmaker``, or ``read_sessionmaker`` for reads; both default to factories on
@@ -157,7 +150,7 @@ def create_app(
     """
     settings = settings or get_settings()
     settings.check_production_safety()
-    load_domains()
+    domains = load_domains(domains)
     owns_engine = engine is None
     engine = engine or create_engine(settings.resolved_database_url, echo=settings.sql_echo)
     with_worker = settings.worker_in_process if run_worker is None else run_worker
@@ -220,7 +213,7 @@ def create_app(
     install_openapi(app)
     app.state.rate_limits = RateLimits(settings)
     # Before the middleware below: the pages' own middleware must run inside the request context.
-    install_web(app, settings)
+    install_web(app, settings, domain_pages(domains))
     # The last one added runs first: security headers → request context (id, last-resort 500) → CORS →
     # rate limit → body size → control characters in the URL → idempotency → page headers → page errors
     # (both added by install_web) → routes. So 429s carry X-Request-ID and CORS headers, and a refused or
@@ -230,7 +223,7 @@ def create_app(
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        route_limits=upload_route_limits(settings),
+        route_limits=upload_route_limits(settings, domains),
     )
     app.add_middleware(RateLimitMiddleware)
     if settings.cors_origins:
@@ -240,33 +233,5 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware, **SecurityHeadersMiddleware.options(settings))
 
     app.include_router(operations)
-    # The public tracking page lives at the root (/track/{token}), the short link sent to customers.
-    app.include_router(tracking_page_router)
-    for router in (
-        jobs_router,
-        identity_router,
-        customers_router,
-        customer_portal_router,
-        custom_fields_router,
-        # The import/export routes first: /catalog/pricing/export must win over /catalog/pricing/{id}.
-        catalog_import_router,
-        catalog_router,
-        repairs_router,
-        repairs_portal_router,
-        repair_items_router,
-        quotes_router,
-        quotes_portal_router,
-        attachments_router,
-        attachments_portal_router,
-        warranty_router,
-        tracking_router,
-        tracking_portal_router,
-        tracking_public_router,
-        analytics_router,
-        messaging_router,
-        messaging_portal_router,
-        webhooks_router,
-        realtime_router,
-    ):
-        app.include_router(router, prefix=API_PREFIX)
+    include_domains(app, domains)
     return app

@@ -39,8 +39,12 @@ DEMO_LOGINS = (
 
 
 def _settings() -> Settings:
+    """The settings every command starts from (exit 2 on a configuration error). The domains are loaded
+    here too, so every command sees the same permission table, event catalogue and job handlers."""
+    from fixdesk.bootstrap import load_domains
     from fixdesk.platform.storage import check_storage_libraries
 
+    load_domains()
     try:
         settings = get_settings()
         settings.check_production_safety()
@@ -210,7 +214,7 @@ def run_worker(
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    load_domains(tuple(imports or ()))
+    load_domains(extra_modules=tuple(imports or ()))
     migrations.upgrade(settings.resolved_database_url)
 
     async def run() -> None:

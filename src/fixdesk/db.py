@@ -75,6 +75,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 CENT = Decimal("0.01")
 
 
+def round_money(amount: Decimal) -> Decimal:
+    """``amount`` rounded half-up to cents (the commercial rounding shops and tax offices use, not Python's
+    default banker's rounding): ``100.005`` → ``100.01``, ``-0.005`` → ``-0.01``."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def to_cents(amount: Decimal) -> int:
     """Round a money amount half-up to cents and return it as an integer number of minor units."""
     return int((amount.quantize(CENT, rounding=ROUND_HALF_UP) * 100).to_integral_value())

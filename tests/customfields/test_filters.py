@@ -23,8 +23,9 @@ from fixdesk.customers import service as customers_service
 from fixdesk.customers.models import Customer
 from fixdesk.customfields.service import filter_conditions
 from fixdesk.db import new_id
-from fixdesk.identity.permissions import ROLE_PERMISSIONS
+from fixdesk.identity.permissions import permissions_for
 from fixdesk.platform.permissions import Principal
+from fixdesk.repairs import access as repairs_access
 from fixdesk.repairs import service as repairs_service
 from fixdesk.repairs.models import Repair
 from tests.customfields.helpers import CUSTOMERS, REPAIRS, define, define_every_type, errors_by_field
@@ -272,7 +273,7 @@ async def test_custom_field_filters_use_the_gin_indexes(backend, app, client, en
     for entity in ("customer", "repair"):
         await define_every_type(client, admin, entity)
     await _bulk_load(engine)
-    principal = Principal(id=admin.id, type="user", role="admin", permissions=ROLE_PERMISSIONS["admin"])
+    principal = Principal(id=admin.id, type="user", role="admin", permissions=permissions_for("admin"))
     filters = {"tier": "gold", "vip": "false"}
     async with sessionmaker() as session:
         customer_conditions = await filter_conditions(session, "customer", Customer.custom_fields, filters)
@@ -281,7 +282,7 @@ async def test_custom_field_filters_use_the_gin_indexes(backend, app, client, en
         search=None, status=None, tag=None, sort_by="createdAt", sort_order="desc"
     ).where(*customer_conditions)
     repairs = repairs_service.apply_filters(
-        repairs_service.visible_repairs(principal), repairs_service.RepairFilters()
+        repairs_access.visible_repairs(principal), repairs_service.RepairFilters()
     ).where(*repair_conditions)
 
     url = make_url(engine.url)

@@ -15,7 +15,7 @@ from fixdesk.customers.events import CUSTOMER_UPDATED
 from fixdesk.customers.models import Customer
 from fixdesk.customers.service import anonymise_customer
 from fixdesk.db import transaction
-from fixdesk.identity.permissions import ROLE_PERMISSIONS
+from fixdesk.identity.permissions import permissions_for
 from fixdesk.platform.errors import ValidationFailed
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import service as repairs_service
@@ -265,7 +265,7 @@ async def test_repairs_the_system_opens_may_skip_required_fields(client, app, se
     admin = await make_user(app, sessionmaker, "admin")
     customer = await make_customer(app, sessionmaker)
     await define(client, admin, "repair", "intake_check", "boolean", required=True)
-    principal = Principal(id=admin.id, type="user", role="admin", permissions=ROLE_PERMISSIONS["admin"])
+    principal = Principal(id=admin.id, type="user", role="admin", permissions=permissions_for("admin"))
     data = RepairCreate(
         customer_id=customer.id,
         device_type="phone",

@@ -1,4 +1,6 @@
+import json
 from collections import Counter
+from importlib import resources
 
 from fixdesk.demo import devices
 
@@ -76,3 +78,10 @@ def test_status_notes_have_exactly_the_ten_statuses():
         "cancelled",
     }
     assert all(3 <= len(notes) <= 6 for notes in devices.STATUS_NOTES.values())
+
+
+def test_the_data_ships_as_a_json_file_in_the_package():
+    text = resources.files("fixdesk.demo").joinpath("data", "devices.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert sum(len(group["models"]) for group in data["model_groups"]) == len(devices.DEVICE_MODELS)
+    assert data["device_types"] == list(devices.DEVICE_TYPES)

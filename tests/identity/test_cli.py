@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from fixdesk.app import create_app
-from fixdesk.identity.permissions import ALL_PERMISSIONS
+from fixdesk.identity.permissions import all_permissions
 from tests.conftest import make_settings
 
 PASSWORD = "admin-pass-123"
@@ -80,7 +80,7 @@ async def test_create_admin_creates_an_admin_who_can_log_in_and_refuses_a_duplic
     user = response.json()["user"]
     assert user["role"] == "admin"
     assert user["principalType"] == "user"
-    assert user["permissions"] == sorted(ALL_PERMISSIONS)
+    assert user["permissions"] == sorted(all_permissions())
 
     # The same address again, in another case, is refused with a message and no second row.
     again = create_admin(tmp_path, "--email", "BOSS@example.com", "--password", "another-pass-456")

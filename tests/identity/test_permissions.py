@@ -4,31 +4,35 @@ from __future__ import annotations
 
 import pytest
 
+from fixdesk.analytics.permissions import ANALYTICS_READ
+from fixdesk.bootstrap import load_domains
+from fixdesk.catalog.permissions import CATALOG_READ, CATALOG_WRITE
+from fixdesk.customers.permissions import CUSTOMERS_READ, CUSTOMERS_WRITE
+from fixdesk.customfields.permissions import CUSTOM_FIELDS_MANAGE, CUSTOM_FIELDS_READ
 from fixdesk.identity.models import Role
 from fixdesk.identity.permissions import (
-    ALL_PERMISSIONS,
-    ANALYTICS_READ,
-    ATTACHMENTS_WRITE,
-    CATALOG_READ,
-    CATALOG_WRITE,
-    CUSTOM_FIELDS_MANAGE,
-    CUSTOM_FIELDS_READ,
     CUSTOMER_PERMISSIONS,
-    CUSTOMERS_READ,
-    CUSTOMERS_WRITE,
+    USERS_MANAGE,
+    USERS_READ,
+    all_permissions,
+    permission_table,
+    permissions_for,
+    role_permissions,
+)
+from fixdesk.repairs.permissions import (
+    ATTACHMENTS_WRITE,
     REPAIRS_ASSIGN,
     REPAIRS_CREATE,
     REPAIRS_READ,
     REPAIRS_UPDATE,
-    ROLE_PERMISSIONS,
-    USERS_MANAGE,
-    USERS_READ,
-    permissions_for,
 )
 from tests.conftest import unique_email
 from tests.factories import make_customer, make_repair, make_user
 
 PROBLEM_JSON = "application/problem+json"
+
+# The table is built from the installed domains' manifests.
+load_domains()
 
 
 def assert_forbidden(response) -> None:
@@ -41,17 +45,17 @@ def assert_forbidden(response) -> None:
 
 
 def test_every_role_has_a_permission_set():
-    assert set(ROLE_PERMISSIONS) == {role.value for role in Role}
-    assert all(ROLE_PERMISSIONS[role] <= ALL_PERMISSIONS for role in ROLE_PERMISSIONS)
+    assert set(permission_table().roles) == {role.value for role in Role}
+    assert all(granted <= all_permissions() for granted in permission_table().roles.values())
 
 
 def test_admin_holds_every_permission():
-    assert ROLE_PERMISSIONS[Role.admin] == ALL_PERMISSIONS
-    assert {USERS_MANAGE, CUSTOMERS_WRITE, REPAIRS_ASSIGN} <= ROLE_PERMISSIONS[Role.admin]
+    assert role_permissions(Role.admin) == all_permissions()
+    assert {USERS_MANAGE, CUSTOMERS_WRITE, REPAIRS_ASSIGN} <= role_permissions(Role.admin)
 
 
 def test_manager_runs_the_shop_but_does_not_manage_users():
-    manager = ROLE_PERMISSIONS[Role.manager]
+    manager = role_permissions(Role.manager)
     assert USERS_MANAGE not in manager
     assert {
         CUSTOMERS_READ,
@@ -64,7 +68,7 @@ def test_manager_runs_the_shop_but_does_not_manage_users():
 
 
 def test_technician_works_repairs_but_cannot_write_customers_create_or_assign():
-    technician = ROLE_PERMISSIONS[Role.technician]
+    technician = role_permissions(Role.technician)
     assert {CUSTOMERS_READ, REPAIRS_READ, REPAIRS_UPDATE} <= technician
     assert CUSTOMERS_WRITE not in technician
     assert REPAIRS_CREATE not in technician
@@ -73,7 +77,7 @@ def test_technician_works_repairs_but_cannot_write_customers_create_or_assign():
 
 
 def test_agent_takes_devices_in_but_does_not_work_the_bench():
-    agent = ROLE_PERMISSIONS[Role.agent]
+    agent = role_permissions(Role.agent)
     assert {CUSTOMERS_READ, CUSTOMERS_WRITE, REPAIRS_READ, REPAIRS_CREATE} <= agent
     assert REPAIRS_UPDATE not in agent
     assert REPAIRS_ASSIGN not in agent
@@ -82,35 +86,35 @@ def test_agent_takes_devices_in_but_does_not_work_the_bench():
 
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_every_staff_role_reads_the_catalog_and_custom_fields_and_attaches_photos(role):
-    assert {CATALOG_READ, CUSTOM_FIELDS_READ, ATTACHMENTS_WRITE} <= ROLE_PERMISSIONS[role]
+    assert {CATALOG_READ, CUSTOM_FIELDS_READ, ATTACHMENTS_WRITE} <= role_permissions(role)
 
 
 def test_only_managers_and_admins_change_the_catalog_and_read_analytics():
     for role in (Role.admin, Role.manager):
-        assert {CATALOG_WRITE, ANALYTICS_READ} <= ROLE_PERMISSIONS[role]
+        assert {CATALOG_WRITE, ANALYTICS_READ} <= role_permissions(role)
     for role in (Role.technician, Role.agent):
-        assert not {CATALOG_WRITE, ANALYTICS_READ} & ROLE_PERMISSIONS[role]
+        assert not {CATALOG_WRITE, ANALYTICS_READ} & role_permissions(role)
 
 
 def test_only_admins_define_custom_fields():
-    assert [role for role in Role if CUSTOM_FIELDS_MANAGE in ROLE_PERMISSIONS[role]] == [Role.admin]
+    assert [role for role in Role if CUSTOM_FIELDS_MANAGE in role_permissions(role)] == [Role.admin]
 
 
 def test_customers_hold_only_the_portal_permission():
     assert set(CUSTOMER_PERMISSIONS) == {"portal:self"}
-    assert not CUSTOMER_PERMISSIONS & ALL_PERMISSIONS
+    assert not CUSTOMER_PERMISSIONS & all_permissions()
 
 
 @pytest.mark.parametrize("role", [role.value for role in Role])
 def test_every_staff_role_may_read_repairs_and_customers(role):
-    assert {REPAIRS_READ, CUSTOMERS_READ, USERS_READ} <= ROLE_PERMISSIONS[role]
+    assert {REPAIRS_READ, CUSTOMERS_READ, USERS_READ} <= role_permissions(role)
 
 
 def test_permissions_for_adds_known_extra_grants_and_ignores_unknown_ones():
     granted = permissions_for("technician", [CUSTOMERS_WRITE, "bogus:grant", "portal:self"])
 
-    assert granted == ROLE_PERMISSIONS[Role.technician] | {CUSTOMERS_WRITE}
-    assert permissions_for("technician") == ROLE_PERMISSIONS[Role.technician]
+    assert granted == role_permissions(Role.technician) | {CUSTOMERS_WRITE}
+    assert permissions_for("technician") == role_permissions(Role.technician)
     assert permissions_for("no-such-role", [REPAIRS_READ]) == frozenset({REPAIRS_READ})
     assert permissions_for("no-such-role") == frozenset()
 

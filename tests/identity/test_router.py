@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from fixdesk.db import transaction, utcnow
 from fixdesk.identity.models import AuthSession, RefreshToken, User
-from fixdesk.identity.permissions import ROLE_PERMISSIONS
+from fixdesk.identity.permissions import permissions_for
 from tests.conftest import TEST_SECRET, unique_email
 from tests.factories import make_customer, make_user
 
@@ -89,7 +89,7 @@ async def test_login_returns_tokens_and_the_user(client, app, sessionmaker):
         "lastName": "Technician",
         "role": "technician",
         "principalType": "user",
-        "permissions": sorted(ROLE_PERMISSIONS["technician"]),
+        "permissions": sorted(permissions_for("technician")),
     }
     settings = app.state.settings
     claims = jwt.decode(
@@ -370,7 +370,7 @@ async def test_me_returns_the_profile_with_effective_permissions(client, app, se
     assert body["lastName"] == "Lopes"
     assert body["role"] == "technician"
     assert body["isActive"] is True
-    assert body["permissions"] == sorted(ROLE_PERMISSIONS["technician"])
+    assert body["permissions"] == sorted(permissions_for("technician"))
     assert not any("password" in key.lower() for key in body)
 
 
@@ -386,7 +386,7 @@ async def test_extra_permissions_add_to_the_role(client, app, sessionmaker):
     created = await client.post("/api/v1/customers", json=new_customer, headers=tech.headers)
 
     assert me.status_code == 200, me.text
-    assert me.json()["permissions"] == sorted(ROLE_PERMISSIONS["technician"] | {"customers:write"})
+    assert me.json()["permissions"] == sorted(permissions_for("technician") | {"customers:write"})
     assert created.status_code == 201, created.text
 
 

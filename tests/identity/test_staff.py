@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from fixdesk.identity.audit import Action
 from fixdesk.identity.models import AuthSession, User, UserInvitation
-from fixdesk.identity.permissions import ROLE_PERMISSIONS
+from fixdesk.identity.permissions import permissions_for
 from fixdesk.platform.security import hash_secret
 from tests.conftest import unique_email
 from tests.factories import make_customer, make_user
@@ -52,7 +52,7 @@ async def test_invite_accept_and_log_in(client, app, sessionmaker, mailroom):
     created = response.json()
     assert (created["email"], created["role"], created["isActive"]) == (body["email"], "technician", True)
     assert created["extraPermissions"] == ["customers:write"]
-    assert created["permissions"] == sorted(ROLE_PERMISSIONS["technician"] | {"customers:write"})
+    assert created["permissions"] == sorted(permissions_for("technician") | {"customers:write"})
     assert created["phone"] == "+15125550142"
     assert created["invitationExpiresAt"]
     async with sessionmaker() as session:

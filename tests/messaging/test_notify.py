@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from fixdesk.db import transaction
 from fixdesk.integrations.errors import ProviderError
-from fixdesk.messaging.jobs import SEND_MAX_ATTEMPTS, notify_on_repair_event
+from fixdesk.messaging.jobs import SEND_MAX_ATTEMPTS
 from fixdesk.messaging.models import Notification
 from fixdesk.platform.events import DomainEvent, PublishedEvent
 from fixdesk.platform.jobs import JobContext
+from fixdesk.repairs.jobs import notify_on_repair_event
 from tests.factories import make_customer, make_repair, make_user, walk
 from tests.messaging.conftest import (
     PUBLIC_BASE_URL,

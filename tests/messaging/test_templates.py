@@ -8,9 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from jinja2.exceptions import SecurityError, UndefinedError
 
+from fixdesk.bootstrap import load_domains
 from fixdesk.messaging import service
-from fixdesk.messaging.jobs import template_for
 from fixdesk.platform.events import PublishedEvent
+from fixdesk.repairs.jobs import template_for
+
+# The templates are messaging's and those the domains declare in their manifests.
+load_domains()
 
 SHOP = {"shop_name": "Fix & Go", "shop_phone": "+1 512 555 0100", "shop_email": "hello@fixgo.example"}
 
@@ -36,7 +40,7 @@ def variables(**overrides: object) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("language", ["en", "pt"])
-@pytest.mark.parametrize("template", service.TEMPLATES)
+@pytest.mark.parametrize("template", service.template_names())
 def test_every_template_renders_subject_text_html_and_sms(template, language):
     message = service.render(template, language, variables())
 

@@ -22,7 +22,7 @@ from referencing.jsonschema import DRAFT202012
 
 from fixdesk.app import create_app
 from fixdesk.config import Settings
-from fixdesk.identity.permissions import ALL_PERMISSIONS
+from fixdesk.identity.permissions import all_permissions
 from fixdesk.platform.openapi import BEARER_SCHEME, OAUTH2_SCHEME
 from tests.conftest import TEST_SECRET
 from tests.platform.problems import assert_problem
@@ -259,7 +259,8 @@ def test_security_schemes_declare_bearer_tokens_and_client_credentials(app, docu
     token_operation = document["paths"][flow["tokenUrl"]]["post"]
     assert token_operation["operationId"] == "oauth-token"
     assert "application/x-www-form-urlencoded" in token_operation["requestBody"]["content"]
-    assert set(flow["scopes"]) <= ALL_PERMISSIONS
+    assert set(flow["scopes"]) <= all_permissions()
+    assert flow["scopes"]["repairs:read"].startswith("Read repairs"), "described as the manifest declares it"
 
     for endpoint in read_route_table(app).endpoints:
         operation = documented_operation(document, endpoint)

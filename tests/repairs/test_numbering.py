@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from fixdesk.db import transaction
-from fixdesk.identity.permissions import ROLE_PERMISSIONS
+from fixdesk.identity.permissions import permissions_for
 from fixdesk.platform.numbering import NumberSequence, next_number
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import service
@@ -30,7 +30,7 @@ def numbers(count: int) -> list[str]:
 
 
 def staff_principal(user_id) -> Principal:
-    return Principal(id=user_id, type="user", role="agent", permissions=ROLE_PERMISSIONS["agent"])
+    return Principal(id=user_id, type="user", role="agent", permissions=permissions_for("agent"))
 
 
 async def stored_numbers(sessionmaker) -> list[str]:

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fixdesk.customers.models import Customer
 from fixdesk.db import new_id, transaction
-from fixdesk.identity.permissions import ROLE_PERMISSIONS
+from fixdesk.identity.permissions import permissions_for
 from fixdesk.platform.permissions import Principal
-from fixdesk.repairs import service
+from fixdesk.repairs import access, service
 from fixdesk.repairs.models import Repair
 from fixdesk.repairs.schemas import RepairCreate
 from tests.factories import make_customer, make_user, walk
@@ -50,7 +50,7 @@ PRIORITIES = ["low", "normal", "high", "urgent"]
 
 
 def _admin_principal(user_id: uuid.UUID) -> Principal:
-    return Principal(id=user_id, type="user", role="admin", permissions=ROLE_PERMISSIONS["admin"])
+    return Principal(id=user_id, type="user", role="admin", permissions=permissions_for("admin"))
 
 
 async def test_list_statement_count_does_not_grow_with_page_size(
@@ -267,7 +267,7 @@ async def test_every_list_filter_uses_an_index(backend, app, engine, sessionmake
         for name, filters, expected in FILTER_CASES:
             values = {key: placeholders.get(value, value) for key, value in filters.items()}
             statement = service.apply_filters(
-                service.visible_repairs(principal), service.RepairFilters(**values)
+                access.visible_repairs(principal), service.RepairFilters(**values)
             )
             # The two statements the list endpoint runs (platform.pagination.paginate): count and page.
             count_statement = select(func.count()).select_from(statement.order_by(None).subquery())

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from fixdesk.db import transaction
-from fixdesk.identity.permissions import ROLE_PERMISSIONS
+from fixdesk.identity.permissions import permissions_for
 from fixdesk.platform.numbering import NumberSequence
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import service
@@ -536,7 +536,7 @@ async def make_board(client, app, sessionmaker) -> dict:
     ]
     # Built through the services in one transaction: these tests are about the list, and one commit
     # instead of thirty keeps them fast on PostgreSQL.
-    principal = Principal(id=admin.id, type="user", role="admin", permissions=ROLE_PERMISSIONS["admin"])
+    principal = Principal(id=admin.id, type="user", role="admin", permissions=permissions_for("admin"))
     repairs = {}
     async with transaction(sessionmaker) as session:
         for name, customer, model, priority, technician, statuses, created_at in plan:

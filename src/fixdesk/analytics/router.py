@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from fixdesk.analytics import service
+from fixdesk.analytics.permissions import ANALYTICS_READ
 from fixdesk.analytics.schemas import AnalyticsOverview
-from fixdesk.identity.permissions import ANALYTICS_READ
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.permissions import Principal, require
 

@@ -69,9 +69,8 @@ from sqlalchemy import false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.catalog.models import DeviceModel, PartQuality, PartType, Pricing, RepairType, TierLevel
-from fixdesk.db import CENT, utcnow
+from fixdesk.db import CENT, round_money, utcnow
 from fixdesk.platform.errors import NotFound, ValidationFailed
-from fixdesk.repairs.items.totals import round_money
 
 if TYPE_CHECKING:
     from fixdesk.catalog.service import CatalogCache

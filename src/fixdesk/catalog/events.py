@@ -8,7 +8,7 @@ import uuid
 
 from pydantic import Field
 
-from fixdesk.identity.permissions import CATALOG_READ
+from fixdesk.catalog.permissions import CATALOG_READ
 from fixdesk.platform.events import event_type
 from fixdesk.platform.schemas import CamelModel, MoneyOut
 

@@ -12,12 +12,12 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
 from fixdesk.catalog import transfer
+from fixdesk.catalog.models import DeviceType
+from fixdesk.catalog.permissions import CATALOG_READ, CATALOG_WRITE
 from fixdesk.catalog.schemas import CatalogImportRead
-from fixdesk.identity.permissions import CATALOG_READ, CATALOG_WRITE
 from fixdesk.platform.deps import SessionDep, SettingsDep, app_sessionmaker
 from fixdesk.platform.permissions import Principal, require
 from fixdesk.platform.schemas import require_plain_text
-from fixdesk.repairs.models import DeviceType
 
 router = APIRouter(tags=["catalog"])
 

@@ -35,6 +35,18 @@ class PartQuality(StrEnum):
     aftermarket_economy = "aftermarket_economy"
 
 
+class DeviceType(StrEnum):
+    """Kinds of device the shop repairs: a catalog device model's type, and a repair's device type."""
+
+    phone = "phone"
+    tablet = "tablet"
+    laptop = "laptop"
+    desktop = "desktop"
+    console = "console"
+    watch = "watch"
+    other = "other"
+
+
 class TierLevel(IntEnum):
     """A device model's market position (seed 003's ``tierLevel``)."""
 

@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 
 from fixdesk.catalog import examples, service
 from fixdesk.catalog.estimator import estimate_price
-from fixdesk.catalog.models import PartQuality, TierLevel
+from fixdesk.catalog.models import DeviceType, PartQuality, TierLevel
+from fixdesk.catalog.permissions import CATALOG_READ, CATALOG_WRITE
 from fixdesk.catalog.schemas import (
     BrandCreate,
     BrandRead,
@@ -36,12 +37,10 @@ from fixdesk.catalog.schemas import (
     RepairTypeRead,
     RepairTypeUpdate,
 )
-from fixdesk.identity.permissions import CATALOG_READ, CATALOG_WRITE
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.openapi import problems, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Principal, require
-from fixdesk.repairs.models import DeviceType
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
 

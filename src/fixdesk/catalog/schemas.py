@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AwareDatetime, Field, field_validator
 
-from fixdesk.catalog.models import PartQuality, TierLevel
+from fixdesk.catalog.models import DeviceType, PartQuality, TierLevel
 from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut, NotNull
-from fixdesk.repairs.models import DeviceType
 
 if TYPE_CHECKING:
     from fixdesk.catalog.transfer.report import ImportCounts, ImportReport

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from fixdesk.customers.models import Customer
-from fixdesk.identity.permissions import CUSTOMERS_READ
+from fixdesk.customers.permissions import CUSTOMERS_READ
 from fixdesk.platform.events import event_type
 from fixdesk.platform.schemas import CamelModel
 
@@ -46,9 +46,25 @@ class CustomerEventPayload(CamelModel):
 CUSTOMER_CREATED = event_type(
     "customer.created", "A customer was added.", CustomerEventPayload, permission=CUSTOMERS_READ
 ).name
+
+
+class CustomerAnonymisedPayload(CamelModel):
+    """A customer whose personal data was erased: only the id of the row that stays, now anonymous."""
+
+    id: uuid.UUID
+    anonymised_at: datetime
+
+
 CUSTOMER_UPDATED = event_type(
     "customer.updated",
     "A customer's details or status changed (archiving included); changedFields lists what changed.",
     CustomerEventPayload,
+    permission=CUSTOMERS_READ,
+).name
+CUSTOMER_ANONYMISED = event_type(
+    "customer.anonymised",
+    "A customer's personal data was erased for good (GDPR Art. 17; the row stays, anonymous): every domain "
+    "erases what it keeps about them, and integrators should too.",
+    CustomerAnonymisedPayload,
     permission=CUSTOMERS_READ,
 ).name

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from fixdesk.customers import examples, service
 from fixdesk.customers.models import Customer
+from fixdesk.customers.permissions import CUSTOMERS_READ, CUSTOMERS_WRITE
 from fixdesk.customers.schemas import (
     CustomerCreate,
     CustomerProfileRead,
@@ -22,7 +23,6 @@ from fixdesk.customfields.filters import CustomFieldFilters
 from fixdesk.identity import portal_access
 from fixdesk.identity.audit import AuditActor, ClientInfo, request_client
 from fixdesk.identity.credentials import PASSWORD_RESET, PORTAL_INVITATION
-from fixdesk.identity.permissions import CUSTOMERS_READ, CUSTOMERS_WRITE
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params

@@ -12,20 +12,27 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from fixdesk.customers.events import CUSTOMER_CREATED, CUSTOMER_UPDATED, CustomerEventPayload
+from fixdesk.customers.access import search_condition
+from fixdesk.customers.events import (
+    CUSTOMER_ANONYMISED,
+    CUSTOMER_CREATED,
+    CUSTOMER_UPDATED,
+    CustomerAnonymisedPayload,
+    CustomerEventPayload,
+)
 from fixdesk.customers.models import Customer, CustomerStatus, CustomerTag
 from fixdesk.customers.schemas import CustomerCreate, CustomerProfileUpdate, CustomerUpdate
 from fixdesk.customfields import service as custom_fields
-from fixdesk.customfields.models import CustomFieldEntity
 from fixdesk.db import new_id, utcnow
 from fixdesk.identity.audit import Action, AuditActor
 from fixdesk.identity.credentials import customer_credentials_changed, queue_account_notice
 from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.pagination import PageParams, paginate
-from fixdesk.repairs.tracking.erasure import erase_review_comments
 
 SortField = Literal["createdAt", "name", "lastName"]
+# The custom field entity of customers, as the customers manifest declares it.
+CUSTOM_FIELD_ENTITY = "customer"
 
 
 def normalize_phone(raw: str | None, default_region: str, field: str = "phone") -> str | None:
@@ -112,7 +119,7 @@ async def create_customer(
     values = data.model_dump(by_alias=False)
     values["custom_fields"] = await custom_fields.validate_values(
         session,
-        CustomFieldEntity.customer.value,
+        CUSTOM_FIELD_ENTITY,
         values.get("custom_fields"),
         enforce_required=require_custom_fields,
     )
@@ -148,7 +155,7 @@ async def update_customer(
             raise ValidationFailed.for_field(to_camel(required), "cannot be empty")
     if "custom_fields" in values:
         values["custom_fields"] = await custom_fields.validate_values(
-            session, CustomFieldEntity.customer.value, values["custom_fields"], current=customer.custom_fields
+            session, CUSTOM_FIELD_ENTITY, values["custom_fields"], current=customer.custom_fields
         )
     _apply_fields(customer, values, default_region)
     await _ensure_email_free(session, customer.email, exclude=customer.id)
@@ -215,19 +222,6 @@ async def get_customer(
     return customer
 
 
-def search_condition(term: str) -> Any:
-    """A condition matching customers whose name, email, phone or company contains ``term`` (any case).
-
-    Backed by a trigram index on PostgreSQL (``ix_customers_search_text_trgm``).
-    """
-    lowered = term.strip().lower()
-    condition = Customer.search_text.contains(lowered, autoescape=True)
-    digits = "".join(ch for ch in lowered if ch.isdigit())
-    if digits and len(digits) >= 3 and digits != lowered:
-        condition = condition | Customer.search_text.contains(digits, autoescape=True)
-    return condition
-
-
 def list_statement(
     *,
     search: str | None,
@@ -272,7 +266,7 @@ async def list_customers(
     statement = list_statement(search=search, status=status, tag=tag, sort_by=sort_by, sort_order=sort_order)
     if custom_field_filters:
         conditions = await custom_fields.filter_conditions(
-            session, CustomFieldEntity.customer.value, Customer.custom_fields, custom_field_filters
+            session, CUSTOM_FIELD_ENTITY, Customer.custom_fields, custom_field_filters
         )
         statement = statement.where(*conditions)
     rows, total = await paginate(session, statement, params)
@@ -304,9 +298,10 @@ async def anonymise_customer(session: AsyncSession, customer_id: uuid.UUID) -> C
     """Replace a customer's personal data for good (a GDPR erasure), keeping the row.
 
     Names become "Deleted customer"; email, phone, company, address, notes, tags, custom field values,
-    portal password, locale and time zone are removed, their review comments are cleared (ratings stay),
-    and the customer is archived. Repairs, invoices and their history
-    keep pointing at the same (now anonymous) row, so the shop's records stay whole.
+    portal password, locale and time zone are removed and the customer is archived. Repairs, invoices and
+    their history keep pointing at the same (now anonymous) row, so the shop's records stay whole. The
+    ``customer.anonymised`` event published in the same transaction has the other domains erase what they
+    keep about the customer (their review comments: :mod:`fixdesk.repairs.tracking.jobs`).
     """
     customer = await get_customer(session, customer_id, include_archived=True)
     now = utcnow()
@@ -323,10 +318,10 @@ async def anonymise_customer(session: AsyncSession, customer_id: uuid.UUID) -> C
     customer.search_text = _search_text(customer)
     customer.updated_at = now
     await session.flush()
-    # Their review comments are their words; the ratings stay (fixdesk.repairs.tracking.erasure).
-    await erase_review_comments(session, customer.id)
     changed = ["firstName", "lastName", "notifyEmail", "notifySms", "tags", "customFields", "status"]
     changed += [to_camel(column) for column in _PERSONAL_COLUMNS if column != "portal_password_hash"]
     payload = CustomerEventPayload.of(customer, sorted(changed))
     await publish(session, CUSTOMER_UPDATED, payload, customer_id=customer.id)
+    erased = CustomerAnonymisedPayload(id=customer.id, anonymised_at=now)
+    await publish(session, CUSTOMER_ANONYMISED, erased, customer_id=customer.id)
     return customer

@@ -12,13 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from fixdesk.db import Base, IdMixin, TimestampMixin
 
 
-class CustomFieldEntity(StrEnum):
-    """The kinds of record a custom field can be defined on."""
-
-    customer = "customer"
-    repair = "repair"
-
-
 class CustomFieldType(StrEnum):
     text = "text"
     number = "number"
@@ -33,6 +26,7 @@ class CustomFieldDefinition(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "custom_field_definitions"
 
+    # The kind of record (customfields.registry: "customer", "repair", …, as the domains declare them).
     entity: Mapped[str] = mapped_column(String(20))
     key: Mapped[str] = mapped_column(String(50))
     label: Mapped[str] = mapped_column(String(100))

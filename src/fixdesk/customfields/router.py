@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from fixdesk.customfields import service
-from fixdesk.customfields.models import CustomFieldEntity
+from fixdesk.customfields.permissions import CUSTOM_FIELDS_MANAGE, CUSTOM_FIELDS_READ
 from fixdesk.customfields.schemas import (
     CustomFieldDefinitionCreate,
     CustomFieldDefinitionRead,
     CustomFieldDefinitionUpdate,
+    EntityName,
 )
-from fixdesk.identity.permissions import CUSTOM_FIELDS_MANAGE, CUSTOM_FIELDS_READ
 from fixdesk.platform.deps import SessionDep
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Principal, require
@@ -34,7 +34,7 @@ async def list_definitions(
     _: CustomFieldsRead,
     params: Annotated[PageParams, Depends(page_params)],
     entity: Annotated[
-        CustomFieldEntity | None, Query(description="customer or repair; both if absent")
+        EntityName | None, Query(description="customer, repair, …; every entity if absent")
     ] = None,
     include_inactive: Annotated[
         bool, Query(alias="includeInactive", description="Also list deactivated fields")
@@ -42,7 +42,7 @@ async def list_definitions(
 ):
     """List custom field definitions by entity and position (active ones unless includeInactive=true)."""
     rows, total = await service.list_definitions(
-        session, params, entity=entity.value if entity else None, include_inactive=include_inactive
+        session, params, entity=entity, include_inactive=include_inactive
     )
     return Page[CustomFieldDefinitionRead].build(
         [CustomFieldDefinitionRead.model_validate(row) for row in rows], total, params

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, GetJsonSchemaHandler
+from pydantic_core import CoreSchema
 
-from fixdesk.customfields.models import CustomFieldEntity, CustomFieldType
+from fixdesk.customfields import registry
+from fixdesk.customfields.models import CustomFieldType
 from fixdesk.platform.schemas import CamelModel, InputModel, NotNull
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,49}$"
@@ -40,6 +42,32 @@ Options = Annotated[
         examples=[["gold", "silver", "none"]],
     ),
 ]
+
+
+def _registered_entity(value: str) -> str:
+    if not registry.is_known(value):
+        raise ValueError(f"must be one of: {', '.join(registry.names())}")
+    return value
+
+
+class _RegisteredEntities:
+    """Documents an entity name as the enum of the entities the installed domains declare (read when the
+    OpenAPI document is built, after the domains were loaded)."""
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> Any:
+        json_schema = handler(schema)
+        json_schema["enum"] = list(registry.names())
+        return json_schema
+
+
+EntityName = Annotated[
+    str,
+    AfterValidator(_registered_entity),
+    _RegisteredEntities(),
+    Field(description="The kind of record: customer, repair, …", examples=["repair"]),
+]
+"""The name of a custom field entity (:mod:`fixdesk.customfields.registry`); anything else is a 400."""
+
 Position = Annotated[int, Field(ge=0, le=10_000, description="Sort order in lists and forms, lowest first")]
 Description = Annotated[str, Field(max_length=500, description="Help text for staff")]
 
@@ -47,7 +75,7 @@ Description = Annotated[str, Field(max_length=500, description="Help text for st
 class CustomFieldDefinitionCreate(InputModel):
     """A new custom field on customers or repairs. ``key`` and ``entity`` can never change afterwards."""
 
-    entity: CustomFieldEntity
+    entity: EntityName
     key: Key
     label: Label
     field_type: CustomFieldType = Field(
@@ -81,7 +109,7 @@ class CustomFieldDefinitionRead(CamelModel):
     """A custom field definition."""
 
     id: uuid.UUID
-    entity: str = Field(description="customer or repair")
+    entity: str = Field(description="The kind of record: customer, repair, …")
     key: str
     label: str
     field_type: str = Field(alias="type", description="text, number, date, boolean or select")

@@ -1,7 +1,8 @@
 """Custom field rules: definitions, validation of values on write and list filters.
 
-An admin defines a field for customers or repairs (:class:`CustomFieldDefinition`); its values live on the
-records, in their ``custom_fields`` JSON column (``jsonb`` with a GIN index on PostgreSQL), keyed by the
+An admin defines a field for a kind of record the domains declare (customers, repairs, …: see
+:mod:`fixdesk.customfields.registry`; :class:`CustomFieldDefinition`); its values live on the records, in
+their ``custom_fields`` JSON column (``jsonb`` with a GIN index on PostgreSQL), keyed by the
 definition's ``key``. Every stored value is valid for its definition:
 
 * text: a string of 1–1000 characters (surrounding whitespace removed);
@@ -31,13 +32,12 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fixdesk.customers.models import Customer
-from fixdesk.customfields.models import CustomFieldDefinition, CustomFieldEntity, CustomFieldType
+from fixdesk.customfields import registry
+from fixdesk.customfields.models import CustomFieldDefinition, CustomFieldType
 from fixdesk.customfields.schemas import CustomFieldDefinitionCreate, CustomFieldDefinitionUpdate
 from fixdesk.db import utcnow
 from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.pagination import PageParams, paginate
-from fixdesk.repairs.models import Repair
 
 MAX_TEXT_LENGTH = 1000
 # Every write of a customer or repair loads the entity's definitions, so their number is bounded.
@@ -47,11 +47,6 @@ MAX_SAFE_INTEGER = 2**53 - 1
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # A number in a query string, as JSON writes numbers (a leading + or zeros are tolerated).
 _NUMBER = re.compile(r"[-+]?\d+(\.\d+)?([eE][-+]?\d+)?")
-
-_COLUMNS: dict[str, Any] = {
-    CustomFieldEntity.customer.value: Customer.custom_fields,
-    CustomFieldEntity.repair.value: Repair.custom_fields,
-}
 
 
 def _field(key: str) -> str:
@@ -120,7 +115,7 @@ async def create_definition(
     another type; :class:`Conflict` (409) when the entity already has a field with this key (deactivated
     ones included: reactivate it instead) or already has :data:`MAX_DEFINITIONS_PER_ENTITY` fields.
     """
-    entity = data.entity.value
+    entity = data.entity
     options = _check_options(data.field_type.value, data.options)
     existing = await load_definitions(session, entity)
     if data.key in existing:
@@ -154,7 +149,7 @@ def _holds_a_value(session: AsyncSession, column: Any, key: str) -> ColumnElemen
 
 
 async def _records_holding(session: AsyncSession, definition: CustomFieldDefinition) -> int:
-    column = _COLUMNS[definition.entity]
+    column = registry.column(definition.entity)
     statement = select(func.count()).where(_holds_a_value(session, column, definition.key))
     return (await session.execute(statement)).scalar_one()
 
@@ -162,7 +157,7 @@ async def _records_holding(session: AsyncSession, definition: CustomFieldDefinit
 async def _options_in_use(
     session: AsyncSession, definition: CustomFieldDefinition, options: list[str]
 ) -> list[str]:
-    column = _COLUMNS[definition.entity]
+    column = registry.column(definition.entity)
     key = definition.key
     if _is_postgresql(session):
         document = type_coerce(column, JSONB)

@@ -56,9 +56,8 @@ from fixdesk.catalog.models import (
     RepairType,
 )
 from fixdesk.catalog.names import device_search_text, slug_for
-from fixdesk.db import CENT, new_id
+from fixdesk.db import CENT, new_id, round_money
 from fixdesk.demo.devices import DEVICE_MODELS, DeviceModelSeed
-from fixdesk.repairs.items.totals import round_money
 
 Q = PartQuality
 

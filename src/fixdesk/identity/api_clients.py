@@ -1,7 +1,7 @@
 """API clients and the OAuth2 client-credentials grant (RFC 6749 §4.4).
 
 Admins register a client (``/api/v1/api-clients``) with a name and scopes; scopes are permission strings
-(one scope = one permission, :data:`fixdesk.identity.permissions.ALL_PERMISSIONS`). The client secret is
+(one scope = one permission, :func:`fixdesk.identity.permissions.all_permissions`). The client secret is
 shown once, at creation and at rotation. It is 256 random bits, so only its SHA-256 is stored: a slow
 password hash (Argon2id) protects guessable secrets and would only add latency to every token request here.
 
@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.db import utcnow
 from fixdesk.identity.models import ApiClient
-from fixdesk.identity.permissions import ALL_PERMISSIONS, API_CLIENTS_MANAGE
+from fixdesk.identity.permissions import API_CLIENTS_MANAGE, all_permissions
 from fixdesk.identity.schemas import Permission
 from fixdesk.platform.deps import SessionDep
 from fixdesk.platform.errors import NotFound, ValidationFailed
@@ -144,10 +144,10 @@ TOKEN_REQUEST_BODY: dict[str, Any] = {
 
 
 def _check_scopes(scopes: list[str]) -> list[str]:
-    unknown = sorted(set(scopes) - ALL_PERMISSIONS)
+    unknown = sorted(set(scopes) - all_permissions())
     if unknown:
         raise ValidationFailed.for_field(
-            "scopes", f"unknown scope(s): {', '.join(unknown)}; known: {', '.join(sorted(ALL_PERMISSIONS))}"
+            "scopes", f"unknown scope(s): {', '.join(unknown)}; known: {', '.join(sorted(all_permissions()))}"
         )
     return sorted(set(scopes))
 

@@ -1,5 +1,5 @@
 """Identity's background jobs: emailing login codes and staff invitations, and carrying out account
-deletions when they fall due (a periodic job, every hour).
+deletions when they fall due (a periodic job, every hour; scheduled in :mod:`fixdesk.identity.manifest`).
 
 The emails carry a secret (the code, the invitation token) that the database holds only hashed; the job
 payload holds it sealed (:mod:`fixdesk.identity.codes`) and the handler opens it just before sending.
@@ -12,7 +12,7 @@ import uuid
 
 import structlog
 
-from fixdesk.customers.models import Customer
+from fixdesk.customers import access as customers
 from fixdesk.db import utcnow
 from fixdesk.identity import codes
 from fixdesk.identity.accounts import purge_due_accounts
@@ -21,7 +21,7 @@ from fixdesk.identity.service import CODE_SEAL_PURPOSE, SEND_CODE_JOB
 from fixdesk.identity.staff import INVITATION_SEAL_PURPOSE, SEND_INVITATION_JOB
 from fixdesk.integrations.email import EmailMessage
 from fixdesk.platform.crypto import DecryptionFailed
-from fixdesk.platform.jobs import JobContext, handler, periodic
+from fixdesk.platform.jobs import JobContext, handler
 from fixdesk.platform.jobs.registry import PermanentJobError
 
 log = structlog.get_logger(__name__)
@@ -77,7 +77,7 @@ async def send_login_code(context: JobContext) -> None:
     if login_code.used_at is not None or login_code.voided_at is not None or expired:
         log.info("login_code_not_sent", code_id=str(code_id), reason="no longer valid")
         return
-    customer = await session.get(Customer, login_code.customer_id)
+    customer = await customers.find_customer(session, login_code.customer_id)
     if customer is None or customer.email is None:
         return
     _require_email_provider(context)
@@ -152,6 +152,3 @@ async def purge_deleted_accounts(context: JobContext) -> None:
     done = await purge_due_accounts(context.session)
     if done:
         log.info("accounts_anonymised", count=done)
-
-
-periodic("identity.purge_deleted_accounts", "7 * * * *", PURGE_JOB)

@@ -1,106 +1,85 @@
-"""Permission strings and what each staff role holds.
+"""The permission table: every permission the installed domains declare and what each staff role holds.
 
-A permission is ``<area>:<action>``. Each role maps to a set; a user may hold extra ones
-(``User.permissions``). Endpoints declare what they need with :func:`fixdesk.platform.permissions.require`.
-Row-level rules sit on top of these in each domain's scoping function (a technician may change only the
-repairs assigned to them).
+A permission is ``<area>:<action>``. Each domain declares its own in its manifest, with what each staff role
+holds of them (:attr:`fixdesk.platform.domains.DomainManifest.role_grants`); the table is built from the
+installed manifests (:func:`fixdesk.platform.domains.installed`), so a new domain's permissions and grants
+take effect without touching this module. ``admin`` holds every permission; a user may hold extra ones
+(``User.permissions``). Endpoints declare what they need with
+:func:`fixdesk.platform.permissions.require`; row-level rules sit on top of these in each domain's access
+functions (a technician may change only the repairs assigned to them).
+
+Identity's own permissions are defined here too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
 from fixdesk.identity.models import Role
+from fixdesk.platform import domains
+from fixdesk.platform.domains import DomainManifest
 from fixdesk.platform.permissions import CUSTOMER_PORTAL_PERMISSION
 
-CUSTOMERS_READ = "customers:read"
-CUSTOMERS_WRITE = "customers:write"
-REPAIRS_READ = "repairs:read"
-REPAIRS_CREATE = "repairs:create"
-REPAIRS_UPDATE = "repairs:update"
-REPAIRS_ASSIGN = "repairs:assign"
 USERS_READ = "users:read"
 USERS_MANAGE = "users:manage"
-JOBS_MANAGE = "jobs:manage"
-NOTIFICATIONS_READ = "notifications:read"
-NOTIFICATIONS_MANAGE = "notifications:manage"
-WEBHOOKS_MANAGE = "webhooks:manage"
-# The device catalog and price list: every staff member reads it, managers and admins change it.
-CATALOG_READ = "catalog:read"
-CATALOG_WRITE = "catalog:write"
-# Uploading and changing repair photos and documents (intake photos are taken at the front desk).
-ATTACHMENTS_WRITE = "attachments:write"
-# Custom field definitions: staff read them to render forms, admins define them.
-CUSTOM_FIELDS_READ = "custom_fields:read"
-CUSTOM_FIELDS_MANAGE = "custom_fields:manage"
-# Business analytics (revenue, turnaround, satisfaction).
-ANALYTICS_READ = "analytics:read"
 # The whole activity and audit log (GET /audit); a customer's own activity needs only customers:read.
 AUDIT_READ = "audit:read"
 # Managing API clients (OAuth2 client credentials): whoever holds it can mint any scope, so admins only.
 API_CLIENTS_MANAGE = "api_clients:manage"
 
-ALL_PERMISSIONS: frozenset[str] = frozenset(
-    {
-        CUSTOMERS_READ,
-        CUSTOMERS_WRITE,
-        REPAIRS_READ,
-        REPAIRS_CREATE,
-        REPAIRS_UPDATE,
-        REPAIRS_ASSIGN,
-        USERS_READ,
-        USERS_MANAGE,
-        JOBS_MANAGE,
-        NOTIFICATIONS_READ,
-        NOTIFICATIONS_MANAGE,
-        WEBHOOKS_MANAGE,
-        AUDIT_READ,
-        API_CLIENTS_MANAGE,
-        CATALOG_READ,
-        CATALOG_WRITE,
-        ATTACHMENTS_WRITE,
-        CUSTOM_FIELDS_READ,
-        CUSTOM_FIELDS_MANAGE,
-        ANALYTICS_READ,
-    }
-)
-
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.admin: ALL_PERMISSIONS,
-    Role.manager: ALL_PERMISSIONS
-    - {USERS_MANAGE, JOBS_MANAGE, WEBHOOKS_MANAGE, AUDIT_READ, API_CLIENTS_MANAGE, CUSTOM_FIELDS_MANAGE},
-    # Technicians see the whole board but change only what is assigned to them (repairs service).
-    Role.technician: frozenset(
-        {
-            CUSTOMERS_READ,
-            REPAIRS_READ,
-            REPAIRS_UPDATE,
-            USERS_READ,
-            CATALOG_READ,
-            ATTACHMENTS_WRITE,
-            CUSTOM_FIELDS_READ,
-        }
-    ),
-    # Front-desk / support agents take devices in and talk to customers; they do not work the bench.
-    Role.agent: frozenset(
-        {
-            CUSTOMERS_READ,
-            CUSTOMERS_WRITE,
-            REPAIRS_READ,
-            REPAIRS_CREATE,
-            USERS_READ,
-            NOTIFICATIONS_READ,
-            NOTIFICATIONS_MANAGE,
-            CATALOG_READ,
-            ATTACHMENTS_WRITE,
-            CUSTOM_FIELDS_READ,
-        }
-    ),
-}
-
 CUSTOMER_PERMISSIONS: frozenset[str] = frozenset({CUSTOMER_PORTAL_PERMISSION})
+"""What a portal customer holds: the portal itself; the portal's access functions scope it to their rows."""
+
+
+@dataclass(frozen=True)
+class PermissionTable:
+    """Every declared permission and the set each staff role holds."""
+
+    permissions: frozenset[str]
+    roles: Mapping[str, frozenset[str]]
+
+
+def build_table(manifests: Sequence[DomainManifest]) -> PermissionTable:
+    """The table of ``manifests``: ``admin`` holds every declared permission, every other role what the
+    manifests grant it. Raises ``ValueError`` for a grant to a role that does not exist or to ``admin``
+    (who needs none)."""
+    declared = frozenset(name for manifest in manifests for name in manifest.permission_names)
+    roles: dict[str, set[str]] = {role.value: set() for role in Role}
+    for manifest in manifests:
+        for role, granted in manifest.role_grants.items():
+            if role not in roles:
+                raise ValueError(f"{manifest.name!r} grants permissions to an unknown role {role!r}")
+            if role == Role.admin:
+                raise ValueError(f"{manifest.name!r} grants to admin, who holds every permission")
+            roles[role].update(granted)
+    roles[Role.admin.value] = set(declared)
+    return PermissionTable(declared, {role: frozenset(granted) for role, granted in roles.items()})
+
+
+_built: tuple[tuple[DomainManifest, ...], PermissionTable] | None = None
+
+
+def permission_table() -> PermissionTable:
+    """The table of the installed domains (built once per installation)."""
+    global _built
+    manifests = domains.installed()
+    if _built is None or _built[0] is not manifests:
+        _built = (manifests, build_table(manifests))
+    return _built[1]
+
+
+def all_permissions() -> frozenset[str]:
+    """Every permission the installed domains declare (what API-client scopes and extra grants may name)."""
+    return permission_table().permissions
+
+
+def role_permissions(role: str) -> frozenset[str]:
+    """What staff role ``role`` holds (nothing for an unknown role)."""
+    return permission_table().roles.get(role, frozenset())
 
 
 def permissions_for(role: str, extra: list[str] | None = None) -> frozenset[str]:
     """The permissions of a staff role plus the user's extra grants (unknown strings are ignored)."""
-    granted = set(ROLE_PERMISSIONS.get(role, frozenset()))
-    granted.update(p for p in (extra or []) if p in ALL_PERMISSIONS)
-    return frozenset(granted)
+    known = all_permissions()
+    return role_permissions(role) | frozenset(p for p in (extra or []) if p in known)

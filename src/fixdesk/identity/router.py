@@ -9,7 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from fixdesk.customers.service import get_customer
+from fixdesk.customers import access as customers
+from fixdesk.customers.permissions import CUSTOMERS_READ
 from fixdesk.identity import (
     accounts,
     api_clients,
@@ -22,7 +23,7 @@ from fixdesk.identity import (
 )
 from fixdesk.identity.accounts import user_read_values
 from fixdesk.identity.models import AuditEvent, AuthSession, Role
-from fixdesk.identity.permissions import AUDIT_READ, CUSTOMERS_READ, USERS_MANAGE, USERS_READ
+from fixdesk.identity.permissions import AUDIT_READ, USERS_MANAGE, USERS_READ
 from fixdesk.identity.schemas import (
     AcceptInvitationRequest,
     ActionResponse,
@@ -345,10 +346,10 @@ def _audit_page(rows: list[AuditEvent], total: int, params: PageParams) -> Page[
     tags=["audit"],
 )
 async def customer_activity(
-    customer_id: uuid.UUID, session: SessionDep, _: CustomersRead, params: Pagination
+    customer_id: uuid.UUID, session: SessionDep, principal: CustomersRead, params: Pagination
 ):
     """A customer's account activity (registration, logins, sessions, profile changes), newest first."""
-    await get_customer(session, customer_id)
+    await customers.get_visible(session, principal, customer_id)
     rows, total = await audit.customer_activity(session, customer_id, params)
     return _audit_page(rows, total, params)
 

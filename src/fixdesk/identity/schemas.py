@@ -6,16 +6,29 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, EmailStr, Field
+from pydantic import AliasChoices, EmailStr, Field, GetJsonSchemaHandler
+from pydantic_core import CoreSchema
 
-from fixdesk.identity.permissions import ALL_PERMISSIONS
+from fixdesk.identity.permissions import all_permissions
 from fixdesk.platform.schemas import CamelModel, InputModel, NotNull
 
 # RFC 5321's limit on a whole address, which the email validator applies.
 Email = Annotated[EmailStr, Field(max_length=254)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 StaffRole = Literal["admin", "manager", "technician", "agent"]
-Permission = Annotated[str, Field(json_schema_extra={"enum": sorted(ALL_PERMISSIONS)})]
+
+
+class _DeclaredPermissions:
+    """Documents a permission string as the enum of the permissions the installed domains declare (read
+    when the OpenAPI document is built, after the domains were loaded)."""
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> Any:
+        json_schema = handler(schema)
+        json_schema["enum"] = sorted(all_permissions())
+        return json_schema
+
+
+Permission = Annotated[str, _DeclaredPermissions()]
 """A permission string (``<area>:<action>``); the schema lists the known ones, others are refused (400)."""
 
 

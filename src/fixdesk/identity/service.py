@@ -22,13 +22,14 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.config import Settings
+from fixdesk.customers import access as customers
 from fixdesk.customers.models import Customer, CustomerStatus
 from fixdesk.db import new_id, utcnow
 from fixdesk.identity import audit, codes
 from fixdesk.identity.audit import Action, AuditActor, ClientInfo
 from fixdesk.identity.credentials import CODE_PURPOSES, revoke_sessions, void_open_codes
 from fixdesk.identity.models import ApiClient, AuthSession, LoginCode, RefreshToken, Role, User
-from fixdesk.identity.permissions import ALL_PERMISSIONS, CUSTOMER_PERMISSIONS, permissions_for
+from fixdesk.identity.permissions import CUSTOMER_PERMISSIONS, all_permissions, permissions_for
 from fixdesk.identity.schemas import (
     LoginCodeSent,
     PrincipalRead,
@@ -124,7 +125,7 @@ def client_principal(api_client: ApiClient, granted_scopes: frozenset[str]) -> P
         id=api_client.id,
         type="client",
         role="client",
-        permissions=frozenset(granted_scopes & set(api_client.scopes) & ALL_PERMISSIONS),
+        permissions=frozenset(granted_scopes & set(api_client.scopes) & all_permissions()),
     )
 
 
@@ -199,9 +200,7 @@ async def login(
     if user is not None and verify_password(password, user.password_hash) and user.is_active:
         account = user
     else:
-        customer = (
-            await session.execute(select(Customer).where(Customer.email == normalized))
-        ).scalar_one_or_none()
+        customer = await customers.find_by_email(session, normalized)
         if customer is not None and customer.portal_password_hash:
             if (
                 verify_password(password, customer.portal_password_hash)
@@ -324,11 +323,7 @@ async def request_login_code(
     codes), so the endpoint cannot be used to find out who has an account.
     """
     normalized = normalize_email(email)
-    customer = (
-        await session.execute(
-            select(Customer).where(Customer.email == normalized, Customer.status == CustomerStatus.active)
-        )
-    ).scalar_one_or_none()
+    customer = await customers.find_by_email(session, normalized, active_only=True)
     if customer is not None:
         await issue_code(session, customer, purpose="login", settings=settings)
         await audit.record(
@@ -382,11 +377,7 @@ async def verify_code(
     counted and audited even though the request fails.
     """
     normalized = normalize_email(email)
-    customer = (
-        await session.execute(
-            select(Customer).where(Customer.email == normalized, Customer.status == CustomerStatus.active)
-        )
-    ).scalar_one_or_none()
+    customer = await customers.find_by_email(session, normalized, active_only=True)
     if customer is None:
         await _record_login_failure(session, client, "code", "unknown_account", None, normalized)
         raise LoginFailed(INVALID_CODE)
@@ -498,7 +489,7 @@ async def refresh(
         account = await session.get(User, auth_session.user_id)
         active = account is not None and account.is_active
     else:
-        account = await session.get(Customer, auth_session.customer_id)
+        account = await customers.find_customer(session, auth_session.customer_id)
         active = account is not None and account.status == CustomerStatus.active
     if account is None or not active:
         raise Unauthorized("The account is no longer active.")
@@ -657,8 +648,11 @@ async def revoke_session(
 async def get_account(session: AsyncSession, principal: Principal) -> User | Customer:
     """The user or customer behind ``principal``."""
     _require_account(principal)
-    model = User if principal.type == "user" else Customer
-    account = await session.get(model, principal.id)
+    account: User | Customer | None
+    if principal.type == "user":
+        account = await session.get(User, principal.id)
+    else:
+        account = await customers.find_customer(session, principal.id)
     if account is None:
         raise Unauthorized("The account no longer exists.")
     return account

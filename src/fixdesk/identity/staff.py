@@ -20,7 +20,7 @@ from fixdesk.identity import audit, codes
 from fixdesk.identity.accounts import ensure_another_admin
 from fixdesk.identity.audit import Action, AuditActor, ClientInfo
 from fixdesk.identity.models import User, UserInvitation
-from fixdesk.identity.permissions import ALL_PERMISSIONS
+from fixdesk.identity.permissions import all_permissions
 from fixdesk.identity.schemas import UserAdminUpdate, UserInvite
 from fixdesk.identity.service import create_user, revoke_sessions
 from fixdesk.platform.errors import NotFound, ValidationFailed
@@ -37,11 +37,11 @@ INVALID_INVITATION = "is invalid, already used or expired; ask an admin for a ne
 
 
 def _check_permissions(permissions: list[str]) -> list[str]:
-    unknown = sorted(set(permissions) - ALL_PERMISSIONS)
+    unknown = sorted(set(permissions) - all_permissions())
     if unknown:
         raise ValidationFailed.for_field(
             "permissions",
-            f"unknown permission(s): {', '.join(unknown)}; known: {', '.join(sorted(ALL_PERMISSIONS))}",
+            f"unknown permission(s): {', '.join(unknown)}; known: {', '.join(sorted(all_permissions()))}",
         )
     return sorted(set(permissions))
 

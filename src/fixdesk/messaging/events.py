@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from fixdesk.identity.permissions import NOTIFICATIONS_READ
 from fixdesk.messaging.models import Notification
+from fixdesk.messaging.permissions import NOTIFICATIONS_READ
 from fixdesk.platform.events import event_type
 from fixdesk.platform.schemas import CamelModel
 

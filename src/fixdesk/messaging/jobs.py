@@ -1,13 +1,11 @@
-"""Messaging's event subscribers and job handlers (notifications on repair events, sending)."""
+"""Messaging's job handlers: sending a queued notification through its channel's provider."""
 
 from __future__ import annotations
 
 import uuid
 
 import structlog
-from sqlalchemy import select
 
-from fixdesk.customers.models import Customer
 from fixdesk.db import utcnow
 from fixdesk.integrations.email import EmailMessage
 from fixdesk.integrations.errors import ProviderError
@@ -15,12 +13,9 @@ from fixdesk.integrations.sms import SmsMessage
 from fixdesk.messaging import events as messaging_events  # registers email.sent and message.sent
 from fixdesk.messaging import service
 from fixdesk.messaging.models import Notification, NotificationChannel, NotificationStatus
-from fixdesk.platform.events import PublishedEvent, publish, subscriber
+from fixdesk.platform.events import publish
 from fixdesk.platform.jobs import JobContext, handler
 from fixdesk.platform.jobs.registry import PermanentJobError, schedule_backoff
-from fixdesk.repairs.events import REPAIR_CREATED, REPAIR_STATUS_CHANGED
-from fixdesk.repairs.models import Repair
-from fixdesk.repairs.tracking.service import tracking_url
 
 log = structlog.get_logger("fixdesk.messaging")
 
@@ -28,42 +23,6 @@ TWILIO_STATUS_PATH = "/api/v1/webhooks/twilio/status"
 # A provider outage is retried for about eleven hours before the notification counts as failed.
 SEND_RETRY_DELAYS = (30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600)
 SEND_MAX_ATTEMPTS = len(SEND_RETRY_DELAYS) + 1
-
-
-def template_for(event: PublishedEvent) -> str | None:
-    """The template a repair event is announced with, or None when the customer is not to be told."""
-    if event.name == REPAIR_CREATED:
-        return service.REPAIR_CREATED_TEMPLATE
-    if event.name == REPAIR_STATUS_CHANGED and event.payload.get("notifyCustomer"):
-        return service.template_for_status(event.payload.get("toStatus") or event.payload["status"])
-    return None
-
-
-@subscriber("messaging.notify", "repair.*")
-async def notify_on_repair_event(context: JobContext, event: PublishedEvent) -> None:
-    """Queue the customer's notifications for a new repair and for status changes marked notifyCustomer,
-    with the repair's public tracking link as the ``tracking_url`` template variable."""
-    template = template_for(event)
-    if template is None:
-        return
-    customer = await context.session.get(Customer, uuid.UUID(event.payload["customerId"]))
-    if customer is None:
-        return
-    # Only repair.created and repair.status_changed have a template; both describe the repair itself.
-    repair_id = uuid.UUID(event.payload["id"])
-    # The tracking token is kept out of event payloads on purpose (webhook receivers must not get the
-    # customer's secret link), so it is read from the repair, in this subscriber's transaction.
-    token = await context.session.scalar(select(Repair.tracking_token).where(Repair.id == repair_id))
-    link = tracking_url(context.settings, token) if token else None
-    await service.notify_customer(
-        context.session,
-        context.settings,
-        customer,
-        template,
-        service.repair_variables(event.payload, customer, tracking_url=link),
-        repair_id=repair_id,
-        event_id=event.id,
-    )
 
 
 def email_message_id(notification: Notification) -> str:

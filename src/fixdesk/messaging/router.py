@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from twilio.request_validator import RequestValidator
 
-from fixdesk.identity.permissions import NOTIFICATIONS_MANAGE, NOTIFICATIONS_READ
 from fixdesk.messaging import service
 from fixdesk.messaging.models import NotificationChannel, NotificationStatus
+from fixdesk.messaging.permissions import NOTIFICATIONS_MANAGE, NOTIFICATIONS_READ
 from fixdesk.messaging.schemas import (
     CustomerNotificationPage,
     CustomerNotificationRead,

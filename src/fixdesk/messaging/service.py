@@ -1,9 +1,12 @@
-"""Notification rules: which template a repair event uses, who gets it on which channel, rendering in a
-sandbox, the per-customer hourly limits, retries, the customer's inbox and provider delivery reports.
+"""Notification rules: who gets a message on which channel, rendering in a sandbox, the per-customer
+hourly limits, retries, the customer's inbox and provider delivery reports. What to tell a customer about
+a domain's records, and when, is that domain's business (e.g. :mod:`fixdesk.repairs.messages`).
 
-Templates live in ``messaging/templates/<language>/``: ``<template>.txt`` holds three blocks (``subject``,
-``text`` for the plain-text email, ``sms``) and ``<template>.html`` the HTML email, extending that
-language's ``layout.html``. They are rendered in Jinja2's :class:`~jinja2.sandbox.SandboxedEnvironment`
+Templates live in ``<folder>/<language>/``: messaging's own folder (``messaging/templates``, with each
+language's ``layout.html`` and ``footer.txt``) and the folders the domains declare in their manifests
+(:attr:`~fixdesk.platform.domains.DomainManifest.message_templates`, e.g. ``repairs/message_templates``).
+``<template>.txt`` holds three blocks (``subject``, ``text`` for the plain-text email, ``sms``) and
+``<template>.html`` the HTML email, extending that language's ``layout.html``. They are rendered in Jinja2's :class:`~jinja2.sandbox.SandboxedEnvironment`
 (HTML autoescaped), so a template edited by a shop can read the variables it is given and nothing else.
 """
 
@@ -21,7 +24,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel.numbers import format_currency
-from jinja2 import PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import BaseLoader, ChoiceLoader, PackageLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,11 +33,11 @@ from fixdesk.config import Settings
 from fixdesk.customers.models import Customer, CustomerStatus
 from fixdesk.db import new_id, utcnow
 from fixdesk.messaging.models import Notification, NotificationChannel, NotificationStatus
+from fixdesk.platform import domains
 from fixdesk.platform.errors import Conflict, NotFound
 from fixdesk.platform.jobs import enqueue
 from fixdesk.platform.jobs.queue import insert_ignoring_conflicts
 from fixdesk.platform.pagination import PageParams, paginate
-from fixdesk.repairs.models import RepairStatus
 
 SEND_JOB = "messaging.send"
 RATE_LIMITED = "rate_limited"
@@ -43,19 +46,8 @@ DEFAULT_LANGUAGE = "en"
 PREVIEW_LENGTH = 500
 ERROR_LENGTH = 2000
 
-# Seed 003's events, plus a generic one for statuses without their own message.
-TEMPLATES = (
-    "repair_created",
-    "repair_in_progress",
-    "repair_completed",
-    "repair_ready_pickup",
-    "repair_delivered",
-    "repair_delayed",
-    "repair_status_update",
-    "payment_received",
-    "payment_reminder",
-    "quote_ready",
-)
+# Messaging's own templates (seed 003's payment messages, kept here until billing ships its own).
+OWN_TEMPLATES = ("payment_received", "payment_reminder")
 # Emails about a customer's (or a staff user's) account, sent by identity's jobs: not notifications (no
 # SMS, no inbox row, no hourly limit), each with a subject and text block and an HTML body.
 ACCOUNT_TEMPLATES = (
@@ -64,60 +56,11 @@ ACCOUNT_TEMPLATES = (
     "registration_attempt",
     "email_changed",
 )
-REPAIR_CREATED_TEMPLATE = "repair_created"
-GENERIC_STATUS_TEMPLATE = "repair_status_update"
-# ``completed`` means ready for pickup in our lifecycle, so it announces the pickup; repair_completed is
-# there for shops that want to say "done" without inviting the customer in.
-STATUS_TEMPLATES: dict[str, str] = {
-    RepairStatus.repairing.value: "repair_in_progress",
-    RepairStatus.waiting_parts.value: "repair_delayed",
-    RepairStatus.completed.value: "repair_ready_pickup",
-    RepairStatus.delivered.value: "repair_delivered",
-}
-
-STATUS_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "received": "Received",
-        "diagnosing": "Diagnosing",
-        "quoted": "Quote ready",
-        "approved": "Quote approved",
-        "repairing": "In repair",
-        "waiting_parts": "Waiting for parts",
-        "testing": "Testing",
-        "completed": "Ready for pickup",
-        "delivered": "Collected",
-        "cancelled": "Cancelled",
-    },
-    "pt": {
-        "received": "Recebido",
-        "diagnosing": "Em diagnóstico",
-        "quoted": "Orçamento pronto",
-        "approved": "Orçamento aprovado",
-        "repairing": "Em reparação",
-        "waiting_parts": "A aguardar peças",
-        "testing": "Em testes",
-        "completed": "Pronto para levantamento",
-        "delivered": "Entregue",
-        "cancelled": "Cancelado",
-    },
-}
-
-
-def template_for_status(status: str) -> str:
-    """The template announcing a repair's move to ``status``."""
-    return STATUS_TEMPLATES.get(status, GENERIC_STATUS_TEMPLATE)
 
 
 def language_of(value: str | None) -> str:
     """A language we have templates for (unknown ones fall back to English)."""
     return value if value in LANGUAGES else DEFAULT_LANGUAGE
-
-
-def status_label(status: str | None, language: str) -> str:
-    """The customer-facing name of a repair status in ``language``."""
-    if not status:
-        return ""
-    return STATUS_LABELS[language_of(language)].get(status, status.replace("_", " "))
 
 
 def format_date(value: str | datetime | None, language: str) -> str | None:
@@ -156,33 +99,6 @@ def shop_variables(settings: Settings) -> dict[str, str]:
     }
 
 
-def repair_variables(
-    payload: Mapping[str, Any], customer: Customer, *, tracking_url: str | None = None
-) -> dict[str, Any]:
-    """Template variables of a repair event (its camelCase payload) for ``customer``.
-
-    ``tracking_url`` is the repair's public status page (``<public base url>/track/<token>``); events do
-    not carry the token, so the caller reads it from the repair. Templates test it with
-    ``{% if tracking_url is defined and tracking_url %}``: notifications stored before it existed still
-    render. ``customer_note`` is the status change's note for the customer (``customerNote``), tested the
-    same way; the staff's internal ``notes`` are never a variable, so no template can leak them (a
-    notification stored before the two were told apart still holds a ``notes`` variable, which no
-    template reads any more)."""
-    language = language_of(customer.language)
-    status = payload.get("toStatus") or payload.get("status")
-    return {
-        "customer_first_name": customer.first_name,
-        "repair_number": payload.get("repairNumber"),
-        "device": " ".join(p for p in (payload.get("deviceBrand"), payload.get("deviceModel")) if p),
-        "status": status,
-        "status_label": status_label(status, language),
-        # Only the note meant for the customer; the staff's internal "notes" never reach a message.
-        "customer_note": payload.get("customerNote"),
-        "estimated_completion": format_date(payload.get("estimatedCompletion"), language),
-        "tracking_url": tracking_url,
-    }
-
-
 # --- rendering ----------------------------------------------------------------------------------------
 
 
@@ -196,12 +112,27 @@ class RenderedMessage:
     sms: str
 
 
+def template_names() -> tuple[str, ...]:
+    """Every template a notification may use: messaging's own and those of the installed domains."""
+    declared = (
+        name
+        for manifest in domains.installed()
+        for templates in manifest.message_templates
+        for name in templates.names
+    )
+    return (*OWN_TEMPLATES, *declared)
+
+
 @functools.cache
 def template_environment() -> SandboxedEnvironment:
-    """The sandboxed Jinja2 environment over the packaged templates (HTML autoescaped, unknown variables
-    are errors so a typo in a template fails its test instead of sending a blank)."""
+    """The sandboxed Jinja2 environment over messaging's templates and the installed domains' (HTML
+    autoescaped, unknown variables are errors so a typo in a template fails its test instead of sending a
+    blank). Template paths are ``<language>/<name>.txt``, the same in every folder."""
+    loaders: list[BaseLoader] = [PackageLoader("fixdesk.messaging", "templates")]
+    for manifest in domains.installed():
+        loaders.extend(PackageLoader(t.package, t.folder) for t in manifest.message_templates)
     return SandboxedEnvironment(
-        loader=PackageLoader("fixdesk.messaging", "templates"),
+        loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -225,7 +156,7 @@ def render(template: str, language: str, variables: Mapping[str, Any]) -> Render
     Raises ``ValueError`` for an unknown template, :class:`jinja2.exceptions.SecurityError` for a template
     reaching outside the sandbox and :class:`jinja2.exceptions.UndefinedError` for a missing variable.
     """
-    if template not in TEMPLATES:
+    if template not in template_names():
         raise ValueError(f"unknown notification template {template!r}")
     return _render(template, language, variables, with_sms=True)
 

@@ -55,7 +55,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fixdesk.db import Base, transaction, utcnow
 from fixdesk.platform.errors import FixdeskError, problem_response
 from fixdesk.platform.jobs.queue import insert_ignoring_conflicts
-from fixdesk.platform.jobs.registry import JobContext, handler, periodic
+from fixdesk.platform.jobs.registry import JobContext, handler
 from fixdesk.platform.ratelimit import bearer_subject, is_auth_path
 
 log = structlog.get_logger(__name__)
@@ -267,9 +267,6 @@ async def purge_expired_keys(ctx: JobContext) -> None:
     """Periodic job: forget idempotency records past their 24 hours."""
     deleted = await purge_expired(ctx.session)
     log.info("idempotency_keys_purged", deleted=deleted)
-
-
-periodic(PURGE_JOB, "41 * * * *", PURGE_JOB)
 
 
 # --- the middleware ------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
+from fixdesk.platform import domains
 from fixdesk.platform.errors import PROBLEM_MEDIA_TYPE
 from fixdesk.platform.permissions import CUSTOMER_PORTAL_PERMISSION, current_principal, optional_principal
 from fixdesk.platform.ratelimit import EXEMPT_PATH_PREFIXES, EXEMPT_PATHS, is_auth_path
@@ -334,6 +335,16 @@ def _response_reference(status: int) -> dict[str, str]:
     return {"$ref": f"#/components/responses/{PROBLEM_RESPONSES[status].name}"}
 
 
+def _scope_description(scope: str) -> str:
+    """What holding permission ``scope`` allows, as the domain's manifest describes it."""
+    described = {
+        permission.name: permission.description
+        for manifest in domains.installed()
+        for permission in manifest.permissions
+    }
+    return described.get(scope, f"The '{scope}' permission")
+
+
 def _components(schema: dict[str, Any], scopes: set[str], token_url: str | None) -> None:
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
@@ -379,7 +390,7 @@ def _components(schema: dict[str, Any], scopes: set[str], token_url: str | None)
             "flows": {
                 "clientCredentials": {
                     "tokenUrl": token_url,
-                    "scopes": {scope: f"The '{scope}' permission" for scope in sorted(scopes)},
+                    "scopes": {scope: _scope_description(scope) for scope in sorted(scopes)},
                 }
             },
         }

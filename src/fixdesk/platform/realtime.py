@@ -45,6 +45,7 @@ from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
 
 from fixdesk.config import Settings
 from fixdesk.db import utcnow
+from fixdesk.platform import domains
 from fixdesk.platform.errors import Unauthorized
 from fixdesk.platform.events import CATALOG, PublishedEvent, subscriber
 from fixdesk.platform.jobs import JobContext
@@ -58,9 +59,6 @@ Listener = Callable[[dict[str, Any]], None]
 
 CHANNEL = "fixdesk:events"
 ENVELOPE_FIELDS = ("id", "event", "timestamp", "data")
-# Events a portal customer may receive about themselves. An allow-list, so a new event whose payload
-# carries staff-only fields (customer.* events carry tags) never reaches the portal by default.
-CUSTOMER_EVENT_PATTERNS = ("repair.*",)
 # Payload fields staff write for each other that a customer's copy of an event leaves out: a status
 # change's internal note (the customer's own note is ``customerNote``).
 STAFF_ONLY_FIELDS = frozenset({"notes"})
@@ -92,12 +90,16 @@ def live_message(event: PublishedEvent) -> dict[str, Any] | None:
 def may_receive(principal: Principal, message: dict[str, Any]) -> bool:
     """Whether ``principal`` may see the live event ``message``.
 
-    A customer sees the events of the allow-listed kinds that concern them; staff and API clients see
-    the events whose catalogue permission they hold (an event without one: any of them).
+    A customer sees the events that concern them of the kinds the installed domains allow customers
+    (:attr:`~fixdesk.platform.domains.DomainManifest.customer_live_events`, an allow-list: a new event
+    whose payload carries staff-only fields never reaches the portal by default); staff and API clients
+    see the events whose catalogue permission they hold (an event without one: any of them).
     """
     name = str(message.get("event", ""))
     if principal.is_customer:
-        return message.get("customerId") == str(principal.id) and matches_any(name, CUSTOMER_EVENT_PATTERNS)
+        return message.get("customerId") == str(principal.id) and matches_any(
+            name, domains.customer_event_patterns()
+        )
     permission = message.get("permission")
     return permission is None or principal.has(permission)
 

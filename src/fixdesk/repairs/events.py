@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from fixdesk.identity.permissions import REPAIRS_READ
 from fixdesk.platform.events import event_type
 from fixdesk.platform.schemas import CamelModel, MoneyOut
 from fixdesk.repairs.models import Repair
+from fixdesk.repairs.permissions import REPAIRS_READ
 
 
 class RepairEventPayload(CamelModel):

@@ -59,16 +59,6 @@ class Priority(StrEnum):
     urgent = "urgent"
 
 
-class DeviceType(StrEnum):
-    phone = "phone"
-    tablet = "tablet"
-    laptop = "laptop"
-    desktop = "desktop"
-    console = "console"
-    watch = "watch"
-    other = "other"
-
-
 class Repair(IdMixin, TimestampMixin, Base):
     """A repair ticket: one device of one customer, from intake (``received``) to pickup (``delivered``)."""
 

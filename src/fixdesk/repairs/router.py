@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Path, Query, status
 
 from fixdesk.config import Settings
 from fixdesk.customfields.filters import CustomFieldFilters
-from fixdesk.identity.permissions import REPAIRS_ASSIGN, REPAIRS_CREATE, REPAIRS_READ, REPAIRS_UPDATE
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
@@ -18,6 +17,7 @@ from fixdesk.platform.schemas import DayOrMoment
 from fixdesk.repairs import examples, lifecycle, service
 from fixdesk.repairs.items.schemas import RepairItemRead, RepairLabourRead
 from fixdesk.repairs.models import Priority, Repair
+from fixdesk.repairs.permissions import REPAIRS_ASSIGN, REPAIRS_CREATE, REPAIRS_READ, REPAIRS_UPDATE
 from fixdesk.repairs.schemas import (
     AssignRequest,
     DashboardStats,
@@ -188,7 +188,7 @@ async def change_status(
     settings: SettingsDep,
 ):
     """Move a repair to its next status (409 names the allowed ones)."""
-    repair = await service.change_status(session, principal, repair_id, body, settings=settings)
+    repair = await service.change_status(session, principal, repair_id, body)
     return _detail(repair, settings)
 
 

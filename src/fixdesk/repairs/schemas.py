@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, ValidationError, WithJsonSchema, field_validator, model_validator
 from pydantic_core import InitErrorDetails
 
+from fixdesk.catalog.models import DeviceType
 from fixdesk.customers.schemas import CustomerBrief
 from fixdesk.identity.schemas import UserBrief
 from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut, NotNull
@@ -20,7 +21,7 @@ from fixdesk.repairs.items.schemas import (
     RepairLabourRead,
 )
 from fixdesk.repairs.lifecycle import ALIASES
-from fixdesk.repairs.models import DeviceType, Priority, RepairStatus
+from fixdesk.repairs.models import Priority, RepairStatus
 from fixdesk.repairs.tracking.schemas import ReviewRead
 
 

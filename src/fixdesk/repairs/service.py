@@ -1,8 +1,8 @@
-"""Repair rules: intake with gap-free numbers, the status lifecycle, assignment, scoping and portal stats.
+"""Repair rules: intake with gap-free numbers, the status lifecycle, assignment and portal stats.
 
-Scoping: :func:`visible_repairs` is the one place that decides which repairs a principal may read (a
-customer: their own; staff and API clients: all), and :func:`ensure_can_change` which they may change (a
-technician: only repairs assigned to them). Every read and write below goes through them.
+Scoping: :mod:`fixdesk.repairs.access` decides which repairs a principal may read (a customer: their own;
+staff and API clients: all) and which they may change (a technician: only repairs assigned to them). Every
+read and write below goes through it.
 """
 
 from __future__ import annotations
@@ -20,19 +20,18 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from fixdesk.catalog.models import DeviceModel
 from fixdesk.config import Settings
-from fixdesk.customers.models import Customer, CustomerStatus
-from fixdesk.customers.service import search_condition as customer_search_condition
+from fixdesk.customers import access as customers
+from fixdesk.customers.models import Customer
 from fixdesk.customfields import service as custom_fields
-from fixdesk.customfields.models import CustomFieldEntity
 from fixdesk.db import cents_to_money, utcnow
 from fixdesk.identity.models import Role, User
-from fixdesk.identity.permissions import REPAIRS_ASSIGN
 from fixdesk.platform.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed, reject_nulls
 from fixdesk.platform.events import publish
 from fixdesk.platform.numbering import next_number
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import lifecycle
+from fixdesk.repairs.access import get_for_change, visible_repairs
 from fixdesk.repairs.events import (
     REPAIR_ASSIGNED,
     REPAIR_COMPLETED,
@@ -43,27 +42,13 @@ from fixdesk.repairs.events import (
 )
 from fixdesk.repairs.items import service as line_items
 from fixdesk.repairs.models import Repair, RepairStatus, RepairStatusHistory
+from fixdesk.repairs.permissions import REPAIRS_ASSIGN
 from fixdesk.repairs.schemas import RepairCreate, RepairUpdate, StatusChange
-from fixdesk.repairs.warranty import service as warranties
 
 REPAIR_NUMBER_PREFIX = "R"
+# The custom field entity of repairs, as the repairs manifest declares it.
+CUSTOM_FIELD_ENTITY = "repair"
 ASSIGNABLE_ROLES = (Role.technician.value, Role.manager.value, Role.admin.value)
-
-
-def visible_repairs(principal: Principal) -> Select[tuple[Repair]]:
-    """``SELECT repairs`` limited to what ``principal`` may read: customers see only their own."""
-    statement = select(Repair)
-    if principal.is_customer:
-        statement = statement.where(Repair.customer_id == principal.id)
-    return statement
-
-
-def ensure_can_change(principal: Principal, repair: Repair) -> None:
-    """Raise :class:`Forbidden` (403) when a technician touches a repair not assigned to them."""
-    if principal.is_customer:
-        raise Forbidden("Customers cannot change repairs.")
-    if principal.role == Role.technician and repair.technician_id != principal.id:
-        raise Forbidden("Technicians can change only the repairs assigned to them.")
 
 
 def _with_people(statement: Select[tuple[Repair]]) -> Select[tuple[Repair]]:
@@ -91,10 +76,10 @@ def _search_text(repair: Repair) -> str:
 
 
 async def _load_customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
-    customer = await session.get(Customer, customer_id)
+    customer = await customers.find_customer(session, customer_id)
     if customer is None:
         raise ValidationFailed.for_field("customerId", "no customer with this id")
-    if customer.status == CustomerStatus.archived:
+    if customers.is_archived(customer):
         raise ValidationFailed.for_field("customerId", "the customer is archived")
     return customer
 
@@ -161,7 +146,7 @@ async def create_repair(
     if data.device_model_id is not None:
         _take_device_from_catalog(values, await _load_device_model(session, data.device_model_id))
     stored_custom_fields = await custom_fields.validate_values(
-        session, CustomFieldEntity.repair.value, data.custom_fields, enforce_required=require_custom_fields
+        session, CUSTOM_FIELD_ENTITY, data.custom_fields, enforce_required=require_custom_fields
     )
     now = now or utcnow()
     zone = settings.shop_timezone if settings is not None else "UTC"
@@ -214,27 +199,6 @@ async def get_repair(session: AsyncSession, principal: Principal, repair_id: uui
     return repair
 
 
-async def lock_repair(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
-    """The repair row, if ``principal`` may see it, locked for a change; else :class:`NotFound` (404).
-
-    ``FOR UPDATE`` on PostgreSQL: two concurrent changes of one repair take turns, so each checks its rules
-    against the real current state (SQLite's write transaction already serialises them). Whether the
-    principal may change the repair is the caller's rule: :func:`_get_for_change` for staff, the
-    customer's own decisions (approving a quote, a review) need only that the repair is theirs."""
-    statement = visible_repairs(principal).where(Repair.id == repair_id).with_for_update()
-    repair = (await session.execute(statement)).scalar_one_or_none()
-    if repair is None:
-        raise NotFound(f"Repair {repair_id} not found.")
-    return repair
-
-
-async def _get_for_change(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
-    """:func:`lock_repair`, then :func:`ensure_can_change` (403 for customers and other technicians)."""
-    repair = await lock_repair(session, principal, repair_id)
-    ensure_can_change(principal, repair)
-    return repair
-
-
 def _completion_days(started: datetime, finished: datetime) -> Decimal:
     seconds = Decimal((finished - started).total_seconds())
     return (seconds / Decimal(86400)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
@@ -245,18 +209,16 @@ async def change_status(
     principal: Principal,
     repair_id: uuid.UUID,
     change: StatusChange,
-    *,
-    settings: Settings | None = None,
 ) -> Repair:
     """Move a repair along its lifecycle and record who did it.
 
     Raises :class:`IllegalTransition` (409, naming the allowed next states) for a move the lifecycle does
     not allow, :class:`Forbidden` (403) for a technician's change to someone else's repair, 404 for a
     repair the principal cannot see. Entering ``completed`` stamps ``actualCompletion`` and
-    ``completionDays`` and creates the warranties of the fitted parts (dated in the shop's time zone
-    from ``settings``; UTC without).
+    ``completionDays``; the warranties of the fitted parts follow from the ``repair.completed`` event
+    (:mod:`fixdesk.repairs.warranty.jobs`).
     """
-    repair = await _get_for_change(session, principal, repair_id)
+    repair = await get_for_change(session, principal, repair_id)
     await transition(
         session,
         repair,
@@ -266,7 +228,6 @@ async def change_status(
         customer_note=change.customer_note,
         notify_customer=change.notify_customer,
         estimated_completion=change.estimated_completion,
-        settings=settings,
     )
     session.expunge(repair)
     return await get_repair(session, principal, repair_id)
@@ -282,13 +243,14 @@ async def transition(
     customer_note: str | None = None,
     notify_customer: bool = False,
     estimated_completion: datetime | None = None,
-    settings: Settings | None = None,
 ) -> None:
-    """Move ``repair`` (loaded with :func:`lock_repair` or ``_get_for_change``) to ``target``: the
+    """Move ``repair`` (loaded with :func:`fixdesk.repairs.access.lock_repair` or
+    :func:`~fixdesk.repairs.access.get_for_change`) to ``target``: the
     lifecycle check, the status-history row (``changed_by`` = ``actor_id``, a staff user or ``None`` for
-    the customer or the system; ``notes`` internal, ``customer_note`` for the customer), completion stamps
-    and warranties, and the ``repair.status_changed`` (and ``repair.completed``) events, all in the
-    caller's transaction. Authorisation is the caller's job.
+    the customer or the system; ``notes`` internal, ``customer_note`` for the customer), completion stamps,
+    and the ``repair.status_changed`` (and ``repair.completed``) events, all in the caller's transaction.
+    Authorisation is the caller's job. Follow-up work of a completion (the warranties of the fitted parts)
+    runs from ``repair.completed``.
 
     Raises :class:`IllegalTransition` (409) when the lifecycle does not allow the move.
     """
@@ -304,7 +266,6 @@ async def transition(
     if target == RepairStatus.completed:
         repair.actual_completion = now
         repair.completion_days = _completion_days(repair.created_at, now)
-        await warranties.create_warranties(session, repair, completed_at=now, settings=settings)
     elif target == RepairStatus.repairing and previous == RepairStatus.testing.value:
         repair.actual_completion = None
         repair.completion_days = None
@@ -340,7 +301,7 @@ async def assign_technician(
 ) -> Repair:
     """Assign (or with ``None`` unassign) the repair's technician. Raises :class:`ValidationFailed` when
     the user is not an active technician, manager or admin."""
-    repair = await _get_for_change(session, principal, repair_id)
+    repair = await get_for_change(session, principal, repair_id)
     if technician_id is not None:
         await _load_technician(session, technician_id)
     previous = repair.technician_id
@@ -369,11 +330,11 @@ async def update_repair(
     ``customFields`` are merged into the stored values and validated. Raises :class:`ValidationFailed`
     for a null required field, an unknown device model, invalid custom fields, or a ``totalCost`` on a
     repair whose total is computed from its lines."""
-    repair = await _get_for_change(session, principal, repair_id)
+    repair = await get_for_change(session, principal, repair_id)
     values = data.model_dump(exclude_unset=True, by_alias=False)
     if "custom_fields" in values:
         values["custom_fields"] = await custom_fields.validate_values(
-            session, CustomFieldEntity.repair.value, values["custom_fields"], current=repair.custom_fields
+            session, CUSTOM_FIELD_ENTITY, values["custom_fields"], current=repair.custom_fields
         )
     if values.get("device_model_id") is not None:
         device_model = await _load_device_model(session, values["device_model_id"])
@@ -472,9 +433,7 @@ def apply_filters(statement: Select[tuple[Repair]], filters: RepairFilters) -> S
         # cannot combine an OR with a subquery through indexes and would scan every repair.
         matching = union(
             select(Repair.id).where(Repair.search_text.contains(term, autoescape=True)),
-            select(Repair.id).where(
-                Repair.customer_id.in_(select(Customer.id).where(customer_search_condition(term)))
-            ),
+            select(Repair.id).where(Repair.customer_id.in_(customers.ids_matching(term))),
         )
         statement = statement.where(Repair.id.in_(matching))
     return statement
@@ -489,7 +448,7 @@ async def list_repairs(
     statement = apply_filters(visible_repairs(principal), filters)
     if filters.custom_fields:
         conditions = await custom_fields.filter_conditions(
-            session, CustomFieldEntity.repair.value, Repair.custom_fields, filters.custom_fields
+            session, CUSTOM_FIELD_ENTITY, Repair.custom_fields, filters.custom_fields
         )
         statement = statement.where(*conditions)
     statement = _with_people(statement.order_by(Repair.created_at.desc(), Repair.id.desc()))

@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from fixdesk.identity.permissions import WEBHOOKS_MANAGE
 from fixdesk.platform.crypto import Keyring
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.events import CATALOG
@@ -18,6 +17,7 @@ from fixdesk.platform.permissions import Principal, public, require
 from fixdesk.platform.schemas import CamelModel
 from fixdesk.webhooks import examples, service
 from fixdesk.webhooks.models import WebhookSubscription
+from fixdesk.webhooks.permissions import WEBHOOKS_MANAGE
 from fixdesk.webhooks.schemas import (
     DeliveryRead,
     WebhookCreate,

@@ -31,7 +31,6 @@ from standardwebhooks import Webhook
 
 from fixdesk import __version__
 from fixdesk.db import new_id, utcnow
-from fixdesk.identity.permissions import WEBHOOKS_MANAGE
 from fixdesk.platform.crypto import Keyring
 from fixdesk.platform.errors import NotFound, ValidationFailed
 from fixdesk.platform.events import CATALOG, DomainEvent, PublishedEvent, event_type
@@ -44,6 +43,7 @@ from fixdesk.webhooks.models import (
     WebhookDeliveryAttempt,
     WebhookSubscription,
 )
+from fixdesk.webhooks.permissions import WEBHOOKS_MANAGE
 from fixdesk.webhooks.schemas import WebhookCreate, WebhookUpdate
 from fixdesk.webhooks.targets import (
     SYSTEM_NETWORK,

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from fixdesk.db import transaction
-from fixdesk.identity.permissions import ROLE_PERMISSIONS
+from fixdesk.identity.permissions import permissions_for
 from fixdesk.platform.jobs import Job, enqueue
 from fixdesk.platform.permissions import Principal
 from fixdesk.platform.storage import LocalStorage, storage_for
@@ -25,7 +25,7 @@ from tests.support.polling import wait_until
 
 
 def staff_principal(actor, role: str = "admin") -> Principal:
-    return Principal(id=actor.id, type="user", role=role, permissions=ROLE_PERMISSIONS[role])
+    return Principal(id=actor.id, type="user", role=role, permissions=permissions_for(role))
 
 
 async def delete_jobs(sessionmaker) -> list[Job]:

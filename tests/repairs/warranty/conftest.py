@@ -1,7 +1,11 @@
 """Builders for the warranty tests.
 
 Line items are written as rows through the ORM (:func:`add_item`): the tests need lines with a cost, a
-part type and serial numbers on repairs in any state, independent of the line-item endpoints."""
+part type and serial numbers on repairs in any state, independent of the line-item endpoints.
+
+Warranties are follow-up work of the ``repair.completed`` event, done by the job worker: after completing
+a repair a test runs the worker until no job is due (:func:`tests.factories.settle`), as the server's worker would soon
+after the request."""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from tests.factories import (
     make_repair,
     make_repair_type,
     make_user,
+    settle,
     walk,
 )
 
@@ -124,8 +129,13 @@ class Bench:
         )
         return self
 
+    async def settle(self) -> int:
+        """Let the worker do the follow-up work of the requests so far (:func:`tests.factories.settle`)."""
+        return await settle(self.app)
+
     async def completed_repair(self, **item: Any) -> tuple[dict, Warranty]:
-        """A repair with one screen line (serials F-OLD → F-NEW), completed; returns it and its warranty."""
+        """A repair with one screen line (serials F-OLD → F-NEW), completed and its follow-up work done;
+        returns it and its warranty."""
         repair = await make_repair(self.client, self.admin, self.customer.id)
         values: dict[str, Any] = {
             "part_type": self.part_type,
@@ -136,6 +146,7 @@ class Bench:
         values.update(item)
         await add_item(self.sessionmaker, repair["id"], **values)
         completed = await walk(self.client, self.admin, repair["id"], *TO_COMPLETED)
+        await self.settle()
         [warranty] = await warranties_of(self.sessionmaker, repair["id"])
         return completed, warranty
 

@@ -73,6 +73,7 @@ async def test_a_claim_opens_a_linked_repair_at_no_charge(client, app, sessionma
         installed_serial="SCR-NEW-9",
     )
     await walk(client, bench.admin, original["id"], *TO_COMPLETED, "delivered")
+    await bench.settle()
     [warranty] = await warranties_of(sessionmaker, original["id"])
 
     response = await client.post(

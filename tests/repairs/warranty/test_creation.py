@@ -1,5 +1,6 @@
 """Warranties created when a repair is completed (issue 5, item 7): one per fitted part, with the part
-type's months, the serial numbers, the part cost and dates in the shop's time zone."""
+type's months, the serial numbers, the part cost and dates in the shop's time zone. They are the follow-up
+work of the ``repair.completed`` event (issue 9, item 10), done by the worker from the outbox."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from fixdesk.db import transaction
-from fixdesk.repairs.models import Repair, Warranty
+from fixdesk.platform.events import DISPATCH_JOB, DomainEvent
+from fixdesk.platform.jobs import enqueue
+from fixdesk.platform.jobs.models import Job
+from fixdesk.repairs import access
+from fixdesk.repairs import service as repairs_service
+from fixdesk.repairs.events import REPAIR_COMPLETED
+from fixdesk.repairs.models import Repair, RepairStatus, Warranty
 from fixdesk.repairs.warranty import service
 from tests.conftest import make_settings
 from tests.factories import TO_COMPLETED, count_rows, make_part_type, make_repair, walk
@@ -79,6 +87,7 @@ async def test_completing_a_repair_creates_one_warranty_per_part_with_a_warranty
     await walk(client, bench.admin, repair["id"], *TO_COMPLETED[:-1])
     assert await warranties_of(sessionmaker, repair["id"]) == [], "no warranty before completion"
     completed = await walk(client, bench.admin, repair["id"], "completed")
+    await bench.settle()
 
     today = datetime.fromisoformat(completed["actualCompletion"].replace("Z", "+00:00")).date()
     screen, cells = await warranties_of(sessionmaker, repair["id"])
@@ -101,6 +110,58 @@ async def test_completing_a_repair_creates_one_warranty_per_part_with_a_warranty
     assert cells.repair_item_id == uuid.UUID(items["Battery cells"])
 
 
+async def completion_events(sessionmaker, repair_id: str) -> list[DomainEvent]:
+    async with sessionmaker() as session:
+        events = await session.execute(select(DomainEvent).where(DomainEvent.name == REPAIR_COMPLETED))
+        return [event for event in events.scalars() if event.payload["id"] == repair_id]
+
+
+async def test_warranties_are_the_follow_up_work_of_the_completion_event(client, app, sessionmaker):
+    bench = await make_bench(client, app, sessionmaker)
+    repair = await make_repair(client, bench.admin, bench.customer.id)
+    await add_item(sessionmaker, repair["id"], part_type=bench.part_type, repair_type=bench.repair_type)
+
+    await walk(client, bench.admin, repair["id"], *TO_COMPLETED)
+
+    # The completion committed together with its event and the event's dispatch job; the warranty is
+    # the worker's to create.
+    [event] = await completion_events(sessionmaker, repair["id"])
+    async with sessionmaker() as session:
+        dispatches = (await session.execute(select(Job).where(Job.kind == DISPATCH_JOB))).scalars()
+        assert str(event.id) in {job.payload["eventId"] for job in dispatches}
+    assert await warranties_of(sessionmaker, repair["id"]) == []
+
+    await bench.settle()
+    [warranty] = await warranties_of(sessionmaker, repair["id"])
+
+    # The event dispatched again (a worker killed after the subscriber ran) creates nothing twice.
+    async with transaction(sessionmaker) as session:
+        await enqueue(session, DISPATCH_JOB, {"eventId": str(event.id)}, unique_key=f"again:{event.id}")
+    assert await bench.settle() == 1
+    assert [w.id for w in await warranties_of(sessionmaker, repair["id"])] == [warranty.id]
+
+
+async def test_a_completion_that_rolls_back_leaves_no_warranty_behind(client, app, sessionmaker):
+    bench = await make_bench(client, app, sessionmaker)
+    repair = await make_repair(client, bench.admin, bench.customer.id)
+    await add_item(sessionmaker, repair["id"], part_type=bench.part_type, repair_type=bench.repair_type)
+    await walk(client, bench.admin, repair["id"], *TO_COMPLETED[:-1])
+    await bench.settle()
+
+    async def complete_then_fail() -> None:
+        async with transaction(sessionmaker) as session:
+            row = await access.load_repair(session, uuid.UUID(repair["id"]))
+            await repairs_service.transition(session, row, RepairStatus.completed, actor_id=None)
+            raise RuntimeError("the request failed after the completion")
+
+    with pytest.raises(RuntimeError):
+        await complete_then_fail()
+    await bench.settle()
+
+    assert await completion_events(sessionmaker, repair["id"]) == []
+    assert await warranties_of(sessionmaker, repair["id"]) == []
+
+
 async def test_a_repair_without_warranted_parts_gets_no_warranty(client, app, sessionmaker):
     bench = await make_bench(client, app, sessionmaker)
     none_months = await make_part_type(sessionmaker, "Sticker", warranty_months=0)
@@ -111,6 +172,7 @@ async def test_a_repair_without_warranted_parts_gets_no_warranty(client, app, se
 
     await walk(client, bench.admin, repair["id"], *TO_COMPLETED)
     await walk(client, bench.admin, bare["id"], *TO_COMPLETED)
+    assert await bench.settle() > 0, "the completions' follow-up work ran"
 
     assert await count_rows(sessionmaker, Warranty) == 0
 
@@ -126,6 +188,7 @@ async def test_delivering_a_completed_repair_adds_no_warranty(client, app, sessi
     bench = await make_bench(client, app, sessionmaker)
     completed, warranty = await bench.completed_repair()
     await walk(client, bench.admin, completed["id"], "delivered")
+    await bench.settle()
     assert [w.id for w in await warranties_of(sessionmaker, completed["id"])] == [warranty.id]
 
 

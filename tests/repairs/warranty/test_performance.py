@@ -38,6 +38,7 @@ async def test_the_view_statement_count_does_not_grow_with_warranties_or_claims(
             position=position,
         )
     await walk(client, bench.admin, large["id"], *TO_COMPLETED)
+    await bench.settle()
     view = (await client.get(f"/api/v1/repairs/{large['id']}/warranty", headers=bench.admin.headers)).json()
     for warranty in view["warranties"][:3]:
         claim = await client.post(

@@ -41,6 +41,7 @@ async def test_parts_fitted_through_the_api_are_warranted_and_a_claim_carries_th
         installedSerial="AM-NEW-1",
     )
     await walk(client, bench.admin, original["id"], *TO_COMPLETED)
+    await bench.settle()
 
     view = (
         await client.get(f"/api/v1/repairs/{original['id']}/warranty", headers=bench.admin.headers)
@@ -82,6 +83,7 @@ async def test_parts_fitted_through_the_api_are_warranted_and_a_claim_carries_th
         client, bench.admin, job_id, partTypeId=str(battery.id), description="Battery", unitPrice="59.00"
     )
     await walk(client, bench.admin, job_id, *TO_COMPLETED)
+    await bench.settle()
 
     job_view = (await client.get(f"/api/v1/repairs/{job_id}/warranty", headers=bench.admin.headers)).json()
     assert job_view["claimedUnder"]["repairId"] == original["id"]
@@ -120,6 +122,7 @@ async def test_a_job_finished_after_the_claimed_warranty_ended_is_covered_on_its
         sessionmaker, warranty.id, starts_on=today - timedelta(days=181), ends_on=today - timedelta(days=1)
     )
     await walk(client, bench.admin, claim.json()["claimRepairId"], *TO_COMPLETED)
+    await bench.settle()
 
     [replaced] = await warranties_of(sessionmaker, claim.json()["claimRepairId"])
     assert (replaced.starts_on, replaced.ends_on) == (today, today)

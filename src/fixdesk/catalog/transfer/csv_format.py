@@ -101,8 +101,7 @@ from __future__ import annotations
 
 import re
 
-from fixdesk.catalog.models import PartQuality
-from fixdesk.repairs.models import DeviceType
+from fixdesk.catalog.models import DeviceType, PartQuality
 
 COLUMNS: tuple[str, ...] = (
     "brand",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from fixdesk.identity.permissions import REPAIRS_READ
 from fixdesk.platform.events import event_type
 from fixdesk.platform.schemas import CamelModel
 from fixdesk.repairs.models import Repair, RepairAttachment
+from fixdesk.repairs.permissions import REPAIRS_READ
 
 
 class AttachmentEventPayload(CamelModel):

@@ -1,4 +1,4 @@
-"""Events and background jobs of fixdesk.repairs.attachments (registered through fixdesk.bootstrap).
+"""Events and background jobs of fixdesk.repairs.attachments (loaded through the repairs manifest).
 
 * ``attachments.delete_file`` removes a deleted attachment's bytes from storage. It is queued in the
   transaction that deleted the row, so it runs only once that deletion committed. Idempotent: deleting
@@ -16,7 +16,7 @@ import structlog
 from sqlalchemy import select
 
 from fixdesk.db import utcnow
-from fixdesk.platform.jobs import JobContext, handler, periodic
+from fixdesk.platform.jobs import JobContext, handler
 from fixdesk.platform.jobs.registry import PermanentJobError
 from fixdesk.platform.storage import InvalidKey, Storage, build_storage, check_key
 from fixdesk.repairs.attachments import events as attachment_events  # registers the event types
@@ -92,6 +92,3 @@ async def sweep_orphans(context: JobContext) -> int:
     if batch:
         removed += await remove_unreferenced()
     return removed
-
-
-periodic(SWEEP_JOB, "23 4 * * *", SWEEP_JOB)

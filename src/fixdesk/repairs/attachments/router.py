@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, Upl
 from fastapi.responses import StreamingResponse
 
 from fixdesk.identity.audit import ClientInfo, request_client
-from fixdesk.identity.permissions import ATTACHMENTS_WRITE, REPAIRS_READ
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require
@@ -26,6 +25,7 @@ from fixdesk.repairs.attachments.schemas import (
     PortalAttachmentRead,
 )
 from fixdesk.repairs.models import AttachmentKind
+from fixdesk.repairs.permissions import ATTACHMENTS_WRITE, REPAIRS_READ
 
 router = APIRouter(tags=["attachments"])
 portal_router = APIRouter(tags=["attachments"])

@@ -3,7 +3,7 @@
 Rules:
 
 * Staff with ``attachments:write`` upload, change and delete; a technician only on repairs assigned to
-  them (:func:`fixdesk.repairs.service.ensure_can_change`). Staff and API clients with ``repairs:read``
+  them (:func:`fixdesk.repairs.access.ensure_can_change`). Staff and API clients with ``repairs:read``
   list and download. A portal customer sees only the *public* attachments (``isPublic``) of their own
   repairs; anything else answers 404, so a private photo's existence never leaks (seed 000: the portal
   includes ``attachments: { where: { isPublic: true } }``).
@@ -54,10 +54,10 @@ from fixdesk.platform.jobs import enqueue
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
 from fixdesk.platform.storage import Storage, StoredFileMissing, StoredStream, discard_unless_committed
+from fixdesk.repairs.access import ensure_can_change, ensure_visible, get_visible
 from fixdesk.repairs.attachments.events import REPAIR_ATTACHMENT_ADDED, AttachmentEventPayload
 from fixdesk.repairs.attachments.schemas import AttachmentUpdate, AttachmentUpload
 from fixdesk.repairs.models import AttachmentKind, Repair, RepairAttachment
-from fixdesk.repairs.service import ensure_can_change, visible_repairs
 
 log = structlog.get_logger(__name__)
 
@@ -179,26 +179,17 @@ def _clean_description(value: str | None) -> str | None:
     return value or None
 
 
-async def _repair(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
-    repair = (
-        await session.execute(visible_repairs(principal).where(Repair.id == repair_id))
-    ).scalar_one_or_none()
-    if repair is None:
-        raise NotFound(f"Repair {repair_id} not found.")
-    return repair
-
-
 async def _repair_for_change(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
     # No row lock (unlike status changes): nothing here depends on the repair's state, and the upload to
     # the store should not hold up the repair's other changes.
-    repair = await _repair(session, principal, repair_id)
+    repair = await get_visible(session, principal, repair_id)
     ensure_can_change(principal, repair)
     return repair
 
 
 def visible_attachments(principal: Principal, repair_id: uuid.UUID) -> Select[tuple[RepairAttachment]]:
     """``SELECT repair_attachments`` of one repair limited to what ``principal`` may see: a customer only
-    the public ones. (Whether the repair itself is visible is checked first, with ``visible_repairs``.)"""
+    the public ones. (Whether the repair itself is visible is checked first, with :func:`fixdesk.repairs.access.get_visible`.)"""
     statement = select(RepairAttachment).where(RepairAttachment.repair_id == repair_id)
     if principal.is_customer:
         statement = statement.where(RepairAttachment.is_public.is_(True))
@@ -331,7 +322,7 @@ async def list_attachments(
 ) -> tuple[list[RepairAttachment], int]:
     """One page of a repair's attachments, newest first, optionally of one ``kind``; a customer gets
     only the public ones of their own repairs. Raises :class:`NotFound` for a repair they cannot see."""
-    await _repair(session, principal, repair_id)
+    await ensure_visible(session, principal, repair_id)
     statement = visible_attachments(principal, repair_id).order_by(
         RepairAttachment.created_at.desc(), RepairAttachment.id.desc()
     )
@@ -379,7 +370,7 @@ async def download(
     :class:`NotFound` (404) for a repair or attachment the principal cannot see, and when the bytes are
     missing from storage (logged, since the row says they should be there).
     """
-    await _repair(session, principal, repair_id)
+    await ensure_visible(session, principal, repair_id)
     attachment = await _attachment(session, principal, repair_id, attachment_id)
     etag = etag_of(attachment)
     if matches_etag(if_none_match, etag):

@@ -12,7 +12,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from fixdesk.identity.permissions import REPAIRS_UPDATE
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.permissions import Principal, require
 from fixdesk.repairs.items import service
@@ -27,6 +26,7 @@ from fixdesk.repairs.items.schemas import (
     RepairLabourUpdate,
     RepairTotals,
 )
+from fixdesk.repairs.permissions import REPAIRS_UPDATE
 
 router = APIRouter(tags=["repairs"])
 

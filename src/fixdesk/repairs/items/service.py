@@ -32,8 +32,7 @@ from fixdesk.db import utcnow
 from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed, reject_nulls
 from fixdesk.platform.events import publish
 from fixdesk.platform.permissions import Principal
-from fixdesk.repairs import lifecycle
-from fixdesk.repairs import service as repairs
+from fixdesk.repairs import access, lifecycle
 from fixdesk.repairs.events import REPAIR_UPDATED, RepairEventPayload
 from fixdesk.repairs.items import totals as money
 from fixdesk.repairs.items.schemas import (
@@ -357,7 +356,7 @@ def ensure_open(repair: Repair) -> None:
 
 
 async def _repair_for_lines(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
-    repair = await repairs._get_for_change(session, principal, repair_id)
+    repair = await access.get_for_change(session, principal, repair_id)
     ensure_open(repair)
     return repair
 

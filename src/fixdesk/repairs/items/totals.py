@@ -17,17 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from fixdesk.db import CENT
+from fixdesk.db import round_money
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
-
-
-def round_money(amount: Decimal) -> Decimal:
-    """``amount`` rounded half-up to cents: ``100.005`` → ``100.01``, ``-0.005`` → ``-0.01``."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def gross_amount(quantity: int, unit_price: Decimal) -> Decimal:

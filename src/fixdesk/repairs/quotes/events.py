@@ -1,14 +1,14 @@
-"""Quote events in the catalogue and the payload they carry (registered through fixdesk.bootstrap)."""
+"""Quote events in the catalogue and the payload they carry (loaded through the repairs manifest)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
 
-from fixdesk.identity.permissions import REPAIRS_READ
 from fixdesk.platform.events import event_type
 from fixdesk.platform.schemas import CamelModel, MoneyOut
 from fixdesk.repairs.models import Quote, Repair
+from fixdesk.repairs.permissions import REPAIRS_READ
 
 
 def quote_number(quote: Quote) -> str:

@@ -1,4 +1,4 @@
-"""Quote event subscribers (registered through fixdesk.bootstrap): the customer hears about a sent quote.
+"""Quote event subscribers (loaded through the repairs manifest): the customer hears about a sent quote.
 
 ``quote.sent`` queues the ``quote_ready`` message (``messaging/templates/<language>/quote_ready.*``) on
 every channel the customer allows, through :func:`fixdesk.messaging.service.notify_customer` with the
@@ -10,10 +10,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from fixdesk.customers import access as customers
 from fixdesk.customers.models import Customer
 from fixdesk.messaging import service as messaging
 from fixdesk.platform.events import PublishedEvent, subscriber
 from fixdesk.platform.jobs import JobContext
+from fixdesk.repairs import access
 from fixdesk.repairs.models import Repair
 from fixdesk.repairs.quotes.events import QUOTE_SENT
 from fixdesk.repairs.tracking.service import tracking_url
@@ -39,8 +41,8 @@ def quote_variables(payload: dict[str, Any], customer: Customer, repair: Repair,
 async def notify_quote_sent(context: JobContext, event: PublishedEvent) -> None:
     """Queue the customer's ``quote_ready`` notifications for a sent quote (idempotent per event)."""
     session = context.session
-    repair = await session.get(Repair, uuid.UUID(event.payload["repairId"]))
-    customer = await session.get(Customer, uuid.UUID(event.payload["customerId"]))
+    repair = await access.load_repair(session, uuid.UUID(event.payload["repairId"]))
+    customer = await customers.find_customer(session, uuid.UUID(event.payload["customerId"]))
     if repair is None or customer is None:
         return
     link = tracking_url(context.settings, repair.tracking_token)

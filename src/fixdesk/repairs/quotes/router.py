@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from fixdesk.config import Settings
-from fixdesk.identity.permissions import REPAIRS_READ, REPAIRS_UPDATE
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require
 from fixdesk.repairs.models import Quote
+from fixdesk.repairs.permissions import REPAIRS_READ, REPAIRS_UPDATE
 from fixdesk.repairs.quotes import examples, service
 from fixdesk.repairs.quotes.events import quote_number
 from fixdesk.repairs.quotes.schemas import QuoteCreate, QuoteDecline, QuoteRead, QuoteStaffRead

@@ -32,6 +32,7 @@ from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
+from fixdesk.repairs import access
 from fixdesk.repairs import service as repairs
 from fixdesk.repairs.events import REPAIR_UPDATED, RepairEventPayload
 from fixdesk.repairs.items import service as line_items
@@ -82,12 +83,6 @@ async def _load(session: AsyncSession, quote_id: uuid.UUID) -> Quote:
     return (await session.execute(statement)).scalar_one()
 
 
-async def _ensure_visible(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> None:
-    statement = select(repairs.visible_repairs(principal).where(Repair.id == repair_id).exists())
-    if not (await session.execute(statement)).scalar():
-        raise NotFound(f"Repair {repair_id} not found.")
-
-
 async def _locked_quote(
     session: AsyncSession, repair: Repair, quote_id: uuid.UUID, *, statuses: tuple[str, ...] | None = None
 ) -> Quote:
@@ -118,7 +113,7 @@ async def create_quote(
     technician's quote on a repair not assigned to them, :class:`Conflict` (409) for a closed repair (and,
     with ``send``, as :func:`send_quote` says) and :class:`ValidationFailed` (400) for a ``validUntil`` in
     the past or lines that cannot be priced (``items.<index>.<field>``)."""
-    repair = await repairs._get_for_change(session, principal, repair_id)
+    repair = await access.get_for_change(session, principal, repair_id)
     line_items.ensure_open(repair)
     today = settings.shop_today()
     valid_until = data.valid_until or today + timedelta(days=DEFAULT_VALIDITY_DAYS)
@@ -165,7 +160,7 @@ async def list_quotes(
     """A page of the repair's quotes, newest first, with their lines: five queries whatever the page size
     (the repair's visibility, the count, the page, its items, its labour). Customers never see drafts.
     Raises :class:`NotFound` for a repair the principal cannot see."""
-    await _ensure_visible(session, principal, repair_id)
+    await access.ensure_visible(session, principal, repair_id)
     statement = select(Quote).where(Quote.repair_id == repair_id)
     if principal.is_customer:
         statement = statement.where(Quote.status.in_(CUSTOMER_VISIBLE))
@@ -179,7 +174,7 @@ async def get_quote(
 ) -> Quote:
     """One quote of a repair with its lines. Raises :class:`NotFound` for a repair the principal cannot
     see or a quote of another repair (and, for a customer, a draft)."""
-    await _ensure_visible(session, principal, repair_id)
+    await access.ensure_visible(session, principal, repair_id)
     statement = select(Quote).where(Quote.id == quote_id, Quote.repair_id == repair_id)
     if principal.is_customer:
         statement = statement.where(Quote.status.in_(CUSTOMER_VISIBLE))
@@ -227,7 +222,6 @@ async def _send(
             actor_id=principal.staff_user_id,
             notes=f"Quote {label} sent",
             notify_customer=False,
-            settings=settings,
         )
     await publish(
         session,
@@ -253,7 +247,7 @@ async def send_quote(
     Raises :class:`NotFound` (404) for an unknown repair or quote, :class:`Forbidden` (403) like
     :func:`create_quote`, and :class:`Conflict` (409) for a quote that is not a draft, a draft already past
     its ``validUntil``, or a repair in another status than diagnosing or quoted (named in the answer)."""
-    repair = await repairs._get_for_change(session, principal, repair_id)
+    repair = await access.get_for_change(session, principal, repair_id)
     quote = await _locked_quote(session, repair, quote_id)
     await _send(session, principal, repair, quote, settings=settings)
     return await _load(session, quote.id)
@@ -271,7 +265,7 @@ async def _decidable(
     settings: Settings,
 ) -> tuple[Repair, Quote]:
     # The repair first, then the quote: every quote change takes the locks in this order.
-    repair = await repairs.lock_repair(session, principal, repair_id)
+    repair = await access.lock_repair(session, principal, repair_id)
     quote = await _locked_quote(session, repair, quote_id, statuses=CUSTOMER_VISIBLE)
     label = quote_number(quote)
     if quote.status != QuoteStatus.sent.value:
@@ -324,7 +318,6 @@ async def approve_quote(
         actor_id=None,
         notes=f"Quote {label} approved by the customer",
         notify_customer=False,
-        settings=settings,
     )
     previous_total = repair.total_cost
     await line_items.replace_lines(

@@ -1,8 +1,5 @@
-"""What an account erasure (GDPR Art. 17) removes from a customer's reviews.
-
-Kept apart from :mod:`fixdesk.repairs.tracking.service` so that the customers domain can call it without
-importing the repair services (which import the customers service).
-"""
+"""What an account erasure (GDPR Art. 17) removes from a customer's reviews: run from the
+``customer.anonymised`` event (:mod:`fixdesk.repairs.tracking.jobs`)."""
 
 from __future__ import annotations
 
@@ -21,7 +18,7 @@ async def erase_review_comments(session: AsyncSession, customer_id: uuid.UUID) -
     kept in the outbox; ratings stay, since a number from an anonymous customer is no longer personal
     data and the shop's satisfaction figures should not change. Returns how many reviews were changed.
 
-    Called by :func:`fixdesk.customers.service.anonymise_customer`, in its transaction."""
+    Run by the ``customer.anonymised`` subscriber, in its job's transaction; idempotent."""
     result = await session.execute(
         update(RepairReview)
         .where(RepairReview.customer_id == customer_id, RepairReview.comment.is_not(None))

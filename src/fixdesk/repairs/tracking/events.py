@@ -1,4 +1,4 @@
-"""Events of fixdesk.repairs.tracking (registered through fixdesk.bootstrap): a customer reviewed a repair.
+"""Events of fixdesk.repairs.tracking (loaded through the repairs manifest): a customer reviewed a repair.
 
 The tracking token is never part of an event: events reach webhooks and live clients, and the token is
 the customer's secret link."""
@@ -8,10 +8,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from fixdesk.identity.permissions import REPAIRS_READ
 from fixdesk.platform.events import event_type
 from fixdesk.platform.schemas import CamelModel
 from fixdesk.repairs.models import Repair, RepairReview
+from fixdesk.repairs.permissions import REPAIRS_READ
 
 
 class ReviewEventPayload(CamelModel):

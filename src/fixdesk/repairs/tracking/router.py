@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from fastapi.responses import HTMLResponse
 
-from fixdesk.identity.permissions import REPAIRS_READ
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.errors import NotFound
 from fixdesk.platform.observability import redact_path_segment
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, public, require
 from fixdesk.platform.schemas import DayOrMoment
+from fixdesk.repairs.permissions import REPAIRS_READ
 from fixdesk.repairs.tracking import page, service
 from fixdesk.repairs.tracking.schemas import ReviewCreate, ReviewListItem, ReviewRead, TrackingRead
 

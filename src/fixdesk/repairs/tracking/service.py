@@ -28,13 +28,15 @@ from sqlalchemy.orm import joinedload, selectinload
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer
 from fixdesk.db import utcnow
-from fixdesk.messaging.service import language_of, status_label
+from fixdesk.messaging.service import language_of
 from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
+from fixdesk.repairs.access import lock_repair, visible_repair_ids, with_tracking_token
+from fixdesk.repairs.messages import status_label
 from fixdesk.repairs.models import Repair, RepairReview, RepairStatus, RepairStatusHistory
-from fixdesk.repairs.service import end_of, lock_repair, start_of, visible_repairs
+from fixdesk.repairs.service import end_of, start_of
 from fixdesk.repairs.tracking.events import REPAIR_REVIEWED, ReviewEventPayload
 from fixdesk.repairs.tracking.schemas import ReviewCreate, ShopContact, TrackingRead, TrackingStep
 
@@ -64,15 +66,11 @@ async def get_tracking(session: AsyncSession, settings: Settings, token: str) ->
     """
     if not _TOKEN_SHAPE.fullmatch(token):
         raise NotFound(UNKNOWN_LINK)
-    statement = (
-        select(Repair)
-        .where(Repair.tracking_token == token)
-        .options(
-            joinedload(Repair.customer).load_only(Customer.first_name, Customer.language),
-            selectinload(Repair.status_history).load_only(
-                RepairStatusHistory.to_status, RepairStatusHistory.created_at
-            ),
-        )
+    statement = with_tracking_token(token).options(
+        joinedload(Repair.customer).load_only(Customer.first_name, Customer.language),
+        selectinload(Repair.status_history).load_only(
+            RepairStatusHistory.to_status, RepairStatusHistory.created_at
+        ),
     )
     repair = (await session.execute(statement)).unique().scalar_one_or_none()
     # Belt and braces: should a database compare text without regard to case, the link must still match
@@ -151,7 +149,7 @@ async def get_customer_review(
     """The signed-in customer's review of their repair ``repair_id``.
 
     Raises :class:`NotFound` (404) for a repair that is not theirs or has no review yet."""
-    repair_ids = visible_repairs(principal).where(Repair.id == repair_id).with_only_columns(Repair.id)
+    repair_ids = visible_repair_ids(principal, repair_id)
     statement = select(RepairReview).where(RepairReview.repair_id.in_(repair_ids.scalar_subquery()))
     review = (await session.execute(statement)).scalar_one_or_none()
     if review is None:

@@ -1,4 +1,4 @@
-"""Events of fixdesk.repairs.warranty (registered through fixdesk.bootstrap): an accepted claim."""
+"""Events of fixdesk.repairs.warranty (loaded through the repairs manifest): an accepted claim."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from fixdesk.identity.permissions import REPAIRS_READ
 from fixdesk.platform.events import event_type
 from fixdesk.platform.schemas import CamelModel
+from fixdesk.repairs.permissions import REPAIRS_READ
 
 
 class WarrantyClaimedPayload(CamelModel):

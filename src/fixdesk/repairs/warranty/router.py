@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
 
-from fixdesk.identity.permissions import REPAIRS_CREATE, REPAIRS_READ
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.permissions import CustomerPortal, Principal, require
+from fixdesk.repairs.permissions import REPAIRS_CREATE, REPAIRS_READ
 from fixdesk.repairs.warranty import service
 from fixdesk.repairs.warranty.schemas import (
     ClaimOriginRead,

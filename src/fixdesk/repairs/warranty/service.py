@@ -1,9 +1,10 @@
 """Warranties on fitted parts and warranty claims.
 
-**Warranties.** When a repair enters ``completed`` (:func:`fixdesk.repairs.service.transition`),
-:func:`create_warranties` records one :class:`Warranty` per fitted part, in the same transaction: every
-line item whose catalog part type has ``warrantyMonths > 0`` (none for 0 months or for a line without a
-part type). A warranty is a snapshot of the line at completion:
+**Warranties.** When a repair enters ``completed`` (:func:`fixdesk.repairs.service.transition`), the
+``repair.completed`` event it publishes in the completion's transaction has the worker run
+:func:`create_warranties` (:mod:`fixdesk.repairs.warranty.jobs`), which records one :class:`Warranty` per
+fitted part: every line item whose catalog part type has ``warrantyMonths > 0`` (none for 0 months or for
+a line without a part type). A warranty is a snapshot of the line at completion:
 
 * ``description``, ``part_quality`` (the line's, else the part type's), ``removed_serial`` (the faulty
   part taken out) and ``installed_serial`` (the replacement fitted);
@@ -47,12 +48,12 @@ from sqlalchemy.orm import aliased
 
 from fixdesk.catalog.models import PartType
 from fixdesk.config import Settings
-from fixdesk.customers.models import Customer, CustomerStatus
+from fixdesk.customers import access as customers
 from fixdesk.db import utcnow
-from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
+from fixdesk.platform.errors import Conflict, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.permissions import Principal
-from fixdesk.repairs import lifecycle
+from fixdesk.repairs import access, lifecycle
 from fixdesk.repairs import service as repairs_service
 from fixdesk.repairs.items import service as line_items
 from fixdesk.repairs.items import totals as money
@@ -130,8 +131,9 @@ async def create_warranties(
     """Create the warranty records of a repair that has just been completed, one per fitted part (see
     the module docstring for what each holds and how its dates are set), and return the new ones.
 
-    Called by :func:`fixdesk.repairs.service.transition` in the completion's transaction; flushes, never
-    commits. Lines that already have a warranty are skipped, so calling it twice creates nothing twice.
+    Called by the ``repair.completed`` subscriber (:mod:`fixdesk.repairs.warranty.jobs`) in its job's
+    transaction; flushes, never commits. Lines that already have a warranty are skipped, so calling it
+    twice creates nothing twice.
     """
     rows = (await session.execute(unwarranted_items_statement(repair.id))).all()
     if not rows:
@@ -219,10 +221,7 @@ async def warranty_view(
     the claim that opened it. Three queries, four for a warranty job, however many warranties and claims.
 
     Raises :class:`NotFound` (404) for a repair the principal cannot see."""
-    statement = repairs_service.visible_repairs(principal).where(Repair.id == repair_id)
-    repair = (await session.execute(statement)).scalar_one_or_none()
-    if repair is None:
-        raise NotFound(f"Repair {repair_id} not found.")
+    repair = await access.get_visible(session, principal, repair_id)
     today = settings.shop_today()
     warranties = (await session.execute(warranties_statement(repair.id))).scalars()
     claims = (await session.execute(claims_statement(repair.id))).all()
@@ -329,7 +328,7 @@ async def claim_warranty(
     """
     # Locked (FOR UPDATE on PostgreSQL), so two claims on one repair take turns and the second sees the
     # first's open claim.
-    original = await repairs_service._get_for_change(session, principal, repair_id)
+    original = await access.get_for_change(session, principal, repair_id)
     if original.status not in CLAIMABLE_STATUSES:
         raise Conflict(
             f"Repair {original.repair_number} is {original.status}: warranty claims are taken on "
@@ -354,8 +353,8 @@ async def claim_warranty(
             claimRepairId=str(claim_repair_id),
             claimRepairNumber=claim_repair_number,
         )
-    customer = await session.get(Customer, original.customer_id)
-    if customer is None or customer.status == CustomerStatus.archived.value:
+    customer = await customers.find_customer(session, original.customer_id)
+    if customer is None or customers.is_archived(customer):
         raise Conflict(
             f"The customer of repair {original.repair_number} is archived; restore them before taking "
             "a claim."

@@ -1,0 +1,112 @@
+"""How a repair is read: the scoped reads and the locked lookup for a change.
+
+This is the one door to repairs for everything outside :mod:`fixdesk.repairs.service`: the repair features
+(line items, quotes, attachments, warranty, tracking) and other domains read a repair on behalf of a
+principal through these functions, never through a query of their own on ``repairs`` or a private helper,
+so none of them can forget the scoping rule:
+
+* who may **read** a repair: a portal customer only their own; staff and API clients (with the permission
+  their endpoint declares) every repair (:func:`visible_repairs`);
+* who may **change** one: staff only; a technician only the repairs assigned to them
+  (:func:`ensure_can_change`);
+* a change takes the repair row **locked** (``FOR UPDATE`` on PostgreSQL), so two concurrent changes of
+  one repair take turns and each checks its rules against the real current state
+  (:func:`get_for_change`, :func:`lock_repair`).
+
+A repair the principal may not read answers :class:`~fixdesk.platform.errors.NotFound` (404), the same as
+one that does not exist, so its existence never leaks; one they may read but not change answers
+:class:`~fixdesk.platform.errors.Forbidden` (403).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fixdesk.identity.models import Role
+from fixdesk.platform.errors import Forbidden, NotFound
+from fixdesk.platform.permissions import Principal
+from fixdesk.repairs.models import Repair
+
+
+def visible_repairs(principal: Principal) -> Select[tuple[Repair]]:
+    """``SELECT repairs`` limited to what ``principal`` may read: a customer only their own repairs, staff
+    and API clients all of them. Every scoped read of repairs starts from this statement."""
+    statement = select(Repair)
+    if principal.is_customer:
+        statement = statement.where(Repair.customer_id == principal.id)
+    return statement
+
+
+def ensure_can_change(principal: Principal, repair: Repair) -> None:
+    """Raise :class:`Forbidden` (403) when ``principal`` may not change ``repair``: a customer never (their
+    own decisions, such as approving a quote, are checked by those services), a technician only the
+    repairs assigned to them."""
+    if principal.is_customer:
+        raise Forbidden("Customers cannot change repairs.")
+    if principal.role == Role.technician and repair.technician_id != principal.id:
+        raise Forbidden("Technicians can change only the repairs assigned to them.")
+
+
+def _not_found(repair_id: uuid.UUID) -> NotFound:
+    return NotFound(f"Repair {repair_id} not found.")
+
+
+async def get_visible(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
+    """The repair row (no relationship loaded, no lock) if ``principal`` may read it; else
+    :class:`NotFound` (404). One query."""
+    statement = visible_repairs(principal).where(Repair.id == repair_id)
+    repair = (await session.execute(statement)).scalar_one_or_none()
+    if repair is None:
+        raise _not_found(repair_id)
+    return repair
+
+
+async def ensure_visible(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> None:
+    """Raise :class:`NotFound` (404) unless ``principal`` may read repair ``repair_id``; loads no row (one
+    ``EXISTS`` query)."""
+    statement = select(visible_repairs(principal).where(Repair.id == repair_id).exists())
+    if not (await session.execute(statement)).scalar():
+        raise _not_found(repair_id)
+
+
+def visible_repair_ids(principal: Principal, repair_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+    """``SELECT repairs.id`` of repair ``repair_id`` if ``principal`` may read it (no row otherwise): for a
+    subquery that scopes another table's rows to a visible repair."""
+    return visible_repairs(principal).where(Repair.id == repair_id).with_only_columns(Repair.id)
+
+
+async def lock_repair(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
+    """The repair row, if ``principal`` may read it, locked for a change; else :class:`NotFound` (404).
+
+    ``FOR UPDATE`` on PostgreSQL (SQLite's write transaction already serialises writers). Whether the
+    principal may change the repair is the caller's rule: :func:`get_for_change` for staff changes; a
+    customer's own decisions (approving a quote, a review) need only that the repair is theirs."""
+    statement = visible_repairs(principal).where(Repair.id == repair_id).with_for_update()
+    repair = (await session.execute(statement)).scalar_one_or_none()
+    if repair is None:
+        raise _not_found(repair_id)
+    return repair
+
+
+async def get_for_change(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
+    """The repair locked for a staff change: :func:`lock_repair`, then :func:`ensure_can_change` (404 for a
+    repair the principal cannot read, 403 for a customer or another technician's repair)."""
+    repair = await lock_repair(session, principal, repair_id)
+    ensure_can_change(principal, repair)
+    return repair
+
+
+def with_tracking_token(token: str) -> Select[tuple[Repair]]:
+    """``SELECT repairs`` of the repair whose public tracking link carries ``token`` (compared exactly):
+    whoever holds the link may follow the repair without signing in, so what is shown of it is the
+    tracking page's business (:mod:`fixdesk.repairs.tracking`)."""
+    return select(Repair).where(Repair.tracking_token == token)
+
+
+async def load_repair(session: AsyncSession, repair_id: uuid.UUID) -> Repair | None:
+    """The repair row by id without any principal's scope, or ``None``: for the system's own follow-up
+    work (event subscribers, jobs), never for a request made on someone's behalf."""
+    return await session.get(Repair, repair_id)

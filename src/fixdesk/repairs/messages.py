@@ -1,0 +1,93 @@
+"""What customers are told about their repairs: the template announcing each event, the names of the
+statuses in the customer's language and the variables a repair message is rendered with.
+
+Sending is messaging's job (:func:`fixdesk.messaging.service.notify_customer`); the subscriber that decides
+to send is :func:`fixdesk.repairs.jobs.notify_on_repair_event`. The templates are in
+``repairs/message_templates/<language>/<template>.txt`` and ``.html``, declared in the repairs manifest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fixdesk.customers.models import Customer
+from fixdesk.messaging.service import format_date, language_of
+from fixdesk.repairs.models import RepairStatus
+
+REPAIR_CREATED_TEMPLATE = "repair_created"
+GENERIC_STATUS_TEMPLATE = "repair_status_update"
+# ``completed`` means ready for pickup in our lifecycle, so it announces the pickup; repair_completed is
+# there for shops that want to say "done" without inviting the customer in.
+STATUS_TEMPLATES: dict[str, str] = {
+    RepairStatus.repairing.value: "repair_in_progress",
+    RepairStatus.waiting_parts.value: "repair_delayed",
+    RepairStatus.completed.value: "repair_ready_pickup",
+    RepairStatus.delivered.value: "repair_delivered",
+}
+
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "received": "Received",
+        "diagnosing": "Diagnosing",
+        "quoted": "Quote ready",
+        "approved": "Quote approved",
+        "repairing": "In repair",
+        "waiting_parts": "Waiting for parts",
+        "testing": "Testing",
+        "completed": "Ready for pickup",
+        "delivered": "Collected",
+        "cancelled": "Cancelled",
+    },
+    "pt": {
+        "received": "Recebido",
+        "diagnosing": "Em diagnóstico",
+        "quoted": "Orçamento pronto",
+        "approved": "Orçamento aprovado",
+        "repairing": "Em reparação",
+        "waiting_parts": "A aguardar peças",
+        "testing": "Em testes",
+        "completed": "Pronto para levantamento",
+        "delivered": "Entregue",
+        "cancelled": "Cancelado",
+    },
+}
+
+
+def template_for_status(status: str) -> str:
+    """The template announcing a repair's move to ``status``."""
+    return STATUS_TEMPLATES.get(status, GENERIC_STATUS_TEMPLATE)
+
+
+def status_label(status: str | None, language: str) -> str:
+    """The customer-facing name of a repair status in ``language``."""
+    if not status:
+        return ""
+    return STATUS_LABELS[language_of(language)].get(status, status.replace("_", " "))
+
+
+def repair_variables(
+    payload: Mapping[str, Any], customer: Customer, *, tracking_url: str | None = None
+) -> dict[str, Any]:
+    """Template variables of a repair event (its camelCase payload) for ``customer``.
+
+    ``tracking_url`` is the repair's public status page (``<public base url>/track/<token>``); events do
+    not carry the token, so the caller reads it from the repair. Templates test it with
+    ``{% if tracking_url is defined and tracking_url %}``: notifications stored before it existed still
+    render. ``customer_note`` is the status change's note for the customer (``customerNote``), tested the
+    same way; the staff's internal ``notes`` are never a variable, so no template can leak them (a
+    notification stored before the two were told apart still holds a ``notes`` variable, which no
+    template reads any more)."""
+    language = language_of(customer.language)
+    status = payload.get("toStatus") or payload.get("status")
+    return {
+        "customer_first_name": customer.first_name,
+        "repair_number": payload.get("repairNumber"),
+        "device": " ".join(p for p in (payload.get("deviceBrand"), payload.get("deviceModel")) if p),
+        "status": status,
+        "status_label": status_label(status, language),
+        # Only the note meant for the customer; the staff's internal "notes" never reach a message.
+        "customer_note": payload.get("customerNote"),
+        "estimated_completion": format_date(payload.get("estimatedCompletion"), language),
+        "tracking_url": tracking_url,
+    }
