@@ -86,9 +86,9 @@ def needles(secret: str) -> set[str]:
 
 
 async def test_a_database_dump_holds_no_secret_code_or_token(
-    app, client, sessionmaker, settings, engine, receiver
+    app, client, sessionmaker, settings, database, receiver
 ):
-    mailroom = make_mailroom(settings, engine)
+    mailroom = make_mailroom(settings, database)
     try:
         admin = await make_user(app, sessionmaker, "admin")
 

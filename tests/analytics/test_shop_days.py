@@ -14,10 +14,9 @@ import pytest
 
 from fixdesk.analytics.schemas import AnalyticsOverview
 from fixdesk.analytics.service import repair_overview, utc_offset_periods
-from fixdesk.app import create_app
 from fixdesk.db import utcnow
 from tests.analytics.shop import add_repair
-from tests.conftest import make_settings, wipe
+from tests.conftest import make_settings
 from tests.factories import make_customer, make_user
 
 
@@ -122,24 +121,20 @@ async def test_a_change_of_daylight_saving_time_inside_the_period_moves_no_repai
     assert await daily(sessionmaker, "30d", now=now, zone=zone) == expected
 
 
-async def test_the_endpoint_counts_in_the_configured_shop_time_zone(
-    database_url, tmp_path, engine, sessionmaker
-):
+async def test_the_endpoint_counts_in_the_configured_shop_time_zone(database_url, tmp_path, database):
     """Through ``GET /analytics/overview``: a repair taken in at 01:30 UTC two days ago counts on the
     previous evening's date in New York. Relative to now, so it holds on any day."""
     settings = make_settings(database_url, tmp_path, shop_timezone="America/New_York")
-    app = create_app(settings, engine=engine)
-    try:
-        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            taken_in = (utcnow() - timedelta(days=2)).replace(hour=1, minute=30, second=0, microsecond=0)
-            await take_in(client, app, sessionmaker, taken_in.isoformat())
-            manager = await make_user(app, sessionmaker, "manager")
-            response = await client.get(
-                "/api/v1/analytics/overview", params={"period": "7d"}, headers=manager.headers
-            )
-    finally:
-        await wipe(engine)
+    app = database.app(settings)
+    sessionmaker = database.sessionmaker
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        taken_in = (utcnow() - timedelta(days=2)).replace(hour=1, minute=30, second=0, microsecond=0)
+        await take_in(client, app, sessionmaker, taken_in.isoformat())
+        manager = await make_user(app, sessionmaker, "manager")
+        response = await client.get(
+            "/api/v1/analytics/overview", params={"period": "7d"}, headers=manager.headers
+        )
 
     assert response.status_code == 200, response.text
     new_york_date = taken_in.astimezone(ZoneInfo("America/New_York")).date()

@@ -234,7 +234,7 @@ async def test_required_fields_must_be_given_on_create(client, app, sessionmaker
 
 
 async def test_self_registration_is_not_blocked_by_required_customer_fields(
-    client, app, sessionmaker, settings, engine
+    client, app, sessionmaker, settings, database
 ):
     admin = await make_user(app, sessionmaker, "admin")
     await define(client, admin, "customer", "contract", "text", required=True)
@@ -246,7 +246,7 @@ async def test_self_registration_is_not_blocked_by_required_customer_fields(
 
     assert registered.status_code == 200, registered.text
     # The account is made by a job after the answer (fixdesk.identity.registration).
-    worker = make_mailroom(settings, engine)
+    worker = make_mailroom(settings, database)
     try:
         await worker.drain()
     finally:

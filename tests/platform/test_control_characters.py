@@ -21,7 +21,7 @@ from fixdesk.config import Settings
 from fixdesk.customers.models import Customer
 from fixdesk.models import Base
 from fixdesk.platform.jobs.models import Job
-from fixdesk.platform.schemas import control_character_problem
+from fixdesk.platform.schemas import NON_BLANK_TEXT_PATTERN, TEXT_PATTERN, control_character_problem
 from fixdesk.repairs.models import Repair, RepairAttachment
 from tests.conftest import TEST_SECRET, make_settings, unique_email
 from tests.factories import make_customer, make_repair, make_user
@@ -68,14 +68,13 @@ def _variants(schema: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _plain_string(schema: dict[str, Any]) -> bool:
-    """Free text: a string without a format, pattern, enum or constant (those refuse NUL by their own rule)."""
-    return schema.get("type") == "string" and not {
-        "format",
-        "pattern",
-        "enum",
-        "const",
-        "contentMediaType",
-    } & set(schema)
+    """Free text: a string without a format, enum or constant, whose pattern (if any) is the published
+    text rule (other patterns refuse NUL by their own rule)."""
+    return (
+        schema.get("type") == "string"
+        and not {"format", "enum", "const", "contentMediaType"} & set(schema)
+        and schema.get("pattern", TEXT_PATTERN) in (TEXT_PATTERN, NON_BLANK_TEXT_PATTERN)
+    )
 
 
 def nul_values(schema: dict[str, Any]) -> Any:

@@ -33,6 +33,7 @@ def assert_busy(response: httpx.Response) -> None:
     assert "locked" not in response.text  # the database's own message stays in the log
 
 
+@pytest.mark.commits  # a second connection holds the lock the app waits for
 async def test_a_write_behind_a_held_sqlite_lock_is_a_503_with_retry_after(
     backend, database_url, settings, app, sessionmaker
 ):
@@ -66,6 +67,7 @@ async def test_a_write_behind_a_held_sqlite_lock_is_a_503_with_retry_after(
     assert await count_rows(sessionmaker, Customer) == 1
 
 
+@pytest.mark.commits  # a second connection holds the lock the app waits for
 async def test_a_write_behind_a_postgresql_row_lock_past_lock_timeout_is_a_503(
     backend, database_url, settings, app, sessionmaker
 ):

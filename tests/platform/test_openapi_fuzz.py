@@ -45,12 +45,9 @@ from fixdesk.db import create_engine, make_sessionmaker
 from fixdesk.platform.openapi import OAUTH2_SCHEME
 from tests.conftest import (
     TEST_SECRET,
-    create_postgres_database,
-    drop_postgres_database,
+    fresh_postgres_database,
     make_settings,
     run_async,
-    run_id,
-    worker_id,
 )
 from tests.factories import make_customer, make_user
 
@@ -62,6 +59,8 @@ LIMITLESS = "1000000/minute"
 
 BUSINESS_RULES: dict[str, str] = {
     "auth-accept-invite": "the invitation token must be one the server issued",
+    "auth-reset-password": "the reset token must be one the server emailed",
+    "auth-register": "the phone number must be valid for its region",
     "users-me-delete": "confirmEmail must be the signed-in account's own address",
     "users-me-update": "timezone must be an IANA zone, locale a BCP 47 tag of a supported language",
     "portal-profile-update": "timezone must be an IANA zone; the phone number must be valid for its region",
@@ -161,11 +160,10 @@ def fuzzed(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
     """A fresh database of ``backend`` behind a started app that :data:`APP` forwards to; yields the
     callers' headers. Rate limits are lifted: they have their own tests, and a fuzzer is a flood."""
     directory = tmp_path_factory.mktemp("fuzz")
-    name = f"fixdesk_fuzz_{run_id()}_{worker_id()}"
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{directory / 'fuzz.db'}"
     else:
-        url = run_async(create_postgres_database, name)
+        url = fresh_postgres_database("fuzz")
     migrations.upgrade(url)
     settings = make_settings(
         url,
@@ -185,8 +183,6 @@ def fuzzed(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
     finally:
         APP.target = None
         schemathesis_asgi.shutdown_lifespans()
-        if backend == "postgresql":
-            run_async(drop_postgres_database, name)
 
 
 @schema.parametrize()

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from fixdesk.db import transaction
-from fixdesk.identity.permissions import ROLE_PERMISSIONS
+from fixdesk.identity.permissions import role_permissions
 from fixdesk.platform.numbering import local_year
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import service
@@ -28,7 +28,7 @@ async def numbers_taken_at(app, sessionmaker, settings, *moments: str) -> list[s
     numbers."""
     agent = await make_user(app, sessionmaker, "agent")
     customer = await make_customer(app, sessionmaker)
-    principal = Principal(id=agent.id, type="user", role="agent", permissions=ROLE_PERMISSIONS["agent"])
+    principal = Principal(id=agent.id, type="user", role="agent", permissions=role_permissions("agent"))
     taken = []
     for moment in moments:
         async with transaction(sessionmaker) as session:

@@ -11,6 +11,8 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+
 from fixdesk.platform.crypto import key_id
 from fixdesk.webhooks.models import WebhookSubscription
 from tests.conftest import TEST_SECRET, make_settings
@@ -48,6 +50,7 @@ async def stored_key_id(sessionmaker, hook_id: str) -> str:
     return subscription.secret_ciphertext.split(".")[1]
 
 
+@pytest.mark.commits  # the operator's `fixdesk secrets reencrypt` runs in another process
 async def test_a_key_rotation_keeps_deliveries_signed(
     app, client, sessionmaker, receiver, jobs, database_url, tmp_path
 ):

@@ -18,7 +18,6 @@ import httpx
 import pytest
 import trustme
 
-from fixdesk.app import create_app
 from fixdesk.config import Settings
 from fixdesk.webhooks.targets import (
     NETWORK_KEY,
@@ -56,10 +55,10 @@ async def strict_settings(database_url: str, tmp_path) -> Settings:
 
 
 @pytest.fixture
-async def strict_client(app, strict_settings, engine, services) -> AsyncIterator[httpx.AsyncClient]:
+async def strict_client(app, strict_settings, database, services) -> AsyncIterator[httpx.AsyncClient]:
     """A client of an app with private addresses refused, checking URLs with ``services``' network (the
     lifespan puts the process's services on ``app.state`` the same way)."""
-    application = create_app(strict_settings, engine=engine)
+    application = database.app(strict_settings)
     application.state.services = services
     transport = httpx.ASGITransport(app=application, client=("127.0.0.1", 50001))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

@@ -51,6 +51,7 @@ from fixdesk.platform.errors import PROBLEM_MEDIA_TYPE
 from fixdesk.platform.permissions import CUSTOMER_PORTAL_PERMISSION, current_principal, optional_principal
 from fixdesk.platform.ratelimit import EXEMPT_PATH_PREFIXES, EXEMPT_PATHS, is_auth_path
 from fixdesk.platform.routes import flat_routes
+from fixdesk.platform.schemas import TEXT_PATTERN
 
 API_PATH_PREFIX = "/api/v1/"
 
@@ -555,6 +556,45 @@ def _form_fields_without_null(schema: dict[str, Any]) -> None:
                             field.update(field.pop("anyOf")[0])
 
 
+_CONSTRAINED_STRING = {"format", "pattern", "enum", "const", "contentMediaType", "contentEncoding"}
+
+
+def _text_patterns(schema: dict[str, Any]) -> None:
+    """Publish the control-character rule (:data:`~fixdesk.platform.schemas.TEXT_PATTERN`) on every
+    free-text input: parameters and the request bodies' schemas, followed through ``$ref``, properties,
+    items and alternatives. A string that already has a format, pattern or enum keeps its own rule (those
+    refuse control characters by themselves)."""
+    components = schema.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+
+    def visit(node: Any) -> None:
+        if not isinstance(node, dict):
+            return
+        reference = node.get("$ref")
+        if isinstance(reference, str) and reference.startswith("#/components/schemas/"):
+            name = reference.rsplit("/", 1)[-1]
+            if name not in seen and name in components:
+                seen.add(name)
+                visit(components[name])
+            return
+        if node.get("type") == "string" and not _CONSTRAINED_STRING & set(node):
+            node["pattern"] = TEXT_PATTERN
+        for key in ("anyOf", "oneOf", "allOf"):
+            for branch in node.get(key, []):
+                visit(branch)
+        for child in node.get("properties", {}).values():
+            visit(child)
+        for key in ("items", "additionalProperties"):
+            visit(node.get(key))
+
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                visit(parameter.get("schema"))
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                visit(media.get("schema"))
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     """The corrected OpenAPI document of ``app`` (see the module docstring)."""
     schema = get_openapi(
@@ -577,6 +617,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             _complete_operation(path, method, operation, guard)
     _components(schema, scopes, token_url)
     _form_fields_without_null(schema)
+    _text_patterns(schema)
     _examples_with_nulls(schema)
     schema["tags"] = _tags(schema)
     return schema

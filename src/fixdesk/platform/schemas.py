@@ -40,6 +40,15 @@ from fixdesk.platform.errors import ValidationFailed
 # C0 controls (U+0000 to U+001F) except tab (U+0009), line feed (U+000A) and carriage return (U+000D).
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
+_CONTROL_RANGES = "\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F"
+TEXT_PATTERN = f"^[^{_CONTROL_RANGES}]*$"
+"""The rule of :func:`control_character_problem` as a JSON Schema ``pattern`` (ECMA-262 escapes), published
+on every free-text input of the OpenAPI document (``fixdesk.platform.openapi``) so clients and generators
+know it."""
+NON_BLANK_TEXT_PATTERN = f"^[^{_CONTROL_RANGES}]*[^\\s{_CONTROL_RANGES}][^{_CONTROL_RANGES}]*$"
+""":data:`TEXT_PATTERN` for a required text (``minLength`` ≥ 1): input is stripped before its length is
+checked, so it must also hold one character that is not white space."""
+
 
 def control_character_problem(value: str) -> str | None:
     """Why ``value`` is refused as text input, or ``None`` when it is acceptable.
@@ -280,7 +289,7 @@ def _publish_input_rules(schema: dict[str, Any], model: type[BaseModel]) -> None
                 branch["maxLength"] = 254
             if branch.get("type") == "string" and branch.get("minLength", 0) >= 1 and "pattern" not in branch:
                 # Input strings are stripped before the length is checked: blanks alone are empty.
-                branch["pattern"] = "\\S"
+                branch["pattern"] = NON_BLANK_TEXT_PATTERN
 
 
 class InputModel(CamelModel):
