@@ -65,11 +65,16 @@ async def optional_principal(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
-    """The caller when a bearer token was sent (401 when it is invalid), else ``None``."""
+    """The caller when a bearer token was sent (401 when it is invalid), else ``None``.
+
+    The principal is also kept on ``request.state.principal`` for the pages (menus and actions drawn
+    for what the caller may do, :func:`fixdesk.web.templating.render`)."""
     if credentials is None:
         return None
     authenticator: Authenticator = request.app.state.authenticator
-    return await authenticator(session, credentials.credentials)
+    principal = await authenticator(session, credentials.credentials)
+    request.state.principal = principal
+    return principal
 
 
 async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:

@@ -7,7 +7,9 @@ autoescaped, and an unknown variable is an error rather than a blank (a typo fai
 
 There is one environment per language, each with its gettext catalog installed (``{{ _("Sign in") }}``,
 ``{% trans %}``; newstyle gettext, so translations are escaped and take ``%(name)s`` placeholders).
-Globals: ``vendor_url`` and ``static_url`` (:mod:`fixdesk.web.assets`). Filters: ``day`` (a date),
+Globals: ``vendor_url`` and ``static_url`` (:mod:`fixdesk.web.assets`), ``csrf_field()`` (the hidden
+input every ``<form method="post">`` carries) and ``csrf_token()`` (the same token, which the layout puts in
+a ``<meta name="csrf-token">`` for htmx requests to send as a header). Filters: ``day`` (a date),
 ``moment`` (a date and time on the shop's clock), ``money`` (an amount in the shop's currency), all by
 Babel in the page's locale.
 """
@@ -22,10 +24,15 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from fixdesk.config import Settings
 from fixdesk.web.assets import static_url, vendor_url
 from fixdesk.web.i18n import PageLocale, format_amount, format_day, format_moment, negotiate, translations
+
+# The form field that carries the CSRF token; the token itself is ``request.state.csrf_token``, set for
+# the pages' requests by the CSRF protection.
+CSRF_FIELD_NAME = "csrf_token"
 
 
 @pass_context
@@ -43,6 +50,19 @@ def _money(context: Context, amount: Any, currency: str | None = None) -> str:
     return format_amount(amount, currency or context["shop"]["currency"], context["locale"])
 
 
+@pass_context
+def _csrf_token(context: Context) -> str:
+    return getattr(context["request"].state, "csrf_token", "") or ""
+
+
+@pass_context
+def _csrf_field(context: Context) -> Markup:
+    token = _csrf_token(context)
+    if not token:
+        return Markup("")
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD_NAME, token)
+
+
 @functools.cache
 def environment(language: str) -> Environment:
     """The page environment of ``language`` (one per language, built once)."""
@@ -55,7 +75,9 @@ def environment(language: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(vendor_url=vendor_url, static_url=static_url)
+    env.globals.update(
+        vendor_url=vendor_url, static_url=static_url, csrf_field=_csrf_field, csrf_token=_csrf_token
+    )
     env.filters.update(day=_day, moment=_moment, money=_money)
     return env
 
@@ -77,6 +99,17 @@ def shop_context(settings: Settings) -> dict[str, str]:
     }
 
 
+def visible_navigation(request: Request, principal: Any) -> tuple[Any, ...]:
+    """The staff menu entries ``principal`` may open: an entry with a permission is shown only to a
+    principal holding it (a page the user may not use is not offered)."""
+    entries = getattr(request.app.state, "web_navigation", ())
+    return tuple(
+        item
+        for item in entries
+        if item.permission is None or (principal is not None and principal.has(item.permission))
+    )
+
+
 def render(
     request: Request,
     template: str,
@@ -89,17 +122,20 @@ def render(
     """Render ``template`` for ``request`` as an HTML response in the request's locale (or ``locale``).
 
     Every template sees ``request``, ``locale``, ``shop`` (:func:`shop_context`), ``api_docs`` (whether
-    /docs is served) and ``navigation`` (the staff menu, :mod:`fixdesk.web.pages`) besides ``context``.
+    /docs is served), ``principal`` (the signed-in user or customer, or ``None``) and ``navigation`` (the
+    staff menu entries the principal may open, :mod:`fixdesk.web.pages`) besides ``context``.
     The answer says which language it is in (``Content-Language``) and that it depends on the browser's
     (``Vary: Accept-Language``)."""
     locale = locale or request_locale(request)
     settings: Settings = request.app.state.settings
+    principal = getattr(request.state, "principal", None)
     values: dict[str, Any] = {
         "request": request,
         "locale": locale,
         "shop": shop_context(settings),
         "api_docs": settings.api_docs,
-        "navigation": getattr(request.app.state, "web_navigation", ()),
+        "principal": principal,
+        "navigation": visible_navigation(request, principal),
     }
     values.update(context or {})
     body = environment(locale.language).get_template(template).render(values)
