@@ -85,11 +85,12 @@ async def summary_context(
     }
 
 
-def chart_data(overview: analytics.RepairOverview) -> dict[str, Any]:
+def chart_data(overview: analytics.RepairOverview, currency: str) -> dict[str, Any]:
     """The charts' data, oldest day first: ``days`` (ISO dates), ``repairs`` (taken in per day) and
-    ``revenue`` (per day, shop currency, as strings of the exact amounts), plus the period's totals."""
+    ``revenue`` (per day, in ``currency``, as strings of the exact amounts)."""
     daily = list(reversed(overview.daily_metrics))
     return {
+        "currency": currency,
         "days": [metrics.day.isoformat() for metrics in daily],
         "repairs": [metrics.repairs for metrics in daily],
         "revenue": [str(metrics.revenue) for metrics in daily],
@@ -107,7 +108,7 @@ async def dashboard(
         overview = await analytics.repair_overview(session, CHART_PERIOD, zone=settings.shop_timezone)
     context.update(
         overview=overview,
-        charts=chart_data(overview) if overview is not None else None,
+        charts=chart_data(overview, settings.currency) if overview is not None else None,
     )
     return render(request, "dashboard/dashboard.html", context)
 

@@ -9,16 +9,19 @@
     var block = document.getElementById("dashboard-charts");
     if (!block || typeof window.Chart === "undefined") return;
     var data = JSON.parse(block.textContent);
-    var format = new Intl.DateTimeFormat(data.locale, { day: "numeric", month: "short" });
+    var locale = document.documentElement.lang || "en";
+    var revenueCanvas = document.getElementById("chart-revenue");
+    var repairsCanvas = document.getElementById("chart-repairs");
+    var format = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short" });
     var labels = data.days.map(function (day) {
       return format.format(new Date(day + "T12:00:00"));
     });
-    var money = new Intl.NumberFormat(data.locale, { style: "currency", currency: data.currency });
-    new window.Chart(document.getElementById("chart-revenue"), {
+    var money = new Intl.NumberFormat(locale, { style: "currency", currency: data.currency });
+    new window.Chart(revenueCanvas, {
       type: "line",
       data: {
         labels: labels,
-        datasets: [{ label: data.labels.revenue, data: data.revenue.map(Number), tension: 0.3, fill: true }],
+        datasets: [{ label: revenueCanvas.getAttribute("data-label"), data: data.revenue.map(Number), tension: 0.3, fill: true }],
       },
       options: {
         maintainAspectRatio: false,
@@ -26,9 +29,9 @@
         scales: { y: { beginAtZero: true, ticks: { callback: function (value) { return money.format(value); } } } },
       },
     });
-    new window.Chart(document.getElementById("chart-repairs"), {
+    new window.Chart(repairsCanvas, {
       type: "bar",
-      data: { labels: labels, datasets: [{ label: data.labels.repairs, data: data.repairs }] },
+      data: { labels: labels, datasets: [{ label: repairsCanvas.getAttribute("data-label"), data: data.repairs }] },
       options: {
         maintainAspectRatio: false,
         plugins: { legend: { display: false } },
