@@ -462,3 +462,73 @@ async def test_pages_speak_portuguese(client, app, sessionmaker):
 
     assert '<html lang="pt">' in response.text
     assert ">Recebida<" in response.text
+
+
+async def test_warranty_shows_coverage_and_takes_a_claim(client, app, sessionmaker):
+    from tests.repairs.warranty.conftest import make_bench
+
+    bench = await make_bench(client, app, sessionmaker)
+    repair, warranty = await bench.completed_repair()
+    url = f"/app/repairs/{repair['id']}"
+
+    page = await client.get(url, headers=bench.admin.headers)
+    claimed = await client.post(
+        f"{url}/warranty/claims",
+        data={"warranty_id": str(warranty.id), "issue_description": "Touch stops working"},
+        headers=bench.admin.headers,
+    )
+    blank = await client.post(
+        f"{url}/warranty/claims", data={"warranty_id": str(warranty.id)}, headers=bench.admin.headers
+    )
+
+    assert f'data-warranty="{warranty.id}"' in page.text
+    assert "Covered until" in page.text
+    assert claimed.status_code == 303
+    job_id = claimed.headers["location"].rsplit("/", 1)[-1]
+    job = await stored_repair(sessionmaker, job_id)
+    assert job.repair.warranty_claim_of_id == uuid.UUID(repair["id"])
+    assert blank.status_code == 400
+    assert 'id="warranty-problem"' in blank.text
+
+
+async def test_the_customers_answer_to_a_quote_shows_on_the_page(client, app, sessionmaker):
+    manager, _, customer = await _shop(client, app, sessionmaker)
+    repair = await make_repair(client, manager, customer.id)
+    await walk(client, manager, repair["id"], "diagnosing")
+    url = f"/app/repairs/{repair['id']}"
+    await client.post(
+        f"{url}/quotes",
+        data={"description": "Screen", "unit_price": "150.00", "send": "on"},
+        headers=manager.headers,
+    )
+    page = (await client.get(url, headers=manager.headers)).text
+    quote_id = re.search(r'data-quote="([0-9a-f-]+)"', page).group(1)
+
+    declined = await client.post(
+        f"/api/v1/customer/repairs/{repair['id']}/quotes/{quote_id}/decline",
+        json={"reason": "Too expensive for an old phone"},
+        headers=customer.headers,
+    )
+    after = (await client.get(url, headers=manager.headers)).text
+
+    assert declined.status_code == 200, declined.text
+    assert 'data-quote-status="declined"' in after
+    assert "<q>Too expensive for an old phone</q>" in after
+
+
+async def test_the_front_door_shows_no_figure_to_who_is_not_signed_in(client, app, sessionmaker):
+    manager, _, customer = await _shop(client, app, sessionmaker)
+    await make_repair(client, manager, customer.id)
+
+    anonymous = await client.get("/app")
+    portal_customer = await client.get("/app", headers=customer.headers)
+    staff = await client.get("/app", headers=manager.headers)
+
+    for page in (anonymous, portal_customer):
+        assert page.status_code == 200
+        assert 'href="/app/login"' in page.text
+        assert "data-figure" not in page.text
+    # The signed-in dashboard listens to the API's live events and refreshes its summary from them.
+    assert 'data-live-endpoint="/api/v1/ws"' in staff.text
+    assert 'hx-get="/app/dashboard/summary"' in staff.text
+    assert "fixdesk/dashboard." in staff.text
