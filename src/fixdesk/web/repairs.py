@@ -18,6 +18,7 @@ totals); posted without JavaScript it gets a redirect back to the page (303, "po
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import uuid
 from datetime import date
@@ -161,13 +162,13 @@ def back_to(repair_id: uuid.UUID, anchor: str = "") -> RedirectResponse:
 # --- the board -------------------------------------------------------------------------------------------
 
 
-def _day(value: str | None) -> date | None:
+def _day(value: str | None, field: str) -> date | None:
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed.for_field("dateFrom", "must be a date (YYYY-MM-DD)") from None
+        raise ValidationFailed.for_field(field, "must be a date (YYYY-MM-DD)") from None
 
 
 def _uuid(value: str | None, field: str) -> uuid.UUID | None:
@@ -208,7 +209,7 @@ async def board(
     column_totals: dict[str, int] = {}
     try:
         zone = ZoneInfo(settings.shop_timezone)
-        start, end = _day(date_from), _day(date_to)
+        start, end = _day(date_from, "from"), _day(date_to, "to")
         technician_id = None if technician in ("", "none") else _uuid(technician, "technicianId")
         if status and status not in lifecycle.STATUS_GROUPS and status not in STATUS_LABELS:
             raise ValidationFailed.for_field("status", "unknown status")
@@ -218,9 +219,8 @@ async def board(
             date_from=repairs.start_of(start, zone) if start else None,
             date_to=repairs.end_of(end, zone) if end else None,
             search=q or None,
+            unassigned=technician == "none",
         )
-        if technician == "none":
-            filters = repairs.RepairFilters(**{**filters.__dict__, "unassigned": True})
         if view == "kanban":
             for column in KANBAN_COLUMNS:
                 if (
@@ -233,7 +233,7 @@ async def board(
                 ):
                     columns[column], column_totals[column] = [], 0
                     continue
-                column_filters = repairs.RepairFilters(**{**filters.__dict__, "status": column})
+                column_filters = dataclasses.replace(filters, status=column)
                 cards, count = await repairs.list_repairs(
                     session, principal, column_filters, PageParams(page=1, page_size=KANBAN_CARDS_PER_COLUMN)
                 )
