@@ -22,7 +22,7 @@ from fixdesk.config import Settings, get_settings
 from fixdesk.db import create_engine, make_sessionmaker, read_only, utcnow
 from fixdesk.domains import DOMAINS
 from fixdesk.identity.service import make_authenticator
-from fixdesk.platform.domains import API_PREFIX, DomainManifest, resolve
+from fixdesk.platform.domains import DomainManifest, resolve
 from fixdesk.platform.errors import install_error_handlers
 from fixdesk.platform.guards import (
     BodySizeLimitMiddleware,
@@ -108,7 +108,7 @@ def upload_route_limits(
     """Body limits of the upload routes the domains declare, larger than the JSON limit
     (``FIXDESK_MAX_BODY_BYTES``): the largest file the settings allow plus the multipart framing."""
     return [
-        (API_PREFIX + limit.path, limit.max_bytes(settings) + MULTIPART_OVERHEAD_BYTES)
+        (limit.prefix + limit.path, limit.max_bytes(settings) + MULTIPART_OVERHEAD_BYTES)
         for manifest in domains
         for limit in manifest.upload_limits
     ]

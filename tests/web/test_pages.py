@@ -187,23 +187,23 @@ async def test_an_unexpected_error_on_a_page_is_an_html_500_with_the_request_id(
 async def test_registered_pages_are_mounted_with_their_menu_entries(tmp_path):
     staff = APIRouter()
 
-    @staff.get("/repairs", dependencies=[Depends(public)])
+    @staff.get("/example", dependencies=[Depends(public)])
     async def board(request: Request) -> Any:
         return render(request, "staff/start.html")
 
     pages = WebPages(
-        name="repairs",
+        name="example",
         staff=staff,
-        navigation=(NavItem(N_("Home"), "/app/repairs", "tool", order=20),),
+        navigation=(NavItem(N_("Home"), "/app/example", "tool", order=20),),
     )
     app = web_app(tmp_path)
     include_pages(app, [pages])
     async with client_for(app) as http:
-        response = await http.get("/app/repairs", headers={"Accept-Language": "pt"})
+        response = await http.get("/app/example", headers={"Accept-Language": "pt"})
         document = (await http.get("/openapi.json")).json()
 
     assert response.status_code == 200
-    assert 'href="/app/repairs" aria-current="page"' in response.text
+    assert 'href="/app/example" aria-current="page"' in response.text
     assert "ti ti-tool" in response.text
     # The label is translated when the menu is drawn.
     assert response.text.count("Início") >= 2

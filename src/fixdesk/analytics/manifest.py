@@ -13,4 +13,6 @@ MANIFEST = DomainManifest(
         Permission(ANALYTICS_READ, "Read the business analytics (revenue, turnaround, satisfaction)."),
     ),
     role_grants={"manager": frozenset({ANALYTICS_READ})},
+    # The staff dashboard at /app: today's counter and, for who may read analytics, the shop's charts.
+    pages=("fixdesk.web.dashboard:pages",),
 )

@@ -65,6 +65,8 @@ class UploadLimit:
 
     path: str
     max_bytes: Callable[[Settings], int]
+    prefix: str = API_PREFIX
+    """Where ``path`` is under: the API (default), or ``"/app"`` for a web page's upload form."""
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,11 @@ MANIFEST = DomainManifest(
         *(f"fixdesk.repairs.{feature}.jobs" for feature in FEATURES),
     ),
     periodic_jobs=(Periodic("attachments.sweep_orphans", "23 4 * * *", "attachments.sweep_orphans"),),
-    upload_limits=(UploadLimit(r"/repairs/[^/]+/attachments", lambda settings: settings.max_upload_bytes),),
+    upload_limits=(
+        UploadLimit(r"/repairs/[^/]+/attachments", lambda settings: settings.max_upload_bytes),
+        # The repair page's photo upload form (fixdesk.web.repairs).
+        UploadLimit(r"/repairs/[^/]+/attachments", lambda settings: settings.max_upload_bytes, prefix="/app"),
+    ),
     custom_field_entities=(CustomFieldEntity("repair", "fixdesk.repairs.models:Repair.custom_fields"),),
     # What customers are told about their repairs and quotes (chosen in repairs.messages, quotes.jobs).
     message_templates=(
@@ -90,4 +94,6 @@ MANIFEST = DomainManifest(
     # A portal customer follows their own repairs live; quote, review and other events carry staff-only
     # fields or concern the shop, so they are not sent to the portal.
     customer_live_events=("repair.*",),
+    # The staff pages: the repairs board and kanban, the repair page and its intake receipt.
+    pages=("fixdesk.web.repairs:pages",),
 )

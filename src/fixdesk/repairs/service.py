@@ -382,6 +382,8 @@ class RepairFilters:
     date_to: date | datetime | None = None
     search: str | None = None
     custom_fields: dict[str, str] | None = None
+    unassigned: bool = False
+    """Only repairs without a technician (the board's "Unassigned" filter)."""
 
 
 def start_of(value: date | datetime, zone: tzinfo = UTC) -> datetime:
@@ -419,6 +421,8 @@ def apply_filters(statement: Select[tuple[Repair]], filters: RepairFilters) -> S
         statement = statement.where(group_condition(filters.group))
     if filters.technician_id:
         statement = statement.where(Repair.technician_id == filters.technician_id)
+    if filters.unassigned:
+        statement = statement.where(Repair.technician_id.is_(None))
     if filters.customer_id:
         statement = statement.where(Repair.customer_id == filters.customer_id)
     if filters.priority:
@@ -510,3 +514,48 @@ async def customer_dashboard_stats(session: AsyncSession, principal: Principal) 
         "total_spent": cents_to_money(spent_cents),
         "average_completion_time": float(average_days.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
     }
+
+
+# --- what the staff dashboard and board show (fixdesk.web.dashboard, fixdesk.web.repairs) ----------------
+
+
+async def status_counts(session: AsyncSession, principal: Principal) -> dict[str, int]:
+    """How many repairs ``principal`` may see are in each status now: every status of the lifecycle is a
+    key, in lifecycle order, 0 when none has it. One ``GROUP BY`` query."""
+    visible = visible_repairs(principal).subquery()
+    rows = (await session.execute(select(visible.c.status, func.count()).group_by(visible.c.status))).all()
+    counts = {status.value: 0 for status in RepairStatus}
+    for status, count in rows:
+        counts[status] = int(count)
+    return counts
+
+
+async def due_repairs(
+    session: AsyncSession, principal: Principal, until: datetime, *, limit: int = 20
+) -> tuple[list[Repair], int]:
+    """The open repairs (status group ``active``) whose ``estimatedCompletion`` is at or before ``until``
+    (an aware UTC moment, e.g. the end of the shop's today), soonest first, with customer and technician
+    loaded: at most ``limit`` of them and how many there are in all. Two queries."""
+    statement = visible_repairs(principal).where(
+        group_condition("active"),
+        Repair.estimated_completion.is_not(None),
+        Repair.estimated_completion <= until,
+    )
+    total = (await session.execute(select(func.count()).select_from(statement.subquery()))).scalar_one()
+    rows = (
+        await session.execute(
+            _with_people(statement.order_by(Repair.estimated_completion, Repair.id).limit(limit))
+        )
+    ).scalars()
+    return list(rows), int(total)
+
+
+async def assignable_technicians(session: AsyncSession) -> list[User]:
+    """The active staff a repair may be assigned to (technicians, managers, admins), by name: what
+    :func:`assign_technician` accepts."""
+    statement = (
+        select(User)
+        .where(User.is_active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
+        .order_by(User.first_name, User.last_name, User.id)
+    )
+    return list((await session.execute(statement)).scalars())

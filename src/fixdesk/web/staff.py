@@ -1,7 +1,8 @@
 """The staff app's shell under ``/app``: the sign-in page and the start page in the staff layout.
 
 The sign-in form posts to ``/app/login``, which the identity service answers once browser sessions exist
-(issue 10, item 2); until then the pages only render. The start page is where the dashboard will be.
+(issue 10, item 2); until then the pages only render. The start page ``/app`` is the dashboard
+(:mod:`fixdesk.web.dashboard`, carried by the analytics manifest).
 """
 
 from __future__ import annotations
@@ -14,12 +15,6 @@ from fixdesk.web.pages import WebPages
 from fixdesk.web.templating import render
 
 router = APIRouter()
-
-
-@router.get("", dependencies=[Depends(public)])
-async def start(request: Request) -> HTMLResponse:
-    """The staff start page (``/app``): the shell with what the signed-in user may open."""
-    return render(request, "staff/start.html")
 
 
 @router.get("/login", dependencies=[Depends(public)])
