@@ -80,7 +80,9 @@ async def test_the_shop_name_is_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Repairs" in page
 
 
-@pytest.mark.parametrize("path", ["/app", "/app/login", "/portal", "/portal/login", "/docs", "/redoc"])
+@pytest.mark.parametrize(
+    "path", ["/app/login", "/app/accept-invite", "/portal/login", "/portal/reset-password", "/docs", "/redoc"]
+)
 async def test_every_page_sends_the_security_headers(web_client, path):
     response = await web_client.get(path)
 
