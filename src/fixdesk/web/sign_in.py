@@ -36,6 +36,7 @@ from fixdesk.platform.ratelimit import RateLimitDecision, client_ip, ip_subject
 from fixdesk.web.i18n import N_
 
 WRONG_PASSWORD = N_("The email or password is not right. Check them and try again.")
+EMAIL_AND_PASSWORD = N_("Enter your email address and your password.")
 WRONG_CODE = N_("That code is not right or has expired. Ask for a new one.")
 CUSTOMER_AT_STAFF = N_("This is the sign-in for the shop's staff. Customers sign in at the customer portal.")
 STAFF_AT_PORTAL = N_("This is the customer portal. Staff sign in to the back office at /app/login.")
@@ -110,7 +111,7 @@ async def with_password(
     settings: Settings = request.app.state.settings
     await count_attempt(request)
     if not email.strip() or not password:
-        raise SignInRefused(WRONG_PASSWORD, status=401)
+        raise SignInRefused(EMAIL_AND_PASSWORD, status=400)
     # A savepoint, so a login of the wrong kind of account leaves no session behind.
     attempt = await session.begin_nested()
     try:
@@ -149,6 +150,8 @@ async def with_code(
     """Sign a customer in with the emailed code. Raises :class:`SignInRefused` for a wrong, expired or
     used-up code (the attempt is counted and audited, and committed)."""
     settings: Settings = request.app.state.settings
+    if not email.strip() or not code.strip():
+        raise SignInRefused(WRONG_CODE, status=400)
     await count_attempt(request)
     try:
         tokens = await service.verify_code(

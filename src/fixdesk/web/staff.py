@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from fixdesk.identity import staff as staff_accounts
 from fixdesk.identity.schemas import AcceptInvitationRequest
 from fixdesk.platform.deps import SessionDep
-from fixdesk.platform.errors import Forbidden, ValidationFailed
-from fixdesk.platform.permissions import Authenticated, OptionalPrincipal, Principal, public
+from fixdesk.platform.errors import ValidationFailed
+from fixdesk.platform.permissions import OptionalPrincipal, public, require
 from fixdesk.web import sign_in
 from fixdesk.web.i18n import N_
 from fixdesk.web.pages import STAFF_PREFIX, WebPages
@@ -35,18 +35,13 @@ INVITATION_INVALID = N_(
 )
 
 
-def staff_only(principal: Principal) -> Principal:
-    """``principal`` when it is a staff user (a customer's or API client's token does not open the back
-    office: 403)."""
-    if not principal.is_staff:
-        raise Forbidden("The back office is for the shop's staff.")
-    return principal
+# Every staff role holds it (customers do not): the start page is for the shop's staff.
+START_PERMISSION = "repairs:read"
 
 
-@router.get("")
-async def start(request: Request, principal: Authenticated) -> HTMLResponse:
+@router.get("", dependencies=[Depends(require(START_PERMISSION))])
+async def start(request: Request) -> HTMLResponse:
     """The staff start page (``/app``): the shell with what the signed-in user may open."""
-    staff_only(principal)
     return render(request, "staff/start.html")
 
 
