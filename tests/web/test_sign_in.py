@@ -11,9 +11,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from fixdesk.identity.models import AuthSession, User
+from fixdesk.platform.permissions import require
+from fixdesk.web.i18n import N_
+from fixdesk.web.pages import NavItem, WebPages, include_pages
+from fixdesk.web.templating import render
 from tests.conftest import make_settings
 from tests.factories import make_customer, make_user
 from tests.identity.conftest import Mailroom, make_mailroom
@@ -380,29 +386,53 @@ async def test_a_bearer_token_request_to_a_page_needs_no_csrf_token(app, session
 # --- permissions --------------------------------------------------------------------------------------
 
 
+def _settings_pages(changed: list[str]) -> WebPages:
+    """A settings page for admins (``users:manage``) with an action that records what it changed."""
+    router = APIRouter()
+
+    @router.get("/test-settings", dependencies=[Depends(require("users:manage"))])
+    async def settings_page(request: Request) -> HTMLResponse:
+        return render(request, "staff/start.html")
+
+    @router.post("/test-settings/rename", dependencies=[Depends(require("users:manage"))])
+    async def rename(request: Request) -> HTMLResponse:
+        changed.append("renamed")
+        return render(request, "staff/start.html")
+
+    return WebPages(
+        name="test-settings",
+        staff=router,
+        navigation=(NavItem(N_("Settings"), "/app/test-settings", "settings", permission="users:manage"),),
+    )
+
+
 @SQLITE_ONLY
-async def test_the_menu_shows_a_technician_only_what_they_may_open(
+async def test_a_technician_sees_no_settings_entry_and_cannot_post_to_its_action(
     app, sessionmaker, browser_client, other_browser
 ):
+    changed: list[str] = []
+    include_pages(app, [_settings_pages(changed)])
     technician = await staff_member(app, sessionmaker, "technician")
     admin = await staff_member(app, sessionmaker)
     await browser_client.sign_in_staff(technician.email)
     await other_browser.sign_in_staff(admin.email)
 
-    technician_menu = (await browser_client.http.get("/app")).text
-    admin_menu = (await other_browser.http.get("/app")).text
+    technician_start = (await browser_client.http.get("/app")).text
+    admin_start = (await other_browser.http.get("/app")).text
+    assert 'href="/app/test-settings"' not in technician_start
+    assert 'href="/app/test-settings"' in admin_start
+    assert (await browser_client.http.get("/app/test-settings")).status_code == 403
 
-    shown = set(re.findall(r'class="nav-link" href="(/app[^"]*)"', technician_menu))
-    for item in app.state.web_navigation:
-        if item.permission is not None and item.permission not in {p for p in _technician_permissions()}:
-            assert item.href not in shown, item
-        assert item.href in admin_menu
+    token = CSRF_FIELD.search(technician_start).group(1)  # type: ignore[union-attr]
+    refused = await browser_client.http.post("/app/test-settings/rename", data={"csrftoken": token})
+    assert refused.status_code == 403
+    assert "Not allowed" in refused.text
+    assert changed == []
 
-
-def _technician_permissions() -> frozenset[str]:
-    from fixdesk.identity.permissions import permissions_for
-
-    return permissions_for("technician", [])
+    admin_token = CSRF_FIELD.search(admin_start).group(1)  # type: ignore[union-attr]
+    allowed = await other_browser.http.post("/app/test-settings/rename", data={"csrftoken": admin_token})
+    assert allowed.status_code == 200
+    assert changed == ["renamed"]
 
 
 @SQLITE_ONLY
