@@ -8,6 +8,7 @@ the run (``.ci/run`` installs it), like PostgreSQL in tests/conftest.py.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -28,6 +29,51 @@ from tests.support.server import (
 )
 
 PORTAL_CUSTOMER_EMAIL = "ana.customer@example.com"
+PASSWORD = "correct horse battery"
+CSRF_FIELD = re.compile(r'name="csrftoken" value="([^"]+)"')
+
+
+class Browser:
+    """An httpx client that keeps cookies like a browser and fills forms with the page's CSRF token."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def form_token(self, path: str) -> str:
+        page = await self.http.get(path)
+        match = CSRF_FIELD.search(page.text)
+        assert match, f"no CSRF field on {path} ({page.status_code})"
+        return match.group(1)
+
+    async def submit(self, path: str, data: dict[str, str], *, form: str | None = None) -> httpx.Response:
+        """GET ``form`` (default ``path`` without its query), then POST ``data`` with its token."""
+        token = await self.form_token(form or path.split("?")[0])
+        return await self.http.post(path, data={**data, "csrftoken": token})
+
+    async def sign_in_staff(self, email: str, password: str = PASSWORD, **extra: str) -> httpx.Response:
+        return await self.submit("/app/login", {"email": email, "password": password, **extra})
+
+    async def sign_in_customer(self, email: str, password: str = PASSWORD, **extra: str) -> httpx.Response:
+        return await self.submit("/portal/login", {"email": email, "password": password, **extra})
+
+
+async def _browser(app: Any) -> AsyncIterator[Browser]:
+    # https: outside development the session cookie is Secure, and a browser sends it over HTTPS only.
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
+        yield Browser(http)
+
+
+@pytest.fixture
+async def browser_client(app: Any) -> AsyncIterator[Browser]:
+    async for browser in _browser(app):
+        yield browser
+
+
+@pytest.fixture
+async def other_browser(app: Any) -> AsyncIterator[Browser]:
+    async for browser in _browser(app):
+        yield browser
 
 
 def web_app(tmp_path: Any, **overrides: Any) -> Any:

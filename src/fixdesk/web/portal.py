@@ -9,11 +9,14 @@ start page.
 * ``/portal/reset-password?token=…``: the page the invitation and password-reset emails link to
   (:data:`fixdesk.identity.portal_access.SET_PASSWORD_PATH`); ``/portal/forgot-password`` asks for such a
   link (``POST /auth/forgot-password``).
-* ``GET /portal``: the start page, for a signed-in customer.
+* ``GET /portal``: the customer's repairs with their status; ``/portal/repairs/{id}``: one repair's
+  timeline and quotes, approving or declining the open one (with a reason), on the services of the
+  customer API (``/api/v1/customer/repairs/...``).
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -24,7 +27,10 @@ from fixdesk.identity import portal_access
 from fixdesk.identity.schemas import ForgotPasswordRequest, ResetPasswordRequest
 from fixdesk.platform.deps import SessionDep
 from fixdesk.platform.errors import ValidationFailed
+from fixdesk.platform.pagination import PageParams
 from fixdesk.platform.permissions import CustomerPortal, OptionalPrincipal, public
+from fixdesk.repairs import service as repairs_service
+from fixdesk.repairs.quotes import service as quotes_service
 from fixdesk.web import sign_in
 from fixdesk.web.i18n import N_
 from fixdesk.web.pages import PORTAL_PREFIX, WebPages
@@ -41,10 +47,114 @@ LINK_SENT = N_("If %(email)s has an account with us, we have emailed a link to c
 ENTER_EMAIL = N_("Enter the email address of your account.")
 
 
+# How the portal names a repair's and a quote's status, and the colour of its badge (Tabler's).
+REPAIR_STATUSES: dict[str, tuple[str, str]] = {
+    "received": (N_("Received"), "secondary"),
+    "diagnosing": (N_("Being diagnosed"), "info"),
+    "quoted": (N_("Waiting for your approval"), "warning"),
+    "approved": (N_("Approved"), "primary"),
+    "repairing": (N_("Being repaired"), "primary"),
+    "waiting_parts": (N_("Waiting for parts"), "orange"),
+    "testing": (N_("Being tested"), "cyan"),
+    "completed": (N_("Ready for pickup"), "success"),
+    "delivered": (N_("Collected"), "green"),
+    "cancelled": (N_("Cancelled"), "dark"),
+}
+QUOTE_STATUSES: dict[str, tuple[str, str]] = {
+    "sent": (N_("Waiting for your answer"), "warning"),
+    "approved": (N_("Approved"), "success"),
+    "declined": (N_("Declined"), "danger"),
+    "superseded": (N_("Replaced by a newer quote"), "secondary"),
+}
+QUOTE_APPROVED = N_("Thank you: the quote is approved and we are getting to work.")
+QUOTE_DECLINED = N_("The quote is declined. We will be in touch.")
+PORTAL_PAGE_SIZE = 20
+
+
 @router.get("")
-async def start(request: Request, principal: CustomerPortal) -> HTMLResponse:
-    """The portal's start page (``/portal``), where a customer's repairs will be listed."""
-    return render(request, "portal/start.html")
+async def start(request: Request, session: SessionDep, principal: CustomerPortal) -> HTMLResponse:
+    """The portal's start page (``/portal``): the signed-in customer's repairs, newest first, with their
+    status (``?page=`` pages through them), from the service behind ``GET /api/v1/customer/repairs``."""
+    try:
+        page = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows, total = await repairs_service.list_customer_repairs(
+        session, principal, PageParams(page=page, page_size=PORTAL_PAGE_SIZE)
+    )
+    return render(
+        request,
+        "portal/start.html",
+        {
+            "repairs": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PORTAL_PAGE_SIZE)),
+            "statuses": REPAIR_STATUSES,
+        },
+    )
+
+
+@router.get("/repairs/{repair_id}")
+async def repair_page(
+    request: Request, repair_id: uuid.UUID, session: SessionDep, principal: CustomerPortal
+) -> HTMLResponse:
+    """One of the customer's repairs: status, device, what was reported, the timeline of its status
+    changes (with the notes meant for the customer, never the shop's internal ones) and the quotes sent,
+    the open one with approve and decline. Another customer's repair is a 404 (the same service as
+    ``GET /api/v1/customer/repairs/{id}``)."""
+    repair = await repairs_service.get_repair(session, principal, repair_id)
+    quotes, _ = await quotes_service.list_quotes(
+        session, principal, repair_id, PageParams(page=1, page_size=50)
+    )
+    done = request.query_params.get("done")
+    notice = {"approved": QUOTE_APPROVED, "declined": QUOTE_DECLINED}.get(done or "")
+    history = sorted(repair.status_history, key=lambda change: change.created_at, reverse=True)
+    return render(
+        request,
+        "portal/repair.html",
+        {
+            "repair": repair,
+            "history": history,
+            "quotes": quotes,
+            "statuses": REPAIR_STATUSES,
+            "quote_statuses": QUOTE_STATUSES,
+            "notice": notice,
+        },
+    )
+
+
+@router.post("/repairs/{repair_id}/quotes/{quote_id}/approve")
+async def approve_quote(
+    request: Request,
+    repair_id: uuid.UUID,
+    quote_id: uuid.UUID,
+    session: SessionDep,
+    principal: CustomerPortal,
+) -> RedirectResponse:
+    """Approve a sent quote (:func:`fixdesk.repairs.quotes.service.approve_quote`, as
+    ``POST /api/v1/customer/repairs/{id}/quotes/{quoteId}/approve``); back to the repair."""
+    await quotes_service.approve_quote(
+        session, principal, repair_id, quote_id, settings=request.app.state.settings
+    )
+    return RedirectResponse(f"{PORTAL_PREFIX}/repairs/{repair_id}?done=approved", status_code=303)
+
+
+@router.post("/repairs/{repair_id}/quotes/{quote_id}/decline")
+async def decline_quote(
+    request: Request,
+    repair_id: uuid.UUID,
+    quote_id: uuid.UUID,
+    session: SessionDep,
+    principal: CustomerPortal,
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> RedirectResponse:
+    """Decline a sent quote with the customer's reason (optional), as the API's decline; back to the
+    repair."""
+    await quotes_service.decline_quote(
+        session, principal, repair_id, quote_id, reason.strip() or None, settings=request.app.state.settings
+    )
+    return RedirectResponse(f"{PORTAL_PREFIX}/repairs/{repair_id}?done=declined", status_code=303)
 
 
 def _next(request: Request) -> str:
