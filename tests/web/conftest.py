@@ -122,7 +122,8 @@ def web_server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 def _add_portal_customer(server: Server) -> None:
     """A passwordless customer (:data:`PORTAL_CUSTOMER_EMAIL`), who signs in to the portal with the
-    server's development code (``FIXDESK_DEV_LOGIN_CODE``)."""
+    server's development code (``FIXDESK_DEV_LOGIN_CODE``), with an iPhone 13 whose quote (60.00) waits
+    for their answer."""
     with httpx.Client(base_url=server.base_url, timeout=30) as http:
         login = http.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
         assert login.status_code == 200, login.text
@@ -132,6 +133,35 @@ def _add_portal_customer(server: Server) -> None:
             headers={"Authorization": f"Bearer {login.json()['accessToken']}"},
         )
         assert created.status_code == 201, created.text
+        staff = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+        repair = http.post(
+            "/api/v1/repairs",
+            json={
+                "customerId": created.json()["id"],
+                "deviceType": "phone",
+                "deviceBrand": "Apple",
+                "deviceModel": "iPhone 13",
+                "issueDescription": "Cracked screen after a drop",
+            },
+            headers=staff,
+        )
+        assert repair.status_code == 201, repair.text
+        repair_id = repair.json()["id"]
+        moved = http.put(
+            f"/api/v1/repairs/{repair_id}/status",
+            json={"status": "diagnosing", "notifyCustomer": False},
+            headers=staff,
+        )
+        assert moved.status_code == 200, moved.text
+        quote = http.post(
+            f"/api/v1/repairs/{repair_id}/quotes",
+            json={
+                "labour": [{"description": "Screen replacement", "hours": "1", "rate": "60.00"}],
+                "send": True,
+            },
+            headers=staff,
+        )
+        assert quote.status_code == 201, quote.text
 
 
 async def sign_in_staff(page: Any, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:

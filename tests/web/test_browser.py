@@ -84,6 +84,25 @@ async def test_the_shells_and_the_error_page_render_accessibly(browser, web_serv
         guarded.assert_clean()
 
 
+async def test_a_customer_on_a_phone_signs_in_opens_the_repair_and_approves_its_quote(browser, web_server):
+    async with guarded_page(browser, web_server.base_url, "phone") as guarded:
+        page = guarded.page
+        await guarded.goto("/portal/login")
+        await sign_in_customer(page)
+        assert await axe_violations(page) == []
+
+        await page.get_by_role("link", name="Apple iPhone 13").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Apple iPhone 13")
+        await expect(page.get_by_test_id("quote-total")).to_have_text("$60.00")
+        assert await axe_violations(page) == []
+        await page.get_by_role("button", name="Approve the quote").click()
+
+        await expect(page.get_by_role("status")).to_contain_text("the quote is approved")
+        await expect(page.get_by_test_id("repair-status")).to_have_text("Approved")
+        await expect(page.get_by_role("button", name="Approve the quote")).to_have_count(0)
+        guarded.assert_clean()
+
+
 async def test_the_staff_menu_opens_with_the_keyboard_on_a_phone(browser, web_server):
     # Tabler's script (Bootstrap's collapse) must run under the CSP for the menu to open.
     async with guarded_page(browser, web_server.base_url, "phone") as guarded:
