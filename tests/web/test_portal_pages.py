@@ -4,11 +4,12 @@ internal ones) and approves or declines its quote with the services of the custo
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
-from tests.factories import make_customer, make_repair, make_user
+from tests.factories import make_customer, make_repair, make_user, settle
 from tests.web.conftest import CSRF_FIELD, PASSWORD, Browser
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -138,3 +139,33 @@ async def test_another_customer_cannot_decide_the_quote(shop, browser_client, cl
     assert refused.status_code == 404
     stored = await client.get(f"/api/v1/repairs/{repair_id}", headers=shop["admin"].headers)
     assert stored.json()["status"] == "quoted"
+
+
+async def test_the_inbox_lists_the_customers_messages_and_marks_them_read(
+    app, shop, browser_client, other_browser
+):
+    await settle(app)  # the quote's email is written by the jobs the request queued
+    await browser_client.sign_in_customer(shop["ana"].email)
+    await other_browser.sign_in_customer(shop["bruno"].email)
+
+    inbox = await browser_client.http.get("/portal/notifications")
+    others = await other_browser.http.get("/portal/notifications")
+
+    assert inbox.status_code == 200
+    assert shop["repair"]["repairNumber"] in inbox.text
+    assert f'href="/portal/repairs/{shop["repair"]["id"]}"' in inbox.text
+    unread = re.findall(r'action="/portal/notifications/([^/]+)/read"', inbox.text)
+    assert unread
+    assert f"{len(unread)} unread" in inbox.text
+    assert shop["repair"]["repairNumber"] not in others.text
+    message_id = unread[0]
+
+    stranger = await other_browser.submit(
+        f"/portal/notifications/{message_id}/read", {}, form="/portal/notifications"
+    )
+    assert stranger.status_code == 404
+    read = await browser_client.submit(
+        f"/portal/notifications/{message_id}/read", {}, form="/portal/notifications"
+    )
+    assert read.status_code == 303
+    assert f"{len(unread) - 1} unread" in (await browser_client.http.get("/portal/notifications")).text

@@ -11,7 +11,7 @@ start page.
   link (``POST /auth/forgot-password``).
 * ``GET /portal``: the customer's repairs with their status; ``/portal/repairs/{id}``: one repair's
   timeline and quotes, approving or declining the open one (with a reason), on the services of the
-  customer API (``/api/v1/customer/repairs/...``).
+  customer API (``/api/v1/customer/repairs/...``); ``/portal/notifications``: the messages the shop sent.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from fixdesk.identity import portal_access
 from fixdesk.identity.schemas import ForgotPasswordRequest, ResetPasswordRequest
+from fixdesk.messaging import service as messaging_service
 from fixdesk.platform.deps import SessionDep
 from fixdesk.platform.errors import ValidationFailed
 from fixdesk.platform.pagination import PageParams
@@ -122,6 +123,27 @@ async def repair_page(
             "notice": notice,
         },
     )
+
+
+@router.get("/notifications")
+async def notifications(request: Request, session: SessionDep, principal: CustomerPortal) -> HTMLResponse:
+    """The customer's messages (emails and texts the shop sent), newest first, unread ones marked, each
+    linking to its repair: the service behind ``GET /api/v1/customer/notifications``."""
+    rows, total, unread = await messaging_service.list_customer_notifications(
+        session, principal.id, PageParams(page=1, page_size=50)
+    )
+    return render(
+        request, "portal/notifications.html", {"notifications": rows, "total": total, "unread": unread}
+    )
+
+
+@router.post("/notifications/{notification_id}/read")
+async def mark_notification_read(
+    notification_id: uuid.UUID, session: SessionDep, principal: CustomerPortal
+) -> RedirectResponse:
+    """Mark one of the customer's messages read (another customer's is a 404); back to the inbox."""
+    await messaging_service.mark_read(session, principal.id, notification_id)
+    return RedirectResponse(f"{PORTAL_PREFIX}/notifications", status_code=303)
 
 
 @router.post("/repairs/{repair_id}/quotes/{quote_id}/approve")
