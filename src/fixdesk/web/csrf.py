@@ -87,7 +87,8 @@ class CsrfMiddleware:
                 scope.setdefault("state", {})["csrf_token"] = scope[SCOPE_KEY]()
             await app(scope, receive, send)
 
-        self.app = asgi_csrf(
+        self.app = app
+        self.protected = asgi_csrf(
             with_token_in_state,
             cookie_name=CSRF_COOKIE,
             http_header=CSRF_HEADER.lower(),
@@ -100,4 +101,10 @@ class CsrfMiddleware:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+        # Only pages go through the library: it hands the app a copy of the scope, so what the router
+        # records there (the matched route, which the idempotency middleware outside reads) would not
+        # reach the API's outer middleware.
+        if scope["type"] == "http" and browser_area(scope["path"]) is not None:
+            await self.protected(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
