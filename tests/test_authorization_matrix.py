@@ -42,6 +42,7 @@ from fixdesk.platform.permissions import (
     Authenticated,
     CustomerPortal,
     OptionalPrincipal,
+    browser_area,
     current_principal,
     public,
     require,
@@ -321,10 +322,25 @@ async def no_scope_client_headers(app: Any, sessionmaker: Any) -> dict[str, str]
     }
 
 
-def expectation_broken(endpoint: Endpoint, caller: Caller, status: int, body: Any) -> str | None:
-    """Why ``status`` breaks the endpoint's rule for ``caller``, or ``None`` when it keeps it."""
+def expectation_broken(
+    endpoint: Endpoint, caller: Caller, status: int, body: Any, location: str | None = None
+) -> str | None:
+    """Why ``status`` breaks the endpoint's rule for ``caller``, or ``None`` when it keeps it.
+
+    Pages of the staff app and the portal (``fixdesk.web``) answer a browser: an unsafe request without a
+    bearer token must carry the page's CSRF token, so the matrix's anonymous POST is refused (403) before
+    the route runs, whatever its rule; and a signed-out reader of a page that needs a principal is sent to
+    the area's sign-in page (303) instead of a 401."""
     if status >= 500:
         return f"a server error ({status})"
+    area = browser_area(endpoint.path)
+    if area is not None and caller.name == "anonymous":
+        if endpoint.method not in ("GET", "HEAD", "OPTIONS"):
+            return None if status == 403 else f"{status}, not 403 without a CSRF token"
+        if endpoint.rule.kind != "public":
+            prefix = endpoint.path.split("/")[1]
+            signs_in = status == 303 and (location or "").startswith(f"/{prefix}/login")
+            return None if signs_in else f"{status} to {location}, not 303 to the sign-in page"
     if (endpoint.method, endpoint.path) in SIGNED_CALLBACKS:
         return None if status == 403 else f"{status}, not 403 for an unsigned callback"
     if endpoint.rule.kind == "public":
@@ -346,6 +362,8 @@ def expectation_broken(endpoint: Endpoint, caller: Caller, status: int, body: An
         return None if status not in (401, 403) else f"{status} though {caller.name} is allowed"
     if status != 403:
         return f"{status}, not 403 though {caller.name} lacks {endpoint.rule}"
+    if area is not None:
+        return None  # a page answers with the HTML 403 page, which names no permission
     required = body.get("required") if isinstance(body, dict) else None
     if required is None and endpoint.path.startswith(("/app/", "/portal/")) and not isinstance(body, dict):
         # A page answers a browser with the HTML error page, which does not name the permission; the
@@ -381,7 +399,9 @@ async def test_every_route_answers_each_caller_as_declared(app, client, sessionm
         )
         is_json = response.headers.get("content-type", "").endswith("json")
         body = response.json() if is_json and response.content else None
-        reason = expectation_broken(endpoint, caller, response.status_code, body)
+        reason = expectation_broken(
+            endpoint, caller, response.status_code, body, response.headers.get("location")
+        )
         if reason:
             broken.append(
                 f"{endpoint.label} [{endpoint.rule}] as {caller.name}: {reason} {response.text[:200]}"

@@ -21,6 +21,7 @@ from fixdesk.bootstrap import load_domains
 from fixdesk.config import Settings, get_settings
 from fixdesk.db import create_engine, make_sessionmaker, read_only, utcnow
 from fixdesk.domains import DOMAINS
+from fixdesk.identity.browser_sessions import make_browser_authenticator
 from fixdesk.identity.service import make_authenticator
 from fixdesk.platform.domains import DomainManifest, resolve
 from fixdesk.platform.errors import install_error_handlers
@@ -207,6 +208,7 @@ def create_app(
         timedelta(minutes=settings.access_token_minutes),
     )
     app.state.authenticator = make_authenticator(app.state.tokens)
+    app.state.browser_authenticator = make_browser_authenticator()
     app.state.metrics = Metrics()
 
     install_error_handlers(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -145,8 +146,10 @@ async def test_staff_and_the_customer_see_their_events_live(server: Server) -> N
     ]
 
 
-async def close_code(url: str, first_message: dict | None = None) -> int:
-    async with connect(url) as ws:
+async def close_code(
+    url: str, first_message: dict | None = None, headers: dict[str, str] | None = None
+) -> int:
+    async with connect(url, additional_headers=headers) as ws:
         if first_message is not None:
             await ws.send(json.dumps(first_message))
         with pytest.raises(ConnectionClosed) as closed:
@@ -177,3 +180,45 @@ async def test_bad_tokens_are_turned_away_with_4401(server: Server) -> None:
             await wait_for_reply(ws, "ready")
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 4401
+
+
+async def _browser_sign_in(http: httpx.AsyncClient) -> str:
+    """Sign in through the staff page's form (CSRF token included); returns the session cookie."""
+    page = await http.get("/app/login")
+    token = re.search(r'name="csrftoken" value="([^"]+)"', page.text)
+    assert token, page.text
+    signed_in = await http.post(
+        "/app/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrftoken": token.group(1)}
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    return signed_in.cookies["fixdesk_staff_session"]
+
+
+async def test_a_browser_page_connects_with_its_session_cookie_from_its_own_origin_only(
+    server: Server,
+) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=20) as http:
+        secret = await _browser_sign_in(http)
+        cookie = {"Cookie": f"fixdesk_staff_session={secret}"}
+        own_origin = {**cookie, "Origin": server.base_url}
+
+        async with connect(server.ws_url, additional_headers=own_origin) as ws:
+            ready = await receive_json(ws)
+            assert ready["type"] == "ready"
+            assert ready["principal"]["email"] == ADMIN_EMAIL
+
+        # Another site's page cannot use the visitor's cookie (no CORS for WebSockets), nor can a client
+        # that names no origin.
+        foreign = {**cookie, "Origin": "https://evil.example"}
+        assert await close_code(server.ws_url, headers=foreign) == 4403
+        assert await close_code(server.ws_url, headers=cookie) == 4403
+        # The staff cookie is not the portal's.
+        portal = f"{server.ws_url}?area=portal"
+        assert await close_code(portal, {"type": "subscribe", "events": ["*"]}, headers=own_origin) == 4401
+
+        page = await http.get("/app")
+        token = re.search(r'name="csrftoken" value="([^"]+)"', page.text)
+        assert token
+        signed_out = await http.post("/app/logout", data={"csrftoken": token.group(1)})
+        assert signed_out.status_code == 303
+        assert await close_code(server.ws_url, headers=own_origin) == 4401

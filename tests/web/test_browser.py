@@ -10,6 +10,7 @@ from playwright.async_api import expect
 from fixdesk.web.assets import vendor_url
 from fixdesk.web.security import PAGE_POLICY
 from tests.support.browser import axe_violations, guarded_page
+from tests.web.conftest import sign_in_customer, sign_in_staff
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +69,12 @@ async def test_sign_in_pages_follow_the_browser_language(browser, web_server, pa
 @pytest.mark.parametrize("path", ["/app", "/portal", "/app/no-such-page"])
 async def test_the_shells_and_the_error_page_render_accessibly(browser, web_server, path, viewport):
     async with guarded_page(browser, web_server.base_url, viewport) as guarded:
+        if path != "/app/no-such-page":
+            # Signed out, a page sends the reader to its area's sign-in, and back after signing in.
+            await guarded.goto(path)
+            sign_in = sign_in_staff if path == "/app" else sign_in_customer
+            await expect(guarded.page).to_have_url(f"{guarded.origin}{path}/login?next=%2F{path[1:]}")
+            await sign_in(guarded.page)
         response = await guarded.goto(path)
 
         assert response.status == (404 if "no-such" in path else 200)
@@ -77,10 +84,30 @@ async def test_the_shells_and_the_error_page_render_accessibly(browser, web_serv
         guarded.assert_clean()
 
 
+async def test_a_customer_on_a_phone_signs_in_opens_the_repair_and_approves_its_quote(browser, web_server):
+    async with guarded_page(browser, web_server.base_url, "phone") as guarded:
+        page = guarded.page
+        await guarded.goto("/portal/login")
+        await sign_in_customer(page)
+        assert await axe_violations(page) == []
+
+        await page.get_by_role("link", name="Apple iPhone 13").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Apple iPhone 13")
+        await expect(page.get_by_test_id("quote-total")).to_have_text("$60.00")
+        assert await axe_violations(page) == []
+        await page.get_by_role("button", name="Approve the quote").click()
+
+        await expect(page.get_by_role("status")).to_contain_text("the quote is approved")
+        await expect(page.get_by_test_id("repair-status")).to_have_text("Approved")
+        await expect(page.get_by_role("button", name="Approve the quote")).to_have_count(0)
+        guarded.assert_clean()
+
+
 async def test_the_staff_menu_opens_with_the_keyboard_on_a_phone(browser, web_server):
     # Tabler's script (Bootstrap's collapse) must run under the CSP for the menu to open.
     async with guarded_page(browser, web_server.base_url, "phone") as guarded:
-        await guarded.goto("/app")
+        await guarded.goto("/app/login")
+        await sign_in_staff(guarded.page)
         page = guarded.page
         toggler = page.get_by_role("button", name="Show the menu")
         documentation = page.get_by_role("link", name="API documentation")

@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from tests.web.conftest import web_app
+from tests.conftest import make_settings
+from tests.factories import make_user
 
 EXPECTED_TYPES = {
     ".js": ("text/javascript", "application/javascript"),
@@ -70,25 +71,33 @@ async def test_swagger_ui_is_started_by_a_local_script_without_the_validator(web
     assert "validatorUrl: null" in script
 
 
-async def test_the_docs_can_be_turned_off_and_openapi_json_stays(tmp_path):
-    app = web_app(tmp_path, api_docs=False)
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_the_docs_can_be_turned_off_and_openapi_json_stays(
+    tmp_path, database, database_url, sessionmaker
+):
+    app = database.app(make_settings(database_url, tmp_path, api_docs=False))
+    admin = await make_user(app, sessionmaker)
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         docs = await http.get("/docs")
         redoc = await http.get("/redoc")
         oauth_redirect = await http.get("/docs/oauth2-redirect")
         document = await http.get("/openapi.json")
-        shell = await http.get("/app")
+        shell = await http.get("/app", headers=admin.headers)
 
     assert (docs.status_code, redoc.status_code, oauth_redirect.status_code) == (404, 404, 404)
     assert document.status_code == 200
     assert document.json()["info"]["title"] == "Fixdesk API"
     # The staff menu no longer offers the documentation.
+    assert shell.status_code == 200
     assert 'href="/docs"' not in shell.text
 
 
-async def test_the_docs_are_on_by_default_and_linked_from_the_staff_menu(web_client):
-    shell = await web_client.get("/app")
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_the_docs_are_on_by_default_and_linked_from_the_staff_menu(app, client, sessionmaker):
+    admin = await make_user(app, sessionmaker)
+    shell = await client.get("/app", headers=admin.headers)
 
+    assert shell.status_code == 200
     assert 'href="/docs"' in shell.text
-    assert (await web_client.get("/docs/oauth2-redirect")).status_code == 404
+    assert (await client.get("/docs/oauth2-redirect")).status_code == 404

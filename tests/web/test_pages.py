@@ -80,7 +80,9 @@ async def test_the_shop_name_is_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Repairs" in page
 
 
-@pytest.mark.parametrize("path", ["/app", "/app/login", "/portal", "/portal/login", "/docs", "/redoc"])
+@pytest.mark.parametrize(
+    "path", ["/app/login", "/app/accept-invite", "/portal/login", "/portal/reset-password", "/docs", "/redoc"]
+)
 async def test_every_page_sends_the_security_headers(web_client, path):
     response = await web_client.get(path)
 
@@ -153,7 +155,13 @@ async def test_the_api_and_non_browsers_keep_problem_details(web_client, path):
 
 
 async def test_a_wrong_method_on_a_page_is_an_html_405(web_client):
-    response = await web_client.delete("/app/login")
+    # With the page's CSRF token (cookie and header, as htmx sends it): the method is what is wrong.
+    page = await web_client.get("/app/login")
+    token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    cookie = page.cookies["fixdesk_csrf"]  # Secure outside development: sent back by hand over http
+    response = await web_client.delete(
+        "/app/login", headers={"X-CSRFToken": token, "Cookie": f"fixdesk_csrf={cookie}"}
+    )
 
     assert response.status_code == 405
     assert response.headers["content-type"] == "text/html; charset=utf-8"

@@ -83,7 +83,10 @@ async def test_dashboard_summary_part_follows_a_new_repair(client, app, sessionm
 async def test_pages_need_a_signed_in_user_and_the_permission(client, app, sessionmaker):
     customer = await make_customer(app, sessionmaker)
 
-    assert (await client.get("/app/repairs")).status_code == 401
+    anonymous = await client.get("/app/repairs?status=open")
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/app/login?next=%2Fapp%2Frepairs%3Fstatus%3Dopen"
+    assert (await client.get("/app")).headers["location"].startswith("/app/login")
     refused = await client.get("/app/repairs", headers=customer.headers)
     assert refused.status_code == 403
     assert "Not allowed" in refused.text
@@ -406,6 +409,9 @@ async def test_photo_upload_gallery_public_toggle_and_delete(client, app, sessio
     )
     page = (await client.get(url, headers=manager.headers)).text
     attachment_id = re.search(r'data-attachment="([0-9a-f-]+)"', page).group(1)
+    # The gallery shows the photo from the staff app's own path (the API takes bearer tokens only).
+    image_path = f"{url}/attachments/{attachment_id}/file"
+    image = await client.get(image_path, headers=manager.headers)
     published = await client.post(
         f"{url}/attachments/{attachment_id}/visibility", data={"public": "on"}, headers=manager.headers
     )
@@ -420,6 +426,10 @@ async def test_photo_upload_gallery_public_toggle_and_delete(client, app, sessio
 
     assert uploaded.status_code == 303
     assert 'alt="Cracked corner"' in page
+    assert f'src="{image_path}"' in page
+    assert image.status_code == 200
+    assert image.content == png()
+    assert image.headers["content-type"] == "image/png"
     assert "Staff only" in page
     assert published.status_code == 303
     assert "Shown to the customer" in shown
@@ -516,7 +526,7 @@ async def test_the_customers_answer_to_a_quote_shows_on_the_page(client, app, se
     assert "<q>Too expensive for an old phone</q>" in after
 
 
-async def test_the_front_door_shows_no_figure_to_who_is_not_signed_in(client, app, sessionmaker):
+async def test_the_front_door_shows_no_figure_to_who_is_not_a_signed_in_staff_user(client, app, sessionmaker):
     manager, _, customer = await _shop(client, app, sessionmaker)
     await make_repair(client, manager, customer.id)
 
@@ -524,10 +534,11 @@ async def test_the_front_door_shows_no_figure_to_who_is_not_signed_in(client, ap
     portal_customer = await client.get("/app", headers=customer.headers)
     staff = await client.get("/app", headers=manager.headers)
 
-    for page in (anonymous, portal_customer):
-        assert page.status_code == 200
-        assert 'href="/app/login"' in page.text
-        assert "data-figure" not in page.text
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/app/login?next=%2Fapp"
+    assert portal_customer.status_code == 403
+    assert "data-figure" not in portal_customer.text
+    assert "data-figure" in staff.text
     # The signed-in dashboard listens to the API's live events and refreshes its summary from them.
     assert 'data-live-endpoint="/api/v1/ws"' in staff.text
     assert 'hx-get="/app/dashboard/summary"' in staff.text

@@ -61,6 +61,9 @@ class AuthSession(IdMixin, Base):
     expires_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
     revoked_reason: Mapped[str | None] = mapped_column(String(50))
+    # A session opened by a sign-in page: the SHA-256 of the secret in the browser's session cookie
+    # (fixdesk.identity.browser_sessions). API logins leave it empty.
+    browser_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     tokens: Mapped[list[RefreshToken]] = relationship(back_populates="session", lazy="raise")
 

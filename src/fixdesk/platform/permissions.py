@@ -57,6 +57,24 @@ class Principal:
 
 Authenticator = Callable[[AsyncSession, str], Awaitable[Principal]]
 
+# The browser's session cookies (fixdesk.identity.browser_sessions), one per area so a browser may be
+# signed in to the staff app and the portal as two different people. A cookie counts only under its own
+# area's path: the API (/api/v1/...) reads bearer tokens alone, so it needs no CSRF protection.
+BROWSER_SESSION_COOKIES: dict[str, tuple[str, PrincipalType]] = {
+    "/app": ("fixdesk_staff_session", "user"),
+    "/portal": ("fixdesk_portal_session", "customer"),
+}
+
+
+def browser_area(path: str) -> tuple[str, PrincipalType] | None:
+    """The session cookie's name and the kind of account it may hold for a page under ``path``, or
+    ``None`` outside the staff app and the portal."""
+    for prefix, cookie in BROWSER_SESSION_COOKIES.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return cookie
+    return None
+
+
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/v1/auth/login")
 
 
@@ -65,12 +83,22 @@ async def optional_principal(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
-    """The caller when a bearer token was sent (401 when it is invalid), else ``None``.
+    """The caller when a bearer token was sent (401 when it is invalid), else, for a page of the staff app
+    or the portal, the signed-in browser's (its session cookie, :data:`BROWSER_SESSION_COOKIES`; an
+    invalid or ended session counts as signed out), else ``None``.
 
     The principal is also kept on ``request.state.principal`` for the pages (menus and actions drawn
     for what the caller may do, :func:`fixdesk.web.templating.render`)."""
     if credentials is None:
-        return None
+        area = browser_area(request.url.path)
+        secret = request.cookies.get(area[0]) if area is not None else None
+        if area is None or not secret:
+            return None
+        browser_principal: Principal | None = await request.app.state.browser_authenticator(
+            session, secret, area[1]
+        )
+        request.state.principal = browser_principal
+        return browser_principal
     authenticator: Authenticator = request.app.state.authenticator
     principal = await authenticator(session, credentials.credentials)
     request.state.principal = principal

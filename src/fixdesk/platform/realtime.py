@@ -21,6 +21,12 @@ Protocol (JSON text frames):
   The server answers ``{"type": "ready", "principal": {...}}``. The token is checked again every minute
   (a logout or a deactivated account closes the connection with 4401) and when it expires, unless the
   client sent a fresh one for the same account (``auth`` again, answered with ``ready``).
+* a browser page authenticates with its session cookie instead (:func:`_browser_token`): the staff app's
+  (``?area=app``, the default) or the portal's (``?area=portal``), only when the request's ``Origin`` is
+  this server's own (the host the browser connected to), so another site cannot open a socket with the
+  visitor's cookie (WebSockets are not bound by CORS); a cookie from another origin closes with 4403, an
+  ended session with 4401. The connection then runs on a short-lived access token of that session, checked
+  every minute like any other and renewed from the cookie when it expires.
 * ``{"type": "subscribe", "events": ["repair.*"]}`` narrows what is sent (default ``*``); answered with
   ``{"type": "subscribed", "events": [...]}``.
 * ``{"type": "ping"}`` is answered with ``{"type": "pong"}``.
@@ -36,9 +42,10 @@ import fnmatch
 import json
 import random
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import structlog
 from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
@@ -49,7 +56,7 @@ from fixdesk.platform import domains
 from fixdesk.platform.errors import Unauthorized
 from fixdesk.platform.events import CATALOG, PublishedEvent, subscriber
 from fixdesk.platform.jobs import JobContext
-from fixdesk.platform.permissions import Principal
+from fixdesk.platform.permissions import BROWSER_SESSION_COOKIES, Principal
 
 log = structlog.get_logger("fixdesk.realtime")
 
@@ -449,9 +456,18 @@ class LiveConnection:
     ended session, a deactivated account or a changed role reaches open connections too.
     """
 
-    def __init__(self, websocket: WebSocket, token: str, principal: Principal, expires_at: datetime) -> None:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        token: str,
+        principal: Principal,
+        expires_at: datetime,
+        renew: Callable[[], Awaitable[str]] | None = None,
+    ) -> None:
         self.websocket = websocket
         self.token = token
+        # A browser's connection gets a fresh token of its session from the cookie (None: the client's own).
+        self.renew = renew
         self.principal = principal
         self.expires_at = expires_at
         self.patterns: tuple[str, ...] = ("*",)
@@ -491,7 +507,7 @@ class LiveConnection:
                     _receive_json(self.websocket), max(0.0, min(until_expiry, REVALIDATE_SECONDS))
                 )
             except TimeoutError:
-                if not await self._adopt(self.token):
+                if not await self._adopt(await self._renewed_token()):
                     return
                 continue
             if not isinstance(message, dict):
@@ -509,6 +525,19 @@ class LiveConnection:
                     return
             else:
                 await self.send({"type": "error", "message": f"Unknown message type {kind!r}."})
+
+    async def _renewed_token(self) -> str:
+        """The token to check again: a fresh one from the browser's cookie when the token is about to
+        expire (its session is what the check then decides on), else the current one."""
+        if self.renew is None or (self.expires_at - utcnow()).total_seconds() > REVALIDATE_SECONDS:
+            return self.token
+        try:
+            return await self.renew()
+        except _Rejected:
+            return ""
+        except Exception:
+            log.warning("live_connection_renewal_failed", principal_id=str(self.principal.id), exc_info=True)
+            return self.token
 
     async def _subscribe(self, events: Any) -> None:
         valid = (
@@ -559,11 +588,51 @@ async def _close_quietly(websocket: WebSocket, code: int, reason: str) -> None:
         await websocket.close(code=code, reason=reason)
 
 
+def _same_origin(websocket: WebSocket) -> bool:
+    """Whether the handshake's ``Origin`` names the host the browser connected to (``Host``)."""
+    origin = websocket.headers.get("origin")
+    host = websocket.headers.get("host")
+    if not origin or not host:
+        return False
+    return urlsplit(origin).netloc.lower() == host.lower()
+
+
+def _browser_cookie(websocket: WebSocket) -> tuple[str, str, Any] | None:
+    """The session cookie of the page's area (``?area=app|portal``): ``(name, secret, expected kind)``."""
+    area = "/portal" if websocket.query_params.get("area") == "portal" else "/app"
+    name, expected = BROWSER_SESSION_COOKIES[area]
+    secret = websocket.cookies.get(name)
+    return (name, secret, expected) if secret else None
+
+
+async def _browser_token(websocket: WebSocket) -> str:
+    """An access token of the browser session in the handshake's cookie (raises :class:`_Rejected`: 4403
+    from another origin, 4401 for an ended session). Tied to the session (``sid``), so it dies with it."""
+    cookie = _browser_cookie(websocket)
+    if cookie is None:
+        raise _Rejected(CLOSE_UNAUTHORIZED, "No session cookie.")
+    if not _same_origin(websocket):
+        raise _Rejected(CLOSE_FORBIDDEN, "The session cookie is accepted from this site's own pages only.")
+    _, secret, expected = cookie
+    state = websocket.app.state
+    async with state.read_sessionmaker() as session:
+        principal: Principal | None = await state.browser_authenticator(session, secret, expected)
+    if principal is None:
+        raise _Rejected(CLOSE_UNAUTHORIZED, "The browser session has ended; sign in again.")
+    token: str = state.tokens.issue_access_token(
+        principal.id, principal.role, principal.type, session_id=principal.session_id
+    )
+    return token
+
+
 async def _first_token(websocket: WebSocket) -> str:
-    """The token from ``?token=`` or from the first message (raises :class:`_Rejected`)."""
+    """The token from ``?token=``, from the browser's session cookie, or from the first message (raises
+    :class:`_Rejected`)."""
     token = websocket.query_params.get("token")
     if token:
         return token
+    if _browser_cookie(websocket) is not None:
+        return await _browser_token(websocket)
     try:
         message = await asyncio.wait_for(_receive_json(websocket), AUTH_TIMEOUT_SECONDS)
     except TimeoutError as exc:
@@ -590,7 +659,13 @@ async def live_events(websocket: WebSocket) -> None:
         await _close_quietly(websocket, CLOSE_INTERNAL_ERROR, "Authentication is unavailable.")
         return
 
-    connection = LiveConnection(websocket, token, principal, expires_at)
+    renew = None
+    if not websocket.query_params.get("token") and _browser_cookie(websocket) is not None:
+
+        async def renew() -> str:
+            return await _browser_token(websocket)
+
+    connection = LiveConnection(websocket, token, principal, expires_at, renew)
     broker = broker_for(websocket.app)
     broker.add_listener(connection.offer)
     tasks: list[asyncio.Task[None]] = []

@@ -7,7 +7,7 @@
   from :func:`fixdesk.analytics.service.repair_overview`, drawn by Chart.js from a JSON block
   (``static/fixdesk/dashboard.js``).
 
-Someone not signed in gets the start page with the way to sign in (``staff/start.html``).
+Someone not signed in is sent to the sign-in page first.
 
 The summary (everything but the charts) is also served alone at ``/app/dashboard/summary``: the page's
 script listens to the live events of ``/api/v1/ws`` and, when a ``repair.*`` event arrives, has htmx fetch
@@ -30,7 +30,7 @@ from fixdesk.config import Settings
 from fixdesk.db import utcnow
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.pagination import PageParams
-from fixdesk.platform.permissions import OptionalPrincipal, Principal, public, require
+from fixdesk.platform.permissions import Principal, require
 from fixdesk.repairs import lifecycle
 from fixdesk.repairs import service as repairs
 from fixdesk.repairs.permissions import REPAIRS_READ
@@ -99,16 +99,14 @@ def chart_data(overview: analytics.RepairOverview, currency: str) -> dict[str, A
     }
 
 
-@router.get("", dependencies=[Depends(public)])
+@router.get("", dependencies=[Depends(require(REPAIRS_READ))])
 async def dashboard(
-    request: Request, session: SessionDep, principal: OptionalPrincipal, settings: SettingsDep
+    request: Request, session: SessionDep, principal: RepairsRead, settings: SettingsDep
 ) -> HTMLResponse:
     """The dashboard: the summary, and the 30-day charts for who may read analytics.
 
-    Public on purpose, as the staff app's front door: someone not signed in (or without
-    ``repairs:read``) gets the start page inviting them to sign in, and no figure of the shop."""
-    if principal is None or not principal.has(REPAIRS_READ):
-        return render(request, "staff/start.html")
+    The staff app's front door: every staff role holds ``repairs:read``; someone not signed in is sent to
+    the sign-in page (and back here after it), a customer gets the 403 page."""
     context = await summary_context(session, principal, settings)
     overview = None
     if principal.has(ANALYTICS_READ):

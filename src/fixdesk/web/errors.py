@@ -5,19 +5,21 @@ A request is a page request when its path is under ``/app`` or ``/portal``, or w
 (``Accept: text/html``, as a browser's address bar does) for a path outside the API, the static files and
 the OpenAPI document. For those, an unknown route, a refused method, invalid parameters, a service error (``NotFound`` …) and an
 unexpected exception are answered by ``shared/error.html`` with the same status code, in the reader's
-language, with the request id to quote. Everything else goes to the problem-details handlers of
+language, with the request id to quote; a signed-out reader of a staff or portal page is sent to that
+area's sign-in page instead (:func:`sign_in_redirect`). Everything else goes to the problem-details handlers of
 :mod:`fixdesk.platform.errors` unchanged.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fixdesk.platform.errors import FixdeskError
@@ -67,6 +69,14 @@ def is_page_request(path: str, accept: str | None) -> bool:
 def error_page(request: Request, status: int, headers: dict[str, str] | None = None) -> Response:
     """The HTML error page for ``status``, linking back to the area the reader was in."""
     title, explanation = ERROR_TEXTS.get(status) or ERROR_TEXTS[500 if status >= 500 else 400]
+    return message_page(request, status, title, explanation, headers)
+
+
+def message_page(
+    request: Request, status: int, title: str, explanation: str, headers: dict[str, str] | None = None
+) -> Response:
+    """The error page with a ``title`` and ``explanation`` of its own (English messages marked with
+    ``N_``, translated when drawn), linking back to the area the reader was in."""
     home = PORTAL_PREFIX if _under(request.url.path, PORTAL_PREFIX) else STAFF_PREFIX
     return render(
         request,
@@ -83,6 +93,24 @@ def error_page(request: Request, status: int, headers: dict[str, str] | None = N
     )
 
 
+def sign_in_redirect(request: Request) -> Response | None:
+    """Send a signed-out reader of a staff or portal page to that area's sign-in page, with ``next`` set
+    to the page they asked for (for GET; a refused POST returns to the area's start after signing in).
+    An htmx request gets ``HX-Redirect`` (htmx would otherwise swap the sign-in page into a fragment).
+    ``None`` outside the two areas."""
+    path = request.url.path
+    prefix = next((p for p in PAGE_PREFIXES if _under(path, p)), None)
+    if prefix is None:
+        return None
+    target = f"{prefix}/login"
+    if request.method in ("GET", "HEAD") and path != target:
+        wanted = path + (f"?{request.url.query}" if request.url.query else "")
+        target += "?" + urlencode({"next": wanted})
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
 def install_error_pages(app: FastAPI) -> None:
     """Put the HTML error pages in front of the problem-details handlers already installed on ``app``
     (call after :func:`fixdesk.platform.errors.install_error_handlers`)."""
@@ -93,6 +121,8 @@ def install_error_pages(app: FastAPI) -> None:
             if not is_page_request(request.url.path, request.headers.get("accept")):
                 return await api_handler(request, exc)
             if isinstance(exc, FixdeskError):
+                if exc.status == 401 and (redirect := sign_in_redirect(request)) is not None:
+                    return redirect
                 return error_page(request, exc.status, exc.headers)
             if isinstance(exc, StarletteHTTPException):
                 return error_page(request, exc.status_code, getattr(exc, "headers", None))

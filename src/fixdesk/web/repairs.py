@@ -44,6 +44,7 @@ from fixdesk.repairs import lifecycle
 from fixdesk.repairs import service as repairs
 from fixdesk.repairs.access import ensure_can_change
 from fixdesk.repairs.attachments import service as attachments
+from fixdesk.repairs.attachments.router import file_response
 from fixdesk.repairs.attachments.schemas import AttachmentUpdate, AttachmentUpload
 from fixdesk.repairs.attachments.service import FileTooLarge
 from fixdesk.repairs.items import service as line_items
@@ -629,6 +630,31 @@ async def send_quote(
 
 
 # --- photos ----------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/repairs/{repair_id}/attachments/{attachment_id}/file", dependencies=[Depends(require(REPAIRS_READ))]
+)
+async def attachment_file(
+    request: Request,
+    repair_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    session: SessionDep,
+    principal: RepairsRead,
+    storage: StorageDep,
+) -> Response:
+    """A photo or document of the repair for the page's gallery and links: the same bytes and headers as
+    the API's ``GET /api/v1/repairs/{id}/attachments/{id}/download``, on the page's session (the API takes
+    bearer tokens only)."""
+    download = await attachments.download(
+        session,
+        principal,
+        repair_id,
+        attachment_id,
+        storage=storage,
+        if_none_match=request.headers.get("if-none-match"),
+    )
+    return file_response(download)
 
 
 @router.post("/repairs/{repair_id}/attachments", dependencies=[Depends(require(ATTACHMENTS_WRITE))])

@@ -31,8 +31,8 @@ from fixdesk.web.assets import static_url, vendor_url
 from fixdesk.web.i18n import PageLocale, format_amount, format_day, format_moment, negotiate, translations
 
 # The form field that carries the CSRF token; the token itself is ``request.state.csrf_token``, set for
-# the pages' requests by the CSRF protection.
-CSRF_FIELD_NAME = "csrf_token"
+# the pages' requests by the CSRF protection (fixdesk.web.csrf, whose library reads this name).
+CSRF_FIELD_NAME = "csrftoken"
 
 
 @pass_context

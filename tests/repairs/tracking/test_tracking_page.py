@@ -49,6 +49,11 @@ async def test_the_page_shows_the_repair_in_english(client, app, sessionmaker):
     assert SHOP["shop_phone"] in text
     assert 'href="tel:+15125550177"' in html
     assert f'href="mailto:{SHOP["shop_email"]}"' in html
+    # The page leads to the customer portal, where the customer signs in to approve quotes.
+    assert (
+        '<a href="/portal/login">Approve quotes and follow all your repairs in the customer portal</a>'
+        in html
+    )
 
 
 async def test_the_page_is_private_to_its_link(client, app, sessionmaker):

@@ -47,7 +47,10 @@ def content_disposition(file_name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
-def _file_response(download: service.Download) -> Response:
+def file_response(download: service.Download) -> Response:
+    """The answer carrying a downloaded file (or 304 when the client's copy is current): ETag, private
+    caching, ``nosniff``, both file names, and a sandboxing CSP. The API and the staff pages send files
+    through it."""
     attachment = download.attachment
     headers = {
         "ETag": download.etag,
@@ -146,7 +149,7 @@ async def download_attachment(
     download = await service.download(
         session, principal, repair_id, attachment_id, storage=storage, if_none_match=if_none_match
     )
-    return _file_response(download)
+    return file_response(download)
 
 
 @router.patch(
@@ -223,4 +226,4 @@ async def download_my_attachment(
     download = await service.download(
         session, principal, repair_id, attachment_id, storage=storage, if_none_match=if_none_match
     )
-    return _file_response(download)
+    return file_response(download)

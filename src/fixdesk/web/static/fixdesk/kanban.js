@@ -30,10 +30,10 @@
     var body = new URLSearchParams();
     body.set("status", column.getAttribute("data-column"));
     body.set("notify", "on");
-    body.set("csrf_token", csrfToken());
+    body.set("csrftoken", csrfToken());
     return fetch(card.getAttribute("data-action"), {
       method: "POST",
-      headers: { "HX-Request": "true", "X-CSRF-Token": csrfToken() },
+      headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() },
       body: body,
       credentials: "same-origin",
     }).then(function (response) {
