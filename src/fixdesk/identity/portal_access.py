@@ -41,7 +41,7 @@ from fixdesk.identity.credentials import (
 from fixdesk.identity.models import LoginCode
 from fixdesk.platform.errors import Conflict, ValidationFailed
 from fixdesk.platform.jobs import enqueue
-from fixdesk.platform.security import hash_password, hash_secret, new_secret
+from fixdesk.platform.security import hash_password_async, hash_secret, new_secret
 
 LINK_LIFETIMES: dict[str, timedelta] = {
     PORTAL_INVITATION: timedelta(days=7),
@@ -197,7 +197,7 @@ async def reset_password(session: AsyncSession, *, token: str, password: str, cl
     customer = await session.get(Customer, link.customer_id, with_for_update=True)
     if customer is None or customer.status != CustomerStatus.active or customer.email is None:
         raise ValidationFailed.for_field("token", INVALID_LINK)
-    customer.portal_password_hash = hash_password(password)
+    customer.portal_password_hash = await hash_password_async(password)
     customer.email_verified_at = customer.email_verified_at or now
     customer.updated_at = now
     link.used_at = now

@@ -46,7 +46,13 @@ from fixdesk.platform.errors import (
 from fixdesk.platform.jobs import enqueue
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Authenticator, Principal
-from fixdesk.platform.security import TokenService, hash_password, hash_secret, new_secret, verify_password
+from fixdesk.platform.security import (
+    TokenService,
+    hash_password_async,
+    hash_secret,
+    new_secret,
+    verify_password_async,
+)
 
 __all__ = ["ClientInfo", "revoke_sessions"]
 
@@ -58,6 +64,7 @@ _EMAIL = TypeAdapter(EmailStr)
 REFRESH_TOKEN_PREFIX = "rt_"
 MINIMUM_PASSWORD_LENGTH = 8
 SEND_CODE_JOB = "identity.send_login_code"
+REQUEST_CODE_JOB = "identity.request_login_code"
 CODE_SEAL_PURPOSE = "identity.login-code"
 
 
@@ -197,18 +204,25 @@ async def login(
     user = (await session.execute(select(User).where(User.email == normalized))).scalar_one_or_none()
     customer: Customer | None = None
     account: User | Customer | None = None
-    if user is not None and verify_password(password, user.password_hash) and user.is_active:
-        account = user
-    else:
+    # One Argon2 verification for an unknown address too (against a dummy hash), so the answer takes as
+    # long for a stranger as for a known account. A hash made with older parameters is replaced now, in
+    # the login's transaction.
+    if user is not None:
+        check = await verify_password_async(password, user.password_hash)
+        if check.valid and user.is_active:
+            account = user
+            if check.new_hash is not None:
+                user.password_hash = check.new_hash
+    if account is None:
         customer = await customers.find_by_email(session, normalized)
         if customer is not None and customer.portal_password_hash:
-            if (
-                verify_password(password, customer.portal_password_hash)
-                and customer.status == CustomerStatus.active
-            ):
+            check = await verify_password_async(password, customer.portal_password_hash)
+            if check.valid and customer.status == CustomerStatus.active:
                 account = customer
+                if check.new_hash is not None:
+                    customer.portal_password_hash = check.new_hash
         elif user is None:
-            verify_password(password, None)  # same work as a real check
+            await verify_password_async(password, None)  # same work as a real check
     if account is None:
         target = user or customer
         if target is None:
@@ -317,22 +331,39 @@ def _token_response(
 async def request_login_code(
     session: AsyncSession, *, email: str, client: ClientInfo, settings: Settings
 ) -> LoginCodeSent:
-    """Email a login code to the active portal customer with ``email``.
+    """Ask for a login code for ``email``: queue the job (:func:`issue_code_for_address`) that emails one
+    when an active portal customer has the address, and answer.
 
-    The answer is the same whether or not such a customer exists (and for staff emails, which never get
-    codes), so the endpoint cannot be used to find out who has an account.
+    The request does the same work whatever the address (one job row; no lookup, no code, no audit entry
+    yet) and the answer is the same, so neither its content nor its timing tells who has an account. Staff
+    addresses never get a code. ``settings`` is kept for callers; the job reads the worker's.
     """
     normalized = normalize_email(email)
-    customer = await customers.find_by_email(session, normalized, active_only=True)
-    if customer is not None:
-        await issue_code(session, customer, purpose="login", settings=settings)
-        await audit.record(
-            session,
-            Action.login_code_requested,
-            AuditActor.anonymous(client),
-            **account_target(customer),
-        )
+    await enqueue(
+        session,
+        REQUEST_CODE_JOB,
+        {"email": normalized, "ipAddress": client.ip_address, "userAgent": client.trimmed_user_agent},
+    )
     return LoginCodeSent(message=f"If {normalized} belongs to an account, a login code has been sent to it.")
+
+
+async def issue_code_for_address(
+    session: AsyncSession, *, email: str, client: ClientInfo, settings: Settings
+) -> LoginCode | None:
+    """Issue a login code to the active portal customer with ``email`` (audited as asked by an anonymous
+    caller from ``client``), or do nothing when there is none. Runs in the job queued by
+    :func:`request_login_code`."""
+    customer = await customers.find_by_email(session, normalize_email(email), active_only=True)
+    if customer is None:
+        return None
+    login_code = await issue_code(session, customer, purpose="login", settings=settings)
+    await audit.record(
+        session,
+        Action.login_code_requested,
+        AuditActor.anonymous(client),
+        **account_target(customer),
+    )
+    return login_code
 
 
 async def issue_code(
@@ -686,7 +717,7 @@ async def create_user(
         raise Conflict(f"A user with email {normalized} already exists.")
     user = User(
         email=normalized,
-        password_hash=hash_password(password) if password else None,
+        password_hash=await hash_password_async(password) if password else None,
         first_name=first_name,
         last_name=last_name,
         role=str(role),

@@ -27,7 +27,7 @@ from fixdesk.platform.errors import NotFound, ValidationFailed
 from fixdesk.platform.jobs import enqueue
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
-from fixdesk.platform.security import hash_password, hash_secret, new_secret
+from fixdesk.platform.security import hash_password_async, hash_secret, new_secret
 
 INVITATION_LIFETIME = timedelta(days=7)
 INVITATION_TOKEN_PREFIX = "inv_"
@@ -152,7 +152,7 @@ async def accept_invitation(session: AsyncSession, *, token: str, password: str,
     user = await session.get(User, invitation.user_id)
     if user is None or not user.is_active:
         raise ValidationFailed.for_field("token", INVALID_INVITATION)
-    user.password_hash = hash_password(password)
+    user.password_hash = await hash_password_async(password)
     user.updated_at = now
     invitation.accepted_at = now
     await session.flush()
