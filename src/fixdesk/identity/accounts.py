@@ -32,8 +32,10 @@ from fixdesk.customers.service import (
 from fixdesk.db import utcnow
 from fixdesk.identity import audit
 from fixdesk.identity.audit import Action, AuditActor, ClientInfo
+from fixdesk.identity.credentials import revoke_sessions
 from fixdesk.identity.models import AccountDeletion, AuthSession, LoginCode, Role, User, UserInvitation
 from fixdesk.identity.permissions import CUSTOMER_PERMISSIONS, permissions_for
+from fixdesk.identity.principals import account_target, normalize_email
 from fixdesk.identity.schemas import (
     CustomerAccountRead,
     DeleteAccountRequest,
@@ -41,7 +43,7 @@ from fixdesk.identity.schemas import (
     ProfileUpdate,
     StaffProfileRead,
 )
-from fixdesk.identity.service import account_target, get_account, normalize_email, revoke_sessions
+from fixdesk.identity.sessions import get_account
 from fixdesk.messaging.service import erase_customer_notifications
 from fixdesk.platform.errors import Conflict, ValidationFailed
 from fixdesk.platform.permissions import Principal

@@ -17,10 +17,12 @@ from fixdesk.identity import (
     audit,
     examples,
     portal_access,
+    principals,
     registration,
-    service,
+    sessions,
     staff,
 )
+from fixdesk.identity import login as login_service
 from fixdesk.identity.accounts import user_read_values
 from fixdesk.identity.models import AuditEvent, AuthSession, Role
 from fixdesk.identity.permissions import AUDIT_READ, USERS_MANAGE, USERS_READ
@@ -74,14 +76,14 @@ def _tokens(request: Request) -> TokenService:
 Tokens = Annotated[TokenService, Depends(_tokens)]
 
 
-def _client_info(request: Request) -> service.ClientInfo:
-    return service.ClientInfo(
+def _client_info(request: Request) -> audit.ClientInfo:
+    return audit.ClientInfo(
         user_agent=request.headers.get("user-agent"),
         ip_address=request.client.host if request.client else None,
     )
 
 
-Client = Annotated[service.ClientInfo, Depends(_client_info)]
+Client = Annotated[audit.ClientInfo, Depends(_client_info)]
 
 
 # --- logging in ---------------------------------------------------------------------------------------
@@ -101,8 +103,10 @@ async def login(
     """Log in with email and password (staff or customer), or send only the email to get a login code
     by email (customers; the answer is the same whether or not the account exists)."""
     if body.password is None:
-        return await service.request_login_code(session, email=body.email, client=client, settings=settings)
-    return await service.login(
+        return await login_service.request_login_code(
+            session, email=body.email, client=client, settings=settings
+        )
+    return await login_service.login(
         session,
         email=body.email,
         password=body.password,
@@ -137,7 +141,7 @@ async def verify_email(
     body: VerifyEmailRequest, session: SessionDep, settings: SettingsDep, tokens: Tokens, client: Client
 ):
     """Exchange an emailed code (registration or login) for tokens; verifies the email address."""
-    return await service.verify_code(
+    return await login_service.verify_code(
         session,
         email=body.email,
         code=body.code,
@@ -160,7 +164,7 @@ async def refresh(
     body: RefreshRequest, session: SessionDep, settings: SettingsDep, tokens: Tokens, client: Client
 ):
     """Exchange a refresh token for new tokens; the old refresh token stops working."""
-    return await service.refresh(
+    return await sessions.refresh(
         session, refresh_token=body.refresh_token, tokens=tokens, settings=settings, client=client
     )
 
@@ -172,7 +176,7 @@ async def logout(
     session: SessionDep, principal: OptionalPrincipal, client: Client, body: LogoutRequest | None = None
 ):
     """End one login session: the refresh token's, or else the access token's."""
-    await service.logout(
+    await sessions.logout(
         session, refresh_token=body.refresh_token if body else None, principal=principal, client=client
     )
     return LogoutResponse()
@@ -181,7 +185,7 @@ async def logout(
 @router.post("/auth/revoke-all", operation_id="auth-revoke-all", response_model=RevokeAllResponse)
 async def revoke_all(session: SessionDep, principal: Authenticated, client: Client):
     """End every session of the signed-in account, this one included."""
-    count = await service.revoke_all(session, principal, client=client)
+    count = await sessions.revoke_all(session, principal, client=client)
     return RevokeAllResponse(revoked_count=count)
 
 
@@ -206,7 +210,7 @@ async def accept_invite(body: AcceptInvitationRequest, session: SessionDep, clie
 async def forgot_password(body: ForgotPasswordRequest, session: SessionDep, client: Client):
     """Email a portal customer a link to choose a new password (valid 24 hours); the answer is the same
     whether or not the address has an account."""
-    email = service.normalize_email(body.email)
+    email = principals.normalize_email(body.email)
     await portal_access.request_password_reset(session, email=email, client=client)
     return ActionResponse(
         message=f"If {email} belongs to a customer account, a link to reset its password has been sent to it."
@@ -269,7 +273,7 @@ def _session_read(auth_session: AuthSession, principal: Principal) -> SessionRea
 @router.get("/users/me/sessions", operation_id="users-me-sessions", response_model=Page[SessionRead])
 async def my_sessions(session: SessionDep, principal: Authenticated, params: Pagination):
     """Your live login sessions (device, IP, when used); ``current`` marks this one."""
-    rows, total = await service.list_sessions(session, principal, params)
+    rows, total = await sessions.list_sessions(session, principal, params)
     return Page[SessionRead].build([_session_read(row, principal) for row in rows], total, params)
 
 
@@ -278,7 +282,7 @@ async def my_sessions(session: SessionDep, principal: Authenticated, params: Pag
 )
 async def end_session(session_id: uuid.UUID, session: SessionDep, principal: Authenticated, client: Client):
     """End one of your sessions (404 for anyone else's)."""
-    await service.revoke_session(session, principal, session_id, client=client)
+    await sessions.revoke_session(session, principal, session_id, client=client)
     return ActionResponse(message="Session ended")
 
 
