@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from fixdesk.audit.models import AuditEvent
+from fixdesk.audit.service import Action
 from fixdesk.db import transaction, utcnow
-from fixdesk.identity.audit import Action
-from fixdesk.identity.models import AuditEvent
 from tests.conftest import unique_email
 from tests.factories import make_customer, make_user
 from tests.identity.conftest import assert_problem, audit_entries, bearer_header

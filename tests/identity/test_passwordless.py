@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from fixdesk.app import create_app
+from fixdesk.audit.service import NO_CLIENT
 from fixdesk.config import ConfigurationError, Settings
+from fixdesk.credentials.models import LoginCode
 from fixdesk.customers.models import Customer
 from fixdesk.db import transaction, utcnow
 from fixdesk.identity import codes
-from fixdesk.identity.audit import NO_CLIENT
 from fixdesk.identity.login import REQUEST_CODE_JOB, SEND_CODE_JOB, issue_code_for_address
-from fixdesk.identity.models import LoginCode
 from fixdesk.models import Base
 from fixdesk.platform.jobs import Job
 from tests.conftest import TEST_SECRET, make_settings, unique_email

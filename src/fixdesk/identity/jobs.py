@@ -12,18 +12,19 @@ import uuid
 
 import structlog
 
+from fixdesk.audit.service import ClientInfo
+from fixdesk.credentials.models import LoginCode
 from fixdesk.customers import access as customers
 from fixdesk.db import utcnow
 from fixdesk.identity import codes
 from fixdesk.identity.accounts import purge_due_accounts
-from fixdesk.identity.audit import ClientInfo
 from fixdesk.identity.login import (
     CODE_SEAL_PURPOSE,
     REQUEST_CODE_JOB,
     SEND_CODE_JOB,
     issue_code_for_address,
 )
-from fixdesk.identity.models import LoginCode, User, UserInvitation
+from fixdesk.identity.models import User, UserInvitation
 from fixdesk.identity.staff import INVITATION_SEAL_PURPOSE, SEND_INVITATION_JOB
 from fixdesk.integrations.email import EmailMessage
 from fixdesk.platform.crypto import DecryptionFailed

@@ -11,14 +11,16 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fixdesk.audit import service as audit
+from fixdesk.audit.service import Action, AuditActor, ClientInfo
 from fixdesk.config import Settings
+from fixdesk.credentials.models import LoginCode
+from fixdesk.credentials.service import CODE_PURPOSES, void_open_codes
 from fixdesk.customers import access as customers
 from fixdesk.customers.models import Customer, CustomerStatus
 from fixdesk.db import new_id, utcnow
-from fixdesk.identity import audit, codes
-from fixdesk.identity.audit import Action, AuditActor, ClientInfo
-from fixdesk.identity.credentials import CODE_PURPOSES, void_open_codes
-from fixdesk.identity.models import LoginCode, User
+from fixdesk.identity import codes
+from fixdesk.identity.models import User
 from fixdesk.identity.principals import account_actor, account_target, normalize_email
 from fixdesk.identity.schemas import LoginCodeSent, TokenResponse
 from fixdesk.identity.sessions import start_session

@@ -9,9 +9,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fixdesk.audit.service import AuditActor, ClientInfo
+from fixdesk.credentials.models import AuthSession
 from fixdesk.customers.models import Customer, CustomerStatus
-from fixdesk.identity.audit import AuditActor, ClientInfo
-from fixdesk.identity.models import ApiClient, AuthSession, User
+from fixdesk.identity.models import ApiClient, User
 from fixdesk.identity.permissions import CUSTOMER_PERMISSIONS, all_permissions, permissions_for
 from fixdesk.identity.schemas import PrincipalRead
 from fixdesk.platform.errors import (

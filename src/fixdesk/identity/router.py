@@ -9,12 +9,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
+from fixdesk.audit import service as audit
+from fixdesk.audit.models import AuditEvent
+from fixdesk.credentials.models import AuthSession
+from fixdesk.credentials.service import PASSWORD_RESET, PORTAL_INVITATION
 from fixdesk.customers import access as customers
-from fixdesk.customers.permissions import CUSTOMERS_READ
+from fixdesk.customers.permissions import CUSTOMERS_READ, CUSTOMERS_WRITE
+from fixdesk.customers.schemas import PortalLinkSent
 from fixdesk.identity import (
     accounts,
     api_clients,
-    audit,
     examples,
     portal_access,
     principals,
@@ -24,7 +28,7 @@ from fixdesk.identity import (
 )
 from fixdesk.identity import login as login_service
 from fixdesk.identity.accounts import user_read_values
-from fixdesk.identity.models import AuditEvent, AuthSession, Role
+from fixdesk.identity.models import Role
 from fixdesk.identity.permissions import AUDIT_READ, USERS_MANAGE, USERS_READ
 from fixdesk.identity.schemas import (
     AcceptInvitationRequest,
@@ -65,6 +69,7 @@ router = APIRouter(tags=["auth"])
 UsersRead = Annotated[Principal, Depends(require(USERS_READ))]
 UsersManage = Annotated[Principal, Depends(require(USERS_MANAGE))]
 CustomersRead = Annotated[Principal, Depends(require(CUSTOMERS_READ))]
+CustomersWrite = Annotated[Principal, Depends(require(CUSTOMERS_WRITE))]
 AuditRead = Annotated[Principal, Depends(require(AUDIT_READ))]
 Pagination = Annotated[PageParams, Depends(page_params)]
 
@@ -336,7 +341,64 @@ async def update_user(
     return UserRead(**user_read_values(user))
 
 
-# --- activity and audit log ----------------------------------------------------------------------------
+# --- portal links: staff send a customer the way to set their portal password ---------------------------
+# (Tagged and addressed as customers' operations; they live here because setting a password is identity's.)
+
+
+async def _send_link(
+    customer_id: uuid.UUID,
+    purpose: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Principal,
+    client: audit.ClientInfo,
+) -> PortalLinkSent:
+    link = await portal_access.send_link(
+        session, customer_id, purpose, actor=audit.AuditActor.of(principal, client), settings=settings
+    )
+    expires_at = portal_access.link_expires_at(link)
+    what = "A portal invitation" if purpose == PORTAL_INVITATION else "A password-reset link"
+    return PortalLinkSent(
+        message=f"{what} is on its way to the customer's email address on file.", expires_at=expires_at
+    )
+
+
+@router.post(
+    "/customers/{customer_id}/portal-invitation",
+    operation_id="customers-portal-invitation",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=PortalLinkSent,
+    tags=["customers"],
+)
+async def send_portal_invitation(
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CustomersWrite,
+    client: Client,
+):
+    """Email the customer a one-time link to choose their portal password (valid 7 days; 409 when they
+    already have one, are not active or have no email)."""
+    return await _send_link(customer_id, PORTAL_INVITATION, session, settings, principal, client)
+
+
+@router.post(
+    "/customers/{customer_id}/password-reset",
+    operation_id="customers-password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=PortalLinkSent,
+    tags=["customers"],
+)
+async def send_password_reset(
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CustomersWrite,
+    client: Client,
+):
+    """Email the customer a one-time link to choose a new portal password (valid 24 hours; 409 when they
+    have no password yet, are not active or have no email)."""
+    return await _send_link(customer_id, PASSWORD_RESET, session, settings, principal, client)
 
 
 def _audit_page(rows: list[AuditEvent], total: int, params: PageParams) -> Page[AuditEventRead]:

@@ -2,7 +2,7 @@
 detection, logging out, and the caller's own list of sessions.
 
 A session is started by a login (:mod:`fixdesk.identity.login`). What a change of credentials revokes is in
-:mod:`fixdesk.identity.credentials`.
+:mod:`fixdesk.credentials.service`.
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fixdesk.audit import service as audit
+from fixdesk.audit.service import Action, AuditActor, ClientInfo
 from fixdesk.config import Settings
+from fixdesk.credentials.models import AuthSession, RefreshToken
+from fixdesk.credentials.service import revoke_sessions
 from fixdesk.customers import access as customers
 from fixdesk.customers.models import Customer, CustomerStatus
 from fixdesk.db import utcnow
-from fixdesk.identity import audit
-from fixdesk.identity.audit import Action, AuditActor, ClientInfo
-from fixdesk.identity.credentials import revoke_sessions
-from fixdesk.identity.models import AuthSession, RefreshToken, User
+from fixdesk.identity.models import User
 from fixdesk.identity.principals import principal_read
 from fixdesk.identity.schemas import TokenResponse
 from fixdesk.platform.errors import (

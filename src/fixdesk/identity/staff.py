@@ -15,13 +15,14 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fixdesk.audit import service as audit
+from fixdesk.audit.service import Action, AuditActor, ClientInfo
 from fixdesk.config import Settings
+from fixdesk.credentials.service import revoke_sessions
 from fixdesk.customers.service import normalize_phone
 from fixdesk.db import new_id, utcnow
-from fixdesk.identity import audit, codes
+from fixdesk.identity import codes
 from fixdesk.identity.accounts import ensure_another_admin
-from fixdesk.identity.audit import Action, AuditActor, ClientInfo
-from fixdesk.identity.credentials import revoke_sessions
 from fixdesk.identity.models import Role, User, UserInvitation
 from fixdesk.identity.permissions import all_permissions
 from fixdesk.identity.schemas import UserAdminUpdate, UserInvite
