@@ -18,7 +18,6 @@ from fixdesk.customers.permissions import CUSTOMERS_READ, CUSTOMERS_WRITE
 from fixdesk.customers.schemas import PortalLinkSent
 from fixdesk.identity import (
     accounts,
-    api_clients,
     examples,
     portal_access,
     principals,
@@ -28,6 +27,7 @@ from fixdesk.identity import (
 )
 from fixdesk.identity import login as login_service
 from fixdesk.identity.accounts import user_read_values
+from fixdesk.identity.api_clients.router import router as api_clients_router
 from fixdesk.identity.models import Role
 from fixdesk.identity.permissions import AUDIT_READ, USERS_MANAGE, USERS_READ
 from fixdesk.identity.schemas import (
@@ -459,4 +459,4 @@ async def audit_log(
 
 
 # API clients and the OAuth2 token endpoint live in their own module; they are served with identity's routes.
-router.include_router(api_clients.router)
+router.include_router(api_clients_router)
