@@ -65,6 +65,9 @@ from fixdesk.platform.schemas import DayOrMoment
 from fixdesk.platform.security import TokenService
 
 router = APIRouter(tags=["auth"])
+# Staff send a customer the way to set their portal password: customers' operations by address and tag,
+# identity's by what they do (a password is identity's business), so customers import nothing of identity.
+portal_links_router = APIRouter(tags=["customers"])
 
 UsersRead = Annotated[Principal, Depends(require(USERS_READ))]
 UsersManage = Annotated[Principal, Depends(require(USERS_MANAGE))]
@@ -342,7 +345,6 @@ async def update_user(
 
 
 # --- portal links: staff send a customer the way to set their portal password ---------------------------
-# (Tagged and addressed as customers' operations; they live here because setting a password is identity's.)
 
 
 async def _send_link(
@@ -363,12 +365,11 @@ async def _send_link(
     )
 
 
-@router.post(
+@portal_links_router.post(
     "/customers/{customer_id}/portal-invitation",
     operation_id="customers-portal-invitation",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=PortalLinkSent,
-    tags=["customers"],
 )
 async def send_portal_invitation(
     customer_id: uuid.UUID,
@@ -382,12 +383,11 @@ async def send_portal_invitation(
     return await _send_link(customer_id, PORTAL_INVITATION, session, settings, principal, client)
 
 
-@router.post(
+@portal_links_router.post(
     "/customers/{customer_id}/password-reset",
     operation_id="customers-password-reset",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=PortalLinkSent,
-    tags=["customers"],
 )
 async def send_password_reset(
     customer_id: uuid.UUID,
