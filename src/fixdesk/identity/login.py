@@ -24,27 +24,14 @@ from fixdesk.identity.models import User
 from fixdesk.identity.principals import account_actor, account_target, normalize_email
 from fixdesk.identity.schemas import LoginCodeSent, TokenResponse
 from fixdesk.identity.sessions import start_session
-from fixdesk.platform.errors import (
-    Unauthorized,
-)
+from fixdesk.platform.errors import Unauthorized
 from fixdesk.platform.jobs import enqueue
-from fixdesk.platform.security import (
-    TokenService,
-    verify_password_async,
-)
+from fixdesk.platform.security import TokenService, verify_password_async
 
 INVALID_CREDENTIALS = "Invalid email or password."
-
-
 INVALID_CODE = "The code is invalid or has expired; ask for a new one."
-
-
 SEND_CODE_JOB = "identity.send_login_code"
-
-
 REQUEST_CODE_JOB = "identity.request_login_code"
-
-
 CODE_SEAL_PURPOSE = "identity.login-code"
 
 

@@ -15,13 +15,9 @@ from fixdesk.customers.models import Customer, CustomerStatus
 from fixdesk.identity.models import ApiClient, User
 from fixdesk.identity.permissions import CUSTOMER_PERMISSIONS, all_permissions, permissions_for
 from fixdesk.identity.schemas import PrincipalRead
-from fixdesk.platform.errors import (
-    Unauthorized,
-)
+from fixdesk.platform.errors import Unauthorized
 from fixdesk.platform.permissions import Authenticator, Principal
-from fixdesk.platform.security import (
-    TokenService,
-)
+from fixdesk.platform.security import TokenService
 
 SESSION_ENDED = "This session has ended; log in again."
 

@@ -24,19 +24,10 @@ from fixdesk.db import utcnow
 from fixdesk.identity.models import User
 from fixdesk.identity.principals import principal_read
 from fixdesk.identity.schemas import TokenResponse
-from fixdesk.platform.errors import (
-    Forbidden,
-    NotFound,
-    TokenFamilyCompromised,
-    Unauthorized,
-)
+from fixdesk.platform.errors import Forbidden, NotFound, TokenFamilyCompromised, Unauthorized
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
-from fixdesk.platform.security import (
-    TokenService,
-    hash_secret,
-    new_secret,
-)
+from fixdesk.platform.security import TokenService, hash_secret, new_secret
 
 REFRESH_TOKEN_PREFIX = "rt_"
 

@@ -219,8 +219,6 @@ async def update_user(
 
 # The same email rules as the API's request models, so the CLI cannot create a login the API rejects.
 _EMAIL = TypeAdapter(EmailStr)
-
-
 MINIMUM_PASSWORD_LENGTH = 8
 
 
