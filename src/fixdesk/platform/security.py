@@ -45,7 +45,10 @@ _DUMMY_HASH = _password_hash.hash(secrets.token_urlsafe(16))
 # Argon2 is CPU-bound and argon2-cffi releases the GIL while it works, so one thread per core runs hashes
 # in parallel without starving the event loop; more threads than cores would only make every hash slower
 # and multiply the memory (about 23 MiB per hash in progress). Further requests queue for a thread.
-PASSWORD_HASH_THREADS = os.cpu_count() or 1
+# The cores this process may run on (a container's CPU set, not the host's count where the OS tells).
+PASSWORD_HASH_THREADS = (
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
