@@ -14,7 +14,7 @@ from fixdesk.customers.schemas import CustomerCreate
 from fixdesk.customers.service import create_customer
 from fixdesk.db import transaction
 from fixdesk.identity.models import User
-from fixdesk.identity.service import create_user
+from fixdesk.identity.staff import create_user
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.platform.security import hash_password
 from fixdesk.services import build_services

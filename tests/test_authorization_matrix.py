@@ -34,7 +34,8 @@ from fastapi.routing import APIRoute, APIWebSocketRoute
 from fixdesk.app import create_app
 from fixdesk.config import Settings
 from fixdesk.db import transaction
-from fixdesk.identity.api_clients import ApiClientCreate, create_client
+from fixdesk.identity.api_clients.schemas import ApiClientCreate
+from fixdesk.identity.api_clients.service import create_client
 from fixdesk.identity.permissions import CUSTOMER_PERMISSIONS, permissions_for
 from fixdesk.platform import domains, realtime
 from fixdesk.platform.permissions import (

@@ -17,8 +17,9 @@ from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.config import Settings
+from fixdesk.credentials.models import AuthSession, RefreshToken
 from fixdesk.customers.models import Customer
-from fixdesk.identity.models import AccountDeletion, AuthSession, RefreshToken
+from fixdesk.identity.models import AccountDeletion
 from fixdesk.messaging.models import Notification
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.platform.permissions import CUSTOMER_PORTAL_PERMISSION

@@ -38,17 +38,9 @@ WEB_APP = "web"
 
 # Domain → domain imports allowed although they close a cycle. An entry needs a comment saying why the cycle
 # cannot be broken (yet) with an access function or a domain event.
-ALLOWED_CYCLE_EDGES: frozenset[tuple[str, str]] = frozenset(
-    {
-        # customers → identity (identity reads customers' rows as portal accounts). A customer's email
-        # changing (customers.service) revokes their sessions and is audited in the same transaction
-        # (identity.credentials, identity.audit): security work that cannot wait for an event. And staff
-        # send portal links from the customers router (identity.portal_access). To undo when identity is
-        # split: the audit log and the credential rules become a module below customers, and the
-        # portal-link routes move to identity's router.
-        ("customers", "identity"),
-    }
-)
+ALLOWED_CYCLE_EDGES: frozenset[tuple[str, str]] = frozenset()
+# None today. (customers → identity was one until the audit log and the credential rules moved below
+# customers, into the audit and credentials domains, and the portal-link routes into identity's router.)
 
 
 @dataclass(frozen=True)

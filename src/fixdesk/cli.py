@@ -164,7 +164,7 @@ def create_admin(
     last_name: Annotated[str, typer.Option(help="Last name")] = "User",
 ) -> None:
     """Create an admin user who can log in to the dashboards."""
-    from fixdesk.identity.service import create_user
+    from fixdesk.identity.staff import create_user
     from fixdesk.platform.errors import FixdeskError
 
     settings = _settings()

@@ -9,7 +9,9 @@ migration and one line here. Routers are mounted in this order, then in each man
 from __future__ import annotations
 
 from fixdesk.analytics.manifest import MANIFEST as analytics
+from fixdesk.audit.manifest import MANIFEST as audit
 from fixdesk.catalog.manifest import MANIFEST as catalog
+from fixdesk.credentials.manifest import MANIFEST as credentials
 from fixdesk.customers.manifest import MANIFEST as customers
 from fixdesk.customfields.manifest import MANIFEST as customfields
 from fixdesk.identity.manifest import MANIFEST as identity
@@ -22,6 +24,9 @@ from fixdesk.webhooks.manifest import MANIFEST as webhooks
 DOMAINS: tuple[DomainManifest, ...] = (
     # Not a business domain: the platform's own routers, tables and jobs, declared the same way.
     platform,
+    # Shared records below customers and identity: the audit log, login sessions and emailed codes.
+    audit,
+    credentials,
     identity,
     customers,
     customfields,

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from fixdesk.audit.models import AuditEvent
+from fixdesk.audit.service import Action
 from fixdesk.config import Settings
-from fixdesk.identity.audit import Action
-from fixdesk.identity.models import AuditEvent
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.services import Services, build_services
 from tests.conftest import Database, make_settings

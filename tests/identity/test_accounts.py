@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from fixdesk.audit.service import Action
+from fixdesk.credentials.models import AuthSession
 from fixdesk.customers.models import Customer
 from fixdesk.db import transaction, utcnow
-from fixdesk.identity.audit import Action
 from fixdesk.identity.jobs import PURGE_JOB
-from fixdesk.identity.models import AccountDeletion, AuthSession, User
+from fixdesk.identity.models import AccountDeletion, User
 from fixdesk.messaging.models import Notification
 from fixdesk.platform.jobs import enqueue, registry
 from fixdesk.repairs.models import Repair

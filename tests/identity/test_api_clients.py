@@ -17,7 +17,8 @@ from sqlalchemy import select
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer
 from fixdesk.db import Base, transaction
-from fixdesk.identity.api_clients import ApiClientCreate, create_client
+from fixdesk.identity.api_clients.schemas import ApiClientCreate
+from fixdesk.identity.api_clients.service import create_client
 from fixdesk.identity.models import ApiClient
 from fixdesk.webhooks.models import WebhookSubscription
 from tests.conftest import make_settings

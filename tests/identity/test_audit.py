@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from fixdesk.audit.models import AuditEvent
+from fixdesk.audit.service import Action
 from fixdesk.db import transaction, utcnow
-from fixdesk.identity.audit import Action
-from fixdesk.identity.models import AuditEvent
 from tests.conftest import unique_email
 from tests.factories import make_customer, make_user
 from tests.identity.conftest import assert_problem, audit_entries, bearer_header
@@ -71,6 +71,7 @@ async def test_the_passwordless_journey_is_in_the_customers_activity(client, app
     assert (await client.post(VERIFY, json={"email": body["email"], "code": wrong})).status_code == 401
     tokens = (await client.post(VERIFY, json={"email": body["email"], "code": code}, headers=BROWSER)).json()
     await client.post(LOGIN, json={"email": body["email"]})
+    await mailroom.drain()  # the code request is carried out after the answer, by a job
     await client.patch(
         "/api/v1/users/me", json={"firstName": "Marta Sofia"}, headers=bearer_header(tokens["accessToken"])
     )

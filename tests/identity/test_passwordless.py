@@ -16,12 +16,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from fixdesk.app import create_app
+from fixdesk.audit.service import NO_CLIENT
 from fixdesk.config import ConfigurationError, Settings
+from fixdesk.credentials.models import LoginCode
 from fixdesk.customers.models import Customer
 from fixdesk.db import transaction, utcnow
 from fixdesk.identity import codes
-from fixdesk.identity.models import LoginCode
-from fixdesk.identity.service import SEND_CODE_JOB
+from fixdesk.identity.login import REQUEST_CODE_JOB, SEND_CODE_JOB, issue_code_for_address
 from fixdesk.models import Base
 from fixdesk.platform.jobs import Job
 from tests.conftest import TEST_SECRET, make_settings, unique_email
@@ -50,6 +51,11 @@ def registration(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not None}
+
+
+async def all_jobs(sessionmaker) -> list[Job]:
+    async with sessionmaker() as session:
+        return list((await session.execute(select(Job).order_by(Job.created_at, Job.id))).scalars())
 
 
 async def codes_of(sessionmaker, customer_id) -> list[LoginCode]:
@@ -201,6 +207,7 @@ async def test_login_code_requests_answer_the_same_for_known_unknown_and_staff_e
     customer = await make_customer(app, sessionmaker)
     staff = await make_user(app, sessionmaker, "admin")
     unknown = unique_email("nobody")
+    before = {job.id for job in await all_jobs(sessionmaker)}
 
     answers = {
         address: await request_code(client, address) for address in (customer.email, unknown, staff.email)
@@ -217,6 +224,13 @@ async def test_login_code_requests_answer_the_same_for_known_unknown_and_staff_e
     }
     assert len(shapes) == 1, shapes
     assert {tuple(r.json()) for r in answers.values()} == {("success", "message")}
+    # Nor does the work the request does tell them apart (its time): for every address the request queues
+    # one job of the same kind and nothing else; the job decides after the answer.
+    queued = [job for job in await all_jobs(sessionmaker) if job.id not in before]
+    assert [(job.kind, job.payload["email"]) for job in queued] == [
+        (REQUEST_CODE_JOB, address) for address in answers
+    ]
+    assert await codes_of(sessionmaker, customer.id) == []
     await mailroom.drain()
     # Only the customer got a code: unknown addresses get nothing, staff sign in with their password.
     assert [m["To"] for m in mailroom.emails()] == [customer.email]
@@ -431,13 +445,20 @@ async def set_sealed(sessionmaker, job_id, sealed: str) -> None:
         job.payload = {**job.payload, "sealed": sealed}
 
 
+async def issue_requested_codes(sessionmaker, settings: Settings, *emails: str) -> None:
+    """Do what the job queued by a code request does (issue the code and queue its email job), without
+    running the email job that follows, so a test can look at (and tamper with) that job first."""
+    async with transaction(sessionmaker) as session:
+        for address in emails:
+            assert await issue_code_for_address(session, email=address, client=NO_CLIENT, settings=settings)
+
+
 async def test_the_code_travels_encrypted_for_its_own_code_only(client, app, sessionmaker, mailroom):
-    # Codes asked for by existing customers: the request queues the code's job itself (a registration's
-    # code is queued by the registration job, after the answer).
+    # Codes asked for by existing customers: the request's job issues the code and queues the email job
+    # (a registration's code is queued by the registration job).
     first = {"email": (await make_customer(app, sessionmaker)).email}
     second = {"email": (await make_customer(app, sessionmaker)).email}
-    for body in (first, second):
-        await request_code(client, body["email"])
+    await issue_requested_codes(sessionmaker, mailroom.settings, first["email"], second["email"])
     one, two = await code_jobs(sessionmaker)
     assert one.payload["sealed"].startswith("v1.")
     assert one.payload["sealed"] != two.payload["sealed"]
@@ -457,7 +478,7 @@ async def test_a_code_sealed_in_the_old_format_fails_once_asking_for_a_new_code(
     client, app, sessionmaker, mailroom
 ):
     body = {"email": (await make_customer(app, sessionmaker)).email}
-    await request_code(client, body["email"])
+    await issue_requested_codes(sessionmaker, mailroom.settings, body["email"])
     (job,) = await code_jobs(sessionmaker)
     # What the hand-made HMAC-XOR sealing of earlier versions put in the payload: 6 bytes, hex.
     await set_sealed(sessionmaker, job.id, "8c1f3a9b02d4")

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from fixdesk.audit.service import Action
+from fixdesk.credentials.models import AuthSession, LoginCode
 from fixdesk.customers.models import Customer
 from fixdesk.db import transaction, utcnow
-from fixdesk.identity.audit import Action
-from fixdesk.identity.models import AuthSession, LoginCode
 from fixdesk.platform.security import hash_secret, verify_password
 from tests.factories import make_customer, make_user
 from tests.identity.conftest import Mailroom, assert_problem, audit_entries, bearer_header, body_of

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from fixdesk.audit.service import Action
 from fixdesk.customers.models import Customer
-from fixdesk.identity.audit import Action
 from fixdesk.platform.jobs.models import Job
 from tests.conftest import unique_email
 from tests.factories import make_customer, make_user

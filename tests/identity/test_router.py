@@ -16,8 +16,9 @@ import jwt
 import pytest
 from sqlalchemy import select, update
 
+from fixdesk.credentials.models import AuthSession, RefreshToken
 from fixdesk.db import transaction, utcnow
-from fixdesk.identity.models import AuthSession, RefreshToken, User
+from fixdesk.identity.models import User
 from fixdesk.identity.permissions import permissions_for
 from tests.conftest import TEST_SECRET, unique_email
 from tests.factories import make_customer, make_user

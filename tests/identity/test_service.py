@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from fixdesk.db import transaction
 from fixdesk.identity.models import User
-from fixdesk.identity.service import create_user
+from fixdesk.identity.staff import create_user
 from fixdesk.platform.errors import Conflict, ValidationFailed
 from tests.conftest import unique_email
 

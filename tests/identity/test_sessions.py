@@ -9,7 +9,7 @@ from typing import Any
 import jwt
 from sqlalchemy import select
 
-from fixdesk.identity.models import AuthSession
+from fixdesk.credentials.models import AuthSession
 from tests.conftest import TEST_SECRET
 from tests.factories import make_customer, make_user
 from tests.identity.conftest import assert_problem, bearer_header

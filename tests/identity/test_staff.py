@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from fixdesk.identity.audit import Action
-from fixdesk.identity.models import AuthSession, User, UserInvitation
+from fixdesk.audit.service import Action
+from fixdesk.credentials.models import AuthSession
+from fixdesk.identity.models import User, UserInvitation
 from fixdesk.identity.permissions import permissions_for
 from fixdesk.platform.security import hash_secret
 from tests.conftest import unique_email

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from fixdesk.config import Settings
-from fixdesk.identity.models import AuthSession
+from fixdesk.credentials.models import AuthSession
 from fixdesk.platform.idempotency import IdempotencyKey
 from fixdesk.platform.permissions import Authenticated
 from fixdesk.platform.ratelimit import BulkRateLimited, RateLimits, ip_subject, resolve_client_ip

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ import pytest
 from fixdesk.app import create_app
 from tests.conftest import IN_CI, make_settings
 from tests.support.browser import chromium_problem, launch
+from tests.support.polling import wait_until
 from tests.support.server import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -29,6 +31,8 @@ from tests.support.server import (
 )
 
 PORTAL_CUSTOMER_EMAIL = "ana.customer@example.com"
+# The outbox of this process's web server (set by ``web_server``): where its emails arrive.
+SERVER_OUTBOX: list[Path] = []
 PASSWORD = "correct horse battery"
 CSRF_FIELD = re.compile(r'name="csrftoken" value="([^"]+)"')
 
@@ -111,7 +115,10 @@ def web_server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     directory = tmp_path_factory.mktemp("web-server")
     env = clean_env(directory / "data")
     create_admin(env)
-    server = start_server(env, directory / "server.log", "--no-worker")
+    # With its job worker: a sign-in code is issued by a job once the request has answered (the same
+    # work for every address), so the portal's code form needs the worker to have run it.
+    server = start_server(env, directory / "server.log")
+    SERVER_OUTBOX[:] = [directory / "data" / "outbox"]
     try:
         server.wait_healthy()
         _add_portal_customer(server)
@@ -173,10 +180,24 @@ async def sign_in_staff(page: Any, email: str = ADMIN_EMAIL, password: str = ADM
     await page.wait_for_load_state("networkidle")
 
 
+def _emails_to(address: str) -> int:
+    """How many messages of the web server's outbox are addressed to ``address``."""
+    if not SERVER_OUTBOX or not SERVER_OUTBOX[0].exists():
+        return 0
+    return sum(
+        1
+        for path in SERVER_OUTBOX[0].rglob("*")
+        if path.is_file() and address in path.read_text(errors="replace")
+    )
+
+
 async def sign_in_customer(page: Any, email: str = PORTAL_CUSTOMER_EMAIL) -> None:
     """Sign a passwordless customer in through the portal's code form (the development code)."""
     await page.get_by_label("Email address").fill(email)
+    sent_before = _emails_to(email)
     await page.get_by_role("button", name="Email me a sign-in code").click()
+    # The code exists once the job has issued it and emailed it.
+    await wait_until(lambda: _emails_to(email) > sent_before, message=f"no sign-in code emailed to {email}")
     await page.get_by_label("6-digit code").fill(DEV_LOGIN_CODE)
     await page.get_by_role("button", name="Sign in").click()
     await page.wait_for_url("**/portal")

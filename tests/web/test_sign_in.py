@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from fixdesk.identity.models import AuthSession, User
+from fixdesk.credentials.models import AuthSession
+from fixdesk.identity.models import User
 from fixdesk.platform.permissions import require
 from fixdesk.web.i18n import N_
 from fixdesk.web.pages import NavItem, WebPages, include_pages

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 
+from fixdesk.audit.service import AuditActor, ClientInfo, request_client
 from fixdesk.customers import examples, service
 from fixdesk.customers.models import Customer
 from fixdesk.customers.permissions import CUSTOMERS_READ, CUSTOMERS_WRITE
@@ -17,12 +18,8 @@ from fixdesk.customers.schemas import (
     CustomerProfileUpdate,
     CustomerRead,
     CustomerUpdate,
-    PortalLinkSent,
 )
 from fixdesk.customfields.filters import CustomFieldFilters
-from fixdesk.identity import portal_access
-from fixdesk.identity.audit import AuditActor, ClientInfo, request_client
-from fixdesk.identity.credentials import PASSWORD_RESET, PORTAL_INVITATION
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
@@ -116,60 +113,6 @@ async def update_customer(
         actor=AuditActor.of(principal, client),
     )
     return _read(customer)
-
-
-async def _send_link(
-    customer_id: uuid.UUID,
-    purpose: str,
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: Principal,
-    client: ClientInfo,
-) -> PortalLinkSent:
-    link = await portal_access.send_link(
-        session, customer_id, purpose, actor=AuditActor.of(principal, client), settings=settings
-    )
-    expires_at = portal_access.link_expires_at(link)
-    what = "A portal invitation" if purpose == PORTAL_INVITATION else "A password-reset link"
-    return PortalLinkSent(
-        message=f"{what} is on its way to the customer's email address on file.", expires_at=expires_at
-    )
-
-
-@router.post(
-    "/customers/{customer_id}/portal-invitation",
-    operation_id="customers-portal-invitation",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=PortalLinkSent,
-)
-async def send_portal_invitation(
-    customer_id: uuid.UUID,
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: CustomersWrite,
-    client: Client,
-):
-    """Email the customer a one-time link to choose their portal password (valid 7 days; 409 when they
-    already have one, are not active or have no email)."""
-    return await _send_link(customer_id, PORTAL_INVITATION, session, settings, principal, client)
-
-
-@router.post(
-    "/customers/{customer_id}/password-reset",
-    operation_id="customers-password-reset",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=PortalLinkSent,
-)
-async def send_password_reset(
-    customer_id: uuid.UUID,
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: CustomersWrite,
-    client: Client,
-):
-    """Email the customer a one-time link to choose a new portal password (valid 24 hours; 409 when they
-    have no password yet, are not active or have no email)."""
-    return await _send_link(customer_id, PASSWORD_RESET, session, settings, principal, client)
 
 
 @router.delete("/customers/{customer_id}", operation_id="customers-archive", response_model=CustomerRead)

@@ -12,6 +12,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from fixdesk.audit.service import Action, AuditActor
+from fixdesk.credentials.service import customer_credentials_changed, queue_account_notice
 from fixdesk.customers.access import search_condition
 from fixdesk.customers.events import (
     CUSTOMER_ANONYMISED,
@@ -24,8 +26,6 @@ from fixdesk.customers.models import Customer, CustomerStatus, CustomerTag
 from fixdesk.customers.schemas import CustomerCreate, CustomerProfileUpdate, CustomerUpdate
 from fixdesk.customfields import service as custom_fields
 from fixdesk.db import new_id, utcnow
-from fixdesk.identity.audit import Action, AuditActor
-from fixdesk.identity.credentials import customer_credentials_changed, queue_account_notice
 from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.pagination import PageParams, paginate

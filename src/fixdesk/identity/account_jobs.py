@@ -12,12 +12,12 @@ import uuid
 
 import structlog
 
+from fixdesk.audit.service import ClientInfo
+from fixdesk.credentials.models import LoginCode
+from fixdesk.credentials.service import ACCOUNT_NOTICE_JOB, PORTAL_INVITATION
 from fixdesk.customers.models import Customer
 from fixdesk.db import utcnow
 from fixdesk.identity import codes
-from fixdesk.identity.audit import ClientInfo
-from fixdesk.identity.credentials import ACCOUNT_NOTICE_JOB, PORTAL_INVITATION
-from fixdesk.identity.models import LoginCode
 from fixdesk.identity.portal_access import (
     FORGOT_PASSWORD_JOB,
     LINK_SEAL_PURPOSE,
@@ -120,7 +120,7 @@ async def send_portal_link(context: JobContext) -> None:
 
 @handler(ACCOUNT_NOTICE_JOB, max_attempts=SEND_MAX_ATTEMPTS)
 async def send_account_notice(context: JobContext) -> None:
-    """Email an account notice (:func:`fixdesk.identity.credentials.queue_account_notice`)."""
+    """Email an account notice (:func:`fixdesk.credentials.service.queue_account_notice`)."""
     payload = context.payload
     template = payload.get("template")
     if template not in ACCOUNT_TEMPLATES or not payload.get("to"):

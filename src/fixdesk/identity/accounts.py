@@ -20,7 +20,11 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fixdesk.audit import service as audit
+from fixdesk.audit.service import Action, AuditActor, ClientInfo
 from fixdesk.config import Settings
+from fixdesk.credentials.models import AuthSession, LoginCode
+from fixdesk.credentials.service import revoke_sessions
 from fixdesk.customers.models import Customer
 from fixdesk.customers.schemas import CustomerProfileUpdate, Language
 from fixdesk.customers.service import (
@@ -30,10 +34,9 @@ from fixdesk.customers.service import (
     validate_timezone,
 )
 from fixdesk.db import utcnow
-from fixdesk.identity import audit
-from fixdesk.identity.audit import Action, AuditActor, ClientInfo
-from fixdesk.identity.models import AccountDeletion, AuthSession, LoginCode, Role, User, UserInvitation
+from fixdesk.identity.models import AccountDeletion, Role, User, UserInvitation
 from fixdesk.identity.permissions import CUSTOMER_PERMISSIONS, permissions_for
+from fixdesk.identity.principals import account_target, normalize_email
 from fixdesk.identity.schemas import (
     CustomerAccountRead,
     DeleteAccountRequest,
@@ -41,7 +44,7 @@ from fixdesk.identity.schemas import (
     ProfileUpdate,
     StaffProfileRead,
 )
-from fixdesk.identity.service import account_target, get_account, normalize_email, revoke_sessions
+from fixdesk.identity.sessions import get_account
 from fixdesk.messaging.service import erase_customer_notifications
 from fixdesk.platform.errors import Conflict, ValidationFailed
 from fixdesk.platform.permissions import Principal

@@ -1,7 +1,7 @@
 """Browser sessions: the sign-in pages' way of holding a login (issue 10, "Sign-in and safety").
 
-A sign-in page logs in through the same functions as ``POST /api/v1/auth/login`` (:func:`service.login`,
-:func:`service.verify_code`), which start a login session (an ``auth_sessions`` row, the refresh-token
+A sign-in page logs in through the same functions as ``POST /api/v1/auth/login`` (:func:`fixdesk.identity.login.login`,
+:func:`fixdesk.identity.login.verify_code`), which start a login session (an ``auth_sessions`` row, the refresh-token
 family). :func:`open_browser_session` then gives that session a fresh 256-bit secret for the browser's
 HttpOnly cookie and keeps only its SHA-256 (``AuthSession.browser_token_hash``); the tokens of the login
 are never shown to the browser. On every page request :func:`make_browser_authenticator`'s function looks
@@ -17,11 +17,12 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fixdesk.credentials.models import AuthSession, RefreshToken
 from fixdesk.customers import access as customers
 from fixdesk.customers.models import CustomerStatus
 from fixdesk.db import utcnow
-from fixdesk.identity.models import AuthSession, RefreshToken, User
-from fixdesk.identity.service import customer_principal, user_principal
+from fixdesk.identity.models import User
+from fixdesk.identity.principals import customer_principal, user_principal
 from fixdesk.platform.permissions import Principal, PrincipalType
 from fixdesk.platform.security import hash_secret, new_secret
 

@@ -12,12 +12,19 @@ import uuid
 
 import structlog
 
+from fixdesk.audit.service import ClientInfo
+from fixdesk.credentials.models import LoginCode
 from fixdesk.customers import access as customers
 from fixdesk.db import utcnow
 from fixdesk.identity import codes
 from fixdesk.identity.accounts import purge_due_accounts
-from fixdesk.identity.models import LoginCode, User, UserInvitation
-from fixdesk.identity.service import CODE_SEAL_PURPOSE, SEND_CODE_JOB
+from fixdesk.identity.login import (
+    CODE_SEAL_PURPOSE,
+    REQUEST_CODE_JOB,
+    SEND_CODE_JOB,
+    issue_code_for_address,
+)
+from fixdesk.identity.models import User, UserInvitation
 from fixdesk.identity.staff import INVITATION_SEAL_PURPOSE, SEND_INVITATION_JOB
 from fixdesk.integrations.email import EmailMessage
 from fixdesk.platform.crypto import DecryptionFailed
@@ -63,6 +70,17 @@ async def _send_after_commit(context: JobContext, message: EmailMessage) -> None
     # End the job's transaction before the provider call, so a slow mail server holds no database lock.
     await context.session.commit()
     await context.services.email.send(message)
+
+
+@handler(REQUEST_CODE_JOB, max_attempts=SEND_MAX_ATTEMPTS)
+async def request_login_code(context: JobContext) -> None:
+    """Issue a login code when an active portal customer has the requested address (nothing otherwise);
+    the request answered before this ran, the same way for every address."""
+    payload = context.payload
+    client = ClientInfo(user_agent=payload.get("userAgent"), ip_address=payload.get("ipAddress"))
+    await issue_code_for_address(
+        context.session, email=str(payload.get("email", "")), client=client, settings=context.settings
+    )
 
 
 @handler(SEND_CODE_JOB, max_attempts=SEND_MAX_ATTEMPTS)

@@ -12,7 +12,11 @@ MANIFEST = DomainManifest(
     name="identity",
     description="Staff users, customer accounts, sessions, API clients, roles and the audit log.",
     # The API clients' routes are included in identity's router.
-    routers=(Mount("fixdesk.identity.router:router"),),
+    routers=(
+        Mount("fixdesk.identity.router:router"),
+        # POST /customers/{id}/portal-invitation and /password-reset, tagged "customers".
+        Mount("fixdesk.identity.router:portal_links_router"),
+    ),
     permissions=(
         Permission(USERS_READ, "List staff users (to assign work, to see who did what)."),
         Permission(USERS_MANAGE, "Invite, change and deactivate staff users."),

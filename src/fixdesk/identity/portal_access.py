@@ -10,7 +10,7 @@
   carries it sealed (AES-GCM, :func:`fixdesk.identity.codes.seal`), so the token itself is in no table. An invitation
   works for 7 days, a reset link for 24 hours; a new link voids the customer's open ones.
 * ``POST /auth/reset-password`` with ``{token, password}`` sets the password. That is a change of
-  credentials (:func:`fixdesk.identity.credentials.customer_credentials_changed`): every session of the
+  credentials (:func:`fixdesk.credentials.service.customer_credentials_changed`): every session of the
   customer ends, their other codes and links stop working, and the change is audited. The email address
   counts as verified from then on: the link reached it.
 * Every email is queued in the request's transaction and sent by a job after the commit.
@@ -25,23 +25,24 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fixdesk.audit import service as audit
+from fixdesk.audit.service import Action, AuditActor, ClientInfo
 from fixdesk.config import Settings
-from fixdesk.customers.models import Customer, CustomerStatus
-from fixdesk.customers.service import get_customer
-from fixdesk.db import new_id, utcnow
-from fixdesk.identity import audit, codes
-from fixdesk.identity.audit import Action, AuditActor, ClientInfo
-from fixdesk.identity.credentials import (
+from fixdesk.credentials.models import LoginCode
+from fixdesk.credentials.service import (
     LINK_PURPOSES,
     PASSWORD_RESET,
     PORTAL_INVITATION,
     customer_credentials_changed,
     void_open_codes,
 )
-from fixdesk.identity.models import LoginCode
+from fixdesk.customers.models import Customer, CustomerStatus
+from fixdesk.customers.service import get_customer
+from fixdesk.db import new_id, utcnow
+from fixdesk.identity import codes
 from fixdesk.platform.errors import Conflict, ValidationFailed
 from fixdesk.platform.jobs import enqueue
-from fixdesk.platform.security import hash_password, hash_secret, new_secret
+from fixdesk.platform.security import hash_password_async, hash_secret, new_secret
 
 LINK_LIFETIMES: dict[str, timedelta] = {
     PORTAL_INVITATION: timedelta(days=7),
@@ -197,7 +198,7 @@ async def reset_password(session: AsyncSession, *, token: str, password: str, cl
     customer = await session.get(Customer, link.customer_id, with_for_update=True)
     if customer is None or customer.status != CustomerStatus.active or customer.email is None:
         raise ValidationFailed.for_field("token", INVALID_LINK)
-    customer.portal_password_hash = hash_password(password)
+    customer.portal_password_hash = await hash_password_async(password)
     customer.email_verified_at = customer.email_verified_at or now
     customer.updated_at = now
     link.used_at = now

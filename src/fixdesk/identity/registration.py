@@ -22,17 +22,18 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fixdesk.audit import service as audit
+from fixdesk.audit.service import Action, AuditActor, ClientInfo
 from fixdesk.config import Settings
+from fixdesk.credentials.service import queue_account_notice
 from fixdesk.customers.models import Customer
 from fixdesk.customers.schemas import CustomerCreate
 from fixdesk.customers.service import create_customer, normalize_phone
 from fixdesk.db import new_id
-from fixdesk.identity import audit
-from fixdesk.identity.audit import Action, AuditActor, ClientInfo
-from fixdesk.identity.credentials import queue_account_notice
+from fixdesk.identity.login import issue_code
 from fixdesk.identity.models import User
+from fixdesk.identity.principals import account_target, normalize_email
 from fixdesk.identity.schemas import RegisterRequest, RegisterResponse
-from fixdesk.identity.service import account_target, issue_code, normalize_email
 from fixdesk.platform.jobs import enqueue
 
 log = structlog.get_logger(__name__)

@@ -9,20 +9,26 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
+from fixdesk.audit import service as audit
+from fixdesk.audit.models import AuditEvent
+from fixdesk.credentials.models import AuthSession
+from fixdesk.credentials.service import PASSWORD_RESET, PORTAL_INVITATION
 from fixdesk.customers import access as customers
-from fixdesk.customers.permissions import CUSTOMERS_READ
+from fixdesk.customers.permissions import CUSTOMERS_READ, CUSTOMERS_WRITE
+from fixdesk.customers.schemas import PortalLinkSent
 from fixdesk.identity import (
     accounts,
-    api_clients,
-    audit,
     examples,
     portal_access,
+    principals,
     registration,
-    service,
+    sessions,
     staff,
 )
+from fixdesk.identity import login as login_service
 from fixdesk.identity.accounts import user_read_values
-from fixdesk.identity.models import AuditEvent, AuthSession, Role
+from fixdesk.identity.api_clients.router import router as api_clients_router
+from fixdesk.identity.models import Role
 from fixdesk.identity.permissions import AUDIT_READ, USERS_MANAGE, USERS_READ
 from fixdesk.identity.schemas import (
     AcceptInvitationRequest,
@@ -59,10 +65,14 @@ from fixdesk.platform.schemas import DayOrMoment
 from fixdesk.platform.security import TokenService
 
 router = APIRouter(tags=["auth"])
+# Staff send a customer the way to set their portal password: customers' operations by address and tag,
+# identity's by what they do (a password is identity's business), so customers import nothing of identity.
+portal_links_router = APIRouter(tags=["customers"])
 
 UsersRead = Annotated[Principal, Depends(require(USERS_READ))]
 UsersManage = Annotated[Principal, Depends(require(USERS_MANAGE))]
 CustomersRead = Annotated[Principal, Depends(require(CUSTOMERS_READ))]
+CustomersWrite = Annotated[Principal, Depends(require(CUSTOMERS_WRITE))]
 AuditRead = Annotated[Principal, Depends(require(AUDIT_READ))]
 Pagination = Annotated[PageParams, Depends(page_params)]
 
@@ -74,14 +84,14 @@ def _tokens(request: Request) -> TokenService:
 Tokens = Annotated[TokenService, Depends(_tokens)]
 
 
-def _client_info(request: Request) -> service.ClientInfo:
-    return service.ClientInfo(
+def _client_info(request: Request) -> audit.ClientInfo:
+    return audit.ClientInfo(
         user_agent=request.headers.get("user-agent"),
         ip_address=request.client.host if request.client else None,
     )
 
 
-Client = Annotated[service.ClientInfo, Depends(_client_info)]
+Client = Annotated[audit.ClientInfo, Depends(_client_info)]
 
 
 # --- logging in ---------------------------------------------------------------------------------------
@@ -101,8 +111,10 @@ async def login(
     """Log in with email and password (staff or customer), or send only the email to get a login code
     by email (customers; the answer is the same whether or not the account exists)."""
     if body.password is None:
-        return await service.request_login_code(session, email=body.email, client=client, settings=settings)
-    return await service.login(
+        return await login_service.request_login_code(
+            session, email=body.email, client=client, settings=settings
+        )
+    return await login_service.login(
         session,
         email=body.email,
         password=body.password,
@@ -137,7 +149,7 @@ async def verify_email(
     body: VerifyEmailRequest, session: SessionDep, settings: SettingsDep, tokens: Tokens, client: Client
 ):
     """Exchange an emailed code (registration or login) for tokens; verifies the email address."""
-    return await service.verify_code(
+    return await login_service.verify_code(
         session,
         email=body.email,
         code=body.code,
@@ -160,7 +172,7 @@ async def refresh(
     body: RefreshRequest, session: SessionDep, settings: SettingsDep, tokens: Tokens, client: Client
 ):
     """Exchange a refresh token for new tokens; the old refresh token stops working."""
-    return await service.refresh(
+    return await sessions.refresh(
         session, refresh_token=body.refresh_token, tokens=tokens, settings=settings, client=client
     )
 
@@ -172,7 +184,7 @@ async def logout(
     session: SessionDep, principal: OptionalPrincipal, client: Client, body: LogoutRequest | None = None
 ):
     """End one login session: the refresh token's, or else the access token's."""
-    await service.logout(
+    await sessions.logout(
         session, refresh_token=body.refresh_token if body else None, principal=principal, client=client
     )
     return LogoutResponse()
@@ -181,7 +193,7 @@ async def logout(
 @router.post("/auth/revoke-all", operation_id="auth-revoke-all", response_model=RevokeAllResponse)
 async def revoke_all(session: SessionDep, principal: Authenticated, client: Client):
     """End every session of the signed-in account, this one included."""
-    count = await service.revoke_all(session, principal, client=client)
+    count = await sessions.revoke_all(session, principal, client=client)
     return RevokeAllResponse(revoked_count=count)
 
 
@@ -206,7 +218,7 @@ async def accept_invite(body: AcceptInvitationRequest, session: SessionDep, clie
 async def forgot_password(body: ForgotPasswordRequest, session: SessionDep, client: Client):
     """Email a portal customer a link to choose a new password (valid 24 hours); the answer is the same
     whether or not the address has an account."""
-    email = service.normalize_email(body.email)
+    email = principals.normalize_email(body.email)
     await portal_access.request_password_reset(session, email=email, client=client)
     return ActionResponse(
         message=f"If {email} belongs to a customer account, a link to reset its password has been sent to it."
@@ -269,7 +281,7 @@ def _session_read(auth_session: AuthSession, principal: Principal) -> SessionRea
 @router.get("/users/me/sessions", operation_id="users-me-sessions", response_model=Page[SessionRead])
 async def my_sessions(session: SessionDep, principal: Authenticated, params: Pagination):
     """Your live login sessions (device, IP, when used); ``current`` marks this one."""
-    rows, total = await service.list_sessions(session, principal, params)
+    rows, total = await sessions.list_sessions(session, principal, params)
     return Page[SessionRead].build([_session_read(row, principal) for row in rows], total, params)
 
 
@@ -278,7 +290,7 @@ async def my_sessions(session: SessionDep, principal: Authenticated, params: Pag
 )
 async def end_session(session_id: uuid.UUID, session: SessionDep, principal: Authenticated, client: Client):
     """End one of your sessions (404 for anyone else's)."""
-    await service.revoke_session(session, principal, session_id, client=client)
+    await sessions.revoke_session(session, principal, session_id, client=client)
     return ActionResponse(message="Session ended")
 
 
@@ -332,7 +344,61 @@ async def update_user(
     return UserRead(**user_read_values(user))
 
 
-# --- activity and audit log ----------------------------------------------------------------------------
+# --- portal links: staff send a customer the way to set their portal password ---------------------------
+
+
+async def _send_link(
+    customer_id: uuid.UUID,
+    purpose: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Principal,
+    client: audit.ClientInfo,
+) -> PortalLinkSent:
+    link = await portal_access.send_link(
+        session, customer_id, purpose, actor=audit.AuditActor.of(principal, client), settings=settings
+    )
+    expires_at = portal_access.link_expires_at(link)
+    what = "A portal invitation" if purpose == PORTAL_INVITATION else "A password-reset link"
+    return PortalLinkSent(
+        message=f"{what} is on its way to the customer's email address on file.", expires_at=expires_at
+    )
+
+
+@portal_links_router.post(
+    "/customers/{customer_id}/portal-invitation",
+    operation_id="customers-portal-invitation",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=PortalLinkSent,
+)
+async def send_portal_invitation(
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CustomersWrite,
+    client: Client,
+):
+    """Email the customer a one-time link to choose their portal password (valid 7 days; 409 when they
+    already have one, are not active or have no email)."""
+    return await _send_link(customer_id, PORTAL_INVITATION, session, settings, principal, client)
+
+
+@portal_links_router.post(
+    "/customers/{customer_id}/password-reset",
+    operation_id="customers-password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=PortalLinkSent,
+)
+async def send_password_reset(
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CustomersWrite,
+    client: Client,
+):
+    """Email the customer a one-time link to choose a new portal password (valid 24 hours; 409 when they
+    have no password yet, are not active or have no email)."""
+    return await _send_link(customer_id, PASSWORD_RESET, session, settings, principal, client)
 
 
 def _audit_page(rows: list[AuditEvent], total: int, params: PageParams) -> Page[AuditEventRead]:
@@ -393,4 +459,4 @@ async def audit_log(
 
 
 # API clients and the OAuth2 token endpoint live in their own module; they are served with identity's routes.
-router.include_router(api_clients.router)
+router.include_router(api_clients_router)

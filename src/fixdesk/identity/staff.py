@@ -10,24 +10,27 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from pydantic import EmailStr, TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fixdesk.audit import service as audit
+from fixdesk.audit.service import Action, AuditActor, ClientInfo
 from fixdesk.config import Settings
+from fixdesk.credentials.service import revoke_sessions
 from fixdesk.customers.service import normalize_phone
 from fixdesk.db import new_id, utcnow
-from fixdesk.identity import audit, codes
+from fixdesk.identity import codes
 from fixdesk.identity.accounts import ensure_another_admin
-from fixdesk.identity.audit import Action, AuditActor, ClientInfo
-from fixdesk.identity.models import User, UserInvitation
+from fixdesk.identity.models import Role, User, UserInvitation
 from fixdesk.identity.permissions import all_permissions
 from fixdesk.identity.schemas import UserAdminUpdate, UserInvite
-from fixdesk.identity.service import create_user, revoke_sessions
-from fixdesk.platform.errors import NotFound, ValidationFailed
+from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.jobs import enqueue
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
-from fixdesk.platform.security import hash_password, hash_secret, new_secret
+from fixdesk.platform.security import hash_password_async, hash_secret, new_secret
 
 INVITATION_LIFETIME = timedelta(days=7)
 INVITATION_TOKEN_PREFIX = "inv_"
@@ -152,7 +155,7 @@ async def accept_invitation(session: AsyncSession, *, token: str, password: str,
     user = await session.get(User, invitation.user_id)
     if user is None or not user.is_active:
         raise ValidationFailed.for_field("token", INVALID_INVITATION)
-    user.password_hash = hash_password(password)
+    user.password_hash = await hash_password_async(password)
     user.updated_at = now
     invitation.accepted_at = now
     await session.flush()
@@ -210,5 +213,48 @@ async def update_user(
         action = Action.activated if user.is_active else Action.deactivated
         await audit.record(session, action, who, **target, details=details)
     user.updated_at = utcnow()
+    await session.flush()
+    return user
+
+
+# The same email rules as the API's request models, so the CLI cannot create a login the API rejects.
+_EMAIL = TypeAdapter(EmailStr)
+MINIMUM_PASSWORD_LENGTH = 8
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str | None,
+    first_name: str,
+    last_name: str,
+    role: Role | str,
+    phone: str | None = None,
+) -> User:
+    """Create a staff user. Raises :class:`Conflict` for a taken email and :class:`ValidationFailed` for an
+    unknown role or a password shorter than 8 characters."""
+    if str(role) not in {r.value for r in Role}:
+        raise ValidationFailed.for_field("role", f"must be one of {', '.join(r.value for r in Role)}")
+    if password is not None and len(password) < MINIMUM_PASSWORD_LENGTH:
+        raise ValidationFailed.for_field("password", f"must be at least {MINIMUM_PASSWORD_LENGTH} characters")
+    try:
+        normalized = _EMAIL.validate_python(email.strip()).lower()
+    except PydanticValidationError as exc:
+        raise ValidationFailed.for_field("email", f"'{email}' is not a valid email address") from exc
+    exists = await session.scalar(select(func.count()).select_from(User).where(User.email == normalized))
+    if exists:
+        raise Conflict(f"A user with email {normalized} already exists.")
+    user = User(
+        email=normalized,
+        password_hash=await hash_password_async(password) if password else None,
+        first_name=first_name,
+        last_name=last_name,
+        role=str(role),
+        phone=phone,
+        permissions=[],
+        is_active=True,
+    )
+    session.add(user)
     await session.flush()
     return user

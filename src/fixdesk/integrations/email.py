@@ -8,7 +8,6 @@ A provider that does not accept a message raises :class:`~fixdesk.integrations.e
 
 from __future__ import annotations
 
-import os
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ import httpx
 from fixdesk.config import ConfigurationError, Settings
 from fixdesk.db import utcnow
 from fixdesk.integrations.errors import MAX_BODY_CHARACTERS, ProviderError, http_status_is_retryable
-from fixdesk.integrations.outbox import outbox_file_name
+from fixdesk.integrations.outbox import outbox_file_name, write_outbox_file
 
 __all__ = [
     "EmailMessage",
@@ -111,12 +110,9 @@ class FileEmailProvider:
         self.clock = clock
 
     async def send(self, message: EmailMessage) -> str:
-        self.outbox.mkdir(parents=True, exist_ok=True)
         mime = message.to_mime(self.default_sender)
         path = self.outbox / outbox_file_name(message.message_id, ".eml", self.clock())
-        temporary = path.with_suffix(".eml.tmp")
-        temporary.write_bytes(bytes(mime))
-        os.replace(temporary, path)  # readers never see a half-written file
+        await write_outbox_file(path, bytes(mime))
         return path.name
 
 

@@ -8,7 +8,6 @@ A provider that does not accept a message raises :class:`~fixdesk.integrations.e
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -22,7 +21,7 @@ from twilio.request_validator import RequestValidator
 from fixdesk.config import ConfigurationError, Settings
 from fixdesk.db import utcnow
 from fixdesk.integrations.errors import MAX_BODY_CHARACTERS, ProviderError, http_status_is_retryable
-from fixdesk.integrations.outbox import outbox_file_name
+from fixdesk.integrations.outbox import outbox_file_name, write_outbox_file
 
 __all__ = [
     "FileSmsProvider",
@@ -68,11 +67,8 @@ class FileSmsProvider:
         self.clock = clock
 
     async def send(self, message: SmsMessage) -> str:
-        self.outbox.mkdir(parents=True, exist_ok=True)
         path = self.outbox / outbox_file_name(message.reference, ".json", self.clock())
-        temporary = path.with_suffix(".json.tmp")
-        temporary.write_text(json.dumps(asdict(message), indent=2))
-        os.replace(temporary, path)
+        await write_outbox_file(path, json.dumps(asdict(message), indent=2).encode())
         return f"file-{message.reference}"
 
 

@@ -1,6 +1,10 @@
 """Password hashing, access tokens (JWT) and opaque secrets.
 
 * Passwords: Argon2id through pwdlib, with parameters above OWASP's minimum (m = 19 MiB, t = 2, p = 1).
+  One hash or verification costs tens of milliseconds of CPU, so code serving requests uses the async
+  functions (:func:`hash_password_async`, :func:`verify_password_async`), which run the work in a bounded
+  pool of threads and leave the event loop free for every other request. A stored hash made with older
+  parameters is replaced on the next successful sign-in (:attr:`PasswordCheck.new_hash`).
 * Access tokens: HS256 JWTs with ``iss``, ``aud``, ``sub``, ``typ``, ``role``, ``iat``, ``exp`` and ``jti``,
   verified against an explicit algorithm list and with every one of those claims required, so ``alg: none``,
   algorithm swaps, missing expiry and foreign issuers are all rejected.
@@ -9,9 +13,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 import secrets
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,25 +36,94 @@ ACCESS_TOKEN_TYPE = "access"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "typ", "role", "iat", "exp", "jti"]
 
 # OWASP Password Storage Cheat Sheet: Argon2id with m=19 MiB, t=2, p=1 is the minimum; we go a bit above.
-_password_hash = PasswordHash((Argon2Hasher(memory_cost=19 * 1024 + 4096, time_cost=2, parallelism=1),))
+# Raising these parameters later is safe: each stored hash is replaced at its owner's next sign-in.
+PASSWORD_HASHER = Argon2Hasher(memory_cost=19 * 1024 + 4096, time_cost=2, parallelism=1)
+_password_hash = PasswordHash((PASSWORD_HASHER,))
 # Verifying against this keeps login time the same whether or not the account exists.
 _DUMMY_HASH = _password_hash.hash(secrets.token_urlsafe(16))
 
+# Argon2 is CPU-bound and argon2-cffi releases the GIL while it works, so one thread per core runs hashes
+# in parallel without starving the event loop; more threads than cores would only make every hash slower
+# and multiply the memory (about 23 MiB per hash in progress). Further requests queue for a thread.
+# The cores this process may run on (a container's CPU set, not the host's count where the OS tells).
+PASSWORD_HASH_THREADS = (
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _password_pool() -> ThreadPoolExecutor:
+    """The process's pool for password hashing, created on first use (and again in a forked child)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=PASSWORD_HASH_THREADS, thread_name_prefix="argon2")
+        return _pool
+
+
+def _reset_pool_after_fork() -> None:
+    # A forked worker process inherits the pool object but not its threads.
+    global _pool, _pool_lock
+    _pool = None
+    _pool_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_reset_pool_after_fork)
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    """The outcome of checking a password: ``valid``, and ``new_hash`` when the stored hash was made with
+    other parameters than today's and should be replaced by this one (only ever set when ``valid``)."""
+
+    valid: bool
+    new_hash: str | None = None
+
 
 def hash_password(password: str) -> str:
-    """Argon2id hash (PHC string) of ``password``."""
+    """Argon2id hash (PHC string) of ``password``. Blocks for the whole hash: on the event loop use
+    :func:`hash_password_async`."""
     return _password_hash.hash(password)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
-    """True when ``password`` matches; with no hash it still spends the same time and answers False."""
+    """True when ``password`` matches; with no hash it still spends the same time and answers False.
+    Blocks for the whole verification: on the event loop use :func:`verify_password_async`."""
+    return check_password(password, password_hash).valid
+
+
+def check_password(password: str, password_hash: str | None) -> PasswordCheck:
+    """Verify ``password`` against ``password_hash`` (pwdlib's ``verify_and_update``), blocking.
+
+    With no hash it spends the same time on a dummy hash and answers invalid, so an unknown account costs
+    what a known one does. A malformed stored hash is invalid, not an error (it must not become a 500 on
+    the login form).
+    """
     if not password_hash:
         _password_hash.verify(password, _DUMMY_HASH)
-        return False
+        return PasswordCheck(valid=False)
     try:
-        return _password_hash.verify(password, password_hash)
-    except Exception:  # a malformed stored hash must not become a 500 on the login form
-        return False
+        valid, new_hash = _password_hash.verify_and_update(password, password_hash)
+    except Exception:
+        return PasswordCheck(valid=False)
+    return PasswordCheck(valid=valid, new_hash=new_hash if valid else None)
+
+
+async def hash_password_async(password: str) -> str:
+    """:func:`hash_password` in the bounded password pool: the event loop stays free meanwhile."""
+    return await asyncio.get_running_loop().run_in_executor(_password_pool(), hash_password, password)
+
+
+async def verify_password_async(password: str, password_hash: str | None) -> PasswordCheck:
+    """:func:`check_password` in the bounded password pool: the event loop stays free meanwhile.
+
+    Pass ``None`` for an account that does not exist or has no password: the same work is done (the
+    dummy hash) and the answer is invalid. Store :attr:`PasswordCheck.new_hash` when it is set.
+    """
+    return await asyncio.get_running_loop().run_in_executor(
+        _password_pool(), check_password, password, password_hash
+    )
 
 
 def new_secret(prefix: str = "", nbytes: int = 32) -> str:

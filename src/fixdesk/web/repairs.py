@@ -32,8 +32,8 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
+from fixdesk.audit.service import ClientInfo, request_client
 from fixdesk.config import Settings
-from fixdesk.identity.audit import ClientInfo, request_client
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.errors import Forbidden, ValidationFailed
 from fixdesk.platform.pagination import PageParams

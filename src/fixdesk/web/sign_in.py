@@ -27,9 +27,10 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fixdesk.audit.service import ClientInfo
 from fixdesk.config import Settings
-from fixdesk.identity import browser_sessions, service
-from fixdesk.identity.audit import ClientInfo
+from fixdesk.identity import browser_sessions, sessions
+from fixdesk.identity import login as identity_login
 from fixdesk.identity.schemas import TokenResponse
 from fixdesk.platform.permissions import Principal, PrincipalType, browser_area
 from fixdesk.platform.ratelimit import RateLimitDecision, client_ip, ip_subject
@@ -115,7 +116,7 @@ async def with_password(
     # A savepoint, so a login of the wrong kind of account leaves no session behind.
     attempt = await session.begin_nested()
     try:
-        tokens = await service.login(
+        tokens = await identity_login.login(
             session,
             email=email,
             password=password,
@@ -124,7 +125,7 @@ async def with_password(
             tokens=request.app.state.tokens,
             settings=settings,
         )
-    except service.LoginFailed as exc:
+    except identity_login.LoginFailed as exc:
         await attempt.commit()
         raise SignInRefused(WRONG_PASSWORD, status=401) from exc
     if tokens.user.principal_type != expected:
@@ -139,7 +140,7 @@ async def send_code(request: Request, session: AsyncSession, *, email: str) -> N
     ``{email}`` does; counted against the login limit. The page says the same whether or not the address
     has an account."""
     await count_attempt(request)
-    await service.request_login_code(
+    await identity_login.request_login_code(
         session, email=email, client=client_info(request), settings=request.app.state.settings
     )
 
@@ -154,7 +155,7 @@ async def with_code(
         raise SignInRefused(WRONG_CODE, status=400)
     await count_attempt(request)
     try:
-        tokens = await service.verify_code(
+        tokens = await identity_login.verify_code(
             session,
             email=email,
             code=code.strip(),
@@ -163,7 +164,7 @@ async def with_code(
             tokens=request.app.state.tokens,
             settings=settings,
         )
-    except service.LoginFailed as exc:
+    except identity_login.LoginFailed as exc:
         raise SignInRefused(WRONG_CODE, status=401) from exc
     return await _open(session, tokens, settings, remember_me)
 
@@ -199,7 +200,7 @@ async def sign_out(
     """End the browser's session (the identity session row is revoked, as ``POST /auth/logout`` does) and
     clear the cookie; 303 to the area's sign-in page."""
     if principal is not None and principal.session_id is not None:
-        await service.logout(session, refresh_token=None, principal=principal, client=client_info(request))
+        await sessions.logout(session, refresh_token=None, principal=principal, client=client_info(request))
     settings: Settings = request.app.state.settings
     response = RedirectResponse(f"{area_prefix}/login", status_code=303)
     response.delete_cookie(

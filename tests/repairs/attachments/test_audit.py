@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from fixdesk.identity.audit import Action
-from fixdesk.identity.models import AuditEvent
+from fixdesk.audit.models import AuditEvent
+from fixdesk.audit.service import Action
 from fixdesk.platform.jobs import Job
 from fixdesk.repairs.attachments import service
 from tests.repairs.attachments import files

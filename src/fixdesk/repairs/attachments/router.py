@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 
-from fixdesk.identity.audit import ClientInfo, request_client
+from fixdesk.audit.service import ClientInfo, request_client
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require

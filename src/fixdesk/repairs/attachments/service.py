@@ -21,7 +21,7 @@ Rules:
   keeps the file. Only a manager, an admin or the staff member who uploaded the file may delete it
   (403 for anyone else, and nothing changes).
 * Deleting a file and showing it to the customer or hiding it again (``isPublic``, at upload or later) are
-  written to the audit log (:mod:`fixdesk.identity.audit`) in the same transaction: who, which repair,
+  written to the audit log (:mod:`fixdesk.audit.service`) in the same transaction: who, which repair,
   which file (``attachment.deleted``, ``attachment.published``, ``attachment.unpublished``).
 """
 
@@ -43,10 +43,10 @@ from filetype.types.isobmff import IsoBmff
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fixdesk.audit import service as audit
+from fixdesk.audit.service import NO_CLIENT, Action, AuditActor, ClientInfo
 from fixdesk.config import Settings
 from fixdesk.db import new_id
-from fixdesk.identity import audit
-from fixdesk.identity.audit import NO_CLIENT, Action, AuditActor, ClientInfo
 from fixdesk.identity.models import Role
 from fixdesk.platform.errors import FixdeskError, Forbidden, NotFound, ValidationFailed
 from fixdesk.platform.events import publish

@@ -7,7 +7,8 @@ there). Whenever one changes (a password set with an invitation or reset link, a
 family dies and every access token is refused on its next request (the authenticator checks the session),
 voids the codes and links still open, and writes one audit entry in the same transaction.
 
-This module reads no other domain's services, so the customers domain can call it without an import cycle.
+The module stands below customers and identity (it imports neither), so the customers domain calls it in
+its own transaction and identity signs accounts in with the same records.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fixdesk.audit import service as audit
+from fixdesk.audit.service import Action, AuditActor
+from fixdesk.credentials.models import AuthSession, LoginCode
 from fixdesk.db import utcnow
-from fixdesk.identity import audit
-from fixdesk.identity.audit import Action, AuditActor
-from fixdesk.identity.models import AuthSession, LoginCode
 from fixdesk.platform.jobs import enqueue
 
 CODE_PURPOSES = ("verification", "login")
@@ -33,7 +34,9 @@ LINK_PURPOSES = (PORTAL_INVITATION, PASSWORD_RESET)
 """Purposes of the emailed set-password links, kept in the same table (see
 :mod:`fixdesk.identity.portal_access`)."""
 ACCOUNT_NOTICE_JOB = "identity.send_account_notice"
-"""The job that emails an account notice without a secret (:mod:`fixdesk.identity.account_jobs`)."""
+"""The job that emails an account notice without a secret. Its handler is identity's
+(:mod:`fixdesk.identity.account_jobs`, which renders messaging's account templates); the queue names it by
+kind, so queuing it here imports nothing above this module."""
 
 
 async def revoke_sessions(

@@ -19,7 +19,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
-from fixdesk.identity.models import AuditEvent
+from fixdesk.audit.models import AuditEvent
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
 
