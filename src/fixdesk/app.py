@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import SecretStr
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from fixdesk import __version__
@@ -67,9 +68,14 @@ async def ready(request: Request) -> JSONResponse:
     """Readiness: the database answers (503 otherwise, and the reason is logged as ``not_ready``)."""
     engine: AsyncEngine = request.app.state.engine
     try:
-        # Read-only: on SQLite the probe must not queue behind a long write for the write lock.
-        async with read_only(request.app.state.engine).connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        try:
+            await _probe_database(engine)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # A pooled connection the server had closed (no pre-ping, see fixdesk.db.create_engine): the
+            # pool is invalidated now, so a second probe on a fresh connection tells the truth.
+            await _probe_database(engine)
     except Exception as exc:
         # The answer stays terse (anyone may ask); the operator reads why in the log.
         log.warning(
@@ -80,6 +86,12 @@ async def ready(request: Request) -> JSONResponse:
         )
         return JSONResponse({"status": "not ready", "services": {"database": "unavailable"}}, status_code=503)
     return JSONResponse({"status": "ready", "services": {"database": "connected"}})
+
+
+async def _probe_database(engine: AsyncEngine) -> None:
+    # Read-only: on SQLite the probe must not queue behind a long write for the write lock.
+    async with read_only(engine).connect() as connection:
+        await connection.execute(text("SELECT 1"))
 
 
 def _secrets_of(settings: Settings, engine: AsyncEngine) -> list[str]:
