@@ -22,7 +22,7 @@ from fixdesk.bootstrap import load_domains
 from fixdesk.config import Settings, get_settings
 from fixdesk.db import create_engine, make_sessionmaker, read_only, utcnow
 from fixdesk.domains import DOMAINS
-from fixdesk.identity.service import make_authenticator
+from fixdesk.identity.authenticator import make_authenticator
 from fixdesk.platform.domains import API_PREFIX, DomainManifest, resolve
 from fixdesk.platform.errors import install_error_handlers
 from fixdesk.platform.guards import (

@@ -45,7 +45,7 @@ from fixdesk.platform.errors import (
 )
 from fixdesk.platform.jobs import enqueue
 from fixdesk.platform.pagination import PageParams, paginate
-from fixdesk.platform.permissions import Authenticator, Principal
+from fixdesk.platform.permissions import Principal
 from fixdesk.platform.security import TokenService, hash_password, hash_secret, new_secret, verify_password
 
 __all__ = ["ClientInfo", "revoke_sessions"]
@@ -66,46 +66,6 @@ class LoginFailed(Unauthorized):
     audit entry of the failure and the code's attempt count, which must survive the error."""
 
     commit_transaction = True
-
-
-def make_authenticator(tokens: TokenService) -> Authenticator:
-    """The function the platform uses to turn a bearer token into a :class:`Principal`.
-
-    Loads the user, customer or API client on every request, so deactivating a user or client or
-    archiving a customer ends their access at once rather than when the token expires. An API client
-    holds only the scopes both its token and its current registration grant. A token carrying a session
-    (``sid``) also dies with its session: logout, revoke-all, ending a session and a compromised family
-    all take effect on the next request (one primary-key lookup).
-    """
-
-    async def authenticate(session: AsyncSession, token: str) -> Principal:
-        claims = tokens.verify_access_token(token)
-        if claims.session_id is not None:
-            auth_session = await session.get(AuthSession, claims.session_id)
-            if (
-                auth_session is None
-                or auth_session.revoked_at is not None
-                or claims.subject not in (auth_session.user_id, auth_session.customer_id)
-            ):
-                raise Unauthorized(SESSION_ENDED)
-        if claims.principal_type == "user":
-            user = await session.get(User, claims.subject)
-            if user is None or not user.is_active:
-                raise Unauthorized("The account behind this token is no longer active.")
-            return user_principal(user, claims.session_id)
-        if claims.principal_type == "customer":
-            customer = await session.get(Customer, claims.subject)
-            if customer is None or customer.status != CustomerStatus.active:
-                raise Unauthorized("The account behind this token is no longer active.")
-            return customer_principal(customer, claims.session_id)
-        if claims.principal_type == "client" and claims.session_id is None:
-            api_client = await session.get(ApiClient, claims.subject)
-            if api_client is None or not api_client.is_active:
-                raise Unauthorized("The API client behind this token is no longer active.")
-            return client_principal(api_client, claims.scopes or frozenset())
-        raise Unauthorized("This kind of token is not accepted here.")
-
-    return authenticate
 
 
 def user_principal(user: User, session_id: uuid.UUID | None = None) -> Principal:
