@@ -107,7 +107,13 @@ def floor_app(dsn: str, detail_id: str, detail_body: bytes, list_body: bytes) ->
                 for sql in DETAIL_SQL:
                     await connection.fetch(sql, repair_id)
                 body = detail_body
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [*headers, (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     return app
@@ -126,7 +132,11 @@ async def bare_health(scope: dict[str, Any], receive: Any, send: Any) -> None:
         }
     ).encode()
     await send(
-        {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
     )
     await send({"type": "http.response.body", "body": body})
 

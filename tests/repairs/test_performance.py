@@ -290,6 +290,12 @@ FILTER_CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
     ("search repair number", {"search": "R-2025-001234"}, [("repairs", "search_text")]),
     ("search device model", {"search": "thinkpad"}, [("repairs", "search_text")]),
     ("search customer", {"search": "zielINSKA"}, [("repairs", "search_text"), ("customers", "search_text")]),
+    # Issue 9, item 11: the status + search list of the example is served by index conditions, not a scan.
+    (
+        "status=active&search=iphone",
+        {"status": "active", "search": "iphone"},
+        [("repairs", "search_text"), ("customers", "search_text")],
+    ),
 ]
 
 

@@ -14,8 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import BigInteger, Select, case, func, select, type_coerce, union
+from sqlalchemy import BigInteger, Boolean, ColumnElement, Select, case, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from fixdesk.catalog.models import DeviceModel
@@ -445,6 +446,30 @@ def group_condition(group: str) -> Any:
     return Repair.status.in_([s.value for s in lifecycle.STATUS_GROUPS[group]])
 
 
+class AnyOfSubquery(ColumnElement[bool]):
+    """``column = ANY(ARRAY(subquery))`` on PostgreSQL (an index condition on ``column``, the subquery run
+    once), ``column IN (subquery)`` elsewhere (SQLite plans that through the index already)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a predicate: SQLite must not get "… = 1" appended
+
+    def __init__(self, column: Any, subquery: Select[Any]) -> None:
+        self.column = column
+        self.subquery = subquery
+
+
+@compiles(AnyOfSubquery)
+def _compile_in_subquery(element: AnyOfSubquery, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.column.in_(element.subquery), **kw)
+
+
+@compiles(AnyOfSubquery, "postgresql")
+def _compile_any_of_array(element: AnyOfSubquery, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} = ANY(ARRAY({compiler.process(element.subquery, asfrom=False, **kw)}))"
+
+
 def apply_filters(statement: Select[tuple[Repair]], filters: RepairFilters) -> Select[tuple[Repair]]:
     if filters.status:
         statement = statement.where(status_condition(filters.status))
@@ -462,13 +487,17 @@ def apply_filters(statement: Select[tuple[Repair]], filters: RepairFilters) -> S
         statement = statement.where(Repair.created_at <= end_of(filters.date_to))
     if filters.search and filters.search.strip():
         term = filters.search.strip().lower()
-        # A UNION of two index-backed lookups, not "search_text LIKE … OR customer_id IN (…)": PostgreSQL
-        # cannot combine an OR with a subquery through indexes and would scan every repair.
-        matching = union(
-            select(Repair.id).where(Repair.search_text.contains(term, autoescape=True)),
-            select(Repair.id).where(Repair.customer_id.in_(customers.ids_matching(term))),
+        # "search_text LIKE … OR customer_id = ANY(ARRAY(SELECT … customers …))": the customers' ids are
+        # computed once (an InitPlan), so both sides are index conditions PostgreSQL combines with the other
+        # filters' indexes (a BitmapOr inside a BitmapAnd with the status index). A plain "IN (subquery)"
+        # in an OR cannot use an index, and the earlier "id IN (… UNION …)" had to collect every repair
+        # matching the term (tens of thousands for "iphone") before the status filter could help.
+        statement = statement.where(
+            or_(
+                Repair.search_text.contains(term, autoescape=True),
+                AnyOfSubquery(Repair.customer_id, customers.ids_matching(term)),
+            )
         )
-        statement = statement.where(Repair.id.in_(matching))
     return statement
 
 
