@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import SecretStr
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from fixdesk import __version__
@@ -21,8 +22,8 @@ from fixdesk.bootstrap import load_domains
 from fixdesk.config import Settings, get_settings
 from fixdesk.db import create_engine, make_sessionmaker, read_only, utcnow
 from fixdesk.domains import DOMAINS
+from fixdesk.identity.authenticator import make_authenticator
 from fixdesk.identity.browser_sessions import make_browser_authenticator
-from fixdesk.identity.principals import make_authenticator
 from fixdesk.platform.domains import DomainManifest, resolve
 from fixdesk.platform.errors import install_error_handlers
 from fixdesk.platform.guards import (
@@ -68,9 +69,14 @@ async def ready(request: Request) -> JSONResponse:
     """Readiness: the database answers (503 otherwise, and the reason is logged as ``not_ready``)."""
     engine: AsyncEngine = request.app.state.engine
     try:
-        # Read-only: on SQLite the probe must not queue behind a long write for the write lock.
-        async with read_only(request.app.state.engine).connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        try:
+            await _probe_database(engine)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # A pooled connection the server had closed (no pre-ping, see fixdesk.db.create_engine): the
+            # pool is invalidated now, so a second probe on a fresh connection tells the truth.
+            await _probe_database(engine)
     except Exception as exc:
         # The answer stays terse (anyone may ask); the operator reads why in the log.
         log.warning(
@@ -81,6 +87,12 @@ async def ready(request: Request) -> JSONResponse:
         )
         return JSONResponse({"status": "not ready", "services": {"database": "unavailable"}}, status_code=503)
     return JSONResponse({"status": "ready", "services": {"database": "connected"}})
+
+
+async def _probe_database(engine: AsyncEngine) -> None:
+    # Read-only: on SQLite the probe must not queue behind a long write for the write lock.
+    async with read_only(engine).connect() as connection:
+        await connection.execute(text("SELECT 1"))
 
 
 def _secrets_of(settings: Settings, engine: AsyncEngine) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -86,13 +87,34 @@ def serve(
     worker: Annotated[
         bool, typer.Option("--worker/--no-worker", help="Run a job worker inside the server (default on)")
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Server processes (PostgreSQL only; one per core is a good start). SQLite serves with one.",
+        ),
+    ] = 1,
 ) -> None:
-    """Migrate, then serve the API (and, with --demo, load the demo shop into an empty database)."""
+    """Migrate, then serve the API (and, with --demo, load the demo shop into an empty database).
+
+    With ``--workers N`` (N > 1) uvicorn runs N processes sharing the port, each with its own connection
+    pool (10 connections, 10 more at peaks, per process) and, unless ``--no-worker``, its own job worker: on
+    PostgreSQL several job workers are safe (jobs are claimed with ``FOR UPDATE SKIP LOCKED`` leases and each
+    periodic occurrence is claimed once by a unique row). SQLite is refused with N > 1: its in-process job
+    worker must stay single, and one process is all a single-file database's writer lock can use.
+    """
     import uvicorn
 
     from fixdesk.app import create_app
 
     settings = _settings()
+    if workers > 1 and settings.resolved_database_url.startswith("sqlite"):
+        console.print(
+            "[red]--workers above 1 needs PostgreSQL:[/] with SQLite Fixdesk serves from one process (its job "
+            "worker must stay single). Set FIXDESK_DATABASE_URL to a PostgreSQL database, or drop --workers."
+        )
+        raise typer.Exit(code=2)
     configure_logging(settings.log_level, settings.log_json)
     migrations.upgrade(settings.resolved_database_url)
     if demo and asyncio.run(_database_is_empty(settings)):
@@ -115,6 +137,21 @@ def serve(
     )
     if demo:
         _print_demo_logins()
+    if workers > 1:
+        # Each process builds its app from the environment (uvicorn imports the factory in every child).
+        os.environ["FIXDESK_HOST"] = bind_host
+        os.environ["FIXDESK_PORT"] = str(bind_port)
+        os.environ["FIXDESK_WORKER_IN_PROCESS"] = "true" if worker else "false"
+        uvicorn.run(
+            "fixdesk.cli:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=bind_host,
+            port=bind_port,
+            log_level="warning",
+            proxy_headers=False,
+        )
+        return
     uvicorn.run(
         create_app(settings, run_worker=worker),
         host=bind_host,
@@ -124,6 +161,16 @@ def serve(
         # (FIXDESK_TRUSTED_PROXIES), so the socket peer must reach it unchanged.
         proxy_headers=False,
     )
+
+
+def app_from_environment() -> Any:
+    """The app of one ``fixdesk serve --workers N`` process, configured from the ``FIXDESK_*`` environment
+    (which ``serve`` completed with the host, port and job-worker choice before starting the processes)."""
+    from fixdesk.app import create_app
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)
 
 
 def _print_demo_logins() -> None:

@@ -31,6 +31,9 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+POOL_RECYCLE_SECONDS = 1_800
+"""PostgreSQL connections older than this (30 minutes) are closed and replaced when next checked out, so no
+pooled connection outlives a server's or a proxy's idle timeout (PgBouncer, cloud load balancers)."""
 
 
 def new_id() -> uuid.UUID:
@@ -176,13 +179,21 @@ def create_engine(
     cannot be upgraded; read-only sessions (see :func:`read_only`) start a plain deferred ``BEGIN``. A
     writer still waiting when the timeout runs out fails, and the API answers 503
     (:func:`fixdesk.platform.errors.is_database_busy`).
+
+    PostgreSQL connections are not pinged before each use (``pool_pre_ping`` costs a round trip on every
+    checkout, on every request). Stale connections are handled instead by ``pool_recycle``
+    (:data:`POOL_RECYCLE_SECONDS`) and by the driver's disconnect detection: when a statement fails
+    because the server went away, SQLAlchemy marks the error ``connection_invalidated`` and invalidates
+    every connection of the pool, so only requests already in flight fail (503 with ``Retry-After``, see
+    :func:`fixdesk.platform.errors.is_database_busy`) and the next ones reconnect. ``/ready`` retries once
+    on such an error, so it reports the database as it is, not a dead pooled connection.
     """
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": sqlite_busy_timeout_ms / 1000})
         _configure_sqlite(engine, sqlite_busy_timeout_ms)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=POOL_RECYCLE_SECONDS
     )
 
 

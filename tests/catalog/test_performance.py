@@ -60,7 +60,8 @@ async def test_list_statement_counts_do_not_grow_with_page_size(client, app, ses
             assert len(items) == min(size, response.json()["total"])
         # The big page really embeds many different rows.
         assert len({embedded(item) for item in items}) >= (1 if "history" in path else 4), path
-        assert counts[PAGE_SIZES[0]] == counts[PAGE_SIZES[1]], (path, statement_counter.statements)
+        # Never more for the bigger page (fewer when it is a first page that is not full: no count then).
+        assert counts[PAGE_SIZES[1]] <= counts[PAGE_SIZES[0]], (path, statement_counter.statements)
 
 
 # --- every filter is backed by an index (PostgreSQL) -----------------------------------------------------------

@@ -442,7 +442,8 @@ async def test_list_paginates(client, app, sessionmaker):
     response = await client.get(CUSTOMERS, params={"page": 3, "pageSize": 2}, headers=admin.headers)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"items", "total", "page", "pageSize", "totalPages"}
+    assert set(body) == {"items", "total", "totalIsEstimate", "page", "pageSize", "totalPages"}
+    assert body["totalIsEstimate"] is False
     assert (body["total"], body["page"], body["pageSize"], body["totalPages"]) == (5, 3, 2, 3)
     assert len(body["items"]) == 1
 
@@ -469,7 +470,14 @@ async def test_list_paginates(client, app, sessionmaker):
 async def test_list_of_no_customers_is_an_empty_page(client, app, sessionmaker):
     admin = await make_user(app, sessionmaker, "admin")
     body = (await client.get(CUSTOMERS, headers=admin.headers)).json()
-    assert body == {"items": [], "total": 0, "page": 1, "pageSize": 20, "totalPages": 0}
+    assert body == {
+        "items": [],
+        "total": 0,
+        "totalIsEstimate": False,
+        "page": 1,
+        "pageSize": 20,
+        "totalPages": 0,
+    }
 
 
 INVALID_LIST_QUERIES = [

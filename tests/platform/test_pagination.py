@@ -2,7 +2,7 @@
 
 import pytest
 
-from fixdesk.platform.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageParams
+from fixdesk.platform.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListTotal, Page, PageParams
 from tests.factories import make_customer, make_user
 from tests.platform.problems import assert_problem
 
@@ -21,6 +21,7 @@ def test_page_serialises_with_camel_case_keys():
     assert page.model_dump(mode="json") == {
         "items": [1, 2],
         "total": 41,
+        "totalIsEstimate": False,
         "page": 3,
         "pageSize": 20,
         "totalPages": 3,
@@ -50,7 +51,8 @@ async def test_pages_split_the_list_without_overlap(client, seven_customers):
         )
         assert response.status_code == 200, response.text
         body = response.json()
-        assert set(body) == {"items", "total", "page", "pageSize", "totalPages"}
+        assert set(body) == {"items", "total", "totalIsEstimate", "page", "pageSize", "totalPages"}
+        assert body["totalIsEstimate"] is False
         assert (body["total"], body["page"], body["pageSize"], body["totalPages"]) == (7, page_number, 3, 3)
         assert len(body["items"]) == expected_count
         seen.extend(item["id"] for item in body["items"])
@@ -110,3 +112,15 @@ async def test_largest_page_size_is_accepted(client, app, sessionmaker):
     )
     assert response.status_code == 200, response.text
     assert response.json()["pageSize"] == MAX_PAGE_SIZE
+
+
+def test_an_estimated_total_is_flagged_in_the_envelope():
+    page = Page[int].build([1], ListTotal(12_345, is_estimate=True), PageParams(page=1, page_size=20))
+    assert page.model_dump(mode="json", by_alias=True) == {
+        "items": [1],
+        "total": 12_345,
+        "totalIsEstimate": True,
+        "page": 1,
+        "pageSize": 20,
+        "totalPages": 618,
+    }

@@ -6,6 +6,8 @@ timeout and then report the database as down."""
 from __future__ import annotations
 
 import httpx
+import pytest
+from sqlalchemy import text
 
 from fixdesk.app import create_app
 from fixdesk.db import create_engine
@@ -67,3 +69,58 @@ async def test_ready_answers_while_a_writer_holds_the_write_lock(client, databas
 
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "ready"
+
+
+async def test_ready_tells_the_truth_after_the_server_closed_a_pooled_connection(
+    backend, database_url, engine, tmp_path
+):
+    """No pre-ping on checkout (a round trip per request): a connection the server closed is found when
+    used. ``/ready`` must still answer 200 for a database that answers, and a request that met the dead
+    connection answers 503 with ``Retry-After`` (nothing saved), not a 500; the next one reconnects."""
+    if backend != "postgresql":
+        pytest.skip("a server-side disconnect needs a database server")
+    app_engine = create_engine(database_url, pool_size=1)
+    app = create_app(make_settings(database_url, tmp_path), engine=app_engine)
+    try:
+        async with app_engine.connect() as connection:
+            backend_pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        async with engine.connect() as admin:
+            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend_pid})
+            await admin.commit()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            response = await http.get("/ready")
+            after = await http.get("/ready")
+    finally:
+        await app_engine.dispose()
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "ready", "services": {"database": "connected"}}
+    assert after.status_code == 200
+
+
+async def test_a_request_on_a_connection_the_server_closed_is_a_503_then_reconnects(
+    backend, database_url, engine, tmp_path
+):
+    if backend != "postgresql":
+        pytest.skip("a server-side disconnect needs a database server")
+    app_engine = create_engine(database_url, pool_size=1)
+    app = create_app(make_settings(database_url, tmp_path), engine=app_engine)
+    try:
+        async with app_engine.connect() as connection:
+            backend_pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        async with engine.connect() as admin:
+            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend_pid})
+            await admin.commit()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            # A public endpoint that reads the database: an unknown tracking link is a 404.
+            stale = await http.get("/api/v1/track/no-such-link")
+            fresh = await http.get("/api/v1/track/no-such-link")
+    finally:
+        await app_engine.dispose()
+
+    assert stale.status_code == 503, stale.text
+    assert stale.json()["code"] == "SERVICE_UNAVAILABLE"
+    assert stale.headers["retry-after"]
+    assert fresh.status_code == 404, fresh.text

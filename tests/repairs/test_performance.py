@@ -12,13 +12,14 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, literal_column, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fixdesk.customers.models import Customer
 from fixdesk.db import new_id, transaction
 from fixdesk.identity.permissions import permissions_for
+from fixdesk.platform.pagination import EXACT_TOTAL_LIMIT
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import access, service
 from fixdesk.repairs.models import Repair
@@ -91,6 +92,9 @@ async def test_list_statement_count_does_not_grow_with_page_size(
     assert len({item["technician"]["id"] for item in full_page if item["technician"]}) == 3
     assert any(item["technician"] is None for item in full_page)
     assert counts[50] == counts[5], statement_counter.statements
+    # Issue 9, item 11: authentication, the bounded count and the page; no hash column loaded.
+    assert counts[50] <= 3, statement_counter.statements
+    assert not [sql for sql in statement_counter.statements if "password_hash" in sql]
 
 
 async def test_detail_statement_count_does_not_grow_with_history(
@@ -147,6 +151,56 @@ async def test_detail_statement_count_does_not_grow_with_history(
         str(technician.id),
     }
     assert counts[9] == counts[2], statement_counter.statements
+    # Issue 9, item 11: authentication (one statement), then the repair with its people, review and
+    # history, its items and its labour; no hash column loaded.
+    assert counts[9] <= 4, statement_counter.statements
+    assert not [sql for sql in statement_counter.statements if "password_hash" in sql]
+
+
+async def test_a_signed_in_session_authenticates_in_one_statement(
+    client, app, sessionmaker, statement_counter
+):
+    """A real login's token names its session (``sid``): the session and the account are still read in
+    one statement, and a revoked session is refused."""
+    password = "correct horse battery staple"
+    admin = await make_user(app, sessionmaker, "admin", password=password)
+    customer = await make_customer(app, sessionmaker)
+    repair = (
+        await client.post(
+            "/api/v1/repairs",
+            json={
+                "customerId": str(customer.id),
+                "deviceType": "phone",
+                "deviceBrand": "Apple",
+                "deviceModel": "iPhone 13",
+                "issueDescription": "Battery drains fast",
+            },
+            headers=admin.headers,
+        )
+    ).json()
+    login = await client.post("/api/v1/auth/login", json={"email": admin.email, "password": password})
+    assert login.status_code == 200, login.text
+    headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+
+    statement_counter.reset()
+    detail = await client.get(f"/api/v1/repairs/{repair['id']}", headers=headers)
+    detail_statements = list(statement_counter.statements or [])
+    statement_counter.reset()
+    page = await client.get("/api/v1/repairs", headers=headers)
+    list_statements = list(statement_counter.statements or [])
+
+    assert detail.status_code == 200, detail.text
+    assert detail.json()["id"] == repair["id"]
+    assert page.status_code == 200, page.text
+    assert [item["id"] for item in page.json()["items"]] == [repair["id"]]
+    assert len(detail_statements) <= 4, detail_statements
+    assert len(list_statements) <= 3, list_statements
+    assert not [sql for sql in detail_statements + list_statements if "password_hash" in sql]
+
+    logout = await client.post("/api/v1/auth/logout", headers=headers)
+    assert logout.status_code == 200, logout.text
+    refused = await client.get(f"/api/v1/repairs/{repair['id']}", headers=headers)
+    assert refused.status_code == 401
 
 
 # --- every list filter is backed by an index (PostgreSQL) -------------------------------------------------
@@ -236,6 +290,12 @@ FILTER_CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
     ("search repair number", {"search": "R-2025-001234"}, [("repairs", "search_text")]),
     ("search device model", {"search": "thinkpad"}, [("repairs", "search_text")]),
     ("search customer", {"search": "zielINSKA"}, [("repairs", "search_text"), ("customers", "search_text")]),
+    # Issue 9, item 11: the status + search list of the example is served by index conditions, not a scan.
+    (
+        "status=active&search=iphone",
+        {"status": "active", "search": "iphone"},
+        [("repairs", "search_text"), ("customers", "search_text")],
+    ),
 ]
 
 
@@ -270,7 +330,12 @@ async def test_every_list_filter_uses_an_index(backend, app, engine, sessionmake
                 access.visible_repairs(principal), service.RepairFilters(**values)
             )
             # The two statements the list endpoint runs (platform.pagination.paginate): count and page.
-            count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
+            count_statement = select(func.count()).select_from(
+                statement.order_by(None)
+                .with_only_columns(literal_column("1"), maintain_column_froms=True)
+                .limit(EXACT_TOTAL_LIMIT + 1)
+                .subquery()
+            )
             page_statement = statement.order_by(Repair.created_at.desc(), Repair.id.desc()).limit(20)
             count_plan = await explain(connection, engine, count_statement)
             page_plan = await explain(connection, engine, page_statement)

@@ -72,7 +72,7 @@ class ClientInfo:
 NO_CLIENT = ClientInfo(user_agent=None, ip_address=None)
 
 
-def request_client(request: Request) -> ClientInfo:
+async def request_client(request: Request) -> ClientInfo:
     """The :class:`ClientInfo` of an HTTP request (a FastAPI dependency): its user agent and peer address."""
     return ClientInfo(
         user_agent=request.headers.get("user-agent"),

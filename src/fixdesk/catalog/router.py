@@ -49,7 +49,7 @@ CatalogWrite = Annotated[Principal, Depends(require(CATALOG_WRITE))]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-def _catalog_cache(request: Request) -> service.CatalogCache:
+async def _catalog_cache(request: Request) -> service.CatalogCache:
     return service.catalog_cache_for(request.app)
 
 

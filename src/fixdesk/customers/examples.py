@@ -80,6 +80,7 @@ CUSTOMER_PAGE_RESPONSE: dict[str, Any] = {
         }
     ],
     "total": 1,
+    "totalIsEstimate": False,
     "page": 1,
     "pageSize": 20,
     "totalPages": 1,

@@ -12,7 +12,7 @@ PREFIX = "customFields."
 MAX_FILTERS = 10
 
 
-def custom_field_filters(request: Request) -> dict[str, str]:
+async def custom_field_filters(request: Request) -> dict[str, str]:
     """``{key: value}`` of the request's ``customFields.<key>=<value>`` parameters (values as sent; the
     custom-fields service reads them by the field's type). Raises :class:`ValidationFailed` (400) for a
     key given twice or more than ten filters."""

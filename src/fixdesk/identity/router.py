@@ -77,14 +77,14 @@ AuditRead = Annotated[Principal, Depends(require(AUDIT_READ))]
 Pagination = Annotated[PageParams, Depends(page_params)]
 
 
-def _tokens(request: Request) -> TokenService:
+async def _tokens(request: Request) -> TokenService:
     return request.app.state.tokens
 
 
 Tokens = Annotated[TokenService, Depends(_tokens)]
 
 
-def _client_info(request: Request) -> audit.ClientInfo:
+async def _client_info(request: Request) -> audit.ClientInfo:
     return audit.ClientInfo(
         user_agent=request.headers.get("user-agent"),
         ip_address=request.client.host if request.client else None,

@@ -277,7 +277,10 @@ BUSY_RETRY_AFTER_SECONDS = 1
 def is_database_busy(exc: BaseException) -> bool:
     """Whether ``exc`` (a SQLAlchemy ``DBAPIError``, or the driver's error) means the database was busy
     rather than wrong: SQLite's busy or locked database, PostgreSQL's lock timeout, serialization failure
-    or deadlock. Retrying the same request later can succeed."""
+    or deadlock, or a connection the server had closed (SQLAlchemy's ``connection_invalidated``: the pool
+    is invalidated and the next request reconnects). Retrying the same request later can succeed."""
+    if getattr(exc, "connection_invalidated", False):
+        return True
     original = exc.orig if isinstance(exc, DBAPIError) else exc
     if original is None:
         return False

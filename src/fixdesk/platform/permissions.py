@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.platform.deps import SessionDep
 from fixdesk.platform.errors import Forbidden, Unauthorized
+from fixdesk.platform.security import AccessClaims, request_access_claims
 
 PrincipalType = Literal["user", "customer", "client"]
 CUSTOMER_PORTAL_PERMISSION = "portal:self"
@@ -55,7 +56,14 @@ class Principal:
         return permission in self.permissions
 
 
-Authenticator = Callable[[AsyncSession, str], Awaitable[Principal]]
+class Authenticator(Protocol):
+    """Turns a bearer token into a :class:`Principal` (401 :class:`Unauthorized` when it does not name a
+    live principal). ``claims``: the token's claims when the caller verified them already."""
+
+    def __call__(
+        self, session: AsyncSession, token: str, claims: AccessClaims | None = None
+    ) -> Awaitable[Principal]: ...
+
 
 # The browser's session cookies (fixdesk.identity.browser_sessions), one per area so a browser may be
 # signed in to the staff app and the portal as two different people. A cookie counts only under its own
@@ -100,7 +108,11 @@ async def optional_principal(
         request.state.principal = browser_principal
         return browser_principal
     authenticator: Authenticator = request.app.state.authenticator
-    principal = await authenticator(session, credentials.credentials)
+    # Verified once per request: the rate limiter (outermost) usually did it already.
+    claims = request_access_claims(
+        request.scope.setdefault("state", {}), request.app.state.tokens, credentials.credentials
+    )
+    principal = await authenticator(session, credentials.credentials, claims)
     request.state.principal = principal
     return principal
 

@@ -50,6 +50,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fixdesk.config import Settings
 from fixdesk.platform.errors import FixdeskError, RateLimitExceeded, problem_response
+from fixdesk.platform.security import request_access_claims
 
 log = structlog.get_logger(__name__)
 
@@ -229,7 +230,7 @@ def bearer_subject(scope: Scope) -> str | None:
         scheme, _, token = value.decode("latin-1").partition(" ")
         if scheme.lower() == "bearer" and token.strip():
             try:
-                claims = scope["app"].state.tokens.verify_access_token(token.strip())
+                claims = request_access_claims(state, scope["app"].state.tokens, token.strip())
             except FixdeskError:
                 claims = None
             if claims is not None:

@@ -229,3 +229,24 @@ class TokenService:
             expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=utcnow().tzinfo),
             session_id=session_id,
         )
+
+
+_ACCESS_CLAIMS = "fixdesk.access_claims"
+
+
+def request_access_claims(state: dict[str, Any], tokens: TokenService, token: str) -> AccessClaims:
+    """The verified claims of ``token``, verified once per request: the outcome (claims, or the
+    :class:`Unauthorized`/:class:`TokenExpired` raised) is kept in the request's ``state`` (the ASGI
+    scope's ``"state"``, which is ``request.state``), so the rate limiter and the authentication share
+    one verification."""
+    cached = state.get(_ACCESS_CLAIMS)
+    if cached is None or cached[0] != token:
+        try:
+            outcome: AccessClaims | Exception = tokens.verify_access_token(token)
+        except (Unauthorized, TokenExpired) as exc:
+            outcome = exc
+        cached = (token, outcome)
+        state[_ACCESS_CLAIMS] = cached
+    if isinstance(cached[1], Exception):
+        raise cached[1]
+    return cached[1]

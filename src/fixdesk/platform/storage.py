@@ -456,7 +456,7 @@ def storage_for(app: FastAPI) -> Storage:
     return storage
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     """FastAPI dependency: the running app's storage."""
     return storage_for(request.app)
 

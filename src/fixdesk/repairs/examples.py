@@ -147,6 +147,7 @@ REPAIR_PAGE_RESPONSE: dict[str, Any] = {
         }
     ],
     "total": 1,
+    "totalIsEstimate": False,
     "page": 1,
     "pageSize": 20,
     "totalPages": 1,

@@ -158,7 +158,7 @@ async def get_repair(
     settings: SettingsDep,
 ):
     """One repair with line items, totals, status history, customer and technician."""
-    return _detail(await service.get_repair(session, principal, repair_id), settings)
+    return _detail(await service.get_repair(session, principal, repair_id, lean=True), settings)
 
 
 @router.patch("/repairs/{repair_id}", operation_id="repairs-update", response_model=RepairDetail)
@@ -229,7 +229,9 @@ async def get_my_repair(
 ):
     """One of the signed-in customer's repairs with its lines, totals and history (another customer's id
     answers 404)."""
-    return _detail(await service.get_repair(session, principal, repair_id), settings, for_customer=True)
+    return _detail(
+        await service.get_repair(session, principal, repair_id, lean=True), settings, for_customer=True
+    )
 
 
 @portal_router.get(

@@ -14,9 +14,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import BigInteger, Select, case, func, select, type_coerce, union
+from sqlalchemy import BigInteger, Boolean, ColumnElement, Select, case, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from fixdesk.catalog.models import DeviceModel
 from fixdesk.config import Settings
@@ -51,16 +52,45 @@ CUSTOM_FIELD_ENTITY = "repair"
 ASSIGNABLE_ROLES = (Role.technician.value, Role.manager.value, Role.admin.value)
 
 
-def _with_people(statement: Select[tuple[Repair]]) -> Select[tuple[Repair]]:
-    return statement.options(joinedload(Repair.customer), joinedload(Repair.technician))
+# The columns the answers show of a repair's customer and of a staff user (CustomerBrief, UserBrief):
+# loading only these keeps hash columns (users.password_hash, customers.portal_password_hash) and
+# everything else the answer never shows off the hot path.
+_CUSTOMER_BRIEF = (Customer.first_name, Customer.last_name, Customer.email, Customer.phone)
+_USER_BRIEF = (User.first_name, User.last_name, User.role)
 
 
-def _with_history(statement: Select[tuple[Repair]]) -> Select[tuple[Repair]]:
-    return _with_people(statement).options(
-        selectinload(Repair.status_history).joinedload(RepairStatusHistory.changed_by),
+def _with_people(
+    statement: Select[tuple[Repair]], *, for_list: bool = True, lean: bool = True
+) -> Select[tuple[Repair]]:
+    """The repair with its customer and technician, joined in the same statement.
+
+    ``lean`` (for a read-only request: the lists and ``GET``) loads only what the answer shows: not
+    ``search_text`` nor ``created_by_id`` (nor, for a list, the tracking token), and of the customer and the
+    technician only their brief columns. A session that goes on to write must not be lean: the objects stay
+    in its identity map with those attributes unloaded, and a later rule reading them would need I/O where
+    none is allowed.
+    """
+    if not lean:
+        return statement.options(joinedload(Repair.customer), joinedload(Repair.technician))
+    hidden = [Repair.search_text, Repair.created_by_id]
+    if for_list:
+        hidden.append(Repair.tracking_token)
+    return statement.options(
+        *(defer(column) for column in hidden),
+        joinedload(Repair.customer).load_only(*_CUSTOMER_BRIEF),
+        joinedload(Repair.technician).load_only(*_USER_BRIEF),
+    )
+
+
+def _with_history(statement: Select[tuple[Repair]], *, lean: bool) -> Select[tuple[Repair]]:
+    """The detail in three statements: the repair joined to its customer, technician, review and status
+    history (with who changed it), then its items, then its labour (``lean``: see :func:`_with_people`)."""
+    changed_by = joinedload(Repair.status_history).joinedload(RepairStatusHistory.changed_by)
+    return _with_people(statement, for_list=False, lean=lean).options(
+        joinedload(Repair.review),
+        changed_by.load_only(*_USER_BRIEF) if lean else changed_by,
         selectinload(Repair.items),
         selectinload(Repair.labour),
-        selectinload(Repair.review),
     )
 
 
@@ -190,9 +220,13 @@ async def create_repair(
     return await get_repair(session, principal, repair.id)
 
 
-async def get_repair(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
-    """One repair with customer, technician and history, if ``principal`` may see it; else 404."""
-    statement = _with_history(visible_repairs(principal).where(Repair.id == repair_id))
+async def get_repair(
+    session: AsyncSession, principal: Principal, repair_id: uuid.UUID, *, lean: bool = False
+) -> Repair:
+    """One repair with customer, technician, review, status history, items and labour, if ``principal``
+    may see it; else :class:`NotFound` (404). Three statements. ``lean=True`` for a read-only request
+    (loads only what the detail shows, see :func:`_with_people`)."""
+    statement = _with_history(visible_repairs(principal).where(Repair.id == repair_id), lean=lean)
     repair = (await session.execute(statement)).unique().scalar_one_or_none()
     if repair is None:
         raise NotFound(f"Repair {repair_id} not found.")
@@ -414,6 +448,30 @@ def group_condition(group: str) -> Any:
     return Repair.status.in_([s.value for s in lifecycle.STATUS_GROUPS[group]])
 
 
+class AnyOfSubquery(ColumnElement[bool]):
+    """``column = ANY(ARRAY(subquery))`` on PostgreSQL (an index condition on ``column``, the subquery run
+    once), ``column IN (subquery)`` elsewhere (SQLite plans that through the index already)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a predicate: SQLite must not get "… = 1" appended
+
+    def __init__(self, column: Any, subquery: Select[Any]) -> None:
+        self.column = column
+        self.subquery = subquery
+
+
+@compiles(AnyOfSubquery)
+def _compile_in_subquery(element: AnyOfSubquery, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.column.in_(element.subquery), **kw)
+
+
+@compiles(AnyOfSubquery, "postgresql")
+def _compile_any_of_array(element: AnyOfSubquery, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} = ANY(ARRAY({compiler.process(element.subquery, asfrom=False, **kw)}))"
+
+
 def apply_filters(statement: Select[tuple[Repair]], filters: RepairFilters) -> Select[tuple[Repair]]:
     if filters.status:
         statement = statement.where(status_condition(filters.status))
@@ -433,13 +491,17 @@ def apply_filters(statement: Select[tuple[Repair]], filters: RepairFilters) -> S
         statement = statement.where(Repair.created_at <= end_of(filters.date_to))
     if filters.search and filters.search.strip():
         term = filters.search.strip().lower()
-        # A UNION of two index-backed lookups, not "search_text LIKE … OR customer_id IN (…)": PostgreSQL
-        # cannot combine an OR with a subquery through indexes and would scan every repair.
-        matching = union(
-            select(Repair.id).where(Repair.search_text.contains(term, autoescape=True)),
-            select(Repair.id).where(Repair.customer_id.in_(customers.ids_matching(term))),
+        # "search_text LIKE … OR customer_id = ANY(ARRAY(SELECT … customers …))": the customers' ids are
+        # computed once (an InitPlan), so both sides are index conditions PostgreSQL combines with the other
+        # filters' indexes (a BitmapOr inside a BitmapAnd with the status index). A plain "IN (subquery)"
+        # in an OR cannot use an index, and the earlier "id IN (… UNION …)" had to collect every repair
+        # matching the term (tens of thousands for "iphone") before the status filter could help.
+        statement = statement.where(
+            or_(
+                Repair.search_text.contains(term, autoescape=True),
+                AnyOfSubquery(Repair.customer_id, customers.ids_matching(term)),
+            )
         )
-        statement = statement.where(Repair.id.in_(matching))
     return statement
 
 

@@ -32,7 +32,7 @@ router = APIRouter(tags=["webhooks"])
 WebhooksManage = Annotated[Principal, Depends(require(WEBHOOKS_MANAGE))]
 
 
-def delivery_network(request: Request) -> DeliveryNetwork:
+async def delivery_network(request: Request) -> DeliveryNetwork:
     """How URLs are resolved when a subscription is checked: the same :class:`DeliveryNetwork` as the
     deliveries of this process (its services), else the system's resolver."""
     return network_of(getattr(request.app.state, "services", None))

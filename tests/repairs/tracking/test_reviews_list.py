@@ -171,7 +171,8 @@ async def test_the_list_costs_the_same_queries_whatever_the_page_size(
     large = await client.get("/api/v1/reviews?pageSize=100", headers=headers)
 
     assert (len(small.json()["items"]), len(large.json()["items"])) == (1, 6)
-    assert statement_counter.count == small_count
+    # Never more for a larger page (fewer: a first page that is not full is the whole list, no count).
+    assert statement_counter.count <= small_count
     # Staff authentication, the count and the page (reviews joined to repairs and customers).
     assert statement_counter.count <= 3
 

@@ -1,0 +1,122 @@
+"""The authenticator: a verified access token turned into a :class:`Principal` with one query.
+
+Installed as ``app.state.authenticator`` (see :mod:`fixdesk.platform.permissions`). It runs on every
+authenticated request, so it selects only the columns a principal needs (never ``users.password_hash`` nor
+``customers.portal_password_hash``) and reads the login session and the account in one statement.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fixdesk.credentials.models import AuthSession
+from fixdesk.customers.models import Customer, CustomerStatus
+from fixdesk.identity.models import ApiClient, User
+from fixdesk.identity.permissions import CUSTOMER_PERMISSIONS, all_permissions, permissions_for
+from fixdesk.platform.errors import Unauthorized
+from fixdesk.platform.permissions import Authenticator, Principal
+from fixdesk.platform.security import AccessClaims, TokenService
+
+SESSION_ENDED = "This session has ended; log in again."
+ACCOUNT_INACTIVE = "The account behind this token is no longer active."
+CLIENT_INACTIVE = "The API client behind this token is no longer active."
+
+
+def make_authenticator(tokens: TokenService) -> Authenticator:
+    """The function the platform uses to turn a bearer token into a :class:`Principal`:
+    ``await authenticate(session, token, claims=None)``; ``claims`` are the token's already verified claims
+    (the rate limiter verified it first, :func:`fixdesk.platform.security.request_access_claims`), else
+    the token is verified here. Raises :class:`Unauthorized` (401) for a bad token, an ended session or an
+    inactive account.
+
+    Loads the user, customer or API client on every request, so deactivating a user or client or
+    archiving a customer ends their access at once rather than when the token expires. An API client
+    holds only the scopes both its token and its current registration grant. A token carrying a session
+    (``sid``) also dies with its session: logout, revoke-all, ending a session and a compromised family
+    all take effect on the next request. One statement per request: the account, left-joined to its
+    session.
+    """
+
+    async def authenticate(
+        session: AsyncSession, token: str, claims: AccessClaims | None = None
+    ) -> Principal:
+        if claims is None:
+            claims = tokens.verify_access_token(token)
+        if claims.principal_type == "user":
+            return await _user(session, claims)
+        if claims.principal_type == "customer":
+            return await _customer(session, claims)
+        if claims.principal_type == "client" and claims.session_id is None:
+            return await _client(session, claims)
+        raise Unauthorized("This kind of token is not accepted here.")
+
+    return authenticate
+
+
+def _with_session(statement, account_column, claims: AccessClaims):  # type: ignore[no-untyped-def]
+    """``statement`` left-joined to the token's login session, when it names one; the session row joins only
+    when it belongs to the token's subject."""
+    if claims.session_id is None:
+        return statement
+    return statement.add_columns(AuthSession.id, AuthSession.revoked_at).outerjoin(
+        AuthSession, and_(AuthSession.id == claims.session_id, account_column == claims.subject)
+    )
+
+
+def _check_session(row, claims: AccessClaims) -> None:  # type: ignore[no-untyped-def]
+    if claims.session_id is not None and (row[-2] is None or row[-1] is not None):
+        raise Unauthorized(SESSION_ENDED)
+
+
+async def _user(session: AsyncSession, claims: AccessClaims) -> Principal:
+    statement = select(User.role, User.permissions, User.email, User.is_active).where(
+        User.id == claims.subject
+    )
+    row = (await session.execute(_with_session(statement, AuthSession.user_id, claims))).one_or_none()
+    if row is None:
+        # No account: its sessions went with it (ON DELETE CASCADE), so the session has ended too.
+        raise Unauthorized(SESSION_ENDED if claims.session_id is not None else ACCOUNT_INACTIVE)
+    _check_session(row, claims)
+    if not row.is_active:
+        raise Unauthorized(ACCOUNT_INACTIVE)
+    return Principal(
+        id=claims.subject,
+        type="user",
+        role=row.role,
+        permissions=permissions_for(row.role, row.permissions),
+        email=row.email,
+        session_id=claims.session_id,
+    )
+
+
+async def _customer(session: AsyncSession, claims: AccessClaims) -> Principal:
+    statement = select(Customer.email, Customer.status).where(Customer.id == claims.subject)
+    row = (await session.execute(_with_session(statement, AuthSession.customer_id, claims))).one_or_none()
+    if row is None:
+        raise Unauthorized(SESSION_ENDED if claims.session_id is not None else ACCOUNT_INACTIVE)
+    _check_session(row, claims)
+    if row.status != CustomerStatus.active:
+        raise Unauthorized(ACCOUNT_INACTIVE)
+    return Principal(
+        id=claims.subject,
+        type="customer",
+        role="customer",
+        permissions=CUSTOMER_PERMISSIONS,
+        email=row.email,
+        session_id=claims.session_id,
+    )
+
+
+async def _client(session: AsyncSession, claims: AccessClaims) -> Principal:
+    statement = select(ApiClient.scopes, ApiClient.is_active).where(ApiClient.id == claims.subject)
+    row = (await session.execute(statement)).one_or_none()
+    if row is None or not row.is_active:
+        raise Unauthorized(CLIENT_INACTIVE)
+    granted = claims.scopes or frozenset()
+    return Principal(
+        id=claims.subject,
+        type="client",
+        role="client",
+        permissions=frozenset(granted & set(row.scopes) & all_permissions()),
+    )
