@@ -18,6 +18,7 @@ history keeps what the import changed, with the file's name.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import uuid
 from typing import Any
@@ -108,10 +109,8 @@ async def _keep_writing_progress(
         if current != last:
             await _write_progress(context, payload, progress)
             last = current
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(finished.wait(), timeout=PROGRESS_SECONDS)
-        except TimeoutError:
-            pass
 
 
 # A large file takes minutes: keep the lease longer than any import so no other worker takes it over.

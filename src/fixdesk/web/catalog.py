@@ -18,9 +18,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from fixdesk.catalog import service
 from fixdesk.catalog.estimator import estimate_price
@@ -104,6 +105,10 @@ async def price_list(
         "device_model": device_model,
         "can_write": principal.has(CATALOG_WRITE),
         "tab": "prices",
+        # What the rows' template (catalog/_price_row.html) reads when a row is a form.
+        "editing": False,
+        "values": {},
+        "problems": NO_PROBLEMS,
     }
     return render(request, "catalog/prices.html", context)
 
@@ -124,7 +129,11 @@ def _price_row(
         "price": price,
         "editing": editing,
         "values": values
-        or {"price": str(price.price), "cost": "" if price.cost is None else str(price.cost), "reason": ""},
+        or {
+            "price": f"{price.price:.2f}",
+            "cost": "" if price.cost is None else f"{price.cost:.2f}",
+            "reason": "",
+        },
         "problems": problems,
         "can_write": True,
     }
