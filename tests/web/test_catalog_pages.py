@@ -206,8 +206,9 @@ async def test_the_export_link_downloads_the_price_list(client, app, sessionmake
     await priced_device(sessionmaker)
 
     page = await client.get("/app/catalog/import", headers=manager.headers)
-    export = await client.get("/api/v1/catalog/pricing/export", headers=manager.headers)
+    export = await client.get("/app/catalog/export", headers=manager.headers)
 
-    assert 'href="/api/v1/catalog/pricing/export"' in page.text
+    assert 'href="/app/catalog/export"' in page.text
     assert export.status_code == 200
+    assert export.headers["content-disposition"].startswith('attachment; filename="fixdesk-pricing-')
     assert "Pixel 7" in export.text

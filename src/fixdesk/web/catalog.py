@@ -19,11 +19,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from fixdesk.catalog import service
+from fixdesk.catalog import service, transfer
 from fixdesk.catalog.estimator import estimate_price
 from fixdesk.catalog.import_jobs import IMPORT_JOB, REJECTIONS_SHOWN, STAGES, queue_import
 from fixdesk.catalog.permissions import CATALOG_READ, CATALOG_WRITE
@@ -36,7 +36,6 @@ from fixdesk.catalog.schemas import (
     PricingUpdate,
     RepairTypeRead,
 )
-from fixdesk.catalog.transfer import ImportTooLarge
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.errors import FixdeskError, NotFound, ValidationFailed
 from fixdesk.platform.jobs.models import Job, JobState
@@ -331,7 +330,7 @@ async def start_import(
         file_name = require_plain_text(upload.filename, "file", label="the file name")
         data = await upload.read()
         if len(data) > settings.max_import_bytes:
-            raise ImportTooLarge(
+            raise transfer.ImportTooLarge(
                 f"The file has {len(data):,} bytes; at most {settings.max_import_bytes:,} are accepted "
                 "(FIXDESK_MAX_IMPORT_BYTES). Import larger files with `fixdesk catalog import`."
             )
@@ -384,6 +383,21 @@ async def import_progress(
     context = {"tab": "import", "problems": NO_PROBLEMS, **_import_state(job)}
     template = "catalog/_import_progress.html" if _is_htmx(request) else "catalog/import.html"
     return render(request, template, context)
+
+
+@router.get("/catalog/export")
+async def export_prices(request: Request, settings: SettingsDep, _: CatalogRead) -> StreamingResponse:
+    """The whole price list as a CSV download in the import's format (the API's
+    ``GET /catalog/pricing/export``, here under /app so the page's own session opens it)."""
+    chunks = transfer.export_catalog_csv(
+        request.app.state.read_sessionmaker, transfer.ExportFilters(), timezone=settings.shop_timezone
+    )
+    filename = f"fixdesk-pricing-{settings.shop_today().isoformat()}.csv"
+    return StreamingResponse(
+        chunks,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 pages = WebPages(
