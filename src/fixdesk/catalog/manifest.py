@@ -24,5 +24,7 @@ MANIFEST = DomainManifest(
     },
     models=("fixdesk.catalog.models",),
     events=("fixdesk.catalog.events",),
+    jobs=("fixdesk.catalog.import_jobs",),
+    pages=("fixdesk.web.catalog:pages",),
     upload_limits=(UploadLimit(r"/catalog/import", lambda settings: settings.max_import_bytes),),
 )

@@ -23,5 +23,6 @@ MANIFEST = DomainManifest(
     },
     models=("fixdesk.customers.models",),
     events=("fixdesk.customers.events",),
+    pages=("fixdesk.web.customers:pages",),
     custom_field_entities=(CustomFieldEntity("customer", "fixdesk.customers.models:Customer.custom_fields"),),
 )

@@ -26,6 +26,8 @@ MANIFEST = DomainManifest(
         ),
     ),
     role_grants={role: frozenset({USERS_READ}) for role in STAFF},
+    # The settings pages (staff, webhooks, API clients, custom fields, the shop) are the admins' own.
+    pages=("fixdesk.web.settings:pages",),
     models=("fixdesk.identity.models",),
     jobs=("fixdesk.identity.jobs", "fixdesk.identity.account_jobs"),
     periodic_jobs=(

@@ -16,6 +16,11 @@ accept what the API refuses::
 API's camelCase field names) and :meth:`Problem.for_field` gives the message of one field. Only what a
 person can fix on the page (400 invalid input, 409 a state that does not allow it) is shown that way;
 403 and 404 stay the error page (:mod:`fixdesk.web.errors`), and the transaction is rolled back either way.
+
+Two shapes of the same answer exist side by side (the repairs pages and the customers/catalog/settings
+pages were written at the same time): :class:`Problem` with :func:`problem_of` (``shared/problem.html``)
+and :class:`FormProblems` with :func:`form_problems` (``shared/form_errors.html``). New pages use
+:class:`Problem`; the other is to be folded into it.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 from pydantic.alias_generators import to_camel
+from starlette.datastructures import FormData
 
 from fixdesk.platform.errors import Conflict, FixdeskError, ValidationFailed
 from fixdesk.web.templating import CSRF_FIELD_NAME
@@ -99,3 +105,55 @@ def parse(model: type[Model], values: Mapping[str, Any]) -> Model:
     """``values`` (snake_case or camelCase keys) validated by the API's input ``model``; raises
     ``ValidationError`` like the API's request validation (see :func:`problem_of`)."""
     return model.model_validate(dict(values))
+
+
+@dataclass
+class FormProblems:
+    """What was wrong with a posted form: ``status`` (the API's status code), ``detail`` (a sentence) and
+    ``fields`` (camelCase field name → message)."""
+
+    status: int = 400
+    detail: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.detail or self.fields)
+
+
+NO_PROBLEMS = FormProblems(status=200)
+
+
+def form_problems(error: Exception) -> FormProblems:
+    """The problems of ``error``: a Pydantic ``ValidationError`` from building an input model (400, one
+    message per field, as the API's ``VALIDATION_ERROR``) or a service's :class:`FixdeskError` (its status,
+    detail and field errors). Anything else is re-raised: a bug is a 500, not a form message."""
+    if isinstance(error, ValidationError):
+        fields: dict[str, str] = {}
+        for item in error.errors():
+            name = _field_name(tuple(item.get("loc", ())))
+            fields.setdefault(name, str(item.get("msg", "Invalid value")).removeprefix("Value error, "))
+        return FormProblems(400, "Validation failed", fields)
+    if isinstance(error, FixdeskError):
+        fields = {item["field"]: item["message"] for item in (error.errors or []) if "field" in item}
+        # Some conflicts name their field outside ``errors`` (a custom field's taken ``key``).
+        named = error.extra.get("field")
+        if isinstance(named, str) and named not in fields:
+            fields[named] = error.detail
+        return FormProblems(error.status, error.detail, fields)
+    raise error
+
+
+def text_values(form: FormData, names: tuple[str, ...]) -> dict[str, str | None]:
+    """The text fields ``names`` of ``form``, stripped; an empty field is ``None`` (the API's "not given" or
+    "clear it")."""
+    values: dict[str, str | None] = {}
+    for name in names:
+        raw = form.get(name)
+        text = raw.strip() if isinstance(raw, str) else ""
+        values[name] = text or None
+    return values
+
+
+def checkbox(form: FormData, name: str) -> bool:
+    """Whether checkbox ``name`` was ticked (an unticked box is not posted at all)."""
+    return form.get(name) in ("on", "true", "1")

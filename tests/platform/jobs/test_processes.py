@@ -221,7 +221,10 @@ async def test_sigterm_lets_a_worker_process_finish_the_job_in_hand_and_exit_cle
         message="the worker to take the SIGTERM",
     )
     assert process.poll() is None, workers.log_of(process)
-    assert "jobs_in_hand=1" in workers.log_of(process), workers.log_of(process)
+    # At least the held job; the worker's own periodic jobs may be in hand too when the signal lands.
+    in_hand = re.search(r"jobs_in_hand=(\d+)", workers.log_of(process))
+    assert in_hand, workers.log_of(process)
+    assert int(in_hand.group(1)) >= 1, workers.log_of(process)
     release.touch()
     returncode = process.wait(timeout=60)
 

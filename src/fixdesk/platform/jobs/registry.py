@@ -29,6 +29,9 @@ class JobContext:
     session: AsyncSession
     settings: Any
     services: Any
+    sessionmaker: Any = None
+    """The worker's session factory, for a handler that commits work in transactions of its own besides
+    the job's (the catalog import's batches, its progress)."""
 
 
 Handler = Callable[[JobContext], Awaitable[Any]]

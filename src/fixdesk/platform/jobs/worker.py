@@ -194,6 +194,7 @@ class Worker:
                     session=session,
                     settings=self.settings,
                     services=self.services,
+                    sessionmaker=self.sessionmaker,
                 )
                 try:
                     await kind.function(context)
