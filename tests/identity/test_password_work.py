@@ -102,25 +102,37 @@ async def test_a_burst_of_logins_does_not_hold_back_a_health_check(client, app, 
         timings.append(time.perf_counter() - started)
     one_hash = statistics.median(timings)
 
-    burst = [
-        asyncio.create_task(client.post(LOGIN, json={"email": staff.email, "password": PASSWORD}))
-        for _ in range(8)
-    ]
-    latencies: list[float] = []
-    while not all(task.done() for task in burst):
-        started = time.perf_counter()
-        # The health check may complete without ever suspending; give the loop back first, as a request
-        # arriving over a socket would wait for it, and time both.
-        await asyncio.sleep(0)
-        health = await client.get("/health")
-        latencies.append(time.perf_counter() - started)
-        assert health.status_code == 200
-    answers: list[httpx.Response] = await asyncio.gather(*burst)
+    async def burst_of_logins() -> list[float]:
+        """The latencies of the health checks made while eight sign-ins run."""
+        burst = [
+            asyncio.create_task(client.post(LOGIN, json={"email": staff.email, "password": PASSWORD}))
+            for _ in range(8)
+        ]
+        latencies: list[float] = []
+        while not all(task.done() for task in burst):
+            started = time.perf_counter()
+            # The health check may complete without ever suspending; give the loop back first, as a
+            # request arriving over a socket would wait for it, and time both.
+            await asyncio.sleep(0)
+            health = await client.get("/health")
+            latencies.append(time.perf_counter() - started)
+            assert health.status_code == 200
+        answers: list[httpx.Response] = await asyncio.gather(*burst)
+        assert [answer.status_code for answer in answers] == [200] * 8
+        assert len(latencies) >= 2, "the burst ended before a health check could overlap it"
+        return latencies
 
-    assert [answer.status_code for answer in answers] == [200] * 8
-    assert len(latencies) >= 2, "the burst ended before a health check could overlap it"
-    # On the loop, the checks of the burst would run back to back: several hashes' time for some health
-    # check. In the pool, a check waits at most for the loop's share of the sign-ins (queries, tokens);
-    # the bound leaves room for a machine shared with other work (a thread descheduled for a while).
+    # On the loop, the checks of a burst would run back to back: several hashes' time for some health
+    # check, in every burst. In the pool, a check waits at most for the loop's share of the sign-ins
+    # (queries, tokens). A machine shared with other work (the rest of the suite on the other core) can
+    # deschedule the process for a moment in one burst, so the best of three bursts is judged: blocking
+    # work would hold back every one of them.
+    bound = 2 * one_hash + 0.1
+    tries: list[list[float]] = []
+    for _ in range(3):
+        tries.append(await burst_of_logins())
+        if max(tries[-1]) < bound:
+            break
+    latencies = min(tries, key=max)
     slowest = sorted(latencies, reverse=True)[:5]
     assert max(latencies) < 2 * one_hash + 0.1, f"one hash {one_hash:.3f} s, slowest health checks {slowest}"

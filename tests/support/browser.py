@@ -117,6 +117,8 @@ async def guarded_page(
     """A page in a fresh browser context (``viewport``: ``laptop`` 1280×800 or ``phone`` 390×844; ``locale``
     sets ``Accept-Language``) whose requests to any host but ``origin`` are aborted and recorded."""
     context = await browser.new_context(locale=locale, **VIEWPORTS[viewport], **context_options)
+    # Actions and navigations wait as long as a busy CI machine may need; a broken page still fails.
+    context.set_default_timeout(30_000)
     guarded = GuardedPage(page=None, origin=origin.rstrip("/"))
 
     async def route(route: Any) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import expect
 
 from fixdesk.app import create_app
 from tests.conftest import IN_CI, make_settings
@@ -29,6 +30,10 @@ from tests.support.server import (
     create_admin,
     start_server,
 )
+
+# Playwright's assertions retry until their condition holds; the bound only decides how long a broken page
+# takes to fail. Its default (5 s) is shorter than a busy 2-core CI machine may need to draw a page.
+expect.set_options(timeout=20_000)
 
 PORTAL_CUSTOMER_EMAIL = "ana.customer@example.com"
 # The outbox of this process's web server (set by ``web_server``): where its emails arrive.
