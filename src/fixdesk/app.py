@@ -39,6 +39,7 @@ from fixdesk.platform.observability import Metrics, RequestContextMiddleware, de
 from fixdesk.platform.openapi import install_openapi
 from fixdesk.platform.permissions import public
 from fixdesk.platform.ratelimit import RateLimitMiddleware, RateLimits
+from fixdesk.platform.routes import include_router
 from fixdesk.platform.security import TokenService
 from fixdesk.services import build_services
 from fixdesk.web.install import install_web
@@ -131,7 +132,7 @@ def include_domains(app: FastAPI, domains: Sequence[DomainManifest]) -> None:
     """Mount every domain's routers in the order of ``domains`` and of each manifest."""
     for manifest in domains:
         for mount in manifest.routers:
-            app.include_router(resolve(mount.router), prefix=mount.prefix)
+            include_router(app, resolve(mount.router), prefix=mount.prefix)
 
 
 def domain_pages(domains: Sequence[DomainManifest]) -> list[WebPages]:
@@ -246,6 +247,6 @@ def create_app(
     # Outermost, so even the request-context middleware's last-resort 500 carries nosniff (and HSTS).
     app.add_middleware(SecurityHeadersMiddleware, **SecurityHeadersMiddleware.options(settings))
 
-    app.include_router(operations)
+    include_router(app, operations)
     include_domains(app, domains)
     return app

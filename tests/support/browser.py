@@ -170,3 +170,14 @@ async def axe_violations(page: Any, impacts: tuple[str, ...] = SERIOUS_IMPACTS) 
         for violation in result["violations"]
         if violation["impact"] in impacts
     ]
+
+
+async def htmx_settled(page: Any) -> None:
+    """Wait until htmx has finished every request and swap on ``page``.
+
+    htmx wires the ``hx-*`` attributes of swapped-in content in its settle step, 20 ms after the new
+    content is visible; a person never clicks that fast, but a test that acts on a freshly swapped button
+    at once would find it inert."""
+    await page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )

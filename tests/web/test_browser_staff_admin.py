@@ -21,7 +21,7 @@ from playwright.async_api import expect
 
 from tests.catalog import helpers as catalog
 from tests.factories import Actor
-from tests.support.browser import axe_violations, guarded_page
+from tests.support.browser import axe_violations, guarded_page, htmx_settled
 from tests.support.server import clean_env, create_admin
 
 pytestmark = pytest.mark.browser
@@ -127,6 +127,7 @@ async def test_a_price_is_edited_in_its_row_with_the_keyboard(browser, web_serve
         await expect(
             row.get_by_role("button", name=f"Edit the price of {repair['name']} on Handset K1")
         ).to_have_text("$95.00")
+        await htmx_settled(page)
         await row.get_by_role("button", name="History of the price").press("Enter")
         await expect(page.locator("#price-history")).to_contain_text("New supplier")
         guarded.assert_clean()

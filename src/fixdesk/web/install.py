@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from fixdesk.config import Settings
 from fixdesk.platform.permissions import public
+from fixdesk.platform.routes import include_router
 from fixdesk.web import docs, portal, staff
 from fixdesk.web.assets import STATIC_PREFIX, static_files
 from fixdesk.web.csrf import CsrfMiddleware
@@ -39,9 +40,9 @@ def install_web(app: FastAPI, settings: Settings, pages: Iterable[WebPages] = ()
     inside that one)."""
     app.mount(STATIC_PREFIX, static_files(), name="static")
     include_pages(app, [*SHELL_PAGES, *pages])
-    app.include_router(root)
+    include_router(app, root)
     if settings.api_docs:
-        app.include_router(docs.router)
+        include_router(app, docs.router)
     install_error_pages(app)
     app.add_middleware(PageErrorMiddleware)
     # Outside the error pages (a refused token never reaches a route) and inside the security headers (the

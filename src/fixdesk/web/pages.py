@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, FastAPI
 
+from fixdesk.platform.routes import include_router
+
 STAFF_PREFIX = "/app"
 PORTAL_PREFIX = "/portal"
 
@@ -73,7 +75,7 @@ def include_pages(app: FastAPI, pages: Iterable[WebPages]) -> None:
         seen.add(area.name)
         for router, prefix in ((area.staff, STAFF_PREFIX), (area.portal, PORTAL_PREFIX), (area.public, "")):
             if router is not None:
-                app.include_router(router, prefix=prefix, include_in_schema=False)
+                include_router(app, router, prefix=prefix, include_in_schema=False)
         navigation.extend(area.navigation)
     app.state.web_areas = frozenset(seen)
     app.state.web_navigation = tuple(sorted(navigation, key=lambda item: (item.order, item.href)))

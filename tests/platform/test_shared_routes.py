@@ -1,0 +1,45 @@
+"""Every app of a process shares one built route table (:func:`fixdesk.platform.routes.include_router`):
+FastAPI builds an included router's handlers on an app's first request, and a second app must not pay it
+again, nor see a different route."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import APIRouter, FastAPI, Request
+
+from fixdesk.app import create_app
+from fixdesk.platform.routes import flat_routes, include_router
+from tests.conftest import make_settings
+
+
+def _included(app: FastAPI) -> list[object]:
+    return [route for route in app.router.routes if type(route).__name__ == "_IncludedRouter"]
+
+
+def test_two_apps_share_the_routers_they_include(tmp_path):
+    first = create_app(make_settings("sqlite+aiosqlite://", tmp_path / "one"))
+    second = create_app(make_settings("sqlite+aiosqlite://", tmp_path / "two"))
+
+    shared = _included(first)
+    assert len(shared) > 20  # every domain's routers and the pages
+    assert all(a is b for a, b in zip(shared, _included(second), strict=True))
+    paths = {route.path_format for route in flat_routes(first.routes) if hasattr(route, "path_format")}
+    assert "/api/v1/repairs/{repair_id}" in paths
+
+
+async def test_a_shared_router_serves_each_app_with_its_own_state():
+    router = APIRouter()
+
+    @router.get("/name")
+    async def name(request: Request) -> dict[str, str]:
+        return {"name": request.app.state.name}
+
+    answers = []
+    for label in ("first", "second"):
+        app = FastAPI()
+        app.state.name = label
+        include_router(app, router, prefix="/shared")
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            answers.append((await client.get("/shared/name")).json()["name"])
+    assert answers == ["first", "second"]
