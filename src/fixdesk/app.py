@@ -227,6 +227,10 @@ def create_app(
     install_error_handlers(app)
     install_openapi(app)
     app.state.rate_limits = RateLimits(settings)
+    # The API's routes first: a request is matched against the routes in order, and the API is the hot
+    # path (the pages' paths never overlap it, so the order changes no answer).
+    include_router(app, operations)
+    include_domains(app, domains)
     # Before the middleware below: the pages' own middleware must run inside the request context.
     install_web(app, settings, domain_pages(domains))
     # The last one added runs first: security headers → request context (id, last-resort 500) → CORS →
@@ -246,7 +250,4 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     # Outermost, so even the request-context middleware's last-resort 500 carries nosniff (and HSTS).
     app.add_middleware(SecurityHeadersMiddleware, **SecurityHeadersMiddleware.options(settings))
-
-    include_router(app, operations)
-    include_domains(app, domains)
     return app
