@@ -33,9 +33,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from fixdesk.audit.service import ClientInfo, request_client
+from fixdesk.catalog.models import DeviceType
 from fixdesk.config import Settings
+from fixdesk.customers import access as customers_access
+from fixdesk.customers import service as customers_service
+from fixdesk.customers.permissions import CUSTOMERS_READ
 from fixdesk.platform.deps import SessionDep, SettingsDep
-from fixdesk.platform.errors import Forbidden, ValidationFailed
+from fixdesk.platform.errors import FixdeskError, Forbidden, ValidationFailed
 from fixdesk.platform.pagination import PageParams
 from fixdesk.platform.permissions import Principal, require
 from fixdesk.platform.schemas import require_plain_text
@@ -49,7 +53,7 @@ from fixdesk.repairs.attachments.schemas import AttachmentUpdate, AttachmentUplo
 from fixdesk.repairs.attachments.service import FileTooLarge
 from fixdesk.repairs.items import service as line_items
 from fixdesk.repairs.items.schemas import RepairItemCreate, RepairLabourCreate
-from fixdesk.repairs.models import AttachmentKind, Repair, RepairStatus
+from fixdesk.repairs.models import AttachmentKind, Priority, Repair, RepairStatus
 from fixdesk.repairs.permissions import (
     ATTACHMENTS_WRITE,
     REPAIRS_ASSIGN,
@@ -59,11 +63,22 @@ from fixdesk.repairs.permissions import (
 )
 from fixdesk.repairs.quotes import service as quotes
 from fixdesk.repairs.quotes.schemas import QuoteCreate
-from fixdesk.repairs.schemas import StatusChange
+from fixdesk.repairs.schemas import RepairCreate, StatusChange
 from fixdesk.repairs.tracking.service import tracking_url
 from fixdesk.repairs.warranty import service as warranty
 from fixdesk.repairs.warranty.schemas import WarrantyClaimCreate
-from fixdesk.web.forms import PROBLEMS_SHOWN_ON_PAGE, Problem, form_values, optional, parse, problem_of
+from fixdesk.web.forms import (
+    NO_PROBLEMS,
+    PROBLEMS_SHOWN_ON_PAGE,
+    FormProblems,
+    Problem,
+    form_problems,
+    form_values,
+    optional,
+    parse,
+    problem_of,
+    text_values,
+)
 from fixdesk.web.i18n import N_
 from fixdesk.web.pages import NavItem, WebPages
 from fixdesk.web.templating import render
@@ -127,6 +142,15 @@ QUOTE_STATUS_LABELS: dict[str, str] = {
     "expired": N_("Expired"),
     "superseded": N_("Superseded"),
 }
+DEVICE_TYPE_LABELS: dict[str, str] = {
+    "phone": N_("Phone"),
+    "tablet": N_("Tablet"),
+    "laptop": N_("Laptop"),
+    "desktop": N_("Desktop computer"),
+    "console": N_("Game console"),
+    "watch": N_("Watch"),
+    "other": N_("Other"),
+}
 ATTACHMENT_KIND_LABELS: dict[str, str] = {
     "before": N_("Before"),
     "after": N_("After"),
@@ -143,6 +167,7 @@ def labels() -> dict[str, Any]:
         "priority_labels": PRIORITY_LABELS,
         "quote_status_labels": QUOTE_STATUS_LABELS,
         "attachment_kind_labels": ATTACHMENT_KIND_LABELS,
+        "device_type_labels": DEVICE_TYPE_LABELS,
     }
 
 
@@ -373,6 +398,131 @@ async def _refused(
     return await _show(
         request, session, principal, settings, repair_id, problem=problem, section=section, values=values
     )
+
+
+# --- taking a device in ----------------------------------------------------------------------------------
+
+# The intake form's text fields, named as the API's body (``POST /api/v1/repairs``).
+INTAKE_FIELDS = (
+    "customerId",
+    "deviceType",
+    "deviceBrand",
+    "deviceModel",
+    "serialNumber",
+    "imei",
+    "issueDescription",
+    "cosmeticCondition",
+    "priority",
+    "estimatedCompletion",
+    "deposit",
+    "technicianId",
+)
+# How many customers the intake form's search offers at once: enough to tell namesakes apart.
+CUSTOMER_CHOICES = 8
+
+
+async def _intake_form(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    values: dict[str, Any],
+    problems: FormProblems,
+    search: str = "",
+) -> HTMLResponse:
+    """The intake form with ``values`` (the API's field names) and ``problems`` next to the fields. The
+    chosen customer (``customerId``) is shown by name, and the customers matching ``search`` as choices; a
+    technician can be picked only by staff who may assign (``repairs:assign``), as the API requires."""
+    choices: list[Any] = []
+    if search and principal.has(CUSTOMERS_READ):
+        choices, _total = await customers_service.list_customers(
+            session, PageParams(page=1, page_size=CUSTOMER_CHOICES), search=search
+        )
+    customer = None
+    customer_id = _uuid_or_none(values.get("customerId"))
+    if customer_id is not None:
+        customer = await customers_access.find_customer(session, customer_id)
+    can_assign = principal.has(REPAIRS_ASSIGN)
+    context = {
+        **labels(),
+        "values": values,
+        "problems": problems,
+        "customer": customer,
+        "search": search,
+        "choices": choices,
+        "device_types": [device_type.value for device_type in DeviceType],
+        "priorities": [priority.value for priority in Priority],
+        "technicians": await repairs.assignable_technicians(session) if can_assign else [],
+        "can_assign": can_assign,
+    }
+    return render(request, "repairs/new.html", context, status_code=problems.status)
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("/repairs/new")
+async def new_repair(
+    request: Request,
+    session: SessionDep,
+    principal: RepairsCreate,
+    customer_id: Annotated[str, Query(alias="customerId", max_length=40)] = "",
+    search: Annotated[str, Query(max_length=200)] = "",
+) -> HTMLResponse:
+    """The intake form: the customer (given by ``?customerId=`` from the customer's page, or found by
+    name, email or phone: ``?search=`` lists the matches, as the search box does while one types), the
+    device, the reported issue and its condition, priority, promised date, deposit and, for staff who may
+    assign, the technician. Needs ``repairs:create``."""
+    values: dict[str, Any] = dict.fromkeys(INTAKE_FIELDS, "")
+    values.update(customerId=customer_id, deviceType="phone", priority="normal", deposit="0.00")
+    return await _intake_form(request, session, principal, values, NO_PROBLEMS, search.strip())
+
+
+@router.get("/repairs/new/customers")
+async def intake_customer_choices(
+    request: Request,
+    session: SessionDep,
+    _: RepairsCreate,
+    __: Annotated[Principal, Depends(require(CUSTOMERS_READ))],
+    search: Annotated[str, Query(max_length=200)] = "",
+) -> HTMLResponse:
+    """The intake form's customer choices for ``search`` (name, email or phone; the customers service's
+    search), at most eight, as radio buttons; htmx swaps them in as staff type."""
+    rows: list[Any] = []
+    if search.strip():
+        rows, _total = await customers_service.list_customers(
+            session, PageParams(page=1, page_size=CUSTOMER_CHOICES), search=search.strip()
+        )
+    return render(request, "repairs/_customer_choices.html", {"choices": rows, "search": search.strip()})
+
+
+@router.post("/repairs/new")
+async def create_repair(
+    request: Request, session: SessionDep, principal: RepairsCreate, settings: SettingsDep
+) -> Response:
+    """Take the device in (the API's ``POST /repairs``: status received, number ``R-YYYY-NNNNNN``) and open
+    its page. Refused input (a missing device, an invalid IMEI, an archived customer) comes back with the
+    API's problems next to the fields and nothing stored. The promised date is the end of that day in the
+    shop's time zone."""
+    form = await request.form()
+    values: dict[str, Any] = text_values(form, INTAKE_FIELDS)
+    body = {key: value for key, value in values.items() if value is not None}
+    if body.get("estimatedCompletion"):
+        try:
+            day = date.fromisoformat(body["estimatedCompletion"])
+            body["estimatedCompletion"] = repairs.end_of(day, ZoneInfo(settings.shop_timezone)).isoformat()
+        except ValueError:
+            pass  # the input model names the field
+    try:
+        repair = await repairs.create_repair(session, principal, parse(RepairCreate, body), settings=settings)
+    except (ValidationError, FixdeskError) as error:
+        await session.rollback()
+        shown = {key: ("" if value is None else value) for key, value in values.items()}
+        return await _intake_form(request, session, principal, shown, form_problems(error))
+    return RedirectResponse(repair_path(repair.id), status_code=303)
 
 
 @router.get("/repairs/{repair_id}", dependencies=[Depends(require(REPAIRS_READ))])
