@@ -140,6 +140,10 @@ async def guarded_page(
             guarded.failed_requests.append(f"{response.status} {response.url}")
 
     def on_request_failed(request: Any) -> None:
+        # A script's fetch cut short because the page navigated away (a live refresh in flight when a form
+        # is submitted) is the browser's cancellation, not a failed answer.
+        if request.resource_type == "fetch" and request.failure == "net::ERR_ABORTED":
+            return
         if _same_origin(request.url, guarded.origin):
             guarded.failed_requests.append(f"{request.failure} {request.url}")
 

@@ -185,6 +185,21 @@ async def sign_in_staff(page: Any, email: str = ADMIN_EMAIL, password: str = ADM
     await page.wait_for_load_state("networkidle")
 
 
+async def staff_storage_state(
+    browser: Any, base_url: str, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD
+) -> dict[str, Any]:
+    """The cookies of a staff session signed in through ``/app/login`` (Playwright's storage state), for
+    tests that open many pages as one signed-in person: pass it as ``storage_state=`` to a new context."""
+    context = await browser.new_context()
+    try:
+        page = await context.new_page()
+        await page.goto(base_url.rstrip("/") + "/app/login")
+        await sign_in_staff(page, email, password)
+        return await context.storage_state()
+    finally:
+        await context.close()
+
+
 def _emails_to(address: str) -> int:
     """How many messages of the web server's outbox are addressed to ``address``."""
     if not SERVER_OUTBOX or not SERVER_OUTBOX[0].exists():

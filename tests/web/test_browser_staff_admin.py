@@ -4,8 +4,8 @@ serious or critical violations, loading nothing from another host and nothing th
 customer search updates as one types; a price is edited in its row with the keyboard; a destructive
 action asks first and a "no" changes nothing.
 
-Until the pages' cookie sign-in lands, the browser context sends the admin's bearer token on every request
-(``extra_http_headers``); switch these tests to signing in at /app/login then.
+The browser signs in once at /app/login and every page opens with that session's cookie (Playwright's
+storage state); the admin's bearer token serves only the API calls that set up the data.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from tests.catalog import helpers as catalog
 from tests.factories import Actor
 from tests.support.browser import axe_violations, guarded_page, htmx_settled
 from tests.support.server import clean_env, create_admin
+from tests.web.conftest import staff_storage_state
 
 pytestmark = pytest.mark.browser
 
@@ -42,13 +43,19 @@ async def admin(web_server: Any) -> Actor:
     return Actor(uuid.UUID(int=0), email, {"Authorization": f"Bearer {token}"})
 
 
+@pytest.fixture(scope="module")
+async def admin_state(browser: Any, web_server: Any, admin: Actor) -> dict[str, Any]:
+    """The admin signed in through /app/login: the browser holds only the session cookie."""
+    return await staff_storage_state(browser, web_server.base_url, admin.email, ADMIN_PASSWORD)
+
+
 @pytest.fixture
 async def api(web_server: Any) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=web_server.base_url) as http:
         yield http
 
 
-async def test_every_admin_page_renders_accessibly(browser, web_server, admin, api):
+async def test_every_admin_page_renders_accessibly(browser, web_server, admin, admin_state, api):
     customer = await api.post(
         "/api/v1/customers", json={"firstName": "Lúcia", "lastName": "Ramos"}, headers=admin.headers
     )
@@ -68,9 +75,7 @@ async def test_every_admin_page_renders_accessibly(browser, web_server, admin, a
         "/app/settings/custom-fields",
         "/app/settings/shop",
     ]
-    async with guarded_page(
-        browser, web_server.base_url, "laptop", extra_http_headers=admin.headers
-    ) as guarded:
+    async with guarded_page(browser, web_server.base_url, "laptop", storage_state=admin_state) as guarded:
         for path in paths:
             response = await guarded.goto(path)
             assert response.status == 200, path
@@ -79,15 +84,13 @@ async def test_every_admin_page_renders_accessibly(browser, web_server, admin, a
         guarded.assert_clean()
 
 
-async def test_the_customer_search_updates_as_one_types(browser, web_server, admin, api):
+async def test_the_customer_search_updates_as_one_types(browser, web_server, admin, admin_state, api):
     for first, last in (("Xavier", "Quintela"), ("Yara", "Quintela"), ("Zé", "Albuquerque")):
         created = await api.post(
             "/api/v1/customers", json={"firstName": first, "lastName": last}, headers=admin.headers
         )
         assert created.status_code == 201
-    async with guarded_page(
-        browser, web_server.base_url, "phone", extra_http_headers=admin.headers
-    ) as guarded:
+    async with guarded_page(browser, web_server.base_url, "phone", storage_state=admin_state) as guarded:
         await guarded.goto("/app/customers")
         page = guarded.page
 
@@ -101,15 +104,13 @@ async def test_the_customer_search_updates_as_one_types(browser, web_server, adm
         guarded.assert_clean()
 
 
-async def test_a_price_is_edited_in_its_row_with_the_keyboard(browser, web_server, admin, api):
+async def test_a_price_is_edited_in_its_row_with_the_keyboard(browser, web_server, admin, admin_state, api):
     brand = await catalog.brand(api, admin, f"Brand {uuid.uuid4().hex[:6]}")
     device = await catalog.device(api, admin, brand["id"], name="Handset K1")
     repair = await catalog.repair_type(api, admin, f"Repair {uuid.uuid4().hex[:6]}")
     part = await catalog.part_type(api, admin, f"Part {uuid.uuid4().hex[:6]}")
     price = await catalog.price(api, admin, device["id"], repair["id"], part["id"], "80.00")
-    async with guarded_page(
-        browser, web_server.base_url, "laptop", extra_http_headers=admin.headers
-    ) as guarded:
+    async with guarded_page(browser, web_server.base_url, "laptop", storage_state=admin_state) as guarded:
         await guarded.goto(f"/app/catalog?deviceModelId={device['id']}")
         page = guarded.page
         row = page.locator(f"#price-{price['id']}")
@@ -135,7 +136,9 @@ async def test_a_price_is_edited_in_its_row_with_the_keyboard(browser, web_serve
     assert Decimal(str(stored.json()["price"])) == Decimal("95.00")
 
 
-async def test_deactivating_staff_asks_first_and_no_changes_nothing(browser, web_server, admin, api):
+async def test_deactivating_staff_asks_first_and_no_changes_nothing(
+    browser, web_server, admin, admin_state, api
+):
     email = f"agent-{uuid.uuid4().hex[:8]}@example.com"
     invited = await api.post(
         "/api/v1/users",
@@ -144,9 +147,7 @@ async def test_deactivating_staff_asks_first_and_no_changes_nothing(browser, web
     )
     assert invited.status_code == 201, invited.text
     questions: list[str] = []
-    async with guarded_page(
-        browser, web_server.base_url, "laptop", extra_http_headers=admin.headers
-    ) as guarded:
+    async with guarded_page(browser, web_server.base_url, "laptop", storage_state=admin_state) as guarded:
         page = guarded.page
 
         async def say_no(dialog: Any) -> None:

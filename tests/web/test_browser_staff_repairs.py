@@ -3,8 +3,8 @@ Playwright, against ``fixdesk serve``): they render under the CSP with nothing f
 axe-core without serious or critical violations, a line added on the repair page updates the totals
 without a reload, and a kanban card dropped on an allowed column moves the repair.
 
-Until the browser session (cookie sign-in) lands, the browser is signed in by an ``Authorization`` header
-on its context, with a token from the API's login: switch these tests to the cookie sign-in then.
+The browser signs in once at /app/login and every page opens with that session's cookie (Playwright's
+storage state); the bearer token serves only the API calls that set up and check the data.
 One server for the module (its own, with an admin created before it starts), a handful of pages.
 """
 
@@ -21,6 +21,7 @@ from playwright.async_api import expect
 from tests.factories import repair_body
 from tests.support.browser import axe_violations, guarded_page
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, Server, clean_env, create_admin, start_server
+from tests.web.conftest import staff_storage_state
 
 pytestmark = pytest.mark.browser
 
@@ -63,17 +64,21 @@ def shop(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sho
         server.stop()
 
 
+@pytest.fixture(scope="module")
+async def staff_state(browser: Any, shop: Shop) -> dict[str, Any]:
+    """The admin signed in through /app/login: the browser holds only the session cookie."""
+    return await staff_storage_state(browser, shop.server.base_url)
+
+
 @pytest.mark.parametrize(
     "path", ["/app", "/app/repairs", "/app/repairs?view=kanban", "repair", "receipt"], ids=str
 )
-async def test_staff_pages_render_accessibly(browser, shop, path):
+async def test_staff_pages_render_accessibly(browser, shop, staff_state, path):
     path = {
         "repair": f"/app/repairs/{shop.repair['id']}",
         "receipt": f"/app/repairs/{shop.repair['id']}/receipt",
     }.get(path, path)
-    async with guarded_page(
-        browser, shop.server.base_url, "laptop", extra_http_headers=shop.headers
-    ) as guarded:
+    async with guarded_page(browser, shop.server.base_url, "laptop", storage_state=staff_state) as guarded:
         response = await guarded.goto(path)
 
         assert response.status == 200
@@ -82,10 +87,8 @@ async def test_staff_pages_render_accessibly(browser, shop, path):
         guarded.assert_clean()
 
 
-async def test_the_repair_page_on_a_phone(browser, shop):
-    async with guarded_page(
-        browser, shop.server.base_url, "phone", extra_http_headers=shop.headers
-    ) as guarded:
+async def test_the_repair_page_on_a_phone(browser, shop, staff_state):
+    async with guarded_page(browser, shop.server.base_url, "phone", storage_state=staff_state) as guarded:
         await guarded.goto(f"/app/repairs/{shop.repair['id']}")
 
         await expect(guarded.page.get_by_label("Move to")).to_be_visible()
@@ -93,10 +96,8 @@ async def test_the_repair_page_on_a_phone(browser, shop):
         guarded.assert_clean()
 
 
-async def test_adding_a_line_updates_the_totals_without_a_reload(browser, shop):
-    async with guarded_page(
-        browser, shop.server.base_url, "laptop", extra_http_headers=shop.headers
-    ) as guarded:
+async def test_adding_a_line_updates_the_totals_without_a_reload(browser, shop, staff_state):
+    async with guarded_page(browser, shop.server.base_url, "laptop", storage_state=staff_state) as guarded:
         page = guarded.page
         await guarded.goto(f"/app/repairs/{shop.second['id']}")
         await page.evaluate("window.notReloaded = true")
@@ -110,10 +111,8 @@ async def test_adding_a_line_updates_the_totals_without_a_reload(browser, shop):
         guarded.assert_clean()
 
 
-async def test_a_kanban_card_moves_only_to_an_allowed_column(browser, shop):
-    async with guarded_page(
-        browser, shop.server.base_url, "laptop", extra_http_headers=shop.headers
-    ) as guarded:
+async def test_a_kanban_card_moves_only_to_an_allowed_column(browser, shop, staff_state):
+    async with guarded_page(browser, shop.server.base_url, "laptop", storage_state=staff_state) as guarded:
         page = guarded.page
         await guarded.goto("/app/repairs?view=kanban")
         card = page.locator(f'[data-repair="{shop.repair["id"]}"]')

@@ -1,6 +1,7 @@
 // The repair page's small behaviours, without inline script (the pages' CSP allows files only):
 // copy the tracking link, print the receipt, confirm destructive actions in a <dialog>, and upload a
-// photo by dropping it on the drop zone (the file input stays the keyboard and no-script way).
+// photo by dropping it on the drop zone (the file input stays the keyboard and no-script way), and keep
+// the status, quotes, lines and timeline live.
 (function () {
   "use strict";
 
@@ -120,8 +121,86 @@
     });
   }
 
+  // Live: when the repair changes elsewhere (the customer approves a quote in the portal, a colleague
+  // moves it on), the sections showing its state are fetched again and swapped in, except a section the
+  // person is typing in. The page listens to the API's WebSocket (/api/v1/ws, authenticated by the
+  // browser's session) and reconnects with a growing delay if it drops.
+  var LIVE_SECTIONS = ["heading-status", "status", "quotes", "timeline", "lines"];
+  var liveDelay = 1000;
+  var seenEvents = {};
+
+  // One refresh at a time; events arriving meanwhile ask for one more afterwards (a quote's approval
+  // sends two: the quote's and the repair's).
+  var refreshing = false;
+  var refreshAgain = false;
+
+  function refreshSections(live) {
+    if (refreshing) {
+      refreshAgain = true;
+      return;
+    }
+    refreshing = true;
+    window
+      .fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        return response.ok ? response.text() : null;
+      })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        LIVE_SECTIONS.forEach(function (id) {
+          var current = document.getElementById(id);
+          var replacement = fresh.getElementById(id);
+          if (!current || !replacement || current.contains(document.activeElement)) return;
+          current.replaceWith(replacement);
+          if (window.htmx) window.htmx.process(replacement);
+        });
+        var badge = document.getElementById("heading-status");
+        if (badge) live.textContent = badge.textContent.trim();
+      })
+      .catch(function () {})
+      .then(function () {
+        refreshing = false;
+        if (refreshAgain) {
+          refreshAgain = false;
+          refreshSections(live);
+        }
+      });
+  }
+
+  function connectLive() {
+    var live = document.getElementById("live-status");
+    if (!live || !window.WebSocket) return;
+    var repairId = live.getAttribute("data-repair");
+    var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    var socket = new WebSocket(scheme + "//" + window.location.host + live.getAttribute("data-live-endpoint"));
+    socket.addEventListener("open", function () {
+      liveDelay = 1000;
+      socket.send(JSON.stringify({ type: "subscribe", events: ["repair.*", "quote.*"] }));
+    });
+    socket.addEventListener("message", function (message) {
+      var frame;
+      try {
+        frame = JSON.parse(message.data);
+      } catch (error) {
+        return;
+      }
+      if (frame.type !== "event" || seenEvents[frame.id] || !frame.data) return;
+      seenEvents[frame.id] = true;
+      var about = String(frame.event).indexOf("quote.") === 0 ? frame.data.repairId : frame.data.id;
+      if (about === repairId) refreshSections(live);
+    });
+    socket.addEventListener("close", function (event) {
+      // 4401/4403: not signed in or not allowed; do not hammer the server.
+      if (event.code === 4401 || event.code === 4403) return;
+      window.setTimeout(connectLive, liveDelay);
+      liveDelay = Math.min(liveDelay * 2, 30000);
+    });
+  }
+
   function init() {
     document.querySelectorAll("[data-dropzone]").forEach(setUpDropzone);
+    connectLive();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
