@@ -4,13 +4,15 @@ violations, send the security headers, and load nothing from another host and no
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from playwright.async_api import expect
 
 from fixdesk.web.assets import vendor_url
 from fixdesk.web.security import PAGE_POLICY
 from tests.support.browser import axe_violations, guarded_page
-from tests.web.conftest import sign_in_customer, sign_in_staff
+from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.web.conftest import PORTAL_CUSTOMER_EMAIL, sign_in_customer, sign_in_staff
 
 pytestmark = pytest.mark.browser
 
@@ -100,6 +102,70 @@ async def test_a_customer_on_a_phone_signs_in_opens_the_repair_and_approves_its_
         await expect(page.get_by_role("status")).to_contain_text("the quote is approved")
         await expect(page.get_by_test_id("repair-status")).to_have_text("Approved")
         await expect(page.get_by_role("button", name="Approve the quote")).to_have_count(0)
+        guarded.assert_clean()
+
+
+async def completed_repair(base_url: str, device_model: str) -> str:
+    """A repair of the portal customer brought to ``completed`` (ready for pickup) by the admin through
+    the API; its id."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        login = await http.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+        staff = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+        found = await http.get("/api/v1/customers", params={"search": PORTAL_CUSTOMER_EMAIL}, headers=staff)
+        [customer] = found.json()["items"]
+        repair = await http.post(
+            "/api/v1/repairs",
+            json={
+                "customerId": customer["id"],
+                "deviceType": "phone",
+                "deviceBrand": "Samsung",
+                "deviceModel": device_model,
+                "issueDescription": "Battery drains in an hour",
+            },
+            headers=staff,
+        )
+        assert repair.status_code == 201, repair.text
+        for status in ("diagnosing", "quoted", "approved", "repairing", "testing", "completed"):
+            moved = await http.put(
+                f"/api/v1/repairs/{repair.json()['id']}/status",
+                json={"status": status, "notifyCustomer": False},
+                headers=staff,
+            )
+            assert moved.status_code == 200, moved.text
+        return repair.json()["id"]
+
+
+async def test_a_customer_on_a_phone_rates_a_completed_repair_with_the_keyboard(browser, web_server):
+    await completed_repair(web_server.base_url, "Galaxy S22")
+    async with guarded_page(browser, web_server.base_url, "phone") as guarded:
+        page = guarded.page
+        await guarded.goto("/portal/login")
+        await sign_in_customer(page)
+        await page.get_by_role("link", name="Samsung Galaxy S22").click()
+        await expect(page.get_by_role("heading", name="How did we do?")).to_be_visible()
+        assert await axe_violations(page) == []
+
+        # Radio buttons: focus the group, choose with the arrow keys, Tab on to the comment and the button.
+        await page.get_by_role("radio", name="5 stars: excellent").focus()
+        await page.keyboard.press("Space")
+        await page.keyboard.press("ArrowDown")
+        await expect(page.get_by_role("radio", name="4 stars: very good")).to_be_checked()
+        await page.keyboard.press("Tab")
+        await expect(page.get_by_label("Anything you want to tell us? (optional)")).to_be_focused()
+        await page.keyboard.type("New battery, as good as new")
+        await page.keyboard.press("Tab")
+        await expect(page.get_by_role("button", name="Send my rating")).to_be_focused()
+        await page.keyboard.press("Enter")
+
+        await expect(page.get_by_role("status")).to_contain_text("Thank you for rating your repair.")
+        await expect(page.get_by_test_id("review-rating")).to_contain_text("4 stars: very good")
+        await expect(page.get_by_text("New battery, as good as new")).to_be_visible()
+        await expect(page.get_by_role("radio")).to_have_count(0)
+
+        await page.get_by_role("link", name="Your details").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+        await expect(page.get_by_label("Send me updates by text message")).to_be_visible()
+        assert await axe_violations(page) == []
         guarded.assert_clean()
 
 

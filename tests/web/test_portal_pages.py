@@ -1,15 +1,25 @@
 """The customer portal's pages over HTTP (issue 10, item 4): a signed-in customer sees their own repairs
 and never another customer's, follows one repair's timeline (the notes meant for them, not the shop's
-internal ones) and approves or declines its quote with the services of the customer API."""
+internal ones) and its public photos, approves or declines its quote and rates it once completed with the
+services of the customer API, edits their profile and notification preferences, and the links in the
+shop's messages open these pages after sign-in."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
+import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import select
 
-from tests.factories import make_customer, make_repair, make_user, settle
+from fixdesk.customers.models import Customer
+from fixdesk.repairs.models import RepairReview
+from tests.factories import TO_COMPLETED, make_customer, make_repair, make_user, settle, walk
+from tests.repairs.attachments.files import png
 from tests.web.conftest import CSRF_FIELD, PASSWORD, Browser
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -169,3 +179,268 @@ async def test_the_inbox_lists_the_customers_messages_and_marks_them_read(
     )
     assert read.status_code == 303
     assert f"{len(unread) - 1} unread" in (await browser_client.http.get("/portal/notifications")).text
+
+
+# --- rating a completed repair ---------------------------------------------------------------------------
+
+
+async def reviews_of(sessionmaker: Any, repair_id: str) -> list[RepairReview]:
+    async with sessionmaker() as session:
+        statement = select(RepairReview).where(RepairReview.repair_id == uuid.UUID(repair_id))
+        return list((await session.execute(statement)).scalars())
+
+
+async def test_a_completed_repair_is_rated_once_and_the_page_shows_the_rating(
+    shop, client, sessionmaker, browser_client: Browser
+):
+    repair = await make_repair(client, shop["admin"], shop["ana"].id, deviceModel="Pixel 7")
+    await walk(client, shop["admin"], repair["id"], *TO_COMPLETED)
+    await browser_client.sign_in_customer(shop["ana"].email)
+    url = f"/portal/repairs/{repair['id']}"
+
+    page = await browser_client.http.get(url)
+    assert "How did we do?" in page.text
+    for rating in range(1, 6):
+        assert f'type="radio" name="rating" value="{rating}"' in page.text
+    assert "5 stars: excellent" in page.text
+    rated = await browser_client.submit(
+        f"{url}/review", {"rating": "4", "comment": "Quick and friendly"}, form=url
+    )
+
+    assert rated.status_code == 303
+    after = await browser_client.http.get(rated.headers["location"])
+    assert "Thank you for rating your repair." in after.text
+    assert "Your rating" in after.text
+    assert "4 stars: very good" in after.text
+    assert "Quick and friendly" in after.text
+    assert 'name="rating"' not in after.text
+    [review] = await reviews_of(sessionmaker, repair["id"])
+    assert (review.rating, review.comment) == (4, "Quick and friendly")
+    # The API's rule holds on the page too: once only.
+    again = await browser_client.submit(f"{url}/review", {"rating": "1"}, form=url)
+    assert again.status_code == 409
+    assert "already been reviewed" in again.text
+    assert [r.rating for r in await reviews_of(sessionmaker, repair["id"])] == [4]
+
+
+async def test_a_rating_is_not_offered_before_completion_and_posting_one_is_refused(
+    shop, sessionmaker, browser_client: Browser
+):
+    await browser_client.sign_in_customer(shop["ana"].email)
+    url = f"/portal/repairs/{shop['repair']['id']}"
+
+    page = await browser_client.http.get(url)
+    refused = await browser_client.submit(f"{url}/review", {"rating": "5"}, form=url)
+
+    assert "How did we do?" not in page.text
+    assert 'name="rating"' not in page.text
+    assert refused.status_code == 409
+    assert "Only a completed or delivered repair can be reviewed" in refused.text
+    assert await reviews_of(sessionmaker, shop["repair"]["id"]) == []
+
+
+async def test_an_invalid_rating_is_shown_next_to_the_stars_and_another_customers_repair_is_404(
+    shop, client, sessionmaker, browser_client: Browser, other_browser: Browser
+):
+    repair = await make_repair(client, shop["admin"], shop["ana"].id)
+    await walk(client, shop["admin"], repair["id"], *TO_COMPLETED)
+    await browser_client.sign_in_customer(shop["ana"].email)
+    await other_browser.sign_in_customer(shop["bruno"].email)
+    url = f"/portal/repairs/{repair['id']}"
+
+    invalid = await browser_client.submit(f"{url}/review", {"rating": "9", "comment": "kept"}, form=url)
+    stranger = await other_browser.submit(f"{url}/review", {"rating": "5"}, form="/portal")
+
+    assert invalid.status_code == 400
+    assert 'id="rating-error"' in invalid.text
+    assert "less than or equal to 5" in invalid.text
+    assert ">kept</textarea>" in invalid.text
+    assert stranger.status_code == 404
+    assert await reviews_of(sessionmaker, repair["id"]) == []
+
+
+# --- public photos ---------------------------------------------------------------------------------------
+
+
+async def upload_photo(client: Any, staff: Any, repair_id: str, **fields: Any) -> dict:
+    data = {key: str(value).lower() if isinstance(value, bool) else value for key, value in fields.items()}
+    response = await client.post(
+        f"/api/v1/repairs/{repair_id}/attachments",
+        files={"file": ("photo.png", png(), "image/png")},
+        data=data,
+        headers=staff.headers,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_the_repair_page_shows_public_photos_only_and_serves_them_to_their_customer_only(
+    shop, client, browser_client: Browser, other_browser: Browser
+):
+    repair_id = shop["repair"]["id"]
+    before = await upload_photo(
+        client, shop["admin"], repair_id, kind="before", isPublic=True, description="Cracked corner"
+    )
+    after = await upload_photo(client, shop["admin"], repair_id, kind="after", isPublic=True)
+    private = await upload_photo(
+        client, shop["admin"], repair_id, kind="before", isPublic=False, description="Water damage inside"
+    )
+    await browser_client.sign_in_customer(shop["ana"].email)
+    await other_browser.sign_in_customer(shop["bruno"].email)
+    files = f"/portal/repairs/{repair_id}/attachments"
+
+    page = await browser_client.http.get(f"/portal/repairs/{repair_id}")
+    image = await browser_client.http.get(f"{files}/{before['id']}/file")
+    hidden = await browser_client.http.get(f"{files}/{private['id']}/file")
+    stranger = await other_browser.http.get(f"{files}/{before['id']}/file")
+    unknown = await browser_client.http.get(f"{files}/{uuid.uuid4()}/file")
+
+    assert page.status_code == 200
+    assert "Photos" in page.text
+    assert ">Before</h3>" in page.text
+    assert ">After</h3>" in page.text
+    assert f'src="{files}/{before["id"]}/file"' in page.text
+    assert f'src="{files}/{after["id"]}/file"' in page.text
+    assert 'alt="Cracked corner"' in page.text
+    assert private["id"] not in page.text
+    assert "Water damage inside" not in page.text
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/png"
+    assert image.content == png()
+    assert image.headers["x-content-type-options"] == "nosniff"
+    assert hidden.status_code == 404
+    assert stranger.status_code == 404
+    assert unknown.status_code == 404
+
+
+async def test_a_repair_without_public_photos_shows_no_gallery(shop, browser_client: Browser):
+    await browser_client.sign_in_customer(shop["ana"].email)
+
+    page = await browser_client.http.get(f"/portal/repairs/{shop['repair']['id']}")
+
+    assert 'id="photos"' not in page.text
+
+
+# --- profile and notification preferences ---------------------------------------------------------------
+
+
+async def stored_customer(sessionmaker: Any, customer_id: Any) -> Customer:
+    async with sessionmaker() as session:
+        customer = await session.get(Customer, customer_id)
+        assert customer is not None
+        return customer
+
+
+PROFILE_FORM = {
+    "firstName": "Ana Maria",
+    "lastName": "Silva",
+    "phone": "+1 415 555 0100",
+    "language": "pt",
+    "timezone": "Europe/Lisbon",
+    "addressLine1": "Rua Augusta 10",
+    "addressLine2": "",
+    "city": "Lisboa",
+    "region": "",
+    "postalCode": "1100-053",
+    "notifyEmail": "on",
+}
+
+
+async def test_the_profile_page_shows_and_saves_what_the_api_allows(
+    shop, sessionmaker, browser_client: Browser
+):
+    await browser_client.sign_in_customer(shop["ana"].email)
+
+    start = await browser_client.http.get("/portal")
+    page = await browser_client.http.get("/portal/profile")
+    saved = await browser_client.submit("/portal/profile", PROFILE_FORM)
+
+    assert 'href="/portal/profile"' in start.text
+    assert page.status_code == 200
+    assert shop["ana"].email in page.text
+    assert "Send me updates by email" in page.text
+    assert "Send me updates by text message" in page.text
+    assert saved.status_code == 303
+    after = await browser_client.http.get(saved.headers["location"])
+    assert "Your details are saved." in after.text
+    assert 'value="Rua Augusta 10"' in after.text
+    assert '<option value="Europe/Lisbon" selected>' in after.text
+    customer = await stored_customer(sessionmaker, shop["ana"].id)
+    assert (customer.first_name, customer.phone, customer.language) == ("Ana Maria", "+14155550100", "pt")
+    assert (customer.timezone, customer.city, customer.postal_code) == ("Europe/Lisbon", "Lisboa", "1100-053")
+    assert (customer.notify_email, customer.notify_sms) == (True, False)
+    # An emptied optional field is cleared, as the API's null.
+    cleared = await browser_client.submit("/portal/profile", {**PROFILE_FORM, "addressLine1": ""})
+    assert cleared.status_code == 303
+    assert (await stored_customer(sessionmaker, shop["ana"].id)).address_line1 is None
+
+
+async def test_an_invalid_profile_shows_the_apis_problems_next_to_the_fields_and_saves_nothing(
+    shop, sessionmaker, browser_client: Browser
+):
+    await browser_client.sign_in_customer(shop["ana"].email)
+    before = await stored_customer(sessionmaker, shop["ana"].id)
+
+    refused = await browser_client.submit(
+        "/portal/profile", {**PROFILE_FORM, "firstName": "", "city": "Porto"}, form="/portal/profile"
+    )
+    bad_zone = await browser_client.submit(
+        "/portal/profile", {**PROFILE_FORM, "timezone": "Mars/Olympus"}, form="/portal/profile"
+    )
+
+    assert refused.status_code == 400
+    assert 'id="profile-firstName-error"' in refused.text
+    assert 'aria-describedby="profile-firstName-error"' in refused.text
+    assert 'value="Porto"' in refused.text  # what the customer typed is kept
+    assert bad_zone.status_code == 400
+    assert 'id="profile-timezone-error"' in bad_zone.text
+    after = await stored_customer(sessionmaker, shop["ana"].id)
+    assert (after.first_name, after.city, after.timezone, after.language) == (
+        before.first_name,
+        before.city,
+        before.timezone,
+        before.language,
+    )
+
+
+async def test_the_profile_needs_a_signed_in_customer(browser_client: Browser):
+    page = await browser_client.http.get("/portal/profile")
+
+    assert page.status_code in (302, 303, 307)
+    assert page.headers["location"].startswith("/portal/login?next=")
+
+
+# --- links in the messages --------------------------------------------------------------------------------
+
+
+def outbox_emails(settings: Any, to: str) -> list[email.message.EmailMessage]:
+    paths = sorted(settings.outbox_dir.glob("*.eml")) if settings.outbox_dir.exists() else []
+    messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in paths]
+    return [message for message in messages if message["To"] == to]  # type: ignore[misc]
+
+
+async def test_the_quote_emails_portal_link_leads_through_sign_in_to_the_repair(
+    app, shop, browser_client: Browser
+):
+    await settle(app)  # the quote's email is written by the jobs the request queued
+    settings = app.state.settings
+    [quote_email] = [m for m in outbox_emails(settings, shop["ana"].email) if "quote" in m["Subject"]]
+    text = quote_email.get_body(("plain",)).get_content()
+    [link] = re.findall(r"Approve or decline it in your customer portal: (\S+)", text)
+    assert link == f"{settings.resolved_public_base_url}/portal/repairs/{shop['repair']['id']}"
+    path = urlsplit(link).path
+
+    signed_out = await browser_client.http.get(path)
+    assert signed_out.status_code in (302, 303, 307)
+    login_url = signed_out.headers["location"]
+    assert urlsplit(login_url).path == "/portal/login"
+    signed_in = await browser_client.submit(
+        login_url, {"email": shop["ana"].email, "password": PASSWORD}, form=login_url
+    )
+
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == path
+    landed = await browser_client.http.get(signed_in.headers["location"])
+    assert landed.status_code == 200
+    assert shop["repair"]["repairNumber"] in landed.text
+    assert "Approve the quote" in landed.text

@@ -31,7 +31,8 @@ def template_for(event: PublishedEvent) -> str | None:
 @subscriber("repairs.notify", "repair.*")
 async def notify_on_repair_event(context: JobContext, event: PublishedEvent) -> None:
     """Queue the customer's notifications for a new repair and for status changes marked notifyCustomer,
-    with the repair's public tracking link as the ``tracking_url`` template variable."""
+    with the repair's public tracking link (``tracking_url``) and its customer portal page (``portal_url``)
+    as template variables."""
     template = template_for(event)
     if template is None:
         return
@@ -50,7 +51,10 @@ async def notify_on_repair_event(context: JobContext, event: PublishedEvent) -> 
         customer,
         template,
         messages.repair_variables(
-            event.payload, customer, tracking_url=tracking_url(context.settings, repair.tracking_token)
+            event.payload,
+            customer,
+            tracking_url=tracking_url(context.settings, repair.tracking_token),
+            portal_url=messages.portal_url(context.settings, repair.id),
         ),
         repair_id=repair.id,
         event_id=event.id,

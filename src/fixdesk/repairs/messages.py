@@ -8,9 +8,11 @@ to send is :func:`fixdesk.repairs.jobs.notify_on_repair_event`. The templates ar
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from fixdesk.config import Settings
 from fixdesk.customers.models import Customer
 from fixdesk.messaging.service import format_date, language_of
 from fixdesk.repairs.models import RepairStatus
@@ -25,6 +27,10 @@ STATUS_TEMPLATES: dict[str, str] = {
     RepairStatus.completed.value: "repair_ready_pickup",
     RepairStatus.delivered.value: "repair_delivered",
 }
+
+# The customer portal's page of one repair (fixdesk.web.portal); signed out, it leads through the portal's
+# sign-in and back (``/portal/login?next=…``).
+PORTAL_REPAIR_PATH = "/portal/repairs/"
 
 STATUS_LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -66,14 +72,26 @@ def status_label(status: str | None, language: str) -> str:
     return STATUS_LABELS[language_of(language)].get(status, status.replace("_", " "))
 
 
+def portal_url(settings: Settings, repair_id: uuid.UUID | str) -> str:
+    """The repair's page in the customer portal: ``<FIXDESK_PUBLIC_BASE_URL>/portal/repairs/<repair id>``
+    (the base URL resolved as for :func:`fixdesk.repairs.tracking.service.tracking_url`). Unlike the
+    tracking link it reveals nothing by itself: the page asks the customer to sign in first."""
+    return f"{settings.resolved_public_base_url}{PORTAL_REPAIR_PATH}{repair_id}"
+
+
 def repair_variables(
-    payload: Mapping[str, Any], customer: Customer, *, tracking_url: str | None = None
+    payload: Mapping[str, Any],
+    customer: Customer,
+    *,
+    tracking_url: str | None = None,
+    portal_url: str | None = None,
 ) -> dict[str, Any]:
     """Template variables of a repair event (its camelCase payload) for ``customer``.
 
     ``tracking_url`` is the repair's public status page (``<public base url>/track/<token>``); events do
-    not carry the token, so the caller reads it from the repair. Templates test it with
-    ``{% if tracking_url is defined and tracking_url %}``: notifications stored before it existed still
+    not carry the token, so the caller reads it from the repair. ``portal_url`` is the repair's page in
+    the customer portal (:func:`portal_url`). Templates test both with
+    ``{% if tracking_url is defined and tracking_url %}``: notifications stored before they existed still
     render. ``customer_note`` is the status change's note for the customer (``customerNote``), tested the
     same way; the staff's internal ``notes`` are never a variable, so no template can leak them (a
     notification stored before the two were told apart still holds a ``notes`` variable, which no
@@ -90,4 +108,5 @@ def repair_variables(
         "customer_note": payload.get("customerNote"),
         "estimated_completion": format_date(payload.get("estimatedCompletion"), language),
         "tracking_url": tracking_url,
+        "portal_url": portal_url,
     }

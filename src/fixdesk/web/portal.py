@@ -10,29 +10,51 @@ start page.
   (:data:`fixdesk.identity.portal_access.SET_PASSWORD_PATH`); ``/portal/forgot-password`` asks for such a
   link (``POST /auth/forgot-password``).
 * ``GET /portal``: the customer's repairs with their status; ``/portal/repairs/{id}``: one repair's
-  timeline and quotes, approving or declining the open one (with a reason), on the services of the
-  customer API (``/api/v1/customer/repairs/...``); ``/portal/notifications``: the messages the shop sent.
+  timeline, public photos (``…/attachments/{id}/file``) and quotes, approving or declining the open one
+  (with a reason), and rating it once completed (``POST …/review``), on the services of the customer API
+  (``/api/v1/customer/repairs/...``); ``/portal/notifications``: the messages the shop sent;
+  ``/portal/profile``: the customer's details and notification preferences (``PUT /api/v1/customer/profile``).
+
+The links in the repair messages (``portal_url``, :func:`fixdesk.repairs.messages.portal_url`) open
+``/portal/repairs/{id}``; signed out, the page sends the reader to ``/portal/login?next=…`` and the sign-in
+returns there.
+
+The portal's pages follow the browser's ``Accept-Language`` only (:func:`fixdesk.web.templating.render`
+passes no preference; the principal carries no language), so the language chosen on the profile page is
+the one of the customer's messages and does not change the pages' language.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Annotated, Any
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from fixdesk.customers import service as customers_service
+from fixdesk.customers.schemas import CustomerProfileRead, CustomerProfileUpdate
 from fixdesk.identity import portal_access
 from fixdesk.identity.schemas import ForgotPasswordRequest, ResetPasswordRequest
 from fixdesk.messaging import service as messaging_service
 from fixdesk.platform.deps import SessionDep
 from fixdesk.platform.errors import ValidationFailed
 from fixdesk.platform.pagination import PageParams
-from fixdesk.platform.permissions import CustomerPortal, OptionalPrincipal, public
+from fixdesk.platform.permissions import CustomerPortal, OptionalPrincipal, Principal, public
+from fixdesk.platform.storage import StorageDep
 from fixdesk.repairs import service as repairs_service
+from fixdesk.repairs.attachments import service as attachments_service
+from fixdesk.repairs.attachments.router import file_response
+from fixdesk.repairs.models import AttachmentKind
 from fixdesk.repairs.quotes import service as quotes_service
+from fixdesk.repairs.tracking import service as tracking_service
+from fixdesk.repairs.tracking.schemas import ReviewCreate
 from fixdesk.web import sign_in
+from fixdesk.web.forms import PROBLEMS_SHOWN_ON_PAGE, Problem, form_values, problem_of
 from fixdesk.web.i18n import N_
 from fixdesk.web.pages import PORTAL_PREFIX, WebPages
 from fixdesk.web.templating import render
@@ -69,7 +91,26 @@ QUOTE_STATUSES: dict[str, tuple[str, str]] = {
 }
 QUOTE_APPROVED = N_("Thank you: the quote is approved and we are getting to work.")
 QUOTE_DECLINED = N_("The quote is declined. We will be in touch.")
+REVIEW_SAVED = N_("Thank you for rating your repair.")
+PROFILE_SAVED = N_("Your details are saved.")
 PORTAL_PAGE_SIZE = 20
+# How the stars of a review read to a screen reader and under the radio buttons.
+RATING_LABELS: dict[int, str] = {
+    1: N_("1 star: poor"),
+    2: N_("2 stars: fair"),
+    3: N_("3 stars: good"),
+    4: N_("4 stars: very good"),
+    5: N_("5 stars: excellent"),
+}
+# The gallery's headings, as on the staff repair page; documents stay links.
+ATTACHMENT_KIND_LABELS: dict[str, str] = {
+    "before": N_("Before"),
+    "after": N_("After"),
+    "document": N_("Document"),
+}
+# The photos shown on one repair's page (staff rarely publish more than a handful).
+PORTAL_PHOTOS = 50
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "pt": "Português"}
 
 
 @router.get("")
@@ -96,20 +137,23 @@ async def start(request: Request, session: SessionDep, principal: CustomerPortal
     )
 
 
-@router.get("/repairs/{repair_id}")
-async def repair_page(
-    request: Request, repair_id: uuid.UUID, session: SessionDep, principal: CustomerPortal
+async def _repair_page(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    repair_id: uuid.UUID,
+    *,
+    notice: str | None = None,
+    problem: Problem | None = None,
+    values: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """One of the customer's repairs: status, device, what was reported, the timeline of its status
-    changes (with the notes meant for the customer, never the shop's internal ones) and the quotes sent,
-    the open one with approve and decline. Another customer's repair is a 404 (the same service as
-    ``GET /api/v1/customer/repairs/{id}``)."""
     repair = await repairs_service.get_repair(session, principal, repair_id)
     quotes, _ = await quotes_service.list_quotes(
         session, principal, repair_id, PageParams(page=1, page_size=50)
     )
-    done = request.query_params.get("done")
-    notice = {"approved": QUOTE_APPROVED, "declined": QUOTE_DECLINED}.get(done or "")
+    photos, _ = await attachments_service.list_attachments(
+        session, principal, repair_id, PageParams(page=1, page_size=PORTAL_PHOTOS)
+    )
     history = sorted(repair.status_history, key=lambda change: change.created_at, reverse=True)
     return render(
         request,
@@ -118,11 +162,84 @@ async def repair_page(
             "repair": repair,
             "history": history,
             "quotes": quotes,
+            "photos": photos,
+            "attachment_kinds": [kind.value for kind in AttachmentKind],
+            "attachment_kind_labels": ATTACHMENT_KIND_LABELS,
             "statuses": REPAIR_STATUSES,
             "quote_statuses": QUOTE_STATUSES,
+            "review": repair.review,
+            "can_review": repair.review is None and repair.status in tracking_service.REVIEWABLE_STATUSES,
+            "rating_labels": RATING_LABELS,
             "notice": notice,
+            "problem": problem,
+            "values": values or {},
         },
+        status_code=problem.status if problem else 200,
     )
+
+
+@router.get("/repairs/{repair_id}")
+async def repair_page(
+    request: Request, repair_id: uuid.UUID, session: SessionDep, principal: CustomerPortal
+) -> HTMLResponse:
+    """One of the customer's repairs: status, device, what was reported, the timeline of its status
+    changes (with the notes meant for the customer, never the shop's internal ones), the photos staff made
+    public (before/after), the quotes sent, the open one with approve and decline, and, once completed or
+    collected, the customer's rating or the form to give one. Another customer's repair is a 404 (the same
+    services as ``GET /api/v1/customer/repairs/{id}``, ``…/attachments`` and ``…/review``)."""
+    done = request.query_params.get("done")
+    notice = {"approved": QUOTE_APPROVED, "declined": QUOTE_DECLINED, "reviewed": REVIEW_SAVED}.get(
+        done or ""
+    )
+    return await _repair_page(request, session, principal, repair_id, notice=notice)
+
+
+@router.post("/repairs/{repair_id}/review")
+async def review_repair(
+    request: Request, repair_id: uuid.UUID, session: SessionDep, principal: CustomerPortal
+) -> Response:
+    """Rate the repair 1–5 with an optional comment (form fields ``rating``, ``comment``), once, when it is
+    completed or delivered: :func:`fixdesk.repairs.tracking.service.create_review`, as
+    ``POST /api/v1/customer/repairs/{id}/review``; 303 back to the repair. An invalid rating (400) or a
+    repair in another status or already rated (409) re-renders the page with the API's problem, nothing
+    stored; another customer's repair is a 404."""
+    values = await form_values(request)
+    raw_rating = values.get("rating", "")
+    # The API's model takes a JSON integer only; a form posts text, so a number is read here and anything
+    # else reaches the model as it came, for the API's own message.
+    rating: Any = int(raw_rating) if raw_rating.isdigit() else (raw_rating or None)
+    try:
+        review = ReviewCreate.model_validate({"rating": rating, "comment": values.get("comment") or None})
+        await tracking_service.create_review(session, principal, repair_id, review)
+    except (ValidationError, *PROBLEMS_SHOWN_ON_PAGE) as error:
+        await session.rollback()
+        return await _repair_page(
+            request, session, principal, repair_id, problem=problem_of(error), values=values
+        )
+    return RedirectResponse(f"{PORTAL_PREFIX}/repairs/{repair_id}?done=reviewed#review", status_code=303)
+
+
+@router.get("/repairs/{repair_id}/attachments/{attachment_id}/file")
+async def attachment_file(
+    request: Request,
+    repair_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    session: SessionDep,
+    principal: CustomerPortal,
+    storage: StorageDep,
+) -> Response:
+    """A public photo or document of one of the customer's repairs for the page's gallery: the bytes and
+    headers of ``GET /api/v1/customer/repairs/{id}/attachments/{id}/download`` on the portal's session. A
+    private attachment, another customer's repair or an unknown id is a 404."""
+    download = await attachments_service.download(
+        session,
+        principal,
+        repair_id,
+        attachment_id,
+        storage=storage,
+        if_none_match=request.headers.get("if-none-match"),
+    )
+    return file_response(download)
 
 
 @router.get("/notifications")
@@ -177,6 +294,104 @@ async def decline_quote(
         session, principal, repair_id, quote_id, reason.strip() or None, settings=request.app.state.settings
     )
     return RedirectResponse(f"{PORTAL_PREFIX}/repairs/{repair_id}?done=declined", status_code=303)
+
+
+# --- profile ------------------------------------------------------------------------------------------
+
+# The text fields of the profile form, named as the API's body (``PUT /api/v1/customer/profile``).
+PROFILE_TEXT_FIELDS = (
+    "firstName",
+    "lastName",
+    "phone",
+    "language",
+    "timezone",
+    "addressLine1",
+    "addressLine2",
+    "city",
+    "region",
+    "postalCode",
+)
+# Fields the API refuses to clear (NOT NULL): a blank one is sent as given, for the API's message.
+PROFILE_REQUIRED = ("firstName", "lastName", "language")
+
+
+def _profile_values(profile: CustomerProfileRead) -> dict[str, Any]:
+    values = profile.model_dump(by_alias=True)
+    return {key: ("" if value is None else value) for key, value in values.items()}
+
+
+def _profile_page(
+    request: Request,
+    profile: CustomerProfileRead,
+    values: dict[str, Any],
+    *,
+    problem: Problem | None = None,
+    notice: str | None = None,
+) -> HTMLResponse:
+    return render(
+        request,
+        "portal/profile.html",
+        {
+            "profile": profile,
+            "values": values,
+            "problem": problem,
+            "notice": notice,
+            "languages": LANGUAGE_NAMES,
+            "timezones": _timezones(),
+        },
+        status_code=problem.status if problem else 200,
+    )
+
+
+@functools.cache
+def _timezones() -> tuple[str, ...]:
+    # The IANA zones the service accepts (it validates with zoneinfo), read once; the region/city ones
+    # only, which is how people know their zone.
+    return tuple(sorted(zone for zone in available_timezones() if "/" in zone))
+
+
+async def _profile(session: AsyncSession, principal: Principal) -> CustomerProfileRead:
+    customer = await customers_service.get_customer(session, principal.id, include_archived=False)
+    return CustomerProfileRead.model_validate(customer)
+
+
+@router.get("/profile")
+async def profile_page(request: Request, session: SessionDep, principal: CustomerPortal) -> HTMLResponse:
+    """The signed-in customer's details and notification preferences, as ``GET /api/v1/customer/profile``
+    shows them, in a form that saves what ``PUT /api/v1/customer/profile`` allows (email is not among
+    them: staff change it, since it is where sign-in codes go)."""
+    profile = await _profile(session, principal)
+    notice = PROFILE_SAVED if request.query_params.get("done") == "saved" else None
+    return _profile_page(request, profile, _profile_values(profile), notice=notice)
+
+
+@router.post("/profile")
+async def save_profile(request: Request, session: SessionDep, principal: CustomerPortal) -> Response:
+    """Save the profile form with the API's model (:class:`CustomerProfileUpdate`) and service
+    (:func:`fixdesk.customers.service.update_customer`, as ``PUT /api/v1/customer/profile``): an emptied
+    optional field is cleared, the two switches are ``notifyEmail`` / ``notifySms`` (an unticked box is
+    off). On 400/409 the form comes back with the API's problem next to the fields and nothing saved;
+    303 back to the page otherwise."""
+    values: dict[str, Any] = await form_values(request)
+    change: dict[str, Any] = {
+        name: (values.get(name) or None) if name not in PROFILE_REQUIRED else values.get(name, "")
+        for name in PROFILE_TEXT_FIELDS
+    }
+    change["notifyEmail"] = values.get("notifyEmail") == "on"
+    change["notifySms"] = values.get("notifySms") == "on"
+    try:
+        await customers_service.update_customer(
+            session,
+            principal.id,
+            CustomerProfileUpdate.model_validate(change),
+            default_region=request.app.state.settings.default_phone_region,
+        )
+    except (ValidationError, *PROBLEMS_SHOWN_ON_PAGE) as error:
+        await session.rollback()
+        shown = {key: ("" if value is None else value) for key, value in change.items()}
+        profile = await _profile(session, principal)
+        return _profile_page(request, profile, shown, problem=problem_of(error))
+    return RedirectResponse(f"{PORTAL_PREFIX}/profile?done=saved", status_code=303)
 
 
 def _next(request: Request) -> str:

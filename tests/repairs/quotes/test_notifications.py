@@ -87,6 +87,7 @@ async def test_a_sent_quote_notifies_the_customer_on_each_channel(
         ("sms", "+14155550100", "sent"),
     ]
     link = f"{PUBLIC_BASE_URL}/track/{await tracking_token(sessionmaker, repair['id'])}"
+    portal_link = f"{PUBLIC_BASE_URL}/portal/repairs/{repair['id']}"
     valid_until = format_date(draft["validUntil"], "en")
     assert rows[0].variables == {
         "customer_first_name": "Ana",
@@ -96,11 +97,13 @@ async def test_a_sent_quote_notifies_the_customer_on_each_channel(
         "amount": f"${TOTAL}",
         "valid_until": valid_until,
         "tracking_url": link,
+        "portal_url": portal_link,
     }
     assert {row.repair_id for row in rows} == {uuid.UUID(repair["id"])}
     assert rows[0].subject == f"Your quote for repair {repair['repairNumber']} is ready: ${TOTAL}"
     assert f"${TOTAL}" in rows[1].body_preview
-    assert link in rows[1].body_preview
+    # The text leads to the portal, where the quote is approved (after signing in).
+    assert f"Approve it in your customer portal: {portal_link}" in rows[1].body_preview
     # The move to quoted sends no generic status message on top.
     async with sessionmaker() as session:
         templates = (await session.execute(select(Notification.event))).scalars().all()
@@ -114,6 +117,7 @@ async def test_a_sent_quote_notifies_the_customer_on_each_channel(
     text = message.get_body(("plain",)).get_content()
     assert "Total: $352.76" in text
     assert f"Valid until: {valid_until}" in text
+    assert f"Approve or decline it in your customer portal: {portal_link}" in text
     assert link in text
 
 

@@ -152,3 +152,60 @@ def test_a_notification_stored_before_links_existed_still_renders():
             message = service.render("repair_created", language, {**variables, **value})
             assert "/track/" not in message.text + message.html + message.sms
             assert message.sms.endswith(closing)
+
+
+PORTAL_LINK = re.compile(re.escape(PUBLIC_BASE_URL) + r"/portal/repairs/[0-9a-f-]{36}")
+
+
+async def test_a_status_email_links_to_the_repairs_portal_page_and_keeps_the_tracking_link(
+    app, client, sessionmaker, courier
+):
+    staff = await make_user(app, sessionmaker, "manager")
+    customer = await make_customer(app, sessionmaker, first_name="Ana", language="pt")
+    repair = await make_repair(client, staff, customer.id)
+    moved = await client.put(
+        f"/api/v1/repairs/{repair['id']}/status",
+        json={"status": "diagnosing", "notifyCustomer": True},
+        headers=staff.headers,
+    )
+    assert moved.status_code == 200, moved.text
+
+    await courier.drain()
+
+    portal_link = f"{PUBLIC_BASE_URL}/portal/repairs/{repair['id']}"
+    [status_email] = [m for m in courier.emails() if "Em diagnóstico" in m["Subject"]]
+    text = plain_text(status_email)
+    assert PORTAL_LINK.findall(text) == [portal_link]
+    assert f"no seu portal de cliente: {portal_link}" in text
+    assert f"Ou acompanhe-a sem iniciar sessão: {repair['trackingUrl']}" in text
+    assert f'<a href="{portal_link}"' in html_text(status_email)
+    assert f'<a href="{repair["trackingUrl"]}"' in html_text(status_email)
+    rows = [row for row in await stored_notifications(sessionmaker) if row.event == "repair_status_update"]
+    assert [row.variables["portal_url"] for row in rows] == [portal_link]
+
+
+def test_a_status_notification_stored_before_portal_links_existed_still_renders():
+    variables = {
+        "shop_name": "Fix & Go",
+        "shop_phone": "+1 512 555 0100",
+        "shop_email": "hello@fixgo.example",
+        "customer_first_name": "Ana",
+        "repair_number": "R-2026-000042",
+        "device": "Apple iPhone 13",
+        "status": "completed",
+        "status_label": "Ready for pickup",
+        "customer_note": None,
+        "estimated_completion": None,
+        "tracking_url": "https://shop.example.com/track/Zm9vYmFy",
+    }
+    for language in ("en", "pt"):
+        for template in ("repair_ready_pickup", "repair_delivered", "repair_status_update"):
+            message = service.render(template, language, variables)
+            assert "/portal/repairs/" not in message.text + message.html + message.sms
+            assert "https://shop.example.com/track/Zm9vYmFy" in message.text
+        quote = service.render(
+            "quote_ready",
+            language,
+            {**variables, "quote_number": "Q1", "amount": "$60.00", "valid_until": "December 14, 2026"},
+        )
+        assert quote.sms.endswith("https://shop.example.com/track/Zm9vYmFy")

@@ -16,6 +16,7 @@ from fixdesk.messaging import service as messaging
 from fixdesk.platform.events import PublishedEvent, subscriber
 from fixdesk.platform.jobs import JobContext
 from fixdesk.repairs import access
+from fixdesk.repairs.messages import portal_url
 from fixdesk.repairs.models import Repair
 from fixdesk.repairs.quotes.events import QUOTE_SENT
 from fixdesk.repairs.tracking.service import tracking_url
@@ -23,8 +24,12 @@ from fixdesk.repairs.tracking.service import tracking_url
 QUOTE_READY_TEMPLATE = "quote_ready"
 
 
-def quote_variables(payload: dict[str, Any], customer: Customer, repair: Repair, link: str) -> dict[str, Any]:
-    """The ``quote_ready`` template's variables for a ``quote.sent`` payload (camelCase)."""
+def quote_variables(
+    payload: dict[str, Any], customer: Customer, repair: Repair, link: str, portal_link: str | None = None
+) -> dict[str, Any]:
+    """The ``quote_ready`` template's variables for a ``quote.sent`` payload (camelCase): ``link`` is the
+    public tracking page (``tracking_url``), ``portal_link`` the repair's portal page where the quote is
+    approved (``portal_url``)."""
     language = messaging.language_of(customer.language)
     return {
         "customer_first_name": customer.first_name,
@@ -34,6 +39,7 @@ def quote_variables(payload: dict[str, Any], customer: Customer, repair: Repair,
         "amount": messaging.format_money(payload["total"], payload["currency"], customer.locale, language),
         "valid_until": messaging.format_date(payload["validUntil"], language),
         "tracking_url": link,
+        "portal_url": portal_link,
     }
 
 
@@ -51,7 +57,7 @@ async def notify_quote_sent(context: JobContext, event: PublishedEvent) -> None:
         context.settings,
         customer,
         QUOTE_READY_TEMPLATE,
-        quote_variables(event.payload, customer, repair, link),
+        quote_variables(event.payload, customer, repair, link, portal_url(context.settings, repair.id)),
         repair_id=repair.id,
         event_id=event.id,
     )
