@@ -24,6 +24,7 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
+from tests.factories import repair_body
 from tests.support.browser import axe_violations, guarded_page, htmx_settled
 from tests.support.polling import wait_until
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD
@@ -99,14 +100,20 @@ async def test_intake_quote_and_the_customers_approval_seen_live(browser, web_se
         staff.assert_clean()
 
 
+async def _as_admin(http: httpx.AsyncClient) -> dict[str, str]:
+    """The Authorization header of the server's admin, signed in through the API."""
+    login = await http.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['accessToken']}"}
+
+
 async def _invite_technician(base_url: str, address: str) -> str:
     """Invite a technician through the API as the admin; return the invitation link's path and query."""
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-        login = await http.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
         invited = await http.post(
             "/api/v1/users",
             json={"email": address, "firstName": "Nia", "lastName": "Bench", "role": "technician"},
-            headers={"Authorization": f"Bearer {login.json()['accessToken']}"},
+            headers=await _as_admin(http),
         )
         assert invited.status_code == 201, invited.text
     bodies: list[str] = await wait_until(
@@ -118,20 +125,13 @@ async def _invite_technician(base_url: str, address: str) -> str:
 
 async def _a_repair_of_someone_else(base_url: str) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-        login = await http.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
-        headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+        headers = await _as_admin(http)
         customer = await http.post(
             "/api/v1/customers", json={"firstName": "Owen", "lastName": "Else"}, headers=headers
         )
         repair = await http.post(
             "/api/v1/repairs",
-            json={
-                "customerId": customer.json()["id"],
-                "deviceType": "laptop",
-                "deviceBrand": "Lenovo",
-                "deviceModel": "ThinkPad X1",
-                "issueDescription": "No power",
-            },
+            json=repair_body(customer.json()["id"], deviceBrand="Lenovo", deviceModel="ThinkPad X1"),
             headers=headers,
         )
         assert repair.status_code == 201, repair.text
@@ -170,9 +170,5 @@ async def test_a_technician_sees_no_settings_and_cannot_change_a_repair_not_thei
         assert refused.status == 403
         assert settings.status == 403
     async with httpx.AsyncClient(base_url=web_server.base_url, timeout=30) as http:
-        login = await http.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
-        stored = await http.get(
-            f"/api/v1/repairs/{repair['id']}",
-            headers={"Authorization": f"Bearer {login.json()['accessToken']}"},
-        )
+        stored = await http.get(f"/api/v1/repairs/{repair['id']}", headers=await _as_admin(http))
     assert stored.json()["status"] == "received"

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from fixdesk.repairs.models import Repair
-from tests.factories import make_customer, make_user
+from tests.factories import make_customer, make_user, repair_body
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -22,21 +22,13 @@ async def count_repairs(sessionmaker) -> int:
 
 
 def intake(customer_id, **overrides):
-    body = {
-        "customerId": str(customer_id),
-        "deviceType": "phone",
-        "deviceBrand": "Apple",
-        "deviceModel": "iPhone 13",
-        "serialNumber": "F2LXK0ABCD12",
-        "imei": "490154203237518",
-        "issueDescription": "Cracked screen after a drop",
-        "cosmeticCondition": "Scratches on the back",
+    """The intake form's fields: the API's repair body (the form's fields carry its names), a day promised."""
+    return {
+        **repair_body(customer_id),
         "priority": "high",
         "estimatedCompletion": "2026-03-14",
-        "deposit": "20.00",
+        **overrides,
     }
-    body.update(overrides)
-    return body
 
 
 async def test_the_board_and_the_customer_page_lead_to_the_form_with_the_customer_chosen(

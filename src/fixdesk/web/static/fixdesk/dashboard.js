@@ -1,7 +1,6 @@
 // The dashboard: draws the charts from the page's JSON block with Chart.js, and keeps the summary live.
-// It listens to the same WebSocket as the API (/api/v1/ws; the browser's session authenticates it) and,
-// when a repair.* event arrives, fires "fixdesk:repair-event" on the body: the summary's hx-trigger has
-// htmx fetch it again. The socket reconnects with a growing delay if it drops.
+// It listens to the same WebSocket as the API (live.js) and, when a repair.* event arrives, fires
+// "fixdesk:repair-event" on the body: the summary's hx-trigger has htmx fetch it again.
 (function () {
   "use strict";
 
@@ -40,36 +39,11 @@
     });
   }
 
-  var delay = 1000;
-  var seen = {};
-
   function connect() {
-    var status = document.getElementById("live-status");
-    if (!status || !window.WebSocket) return;
-    var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    var socket = new WebSocket(scheme + "//" + window.location.host + status.getAttribute("data-live-endpoint"));
-    socket.addEventListener("open", function () {
-      delay = 1000;
-      socket.send(JSON.stringify({ type: "subscribe", events: ["repair.*"] }));
-    });
-    socket.addEventListener("message", function (message) {
-      var frame;
-      try {
-        frame = JSON.parse(message.data);
-      } catch (error) {
-        return;
-      }
-      if (frame.type !== "event" || seen[frame.id]) return;
-      seen[frame.id] = true;
+    window.fixdeskLive(document.getElementById("live-status"), ["repair.*"], function (frame) {
       if (String(frame.event).indexOf("repair.") === 0) {
         document.body.dispatchEvent(new CustomEvent("fixdesk:repair-event", { detail: frame }));
       }
-    });
-    socket.addEventListener("close", function (event) {
-      // 4401/4403: not signed in or not allowed; do not hammer the server.
-      if (event.code === 4401 || event.code === 4403) return;
-      window.setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 30000);
     });
   }
 

@@ -123,11 +123,8 @@
 
   // Live: when the repair changes elsewhere (the customer approves a quote in the portal, a colleague
   // moves it on), the sections showing its state are fetched again and swapped in, except a section the
-  // person is typing in. The page listens to the API's WebSocket (/api/v1/ws, authenticated by the
-  // browser's session) and reconnects with a growing delay if it drops.
+  // person is typing in. The page listens to the API's WebSocket (live.js).
   var LIVE_SECTIONS = ["heading-status", "status", "quotes", "timeline", "lines"];
-  var liveDelay = 1000;
-  var seenEvents = {};
 
   // One refresh at a time; events arriving meanwhile ask for one more afterwards (a quote's approval
   // sends two: the quote's and the repair's).
@@ -170,31 +167,12 @@
 
   function connectLive() {
     var live = document.getElementById("live-status");
-    if (!live || !window.WebSocket) return;
+    if (!live) return;
     var repairId = live.getAttribute("data-repair");
-    var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    var socket = new WebSocket(scheme + "//" + window.location.host + live.getAttribute("data-live-endpoint"));
-    socket.addEventListener("open", function () {
-      liveDelay = 1000;
-      socket.send(JSON.stringify({ type: "subscribe", events: ["repair.*", "quote.*"] }));
-    });
-    socket.addEventListener("message", function (message) {
-      var frame;
-      try {
-        frame = JSON.parse(message.data);
-      } catch (error) {
-        return;
-      }
-      if (frame.type !== "event" || seenEvents[frame.id] || !frame.data) return;
-      seenEvents[frame.id] = true;
+    window.fixdeskLive(live, ["repair.*", "quote.*"], function (frame) {
+      if (!frame.data) return;
       var about = String(frame.event).indexOf("quote.") === 0 ? frame.data.repairId : frame.data.id;
       if (about === repairId) refreshSections(live);
-    });
-    socket.addEventListener("close", function (event) {
-      // 4401/4403: not signed in or not allowed; do not hammer the server.
-      if (event.code === 4401 || event.code === 4403) return;
-      window.setTimeout(connectLive, liveDelay);
-      liveDelay = Math.min(liveDelay * 2, 30000);
     });
   }
 
