@@ -43,7 +43,7 @@ from fixdesk.platform.pagination import PageParams
 from fixdesk.platform.permissions import Principal, require
 from fixdesk.platform.schemas import require_plain_text
 from fixdesk.platform.storage import StorageDep
-from fixdesk.web.forms import NO_PROBLEMS, FormProblems, form_problems, text_values
+from fixdesk.web.forms import NO_PROBLEMS, Problem, form_problems, text_values
 from fixdesk.web.i18n import N_
 from fixdesk.web.pages import NavItem, WebPages
 from fixdesk.web.templating import render
@@ -122,7 +122,7 @@ def _price_row(
     *,
     editing: bool = False,
     values: dict[str, Any] | None = None,
-    problems: FormProblems = NO_PROBLEMS,
+    problems: Problem = NO_PROBLEMS,
 ) -> HTMLResponse:
     context = {
         "price": price,

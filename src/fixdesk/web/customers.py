@@ -34,7 +34,7 @@ from fixdesk.platform.pagination import PageParams
 from fixdesk.platform.permissions import Principal, require
 from fixdesk.repairs.access import visible_repairs
 from fixdesk.repairs.models import Repair, RepairStatus
-from fixdesk.web.forms import NO_PROBLEMS, FormProblems, checkbox, form_problems, text_values
+from fixdesk.web.forms import NO_PROBLEMS, Problem, checkbox, form_problems, text_values
 from fixdesk.web.i18n import N_
 from fixdesk.web.pages import NavItem, WebPages
 from fixdesk.web.templating import render
@@ -213,7 +213,7 @@ async def _customer_page(
     customer_id: uuid.UUID,
     *,
     message: str | None = None,
-    problems: FormProblems = NO_PROBLEMS,
+    problems: Problem = NO_PROBLEMS,
 ) -> HTMLResponse:
     customer = CustomerRead.model_validate(await service.get_customer(session, customer_id))
     repairs, totals = await _repairs_and_totals(session, principal, customer_id)

@@ -17,16 +17,16 @@ API's camelCase field names) and :meth:`Problem.for_field` gives the message of 
 person can fix on the page (400 invalid input, 409 a state that does not allow it) is shown that way;
 403 and 404 stay the error page (:mod:`fixdesk.web.errors`), and the transaction is rolled back either way.
 
-Two shapes of the same answer exist side by side (the repairs pages and the customers/catalog/settings
-pages were written at the same time): :class:`Problem` with :func:`problem_of` (``shared/problem.html``)
-and :class:`FormProblems` with :func:`form_problems` (``shared/form_errors.html``). New pages use
-:class:`Problem`; the other is to be folded into it.
+Forms built field by field use :func:`form_problems` (the same :class:`Problem`, plus a conflict's named
+field) and :data:`NO_PROBLEMS` for a form shown for the first time; their templates import the
+one-message-per-field macros of ``shared/form_errors.html`` (``problems.fields``), the others those of
+``shared/problem.html`` (``problem.for_field``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -53,6 +53,19 @@ class Problem:
     detail: str
     code: str = ""
     errors: tuple[Mapping[str, str], ...] = field(default_factory=tuple)
+
+    def __bool__(self) -> bool:
+        # NO_PROBLEMS, the "nothing wrong" of a form shown for the first time, is falsy.
+        return bool(self.detail or self.errors)
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """Field name (camelCase) → its first message, for forms that show one message per field."""
+        fields: dict[str, str] = {}
+        for error in self.errors:
+            if "field" in error:
+                fields.setdefault(error["field"], error.get("message", ""))
+        return fields
 
     def for_field(self, name: str) -> str | None:
         """The message of field ``name`` (camelCase, as the API names it; ``items.0.unitPrice``), or
@@ -107,40 +120,21 @@ def parse(model: type[Model], values: Mapping[str, Any]) -> Model:
     return model.model_validate(dict(values))
 
 
-@dataclass
-class FormProblems:
-    """What was wrong with a posted form: ``status`` (the API's status code), ``detail`` (a sentence) and
-    ``fields`` (camelCase field name → message)."""
-
-    status: int = 400
-    detail: str = ""
-    fields: dict[str, str] = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return bool(self.detail or self.fields)
+NO_PROBLEMS = Problem(status=200, title="", detail="")
+"""A form shown for the first time: falsy, status 200."""
 
 
-NO_PROBLEMS = FormProblems(status=200)
-
-
-def form_problems(error: Exception) -> FormProblems:
-    """The problems of ``error``: a Pydantic ``ValidationError`` from building an input model (400, one
-    message per field, as the API's ``VALIDATION_ERROR``) or a service's :class:`FixdeskError` (its status,
-    detail and field errors). Anything else is re-raised: a bug is a 500, not a form message."""
-    if isinstance(error, ValidationError):
-        fields: dict[str, str] = {}
-        for item in error.errors():
-            name = _field_name(tuple(item.get("loc", ())))
-            fields.setdefault(name, str(item.get("msg", "Invalid value")).removeprefix("Value error, "))
-        return FormProblems(400, "Validation failed", fields)
-    if isinstance(error, FixdeskError):
-        fields = {item["field"]: item["message"] for item in (error.errors or []) if "field" in item}
-        # Some conflicts name their field outside ``errors`` (a custom field's taken ``key``).
-        named = error.extra.get("field")
-        if isinstance(named, str) and named not in fields:
-            fields[named] = error.detail
-        return FormProblems(error.status, error.detail, fields)
-    raise error
+def form_problems(error: Exception) -> Problem:
+    """:func:`problem_of` for a posted form: also files a conflict that names its field outside ``errors``
+    (a custom field's taken ``key``) under that field. Anything but a ``ValidationError`` or a
+    :class:`FixdeskError` is re-raised: a bug is a 500, not a form message."""
+    if not isinstance(error, ValidationError | FixdeskError):
+        raise error
+    problem = problem_of(error)
+    named = error.extra.get("field") if isinstance(error, FixdeskError) else None
+    if isinstance(named, str) and named not in problem.fields:
+        problem = replace(problem, errors=(*problem.errors, {"field": named, "message": error.detail}))
+    return problem
 
 
 def text_values(form: FormData, names: tuple[str, ...]) -> dict[str, str | None]:

@@ -70,7 +70,6 @@ from fixdesk.repairs.warranty.schemas import WarrantyClaimCreate
 from fixdesk.web.forms import (
     NO_PROBLEMS,
     PROBLEMS_SHOWN_ON_PAGE,
-    FormProblems,
     Problem,
     form_problems,
     form_values,
@@ -426,7 +425,7 @@ async def _intake_form(
     session: AsyncSession,
     principal: Principal,
     values: dict[str, Any],
-    problems: FormProblems,
+    problems: Problem,
     search: str = "",
 ) -> HTMLResponse:
     """The intake form with ``values`` (the API's field names) and ``problems`` next to the fields. The

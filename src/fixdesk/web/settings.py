@@ -38,7 +38,7 @@ from fixdesk.platform.errors import FixdeskError
 from fixdesk.platform.events import CATALOG as EVENT_CATALOG
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal, require
-from fixdesk.web.forms import NO_PROBLEMS, FormProblems, checkbox, form_problems, text_values
+from fixdesk.web.forms import NO_PROBLEMS, Problem, checkbox, form_problems, text_values
 from fixdesk.web.i18n import N_
 from fixdesk.web.pages import NavItem, WebPages
 from fixdesk.web.templating import render
@@ -106,7 +106,7 @@ async def _staff_page(
     session: AsyncSession,
     *,
     values: dict[str, Any] | None = None,
-    problems: FormProblems = NO_PROBLEMS,
+    problems: Problem = NO_PROBLEMS,
 ) -> HTMLResponse:
     rows, _ = await staff.list_users(session, ALL)
     users = [UserRead(**user_read_values(user)) for user in rows]
@@ -201,7 +201,7 @@ async def _webhooks_page(
     session: AsyncSession,
     *,
     values: dict[str, Any] | None = None,
-    problems: FormProblems = NO_PROBLEMS,
+    problems: Problem = NO_PROBLEMS,
     created: dict[str, str] | None = None,
 ) -> HTMLResponse:
     rows, _ = await webhooks.list_subscriptions(session, ALL)
@@ -289,7 +289,7 @@ async def _clients_page(
     session: AsyncSession,
     *,
     values: dict[str, Any] | None = None,
-    problems: FormProblems = NO_PROBLEMS,
+    problems: Problem = NO_PROBLEMS,
     created: dict[str, str] | None = None,
 ) -> HTMLResponse:
     # The API's list (GET /api-clients) is this statement too; identity has no service function for it.
@@ -342,7 +342,7 @@ async def _fields_page(
     session: AsyncSession,
     *,
     values: dict[str, Any] | None = None,
-    problems: FormProblems = NO_PROBLEMS,
+    problems: Problem = NO_PROBLEMS,
 ) -> HTMLResponse:
     rows, _ = await custom_fields.list_definitions(session, ALL, include_inactive=True)
     context = {
