@@ -362,7 +362,9 @@ async def test_the_profile_page_shows_and_saves_what_the_api_allows(
     assert "Send me updates by text message" in page.text
     assert saved.status_code == 303
     after = await browser_client.http.get(saved.headers["location"])
-    assert "Your details are saved." in after.text
+    # The customer chose Portuguese: the portal speaks it from the next page on.
+    assert "Os seus dados foram guardados." in after.text
+    assert after.headers["content-language"] == "pt"
     assert 'value="Rua Augusta 10"' in after.text
     assert '<option value="Europe/Lisbon" selected>' in after.text
     customer = await stored_customer(sessionmaker, shop["ana"].id)

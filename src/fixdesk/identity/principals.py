@@ -23,6 +23,7 @@ def user_principal(user: User, session_id: uuid.UUID | None = None) -> Principal
         permissions=permissions_for(user.role, user.permissions),
         email=user.email,
         session_id=session_id,
+        locale=user.locale,
     )
 
 
@@ -44,6 +45,8 @@ def customer_principal(customer: Customer, session_id: uuid.UUID | None = None) 
         permissions=CUSTOMER_PERMISSIONS,
         email=customer.email,
         session_id=session_id,
+        # The portal speaks the customer's chosen language, the one their messages are written in.
+        locale=customer.locale or customer.language,
     )
 
 

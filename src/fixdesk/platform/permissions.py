@@ -37,6 +37,9 @@ class Principal:
     permissions: frozenset[str] = field(default_factory=frozenset)
     email: str | None = None
     session_id: uuid.UUID | None = None
+    # The account's preferred language (a BCP 47 tag), known when the principal was read from the account
+    # itself (a page's session); pages speak it before the browser's Accept-Language.
+    locale: str | None = None
 
     @property
     def is_staff(self) -> bool:

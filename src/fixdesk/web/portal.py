@@ -19,9 +19,9 @@ The links in the repair messages (``portal_url``, :func:`fixdesk.repairs.message
 ``/portal/repairs/{id}``; signed out, the page sends the reader to ``/portal/login?next=…`` and the sign-in
 returns there.
 
-The portal's pages follow the browser's ``Accept-Language`` only (:func:`fixdesk.web.templating.render`
-passes no preference; the principal carries no language), so the language chosen on the profile page is
-the one of the customer's messages and does not change the pages' language.
+The portal's pages speak the customer's language (their ``locale``, else the ``language`` their messages
+are written in; :func:`fixdesk.web.templating.render`), so the language chosen on the profile page changes
+both the messages and the pages; the sign-in pages, before anyone is known, follow the browser.
 """
 
 from __future__ import annotations

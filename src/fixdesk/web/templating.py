@@ -119,16 +119,17 @@ def render(
     locale: PageLocale | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
-    """Render ``template`` for ``request`` as an HTML response in the request's locale (or ``locale``).
+    """Render ``template`` for ``request`` as an HTML response in the signed-in account's language, else
+    the browser's (or ``locale``).
 
     Every template sees ``request``, ``locale``, ``shop`` (:func:`shop_context`), ``api_docs`` (whether
     /docs is served), ``principal`` (the signed-in user or customer, or ``None``) and ``navigation`` (the
     staff menu entries the principal may open, :mod:`fixdesk.web.pages`) besides ``context``.
     The answer says which language it is in (``Content-Language``) and that it depends on the browser's
     (``Vary: Accept-Language``)."""
-    locale = locale or request_locale(request)
-    settings: Settings = request.app.state.settings
     principal = getattr(request.state, "principal", None)
+    locale = locale or request_locale(request, getattr(principal, "locale", None))
+    settings: Settings = request.app.state.settings
     values: dict[str, Any] = {
         "request": request,
         "locale": locale,
