@@ -27,6 +27,7 @@ from tests.conftest import fresh_postgres_database, make_settings, run_async
 TRIGRAM_INDEXES = {
     "ix_customers_search_text_trgm": "customers",
     "ix_repairs_search_text_trgm": "repairs",
+    "ix_repairs_open_search_text_trgm": "repairs",
     "ix_device_models_search_text_trgm": "device_models",
 }
 HEAD = ScriptDirectory.from_config(migrations.alembic_config("sqlite://")).get_current_head()

@@ -141,6 +141,17 @@ class Repair(IdMixin, TimestampMixin, Base):
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ),
+        # The open repairs only (migration 0015): an "active" search counts its few matches from here.
+        Index(
+            "ix_repairs_open_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+            postgresql_where=text(
+                "status IN ('received', 'diagnosing', 'quoted', 'approved', 'repairing', 'waiting_parts', "
+                "'testing')"
+            ),
+        ),
     )
 
     @property
