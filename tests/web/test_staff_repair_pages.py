@@ -543,3 +543,16 @@ async def test_the_front_door_shows_no_figure_to_who_is_not_a_signed_in_staff_us
     assert 'data-live-endpoint="/api/v1/ws"' in staff.text
     assert 'hx-get="/app/dashboard/summary"' in staff.text
     assert "fixdesk/dashboard." in staff.text
+
+
+async def test_a_device_whose_model_names_its_brand_is_shown_with_the_brand_once(client, app, sessionmaker):
+    staff = await make_user(app, sessionmaker, "admin")
+    customer = await make_customer(app, sessionmaker)
+    repair = await make_repair(client, staff, customer.id, deviceBrand="Nokia", deviceModel="Nokia 7.2")
+
+    board = await client.get("/app/repairs", headers=staff.headers)
+    page = await client.get(f"/app/repairs/{repair['id']}", headers=staff.headers)
+
+    for answer in (board, page):
+        assert "Nokia 7.2" in answer.text
+        assert "Nokia Nokia" not in answer.text

@@ -79,6 +79,15 @@ def portal_url(settings: Settings, repair_id: uuid.UUID | str) -> str:
     return f"{settings.resolved_public_base_url}{PORTAL_REPAIR_PATH}{repair_id}"
 
 
+def device_name(brand: str | None, model: str | None) -> str:
+    """A device as people say it: brand and model, without saying the brand twice when the model's name
+    already starts with it (the catalog names models "Nokia 7.2", "Apple Watch Series 9")."""
+    brand, model = (brand or "").strip(), (model or "").strip()
+    if brand and model.casefold().startswith(brand.casefold()):
+        return model
+    return " ".join(part for part in (brand, model) if part)
+
+
 def repair_variables(
     payload: Mapping[str, Any],
     customer: Customer,
@@ -101,7 +110,7 @@ def repair_variables(
     return {
         "customer_first_name": customer.first_name,
         "repair_number": payload.get("repairNumber"),
-        "device": " ".join(p for p in (payload.get("deviceBrand"), payload.get("deviceModel")) if p),
+        "device": device_name(payload.get("deviceBrand"), payload.get("deviceModel")),
         "status": status,
         "status_label": status_label(status, language),
         # Only the note meant for the customer; the staff's internal "notes" never reach a message.

@@ -27,6 +27,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from fixdesk.config import Settings
+from fixdesk.repairs.messages import device_name
 from fixdesk.web.assets import static_url, vendor_url
 from fixdesk.web.i18n import PageLocale, format_amount, format_day, format_moment, negotiate, translations
 
@@ -78,8 +79,13 @@ def environment(language: str) -> Environment:
     env.globals.update(
         vendor_url=vendor_url, static_url=static_url, csrf_field=_csrf_field, csrf_token=_csrf_token
     )
-    env.filters.update(day=_day, moment=_moment, money=_money)
+    env.filters.update(day=_day, moment=_moment, money=_money, device=_device)
     return env
+
+
+def _device(record: Any) -> str:
+    """``{{ repair|device }}``: the record's device (``device_brand``, ``device_model``) as people say it."""
+    return device_name(getattr(record, "device_brand", None), getattr(record, "device_model", None))
 
 
 def request_locale(request: Request, preferred: str | None = None) -> PageLocale:

@@ -16,7 +16,7 @@ from fixdesk.messaging import service as messaging
 from fixdesk.platform.events import PublishedEvent, subscriber
 from fixdesk.platform.jobs import JobContext
 from fixdesk.repairs import access
-from fixdesk.repairs.messages import portal_url
+from fixdesk.repairs.messages import device_name, portal_url
 from fixdesk.repairs.models import Repair
 from fixdesk.repairs.quotes.events import QUOTE_SENT
 from fixdesk.repairs.tracking.service import tracking_url
@@ -35,7 +35,7 @@ def quote_variables(
         "customer_first_name": customer.first_name,
         "repair_number": payload["repairNumber"],
         "quote_number": payload["number"],
-        "device": " ".join(part for part in (repair.device_brand, repair.device_model) if part),
+        "device": device_name(repair.device_brand, repair.device_model),
         "amount": messaging.format_money(payload["total"], payload["currency"], customer.locale, language),
         "valid_until": messaging.format_date(payload["validUntil"], language),
         "tracking_url": link,

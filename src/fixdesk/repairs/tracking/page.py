@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from fixdesk.config import Settings
 from fixdesk.messaging.service import DEFAULT_LANGUAGE, LANGUAGES, format_date
 from fixdesk.repairs import lifecycle
+from fixdesk.repairs.messages import device_name
 from fixdesk.repairs.tracking.schemas import ShopContact, TrackingRead
 
 # Headers of every tracking answer, page or JSON. The URL is a secret: nothing may keep a copy (no-store),
@@ -116,6 +117,7 @@ def render_tracking_page(view: TrackingRead, settings: Settings) -> str:
         "language": language,
         "text": PAGE_TEXT[language],
         "view": view,
+        "device": device_name(view.device_brand, view.device_model),
         "shop": view.shop.model_dump(),
         "phone_uri": _phone_uri(view.shop.phone),
         "steps": [
