@@ -136,3 +136,54 @@ async def test_only_staff_who_take_devices_in_see_the_form(client, app, sessionm
     assert form.status_code == 403
     assert posted.status_code == 403
     assert await count_repairs(sessionmaker) == 0
+
+
+async def _define(client, admin, **field):
+    response = await client.post(
+        "/api/v1/custom-fields", json={"entity": "repair", **field}, headers=admin.headers
+    )
+    assert response.status_code == 201, response.text
+
+
+async def test_the_shops_own_fields_are_asked_at_intake_and_stored_typed(client, app, sessionmaker):
+    admin = await make_user(app, sessionmaker, "admin")
+    manager = await make_user(app, sessionmaker, "manager")
+    customer = await make_customer(app, sessionmaker)
+    await _define(client, admin, key="passcode", label="Passcode", type="text", required=True)
+    await _define(client, admin, key="cycle_count", label="Battery cycles", type="number")
+    await _define(
+        client, admin, key="water_damage", label="Water damage", type="select", options=["none", "light"]
+    )
+    await _define(client, admin, key="backup_wanted", label="Back up the data first", type="boolean")
+
+    form = await client.get("/app/repairs/new", headers=manager.headers)
+    missing = await client.post("/app/repairs/new", data=intake(customer.id), headers=manager.headers)
+    stored_nothing = await count_repairs(sessionmaker)
+    taken_in = await client.post(
+        "/app/repairs/new",
+        data=intake(
+            customer.id,
+            **{
+                "customFields.passcode": "1234",
+                "customFields.cycle_count": "812",
+                "customFields.water_damage": "light",
+                "customFields.backup_wanted": "on",
+            },
+        ),
+        headers=manager.headers,
+    )
+
+    assert 'name="customFields.passcode"' in form.text
+    assert 'name="customFields.water_damage"' in form.text
+    assert missing.status_code == 400
+    assert 'id="customFields.passcode-error"' in missing.text
+    assert stored_nothing == 0
+    assert taken_in.status_code == 303, taken_in.text
+    async with sessionmaker() as session:
+        repair = (await session.execute(select(Repair))).scalar_one()
+    assert repair.custom_fields == {
+        "passcode": "1234",
+        "cycle_count": 812,
+        "water_damage": "light",
+        "backup_wanted": True,
+    }

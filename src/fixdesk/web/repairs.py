@@ -38,6 +38,7 @@ from fixdesk.config import Settings
 from fixdesk.customers import access as customers_access
 from fixdesk.customers import service as customers_service
 from fixdesk.customers.permissions import CUSTOMERS_READ
+from fixdesk.customfields import service as custom_fields
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.errors import FixdeskError, Forbidden, ValidationFailed
 from fixdesk.platform.pagination import PageParams
@@ -443,6 +444,7 @@ async def _intake_form(
     can_assign = principal.has(REPAIRS_ASSIGN)
     context = {
         **labels(),
+        "custom_fields": await _intake_custom_fields(session),
         "values": values,
         "problems": problems,
         "customer": customer,
@@ -454,6 +456,39 @@ async def _intake_form(
         "can_assign": can_assign,
     }
     return render(request, "repairs/new.html", context, status_code=problems.status)
+
+
+async def _intake_custom_fields(session: AsyncSession) -> list[Any]:
+    """The shop's active custom fields of repairs, in their order: the intake form asks for them (the
+    required ones must be filled, as the API requires)."""
+    definitions, _total = await custom_fields.list_definitions(
+        session, PageParams(page=1, page_size=100), entity=repairs.CUSTOM_FIELD_ENTITY
+    )
+    return definitions
+
+
+def _custom_field_values(form: Any, definitions: list[Any]) -> dict[str, Any]:
+    """The posted ``customFields.<key>`` inputs as the API's ``customFields`` values: text, dates and
+    choices as typed (blank ones left out), numbers as numbers (what does not read as one is passed on
+    as typed, for the service to name the field), a switch as true or false."""
+    values: dict[str, Any] = {}
+    for definition in definitions:
+        raw = form.get(f"customFields.{definition.key}")
+        if definition.field_type == "boolean":
+            values[definition.key] = raw in ("on", "true", "1")
+            continue
+        text = raw.strip() if isinstance(raw, str) else ""
+        if not text:
+            continue
+        if definition.field_type == "number":
+            try:
+                number = float(text)
+                values[definition.key] = int(number) if number.is_integer() and "." not in text else number
+            except ValueError:
+                values[definition.key] = text
+        else:
+            values[definition.key] = text
+    return values
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:
@@ -509,6 +544,12 @@ async def create_repair(
     form = await request.form()
     values: dict[str, Any] = text_values(form, INTAKE_FIELDS)
     body = {key: value for key, value in values.items() if value is not None}
+    definitions = await _intake_custom_fields(session)
+    if definitions:
+        body["customFields"] = _custom_field_values(form, definitions)
+        values.update(
+            {f"customFields.{key}": value for key, value in form.items() if key.startswith("customFields.")}
+        )
     if body.get("estimatedCompletion"):
         try:
             day = date.fromisoformat(body["estimatedCompletion"])
