@@ -77,7 +77,7 @@ INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
         (Intent.unassign, r"\b(?:un-?assign|de-?assign|unbook)\w*"),
         (Intent.unassign, r"\b(?:remove|take|pull|drop|release|move|get|unschedule)\b.*\b(?:off|from)\b"),
         (Intent.availability, r"\bwho(?:'s|\s+is|\s+are|\s+s)?\b.*\b(?:free|available|open|around)\b"),
-        (Intent.availability, r"\b(?:is|are|who's)\b.*\b(?:free|available|busy|booked)\b"),
+        (Intent.availability, r"\b(?:is|are|who's)\b.*\b(?:free|available|busy|booked|open)\b"),
         (
             Intent.availability,
             r"\bavailab(?:le|ility)\b|\bany(?:one|body)\b.*\bfree\b|\bwho\s+(?:can|could)\b",
@@ -335,6 +335,12 @@ def extract_fields(query: str, directory: Directory) -> ExtractedFields:
     technician_words = _first_group([token for token in tokens if token.role == "technician"])
     job_words = [token.word for token in tokens if token.role == "job"]
     job_text = job_number or (" ".join(job_words) if job_words else None)
+    if intent is Intent.unknown:
+        named_job = job_number is not None or any(
+            token.role == "job" and token.job_score == 100 for token in tokens
+        )  # a job named exactly: "weather" within one typo of "water" names nothing
+        intent = _inferred_intent(text, bool(technician_words), named_job, bool(date_text or time_text))
+        intent_score = INFERRED_INTENT_SCORE if intent is not Intent.unknown else 0.0
     return ExtractedFields(
         intent=intent,
         technician_text=" ".join(technician_words) or None,
@@ -344,6 +350,23 @@ def extract_fields(query: str, directory: Directory) -> ExtractedFields:
         intent_score=intent_score,
         corrections=tuple(corrections),
     )
+
+
+INFERRED_INTENT_SCORE = 0.7
+"""The intent's score when no verb said it and the parts named decide it (see :func:`_inferred_intent`)."""
+
+
+def _inferred_intent(text: str, technician: bool, job: bool, when: bool) -> Intent:
+    """The intent of a request without a scheduling verb ("Could Johnny swing by the Smith pumping on
+    Friday?"), from what it names: a question with "who" and a time asks who is free; a technician and a
+    job assign; a job and a time move it. Anything else stays unknown."""
+    if re.search(r"\bwho\b", text) and when and not job:
+        return Intent.availability
+    if technician and job:
+        return Intent.schedule
+    if job and when:
+        return Intent.reschedule
+    return Intent.unknown
 
 
 def _blank(text: str, start: int, end: int) -> str:

@@ -63,9 +63,9 @@ _DAY_PARTS: tuple[tuple[str, TimeOfDay], ...] = (
         r"|last\s+thing",
         END_OF_DAY,
     ),
-    (r"(?:in\s+the\s+)?morning", MORNING),
+    (r"(?:in\s+the\s+)?morning|(?<!\bi\s)(?<!\d)\bam(?!\.?\w)", MORNING),
     (r"midday|mid-day|lunch\s*time|lunch", MIDDAY),
-    (r"(?:in\s+the\s+)?afternoon", AFTERNOON),
+    (r"(?:in\s+the\s+)?afternoon|(?<!\d)\bpm(?!\.?\w)", AFTERNOON),
     (r"(?:in\s+the\s+)?evening|tonight", EVENING),
 )
 
