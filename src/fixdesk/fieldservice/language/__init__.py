@@ -17,9 +17,11 @@ from fixdesk.fieldservice.language.engine import (
     resolve,
     understand,
 )
+from fixdesk.fieldservice.language.model import EXTRACTION_TOOL, understand_with_model
 from fixdesk.fieldservice.language.parser import ExtractedFields, Intent, extract_fields
 
 __all__ = [
+    "EXTRACTION_TOOL",
     "Candidate",
     "Directory",
     "ExtractedFields",
@@ -32,4 +34,5 @@ __all__ = [
     "extract_fields",
     "resolve",
     "understand",
+    "understand_with_model",
 ]
