@@ -192,6 +192,24 @@ class Settings(BaseSettings):
         description="IPs or CIDR networks allowed to read /metrics without the token (client IP as for rate limits)",
     )
     log_level: str = "INFO"
+    # Plain-language scheduling (fixdesk.fieldservice.language): an optional OpenAI-compatible model
+    # extracts the request's fields; without a base URL, or when it fails, the offline parser answers.
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible API with the version, e.g. https://api.openai.com/v1 or "
+        "http://127.0.0.1:11434/v1 (Ollama); unset: scheduling requests are parsed offline",
+    )
+    llm_model: str | None = Field(
+        default=None, description="Model name sent to the chat-completions API (needs tool calling)"
+    )
+    llm_api_key: SecretStr | None = Field(default=None, description="Bearer token of the model API, if any")
+    llm_timeout_seconds: float = Field(
+        default=4.0,
+        gt=0,
+        le=60,
+        description="Seconds to wait for the model before falling back to the offline parser",
+    )
+
     log_json: bool = False
     sql_echo: bool = False
 

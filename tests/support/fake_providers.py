@@ -466,3 +466,92 @@ def fake_sendgrid() -> Iterator[FakeSendGrid]:
     """A running :class:`FakeSendGrid` with a fresh API key (``.api_key``)."""
     with FakeSendGrid() as fake:
         yield fake
+
+
+# --- OpenAI-compatible chat completions (tool calling) -------------------------------------------------
+
+
+class FakeChatCompletions(FakeHttpProvider):
+    """``POST /v1/chat/completions`` as OpenAI-compatible servers answer a request with one forced tool
+    call: ``choices[0].message.tool_calls[0].function.arguments`` is a JSON string.
+
+    ``answers`` maps a user message to the arguments (a dict) to return; a request whose user message is
+    not in it gets ``default_arguments``. ``raw_arguments`` (a string) replaces the JSON of every answer, to
+    serve a bad one. ``hold()`` makes the next requests wait until ``release()`` (or 30 s), as a slow model
+    would, so a client's timeout is tested without a sleep. ``401`` on a wrong bearer key when ``api_key``
+    is set; ``400`` when the body is not a chat completion with ``tools``.
+    """
+
+    def __init__(self, api_key: str | None = None) -> None:
+        super().__init__()
+        self.api_key = api_key
+        self.answers: dict[str, dict[str, Any]] = {}
+        self.default_arguments: dict[str, Any] = {"intent": "unknown"}
+        self.raw_arguments: str | None = None
+        self._released = threading.Event()
+        self._released.set()
+
+    def settings(self) -> dict[str, Any]:
+        """``Settings`` overrides that point Fixdesk's model client here."""
+        return {
+            "llm_base_url": f"{self.base_url}/v1",
+            "llm_model": "fake-tool-model",
+            "llm_api_key": self.api_key,
+        }
+
+    def hold(self) -> None:
+        self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def failure_response(self, status: int) -> Response:
+        return Response.json(
+            status, {"error": {"message": http.HTTPStatus(status).phrase, "type": "server_error"}}
+        )
+
+    def respond(self, request: RecordedRequest) -> Response:
+        self._released.wait(timeout=30)
+        if request.path != "/v1/chat/completions" or request.method != "POST":
+            return Response.json(404, {"error": {"message": "Not found", "type": "invalid_request_error"}})
+        if self.api_key is not None and request.headers.get("authorization") != f"Bearer {self.api_key}":
+            return Response.json(
+                401, {"error": {"message": "Incorrect API key", "type": "invalid_request_error"}}
+            )
+        body = request.json
+        if not isinstance(body, dict) or not body.get("messages") or not body.get("tools"):
+            return Response.json(
+                400,
+                {"error": {"message": "messages and tools are required", "type": "invalid_request_error"}},
+            )
+        tool = body["tools"][0]["function"]["name"]
+        user = next((m["content"] for m in reversed(body["messages"]) if m.get("role") == "user"), "")
+        arguments = self.raw_arguments
+        if arguments is None:
+            arguments = json.dumps(self.answers.get(user, self.default_arguments))
+        return Response.json(
+            200,
+            {
+                "id": "chatcmpl-" + secrets.token_hex(8),
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {
+                            "role": "assistant",
+                            "content": None,
+                            "tool_calls": [
+                                {
+                                    "id": "call_" + secrets.token_hex(6),
+                                    "type": "function",
+                                    "function": {"name": tool, "arguments": arguments},
+                                }
+                            ],
+                        },
+                        "finish_reason": "tool_calls",
+                    }
+                ],
+            },
+        )
