@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
@@ -29,3 +29,17 @@ ClockTime = Annotated[
 ]
 """A time of day on the shop's clock (``FIXDESK_SHOP_TIMEZONE``), ``HH:MM`` on the wire (no zone: the
 shop's is implied)."""
+
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _calendar_day(value: Any) -> Any:
+    # Only YYYY-MM-DD text: lax parsing would read "0" as a Unix timestamp (1970-01-01).
+    if isinstance(value, str) and not _DAY.match(value.strip()):
+        raise ValueError("must be a date (YYYY-MM-DD)")
+    return value
+
+
+CalendarDay = Annotated[date, BeforeValidator(_calendar_day)]
+"""A day on the shop's calendar in a query string, ``YYYY-MM-DD`` only."""

@@ -19,6 +19,7 @@ from fixdesk.fieldservice.permissions import (
     WORK_ORDERS_READ,
     WORK_ORDERS_UPDATE,
 )
+from fixdesk.fieldservice.schemas import CalendarDay
 from fixdesk.fieldservice.work_orders import service
 from fixdesk.fieldservice.work_orders.schemas import (
     TechnicianBrief,
@@ -108,7 +109,7 @@ async def list_work_orders(
     settings: SettingsDep,
     params: Annotated[PageParams, Depends(page_params)],
     status_filter: Annotated[WorkOrderStatus | None, Query(alias="status")] = None,
-    scheduled_date: Annotated[date | None, Query(alias="scheduledDate", description="One day")] = None,
+    scheduled_date: Annotated[CalendarDay | None, Query(alias="scheduledDate", description="One day")] = None,
     scheduled_date_snake: Annotated[
         date | None, Query(alias="scheduled_date", include_in_schema=False)
     ] = None,
@@ -122,8 +123,10 @@ async def list_work_orders(
     technician_id_snake: Annotated[
         uuid.UUID | None, Query(alias="technician_id", include_in_schema=False)
     ] = None,
-    date_from: Annotated[date | None, Query(alias="dateFrom", description="Scheduled on/after")] = None,
-    date_to: Annotated[date | None, Query(alias="dateTo", description="Scheduled on/before")] = None,
+    date_from: Annotated[
+        CalendarDay | None, Query(alias="dateFrom", description="Scheduled on/after")
+    ] = None,
+    date_to: Annotated[CalendarDay | None, Query(alias="dateTo", description="Scheduled on/before")] = None,
 ):
     """List work orders by scheduled date and window (a technician sees only their own)."""
     filters = service.WorkOrderFilters(
