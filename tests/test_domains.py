@@ -122,8 +122,12 @@ def test_the_repairs_manifest_lets_customers_follow_their_repairs_live():
     assert domains.customer_event_patterns() == ("repair.*",)
 
 
+# Domains added after the permission table moved into the manifests: they add permissions of their own.
+ADDED_AFTER_THE_MOVE = {"fieldservice"}
+
+
 def test_the_shipped_permission_table_is_unchanged_by_the_move_to_manifests():
-    table = build_table(DOMAINS)
+    table = build_table([manifest for manifest in DOMAINS if manifest.name not in ADDED_AFTER_THE_MOVE])
     assert len(table.permissions) == 20
     assert table.roles["admin"] == table.permissions
     assert len(table.roles["manager"]) == 14

@@ -138,6 +138,27 @@ class Settings(BaseSettings):
     )
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
 
+    # Field service: where technicians drive (fixdesk.integrations.geocoding, fixdesk.integrations.routing)
+    geocoding_url: str | None = Field(
+        default=None,
+        description="Base URL of a Nominatim-compatible geocoder (its /search); addresses without "
+        "coordinates are looked up there. Unset: coordinates must be given",
+    )
+    routing_url: str | None = Field(
+        default=None,
+        description="Base URL of an OSRM server; travel times come from its table service. Unset: "
+        "straight-line distance × travel_road_factor at travel_average_speed_kmh",
+    )
+    travel_road_factor: float = Field(
+        default=1.3, ge=1, le=5, description="Road distance ÷ straight-line distance, without OSRM"
+    )
+    travel_average_speed_kmh: float = Field(
+        default=40.0, gt=0, le=200, description="Average driving speed in km/h, without OSRM"
+    )
+    field_provider_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Timeout of a geocoding or routing request, seconds"
+    )
+
     # Shared state for several API processes (rate limits, cache, live events); in-process when unset
     redis_url: str | None = None
 

@@ -14,6 +14,7 @@ from fixdesk.catalog.manifest import MANIFEST as catalog
 from fixdesk.credentials.manifest import MANIFEST as credentials
 from fixdesk.customers.manifest import MANIFEST as customers
 from fixdesk.customfields.manifest import MANIFEST as customfields
+from fixdesk.fieldservice.manifest import MANIFEST as fieldservice
 from fixdesk.identity.manifest import MANIFEST as identity
 from fixdesk.messaging.manifest import MANIFEST as messaging
 from fixdesk.platform.domains import DomainManifest
@@ -32,6 +33,7 @@ DOMAINS: tuple[DomainManifest, ...] = (
     customfields,
     catalog,
     repairs,
+    fieldservice,
     analytics,
     messaging,
     webhooks,

@@ -85,6 +85,15 @@ BUSINESS_RULES: dict[str, str] = {
     "reviews-list": "maxRating must not be below minRating",
     "portal-repairs-review-create": "the rating must be written as a JSON integer (4, not 4.0), which JSON "
     "Schema's integer type does not tell apart",
+    "technicians-create": "userId must name an active staff user who goes out (not an agent)",
+    "technicians-update": "time off periods must not overlap and must end after they start; both coordinates "
+    "or neither",
+    "locations-create": "latitude and longitude go together",
+    "locations-update": "latitude and longitude go together",
+    "work-orders-create": "customerId, locationId, equipmentId and technicianIds must exist and belong "
+    "together; the window must end after it starts; a discount cannot exceed its line",
+    "work-orders-update": "locationId and equipmentId must belong to the work order's customer; the window "
+    "must end after it starts; hours written as text are bounded too (at most 1000)",
     "webhooks-create": "the URL must be http(s) and resolve to a public address",
     "webhooks-update": "the URL must be http(s) and resolve to a public address",
 }

@@ -88,6 +88,11 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "notifications": "Emails and SMS sent to customers, their delivery status and retries.",
     "webhooks": "Outbound webhook subscriptions, signed deliveries, redelivery and tests; providers' "
     "delivery callbacks.",
+    "technicians": "Field technicians: skills, hourly rate, home base, weekly working hours, time off.",
+    "service locations": "Customers' service locations (address, coordinates, access notes) and the "
+    "equipment at each.",
+    "work orders": "Field work orders: scheduling window, technicians, checklist, parts and labour, status "
+    "lifecycle.",
 }
 """A description for every tag an operation uses (tests/platform/test_openapi.py fails on a missing one)."""
 

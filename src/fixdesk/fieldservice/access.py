@@ -1,0 +1,88 @@
+"""How technicians and work orders are read: the one rule of who may see and change what.
+
+* A staff user with the ``technician`` role sees only their own technician profile and only the work
+  orders they are assigned to, and changes only those; everyone else holding the endpoint's permission
+  (managers, agents, admins, API clients with the scope) sees and changes them all.
+* What a technician may not see answers :class:`~fixdesk.platform.errors.NotFound` (404), the same as
+  what does not exist, so its existence never leaks (as repairs do for customers).
+* A change takes the work order **locked** (``FOR UPDATE`` on PostgreSQL), so concurrent changes take
+  turns and each checks the lifecycle against the real current state (:func:`get_for_change`).
+
+The later field service features (schedule, dispatch, plain-language requests) read through these
+functions too.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fixdesk.fieldservice.models import Technician, WorkOrder, WorkOrderTechnician
+from fixdesk.identity.models import Role
+from fixdesk.platform.errors import NotFound
+from fixdesk.platform.permissions import Principal
+
+
+def is_field_technician(principal: Principal) -> bool:
+    """Whether ``principal`` is a staff user with the technician role (scoped to their own records)."""
+    return principal.is_staff and principal.role == Role.technician.value
+
+
+def visible_technicians(principal: Principal) -> Select[tuple[Technician]]:
+    """``SELECT technicians`` limited to what ``principal`` may read: a technician their own profile,
+    everyone else every profile."""
+    statement = select(Technician)
+    if is_field_technician(principal):
+        statement = statement.where(Technician.user_id == principal.id)
+    return statement
+
+
+def own_technician_ids(principal: Principal) -> Select[tuple[uuid.UUID]]:
+    """``SELECT technicians.id`` of the principal's own profile (no row for a non-technician)."""
+    return select(Technician.id).where(Technician.user_id == principal.id)
+
+
+def visible_work_orders(principal: Principal) -> Select[tuple[WorkOrder]]:
+    """``SELECT work_orders`` limited to what ``principal`` may read: a technician the work orders they
+    are assigned to, everyone else all. Every scoped read of work orders starts here."""
+    statement = select(WorkOrder)
+    if is_field_technician(principal):
+        assigned = (
+            select(WorkOrderTechnician.work_order_id)
+            .join(Technician, Technician.id == WorkOrderTechnician.technician_id)
+            .where(Technician.user_id == principal.id)
+        )
+        statement = statement.where(WorkOrder.id.in_(assigned))
+    return statement
+
+
+def _not_found(work_order_id: uuid.UUID) -> NotFound:
+    return NotFound(f"Work order {work_order_id} not found.")
+
+
+async def get_visible(session: AsyncSession, principal: Principal, work_order_id: uuid.UUID) -> WorkOrder:
+    """The work order row (nothing loaded with it, no lock) if ``principal`` may read it; else
+    :class:`NotFound` (404)."""
+    statement = visible_work_orders(principal).where(WorkOrder.id == work_order_id)
+    work_order = (await session.execute(statement)).scalar_one_or_none()
+    if work_order is None:
+        raise _not_found(work_order_id)
+    return work_order
+
+
+async def get_for_change(session: AsyncSession, principal: Principal, work_order_id: uuid.UUID) -> WorkOrder:
+    """The work order locked for a change (``FOR UPDATE`` on PostgreSQL) if ``principal`` may read it,
+    which for a technician means it is assigned to them; else :class:`NotFound` (404). Whoever may read a
+    work order and holds the endpoint's permission may change it."""
+    statement = visible_work_orders(principal).where(WorkOrder.id == work_order_id).with_for_update()
+    work_order = (await session.execute(statement)).scalar_one_or_none()
+    if work_order is None:
+        raise _not_found(work_order_id)
+    return work_order
+
+
+async def load_work_order(session: AsyncSession, work_order_id: uuid.UUID) -> WorkOrder | None:
+    """The work order by id without any principal's scope: for the system's own follow-up work only."""
+    return await session.get(WorkOrder, work_order_id)

@@ -1,0 +1,1 @@
+"""Customers' service locations and the equipment there; geocoding of their addresses."""

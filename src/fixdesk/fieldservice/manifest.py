@@ -1,0 +1,70 @@
+"""The field service domain: technicians and their working hours, customers' service locations and the
+equipment there, work orders with their lifecycle, lines and events (issue 11, seed 001)."""
+
+from __future__ import annotations
+
+from fixdesk.fieldservice.permissions import (
+    LOCATIONS_READ,
+    LOCATIONS_WRITE,
+    TECHNICIANS_MANAGE,
+    TECHNICIANS_READ,
+    WORK_ORDERS_ASSIGN,
+    WORK_ORDERS_CREATE,
+    WORK_ORDERS_READ,
+    WORK_ORDERS_UPDATE,
+)
+from fixdesk.platform.domains import DomainManifest, Mount, Permission
+
+MANIFEST = DomainManifest(
+    name="fieldservice",
+    description="Technicians, service locations and equipment, work orders, schedule and dispatch.",
+    routers=(
+        Mount("fixdesk.fieldservice.technicians.router:router"),
+        Mount("fixdesk.fieldservice.locations.router:router"),
+        Mount("fixdesk.fieldservice.work_orders.router:router"),
+    ),
+    permissions=(
+        Permission(TECHNICIANS_READ, "Read technician profiles (technicians: their own)."),
+        Permission(TECHNICIANS_MANAGE, "Add and change technicians: skills, rates, hours, time off."),
+        Permission(LOCATIONS_READ, "Read customers' service locations and the equipment there."),
+        Permission(LOCATIONS_WRITE, "Add, change and remove service locations and equipment."),
+        Permission(WORK_ORDERS_READ, "Read work orders (technicians: those assigned to them)."),
+        Permission(WORK_ORDERS_CREATE, "Open work orders and delete drafts."),
+        Permission(
+            WORK_ORDERS_UPDATE,
+            "Work on work orders: details, checklist, lines, status (technicians: their own).",
+        ),
+        Permission(WORK_ORDERS_ASSIGN, "Assign technicians to work orders (dispatch)."),
+    ),
+    role_grants={
+        "manager": frozenset(
+            {
+                TECHNICIANS_READ,
+                TECHNICIANS_MANAGE,
+                LOCATIONS_READ,
+                LOCATIONS_WRITE,
+                WORK_ORDERS_READ,
+                WORK_ORDERS_CREATE,
+                WORK_ORDERS_UPDATE,
+                WORK_ORDERS_ASSIGN,
+            }
+        ),
+        # Dispatchers at the front desk book jobs and assign them; they do not manage the team.
+        "agent": frozenset(
+            {
+                TECHNICIANS_READ,
+                LOCATIONS_READ,
+                LOCATIONS_WRITE,
+                WORK_ORDERS_READ,
+                WORK_ORDERS_CREATE,
+                WORK_ORDERS_UPDATE,
+                WORK_ORDERS_ASSIGN,
+            }
+        ),
+        # Technicians read their own profile and work their own jobs (fieldservice.access scopes both).
+        "technician": frozenset({TECHNICIANS_READ, LOCATIONS_READ, WORK_ORDERS_READ, WORK_ORDERS_UPDATE}),
+    },
+    models=("fixdesk.fieldservice.models",),
+    events=("fixdesk.fieldservice.events",),
+    jobs=("fixdesk.fieldservice.jobs",),
+)

@@ -1,0 +1,1 @@
+"""Technicians: field profiles on staff users, skills, working hours and time off."""

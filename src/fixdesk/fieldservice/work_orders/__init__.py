@@ -1,0 +1,1 @@
+"""Work orders: the jobs, their lifecycle, lines, technicians and events."""
