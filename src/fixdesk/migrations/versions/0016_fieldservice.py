@@ -1,8 +1,8 @@
 """Field service (issue 11): technician profiles with skills and time off, customers' service locations
 and their equipment, work orders with their technicians, status history, part and labour lines.
 
-Revision ID: 0015_fieldservice
-Revises: 0014
+Revision ID: 0016
+Revises: 0015 (the open repairs' search index; re-chained at the merge)
 Create Date: 2026-12-06 23:12:35.449807
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015_fieldservice"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
