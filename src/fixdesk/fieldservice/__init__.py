@@ -1,0 +1,1 @@
+"""Field service: technicians, service locations, work orders, schedule and dispatch."""
