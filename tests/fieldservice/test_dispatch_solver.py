@@ -328,6 +328,16 @@ def test_solomon_c101_is_solved_feasibly_within_one_percent_of_the_best_known_di
         ({"jobs": [Job("a", location=5, service_duration=0)]}, "location 5"),
         ({"jobs": [Job("a", location=1, service_duration=0, priority=101)]}, "priority"),
         ({"jobs": [Job("a", 1, 0), Job("a", 1, 0)]}, "twice"),
+        (
+            {
+                "technicians": [
+                    Technician(
+                        "ann", 0, 0, DAY, breaks=(Break("late", (TimeWindow(18 * HOUR, 19 * HOUR),), 600),)
+                    )
+                ]
+            },
+            "break late cannot be taken within the shift",
+        ),
     ],
 )
 def test_an_inconsistent_problem_is_refused(change, message):
@@ -340,3 +350,25 @@ def test_an_inconsistent_problem_is_refused(change, message):
     } | change
     with pytest.raises(ValueError, match=message):
         solve(RoutingProblem(**fields))
+
+
+def test_breaks_given_in_any_order_are_each_taken_inside_their_window():
+    points = [(0, 0), (1_000, 0)]
+    tea = Break("tea", windows=(TimeWindow(15 * HOUR, 16 * HOUR),), duration=15 * MINUTE)
+    lunch = Break("lunch", windows=(TimeWindow(12 * HOUR, 13 * HOUR),), duration=30 * MINUTE)
+    technicians = [Technician("ann", 0, 0, DAY, breaks=(tea, lunch))]
+    # Service is never split by a break: the three-hour job ends at noon, when lunch may start.
+    jobs = [Job("morning", 1, 3 * HOUR, time_windows=(TimeWindow(9 * HOUR, 9 * HOUR),))]
+
+    plan = solve(problem(points, technicians, jobs), time_limit=LIMIT)
+
+    route = route_of(plan, "ann")
+    assert [stop.job_id for stop in route.stops] == ["morning"]
+    [job] = route.stops
+    assert [rest.break_id for rest in route.breaks] == ["lunch", "tea"]
+    for rest, allowed, duration in zip(route.breaks, (lunch, tea), (30 * MINUTE, 15 * MINUTE), strict=True):
+        assert allowed.windows[0].start <= rest.start <= allowed.windows[0].end
+        assert rest.end - rest.start == duration
+        # Never during the job.
+        assert rest.end <= job.service_start or rest.start >= job.departure
+    assert (job.service_start, job.departure) == (9 * HOUR, 12 * HOUR)

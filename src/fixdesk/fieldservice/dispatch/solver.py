@@ -53,8 +53,8 @@ __all__ = [
 PRIORITY_MIN = 0
 PRIORITY_MAX = 100
 
-# VROOM's own scale: 5 tries the most start solutions and the deepest local search. It solves a
-# 100-customer Solomon instance in about a second on one core (benchmarks/README.md, "dispatch_vrptw.py").
+# VROOM's own scale: 5 tries the most start solutions and the deepest local search. A 100-customer
+# Solomon instance takes it about 2.5 s of processor time (benchmarks/README.md, "dispatch_vrptw.py").
 DEFAULT_EXPLORATION_LEVEL = 5
 DEFAULT_THREADS = 2
 DEFAULT_TIME_LIMIT = 10.0
@@ -78,7 +78,8 @@ class TimeWindow:
 
 @dataclass(frozen=True, slots=True)
 class Break:
-    """A break the technician must take: ``duration`` seconds, starting inside one of ``windows``.
+    """A break the technician must take: ``duration`` seconds, starting inside one of ``windows`` (empty:
+    anywhere in the shift) and ending within the shift.
 
     ``id`` is the caller's name for it (e.g. ``"lunch"``), unique within the technician.
     """
@@ -246,7 +247,7 @@ def solve(
 
     Raises ``ValueError`` for an inconsistent problem: matrices not square or not the same size, a location
     outside them, a negative duration or demand, a priority outside 0–100, duplicate ids, a non-integer
-    time or distance.
+    time or distance, a break that cannot be taken within its shift, or breaks VROOM finds inconsistent.
     """
     _validate(problem)
     unassigned: dict[str, UnassignedJob] = {}
@@ -322,6 +323,14 @@ def _validate(problem: RoutingProblem) -> None:
             break_ids.add(rest.id)
             if not isinstance(rest.duration, int) or rest.duration < 0:
                 raise ValueError(f"technician {technician.id}: break {rest.id} needs a duration >= 0 s")
+            shift = technician.shift
+            if not any(
+                window.end >= shift.start and max(window.start, shift.start) + rest.duration <= shift.end
+                for window in rest.windows or (shift,)
+            ):
+                raise ValueError(
+                    f"technician {technician.id}: break {rest.id} cannot be taken within the shift"
+                )
     seen = set()
     for job in problem.jobs:
         if job.id in seen:
@@ -411,15 +420,19 @@ def _run_vroom(
     vroom_input.set_distances_matrix(_PROFILE, [list(row) for row in problem.distances])
     vehicles = []
     for number, technician in enumerate(problem.technicians):
-        # A break is numbered by its position in the technician's list, which maps VROOM's answer back.
+        # A break is numbered by its position in the technician's list, which maps VROOM's answer back;
+        # VROOM wants them in the order they are taken, i.e. by their earliest start.
         breaks = [
             vroom.Break(
                 break_number,
-                time_windows=[vroom.TimeWindow(w.start, w.end) for w in rest.windows],
+                time_windows=[vroom.TimeWindow(w.start, w.end) for w in rest.windows or (technician.shift,)],
                 service=rest.duration,
                 description=rest.id,
             )
-            for break_number, rest in enumerate(technician.breaks)
+            for break_number, rest in sorted(
+                enumerate(technician.breaks),
+                key=lambda numbered: min(w.start for w in numbered[1].windows or (technician.shift,)),
+            )
         ]
         capacity = technician.capacity if technician.capacity is not None else unlimited
         vehicles.append(
@@ -449,11 +462,15 @@ def _run_vroom(
             for number, job in enumerate(jobs)
         ]
     )
-    solution = vroom_input.solve(
-        exploration_level=exploration_level,
-        nb_threads=threads,
-        timeout=None if time_limit is None else datetime.timedelta(seconds=time_limit),
-    )
+    try:
+        solution = vroom_input.solve(
+            exploration_level=exploration_level,
+            nb_threads=threads,
+            timeout=None if time_limit is None else datetime.timedelta(seconds=time_limit),
+        )
+    except vroom._vroom.VroomInputException as error:
+        # What _validate cannot foresee, e.g. two breaks whose windows leave no order to take them in.
+        raise ValueError(f"the solver refused the problem: {error}") from error
     return solution.to_dict()
 
 
