@@ -23,6 +23,7 @@ MANIFEST = DomainManifest(
         Mount("fixdesk.fieldservice.locations.router:router"),
         Mount("fixdesk.fieldservice.work_orders.router:router"),
         Mount("fixdesk.fieldservice.assistant.router:router"),
+        Mount("fixdesk.fieldservice.analytics.router:router"),
     ),
     permissions=(
         Permission(TECHNICIANS_READ, "Read technician profiles (technicians: their own)."),

@@ -21,14 +21,15 @@ one that does not exist, so its existence never leaks; one they may read but not
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.identity.models import Role
 from fixdesk.platform.errors import Forbidden, NotFound
 from fixdesk.platform.permissions import Principal
-from fixdesk.repairs.models import Repair
+from fixdesk.repairs.models import Repair, RepairReview
 
 
 def visible_repairs(principal: Principal) -> Select[tuple[Repair]]:
@@ -110,3 +111,14 @@ async def load_repair(session: AsyncSession, repair_id: uuid.UUID) -> Repair | N
     """The repair row by id without any principal's scope, or ``None``: for the system's own follow-up
     work (event subscribers, jobs), never for a request made on someone's behalf."""
     return await session.get(Repair, repair_id)
+
+
+async def average_rating(session: AsyncSession, since: datetime) -> tuple[float | None, int]:
+    """The mean of the customers' repair ratings (1–5) given since ``since``, and how many there were
+    (``None`` and 0 without any): the shop's satisfaction figure for other domains' dashboards."""
+    row = (
+        await session.execute(
+            select(func.avg(RepairReview.rating), func.count()).where(RepairReview.created_at >= since)
+        )
+    ).one()
+    return (float(row[0]) if row[0] is not None else None), int(row[1])
