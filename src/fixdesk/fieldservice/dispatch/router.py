@@ -5,7 +5,6 @@ item 6) and seed 001's ``GET /ai/dispatch/suggestions`` with accept and dismiss.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -18,13 +17,14 @@ from fixdesk.fieldservice.dispatch.schemas import (
     SuggestionRead,
 )
 from fixdesk.fieldservice.permissions import WORK_ORDERS_ASSIGN
+from fixdesk.fieldservice.schemas import CalendarDay
 from fixdesk.fieldservice.work_orders.router import work_order_detail
 from fixdesk.fieldservice.work_orders.schemas import WorkOrderDetail
 from fixdesk.platform.deps import SessionDep, SettingsDep, app_sessionmaker
 from fixdesk.platform.openapi import problems, request_example
 from fixdesk.platform.permissions import Principal, require
 
-router = APIRouter(tags=["dispatch"])
+router = APIRouter(tags=["work orders"])
 
 Dispatcher = Annotated[Principal, Depends(require(WORK_ORDERS_ASSIGN))]
 
@@ -84,7 +84,7 @@ async def list_dispatch_suggestions(
     principal: Dispatcher,
     settings: SettingsDep,
     day: Annotated[
-        date | None,
+        CalendarDay | None,
         Query(alias="date", description="The day (YYYY-MM-DD, shop's calendar); today by default"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Most suggestions to return")] = 10,

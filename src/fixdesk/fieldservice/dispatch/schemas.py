@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field
 
+from fixdesk.fieldservice.schemas import CalendarDay
 from fixdesk.platform.schemas import CamelModel, InputModel
 
 
@@ -18,7 +19,7 @@ class DispatchPlanCreate(InputModel):
     plan with (by default: the active technicians working that day, and the open work orders scheduled
     that day plus the undated drafts)."""
 
-    date: dt.date = Field(description="The day to plan, YYYY-MM-DD on the shop's calendar")
+    date: CalendarDay = Field(description="The day to plan, YYYY-MM-DD on the shop's calendar")
     technician_ids: list[uuid.UUID] | None = Field(
         default=None,
         max_length=200,
