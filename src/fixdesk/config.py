@@ -158,6 +158,19 @@ class Settings(BaseSettings):
     field_provider_timeout_seconds: float = Field(
         default=10.0, gt=0, le=120, description="Timeout of a geocoding or routing request, seconds"
     )
+    dispatch_time_limit_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="Longest a dispatch plan's solver search may run, seconds (POST /dispatch/plan)",
+    )
+    dispatch_exploration_level: int = Field(
+        default=5,
+        ge=1,
+        le=5,
+        description="The solver's search depth (VROOM's exploration level, 1 fastest to 5 best); see "
+        "benchmarks/README.md, dispatch_day.py",
+    )
 
     # Shared state for several API processes (rate limits, cache, live events); in-process when unset
     redis_url: str | None = None

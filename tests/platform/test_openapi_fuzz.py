@@ -76,6 +76,8 @@ BUSINESS_RULES: dict[str, str] = {
     "validFrom",
     "catalog-pricing-update": "validUntil must be after validFrom",
     "catalog-pricing-estimates-create": "the device model, repair type and part type must exist",
+    "dispatch-plan-create": "technicianIds must name active technicians, workOrderIds draft or scheduled work "
+    "orders",
     "repairs-create": "customerId (and deviceModelId, technicianId, line references) must exist; the IMEI "
     "needs a valid Luhn check digit; totalCost or lines, not both",
     "repairs-update": "the IMEI needs a valid Luhn check digit; deviceModelId must exist",

@@ -24,6 +24,7 @@ MANIFEST = DomainManifest(
         Mount("fixdesk.fieldservice.work_orders.router:router"),
         Mount("fixdesk.fieldservice.assistant.router:router"),
         Mount("fixdesk.fieldservice.analytics.router:router"),
+        Mount("fixdesk.fieldservice.dispatch.router:router"),
     ),
     permissions=(
         Permission(TECHNICIANS_READ, "Read technician profiles (technicians: their own)."),
@@ -66,7 +67,7 @@ MANIFEST = DomainManifest(
         # Technicians read their own profile and work their own jobs (fieldservice.access scopes both).
         "technician": frozenset({TECHNICIANS_READ, LOCATIONS_READ, WORK_ORDERS_READ, WORK_ORDERS_UPDATE}),
     },
-    models=("fixdesk.fieldservice.models",),
+    models=("fixdesk.fieldservice.models", "fixdesk.fieldservice.dispatch.models"),
     events=("fixdesk.fieldservice.events",),
     jobs=("fixdesk.fieldservice.jobs",),
 )
