@@ -34,6 +34,10 @@ def variables(**overrides: object) -> dict[str, object]:
         "tracking_url": "https://shop.example.com/track/Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3Jh",
         "quote_number": "Q1",
         "valid_until": "December 14, 2026",
+        "technician_first_name": "Nia",
+        "work_order_number": "WO-2026-000042",
+        "eta_minutes": 12,
+        "expected_arrival": "09:42",
     }
     values.update(overrides)
     return values

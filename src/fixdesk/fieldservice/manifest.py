@@ -13,7 +13,7 @@ from fixdesk.fieldservice.permissions import (
     WORK_ORDERS_READ,
     WORK_ORDERS_UPDATE,
 )
-from fixdesk.platform.domains import DomainManifest, Mount, Permission
+from fixdesk.platform.domains import DomainManifest, MessageTemplates, Mount, Permission
 
 MANIFEST = DomainManifest(
     name="fieldservice",
@@ -25,6 +25,7 @@ MANIFEST = DomainManifest(
         Mount("fixdesk.fieldservice.assistant.router:router"),
         Mount("fixdesk.fieldservice.analytics.router:router"),
         Mount("fixdesk.fieldservice.dispatch.router:router"),
+        Mount("fixdesk.fieldservice.technician_day.router:router"),
     ),
     permissions=(
         Permission(TECHNICIANS_READ, "Read technician profiles (technicians: their own)."),
@@ -68,6 +69,12 @@ MANIFEST = DomainManifest(
         "technician": frozenset({TECHNICIANS_READ, LOCATIONS_READ, WORK_ORDERS_READ, WORK_ORDERS_UPDATE}),
     },
     models=("fixdesk.fieldservice.models", "fixdesk.fieldservice.dispatch.models"),
-    events=("fixdesk.fieldservice.events",),
-    jobs=("fixdesk.fieldservice.jobs",),
+    events=("fixdesk.fieldservice.events", "fixdesk.fieldservice.technician_day.events"),
+    jobs=("fixdesk.fieldservice.jobs", "fixdesk.fieldservice.technician_day.jobs"),
+    # What customers are told about field visits.
+    message_templates=(
+        MessageTemplates(
+            "fixdesk.fieldservice.technician_day", "message_templates", ("technician_on_the_way",)
+        ),
+    ),
 )

@@ -1,0 +1,152 @@
+"""The technician's day: the signed-in technician's work orders of a day, and "on my way".
+
+"On my way" estimates the drive from where the technician is (the position the phone sends, else their
+home base) to the work order's location with the straight-line estimate of
+:mod:`fixdesk.integrations.routing` (haversine × ``FIXDESK_TRAVEL_ROAD_FACTOR`` at
+``FIXDESK_TRAVEL_AVERAGE_SPEED_KMH``: no provider is called while the request waits, as everywhere else)
+and publishes ``work_order.technician_on_the_way``; its subscriber
+(:mod:`fixdesk.fieldservice.technician_day.jobs`) tells the customer on the channels they allow (a text
+message when they take them), once per event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from fixdesk.config import Settings
+from fixdesk.db import utcnow
+from fixdesk.fieldservice.access import get_for_change, visible_work_orders
+from fixdesk.fieldservice.models import Technician, WorkOrder, WorkOrderStatus, WorkOrderTechnician
+from fixdesk.fieldservice.technician_day.events import WORK_ORDER_TECHNICIAN_ON_THE_WAY, OnTheWayPayload
+from fixdesk.integrations.routing import Point, StraightLineRouter
+from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
+from fixdesk.platform.events import publish
+from fixdesk.platform.permissions import Principal
+
+SHOWN_STATUSES = (
+    WorkOrderStatus.scheduled.value,
+    WorkOrderStatus.in_progress.value,
+    WorkOrderStatus.completed.value,
+)
+"""A day's list shows what is booked, under way and done (not drafts nor cancelled jobs)."""
+
+
+async def own_technician(session: AsyncSession, principal: Principal) -> Technician:
+    """The signed-in staff user's technician profile (with its user); :class:`NotFound` (404) without one."""
+    technician = (
+        await session.execute(
+            select(Technician).where(Technician.user_id == principal.id).options(joinedload(Technician.user))
+        )
+    ).scalar_one_or_none()
+    if technician is None:
+        raise NotFound("You have no technician profile.")
+    return technician
+
+
+async def day_schedule(
+    session: AsyncSession, principal: Principal, day: date
+) -> tuple[Technician, list[WorkOrder]]:
+    """The signed-in technician's work orders on ``day`` (the shop's calendar) that are scheduled, under
+    way or done, by window (undated windows last), with customer, location and equipment. Two queries."""
+    technician = await own_technician(session, principal)
+    statement = (
+        visible_work_orders(principal)
+        .where(
+            WorkOrder.scheduled_date == day,
+            WorkOrder.status.in_(SHOWN_STATUSES),
+            WorkOrder.id.in_(
+                select(WorkOrderTechnician.work_order_id).where(
+                    WorkOrderTechnician.technician_id == technician.id
+                )
+            ),
+        )
+        .options(
+            joinedload(WorkOrder.customer), joinedload(WorkOrder.location), joinedload(WorkOrder.equipment)
+        )
+        .order_by(WorkOrder.time_window_start.is_(None), WorkOrder.time_window_start, WorkOrder.id)
+    )
+    return technician, list((await session.execute(statement)).unique().scalars())
+
+
+@dataclass(frozen=True)
+class OnTheWay:
+    work_order: WorkOrder
+    eta_minutes: int
+    expected_arrival: datetime
+
+
+async def on_my_way(
+    session: AsyncSession,
+    principal: Principal,
+    settings: Settings,
+    work_order_id: uuid.UUID,
+    position: Point | None,
+) -> OnTheWay:
+    """Announce that the signed-in technician is driving to ``work_order_id`` (one assigned to them and
+    scheduled): the ETA in whole minutes (rounded up) from ``position`` (else their home base) to the
+    location, and the ``work_order.technician_on_the_way`` event in the caller's transaction.
+
+    Raises :class:`NotFound` (404) for a work order not theirs, :class:`Conflict` (409) unless it is
+    scheduled, :class:`ValidationFailed` (400) when the location or the starting point has no
+    coordinates."""
+    technician = await own_technician(session, principal)
+    work_order = await get_for_change(session, principal, work_order_id)
+    assigned = (
+        await session.execute(
+            select(WorkOrderTechnician.technician_id).where(
+                WorkOrderTechnician.work_order_id == work_order.id
+            )
+        )
+    ).scalars()
+    if technician.id not in set(assigned):
+        raise NotFound(f"Work order {work_order_id} not found.")
+    if work_order.status != WorkOrderStatus.scheduled.value:
+        raise Conflict(f"The work order is {work_order.status}; only a scheduled visit can be on its way.")
+    location = (
+        (
+            await session.execute(
+                select(WorkOrder).where(WorkOrder.id == work_order.id).options(joinedload(WorkOrder.location))
+            )
+        )
+        .scalar_one()
+        .location
+    )
+    if location is None or location.latitude is None or location.longitude is None:
+        raise ValidationFailed.for_field("workOrderId", "the work order's location has no coordinates")
+    start = position
+    if start is None:
+        if technician.home_latitude is None or technician.home_longitude is None:
+            raise ValidationFailed.for_field(
+                "latitude", "send your position: your home base has no coordinates"
+            )
+        start = Point(technician.home_latitude, technician.home_longitude)
+    estimate = StraightLineRouter(
+        road_factor=settings.travel_road_factor, average_speed_kmh=settings.travel_average_speed_kmh
+    )
+    seconds, _metres = estimate.trip(start, Point(location.latitude, location.longitude))
+    eta_minutes = max(1, -(-seconds // 60))
+    arrival = utcnow() + timedelta(minutes=eta_minutes)
+    payload = OnTheWayPayload(
+        id=work_order.id,
+        work_order_id=work_order.id,
+        work_order_number=work_order.work_order_number,
+        customer_id=work_order.customer_id,
+        technician_id=technician.id,
+        technician_first_name=technician.user.first_name,
+        eta_minutes=eta_minutes,
+        expected_arrival=arrival,
+    )
+    await publish(
+        session,
+        WORK_ORDER_TECHNICIAN_ON_THE_WAY,
+        payload,
+        customer_id=work_order.customer_id,
+        actor_id=principal.staff_user_id,
+    )
+    return OnTheWay(work_order, eta_minutes, arrival)
