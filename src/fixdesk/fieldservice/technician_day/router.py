@@ -65,7 +65,12 @@ class OnTheWayRead(CamelModel):
     expected_arrival: datetime
 
 
-@router.get("/technicians/me/schedule", operation_id="technicians-me-schedule", response_model=DaySchedule)
+@router.get(
+    "/technicians/me/schedule",
+    operation_id="technicians-me-schedule",
+    response_model=DaySchedule,
+    responses=problems(404),
+)
 async def my_schedule(
     session: SessionDep,
     principal: WorkOrdersRead,
