@@ -341,3 +341,44 @@ async def test_moving_and_assigning_are_checked_and_overrides_recorded(app, clie
     assert updates[0]["overriddenConflicts"] is None
     assert updates[1]["changedFields"] == ["scheduledDate", "timeWindowEnd", "timeWindowStart"]
     assert [c["kind"] for c in updates[1]["overriddenConflicts"]] == ["during_break", "during_break"]
+
+
+async def test_scheduling_a_draft_again_books_it_again(app, client, sessionmaker):
+    team = await _team(app, client, sessionmaker)
+    admin, mike = team["admin"], team["mike"]
+    later = await make_work_order(
+        client,
+        admin,
+        team["customer"].id,
+        scheduledDate=MONDAY,
+        timeWindowStart="13:00",
+        timeWindowEnd="14:00",
+        technicianIds=[mike["id"]],
+    )
+    status_url = f"/api/v1/work-orders/{later['id']}/status"
+    assert (await client.put(status_url, json={"status": "draft"}, headers=admin.headers)).status_code == 200
+    # A draft holds no time: Mike is booked over it meanwhile.
+    taken = await make_work_order(
+        client,
+        admin,
+        team["customer"].id,
+        scheduledDate=MONDAY,
+        timeWindowStart="13:30",
+        timeWindowEnd="14:30",
+        technicianIds=[mike["id"]],
+    )
+    again = await client.put(status_url, json={"status": "scheduled"}, headers=admin.headers)
+    assert again.status_code == 409
+    assert [(c["kind"], c["workOrderNumber"]) for c in again.json()["conflicts"]] == [
+        ("double_booked", taken["workOrderNumber"])
+    ]
+    assert (await client.get(f"/api/v1/work-orders/{later['id']}", headers=admin.headers)).json()[
+        "status"
+    ] == "draft"
+    forced = await client.put(
+        status_url, json={"status": "scheduled", "override": True}, headers=admin.headers
+    )
+    assert forced.status_code == 200
+    changes = await event_payloads(sessionmaker, "work_order.status_changed")
+    assert [c["kind"] for c in changes[-1]["overriddenConflicts"]] == ["double_booked"]
+    assert changes[0]["overriddenConflicts"] is None

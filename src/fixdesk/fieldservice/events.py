@@ -53,7 +53,8 @@ class WorkOrderEventPayload(CamelModel):
     overridden_conflicts: list[dict[str, Any]] | None = Field(
         default=None,
         description="The booking conflicts a dispatcher overrode with override: true (kind, technicianId, "
-        "technicianName, message, workOrderNumber or timeOffStartsAt/EndsAt): created, updated, assigned",
+        "technicianName, message, workOrderNumber or timeOffStartsAt/EndsAt): created, updated, assigned, "
+        "status_changed to scheduled",
     )
 
     @classmethod

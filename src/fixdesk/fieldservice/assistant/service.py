@@ -172,6 +172,7 @@ async def apply_proposal(
                 principal,
                 work_order_id,
                 WorkOrderStatusChange(status=WorkOrderStatus.scheduled, notes="Scheduled from a request"),
+                settings=settings,
             )
     return await work_orders.get_work_order(session, principal, work_order_id)
 

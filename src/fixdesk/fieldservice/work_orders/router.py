@@ -203,7 +203,9 @@ async def change_status(
     settings: SettingsDep,
 ):
     """Move a work order to its next status (409 names the allowed ones)."""
-    return work_order_detail(await service.change_status(session, principal, work_order_id, body), settings)
+    return work_order_detail(
+        await service.change_status(session, principal, work_order_id, body, settings=settings), settings
+    )
 
 
 @router.put(

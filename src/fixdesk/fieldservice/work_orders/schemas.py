@@ -153,6 +153,11 @@ class WorkOrderStatusChange(InputModel):
 
     status: WorkOrderStatus
     notes: str | None = Field(default=None, max_length=2000)
+    override: bool = Field(
+        default=False,
+        description="Moving to scheduled: book the technicians even over booking conflicts; the conflicts "
+        "are recorded in the event's overriddenConflicts",
+    )
 
 
 class WorkOrderAssign(InputModel):

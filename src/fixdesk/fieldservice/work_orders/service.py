@@ -526,7 +526,12 @@ async def update_work_order(
 
 
 async def change_status(
-    session: AsyncSession, principal: Principal, work_order_id: uuid.UUID, change: WorkOrderStatusChange
+    session: AsyncSession,
+    principal: Principal,
+    work_order_id: uuid.UUID,
+    change: WorkOrderStatusChange,
+    *,
+    settings: Settings,
 ) -> WorkOrder:
     """Move a work order along its lifecycle (:mod:`fixdesk.fieldservice.lifecycle`): the history row, the
     stamps (``startedAt``, ``completedAt``, ``cancelledAt``), ``work_order.status_changed`` and the
@@ -534,7 +539,12 @@ async def change_status(
 
     Raises :class:`IllegalTransition` (409, naming the allowed next states) for a move the lifecycle does
     not allow, :class:`ValidationFailed` (400, ``scheduledDate``) when scheduling a job without a date,
-    :class:`NotFound` (404) for a work order the principal cannot see (a technician: not theirs)."""
+    :class:`NotFound` (404) for a work order the principal cannot see (a technician: not theirs).
+
+    Moving to ``scheduled`` books the technicians again (a draft or a job in progress holds no time, so
+    others may have been booked over it meanwhile): :func:`ensure_bookable`, :class:`BookingConflicts`
+    (409) unless ``override``, and the conflicts overridden go in ``work_order.status_changed``'s
+    ``overriddenConflicts``."""
     work_order = await get_for_change(session, principal, work_order_id)
     target = change.status
     allowed = lifecycle.allowed_next(work_order.status)
@@ -543,6 +553,16 @@ async def change_status(
     if target == WorkOrderStatus.scheduled and work_order.scheduled_date is None:
         raise ValidationFailed.for_field(
             "scheduledDate", "set the work order's scheduledDate before scheduling it"
+        )
+    overridden: list[dict[str, Any]] = []
+    if target == WorkOrderStatus.scheduled:
+        overridden = await ensure_bookable(
+            session,
+            Booking.of(work_order),
+            await _technician_ids(session, work_order.id),
+            settings=settings,
+            work_order_id=work_order.id,
+            override=change.override,
         )
     now = utcnow()
     previous = work_order.status
@@ -573,6 +593,7 @@ async def change_status(
         work_order,
         principal,
         technician_ids=technician_ids,
+        overridden_conflicts=overridden or None,
         **change_fields,
     )
     specific = _STATUS_EVENTS.get(target)
