@@ -96,6 +96,8 @@ BUSINESS_RULES: dict[str, str] = {
     "together; the window must end after it starts; a discount cannot exceed its line",
     "work-orders-update": "locationId and equipmentId must belong to the work order's customer; the window "
     "must end after it starts; hours written as text are bounded too (at most 1000)",
+    "schedule-list": "start (or seed 001's start_date) is required; end must not be before it and the range "
+    "spans at most 92 days",
     "dispatch-query-apply": "the proposal's work order and technician must exist, and an assign or unassign "
     "names its technician",
     "webhooks-create": "the URL must be http(s) and resolve to a public address",

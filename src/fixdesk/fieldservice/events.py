@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
+
+from pydantic import Field
 
 from fixdesk.fieldservice.models import WorkOrder
 from fixdesk.fieldservice.permissions import WORK_ORDERS_READ
@@ -47,6 +50,12 @@ class WorkOrderEventPayload(CamelModel):
     changed_by_id: uuid.UUID | None = None
     previous_technician_ids: list[uuid.UUID] | None = None
     changed_fields: list[str] | None = None
+    overridden_conflicts: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="The booking conflicts a dispatcher overrode with override: true (kind, technicianId, "
+        "technicianName, message, workOrderNumber or timeOffStartsAt/EndsAt): created, updated, assigned, "
+        "status_changed to scheduled",
+    )
 
     @classmethod
     def of(

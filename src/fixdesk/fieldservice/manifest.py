@@ -22,6 +22,7 @@ MANIFEST = DomainManifest(
         Mount("fixdesk.fieldservice.technicians.router:router"),
         Mount("fixdesk.fieldservice.locations.router:router"),
         Mount("fixdesk.fieldservice.work_orders.router:router"),
+        Mount("fixdesk.fieldservice.schedule.router:router"),
         Mount("fixdesk.fieldservice.assistant.router:router"),
         Mount("fixdesk.fieldservice.analytics.router:router"),
         Mount("fixdesk.fieldservice.dispatch.router:router"),

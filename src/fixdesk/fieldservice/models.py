@@ -57,6 +57,9 @@ class Technician(IdMixin, TimestampMixin, Base):
     working_hours: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     notes: Mapped[str | None] = mapped_column(Text)
+    # SHA-256 of the private calendar feed's token (fixdesk.platform.security.hash_secret); none issued:
+    # NULL. Looked up with the technician's id from the feed's URL, so it needs no index.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(lazy="raise")
     skills: Mapped[list[TechnicianSkill]] = relationship(

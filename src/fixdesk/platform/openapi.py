@@ -93,6 +93,8 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "equipment at each.",
     "work orders": "Field work orders: scheduling window, technicians, checklist, parts and labour, status "
     "lifecycle.",
+    "schedule": "The field schedule as calendar events, and each technician's private iCalendar feed "
+    "(issued, rotated and revoked here).",
 }
 """A description for every tag an operation uses (tests/platform/test_openapi.py fails on a missing one)."""
 

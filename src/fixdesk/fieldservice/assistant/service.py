@@ -129,7 +129,7 @@ async def apply_proposal(
     * ``unassign``: the technician leaves the work order.
 
     Times are the shop's (the window's start and end are converted to its zone). Raises what the work
-    order services raise (404, 409 for a closed work order, 400 naming the field) and
+    order services raise (404, 409 for a closed work order or a booking conflict, 400 naming the field) and
     :class:`ValidationFailed` for a proposal that lacks what its action needs."""
     zone = ZoneInfo(settings.shop_timezone)
     work_order_id = _uuid(proposal.work_order_id, "workOrderId")
@@ -144,26 +144,36 @@ async def apply_proposal(
     technicians = [assignment.technician_id for assignment in current.assignments]
     if proposal.action == "unassign":
         await work_orders.assign_technicians(
-            session, principal, work_order_id, [t for t in technicians if t != technician_id]
+            session,
+            principal,
+            work_order_id,
+            [t for t in technicians if t != technician_id],
+            settings=settings,
         )
     else:
+        # The new date and window first, then the technician: the booking check of the assignment sees
+        # the day and time the job is moving to, not the one it leaves.
+        changes = _schedule_changes(proposal, zone)
+        if changes:
+            await work_orders.update_work_order(
+                session, principal, work_order_id, WorkOrderUpdate(**changes), settings=settings
+            )
         if proposal.action == "assign" and technician_id is not None:
             await work_orders.assign_technicians(
                 session,
                 principal,
                 work_order_id,
                 [technician_id, *(t for t in technicians if t != technician_id)],
+                settings=settings,
             )
-        changes = _schedule_changes(proposal, zone)
-        if changes:
-            await work_orders.update_work_order(session, principal, work_order_id, WorkOrderUpdate(**changes))
-            if current.status == WorkOrderStatus.draft.value:
-                await work_orders.change_status(
-                    session,
-                    principal,
-                    work_order_id,
-                    WorkOrderStatusChange(status=WorkOrderStatus.scheduled, notes="Scheduled from a request"),
-                )
+        if changes and current.status == WorkOrderStatus.draft.value:
+            await work_orders.change_status(
+                session,
+                principal,
+                work_order_id,
+                WorkOrderStatusChange(status=WorkOrderStatus.scheduled, notes="Scheduled from a request"),
+                settings=settings,
+            )
     return await work_orders.get_work_order(session, principal, work_order_id)
 
 

@@ -185,7 +185,7 @@ async def update_work_order(
 ):
     """Change an open work order's details, window, checklist or lines."""
     return work_order_detail(
-        await service.update_work_order(session, principal, work_order_id, body), settings
+        await service.update_work_order(session, principal, work_order_id, body, settings=settings), settings
     )
 
 
@@ -203,7 +203,9 @@ async def change_status(
     settings: SettingsDep,
 ):
     """Move a work order to its next status (409 names the allowed ones)."""
-    return work_order_detail(await service.change_status(session, principal, work_order_id, body), settings)
+    return work_order_detail(
+        await service.change_status(session, principal, work_order_id, body, settings=settings), settings
+    )
 
 
 @router.put(
@@ -219,7 +221,9 @@ async def assign_technicians(
     settings: SettingsDep,
 ):
     """Set the technicians of a work order, lead first (an empty list unassigns)."""
-    work_order = await service.assign_technicians(session, principal, work_order_id, body.technician_ids)
+    work_order = await service.assign_technicians(
+        session, principal, work_order_id, body.technician_ids, settings=settings, override=body.override
+    )
     return work_order_detail(work_order, settings)
 
 

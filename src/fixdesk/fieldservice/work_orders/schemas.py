@@ -106,6 +106,11 @@ class WorkOrderCreate(InputModel):
     checklist: list[ChecklistEntry] = Field(default_factory=list, max_length=100)
     items: list[WorkOrderItemCreate] = Field(default_factory=list, max_length=100)
     labour: list[WorkOrderLabourCreate] = Field(default_factory=list, max_length=100)
+    override: bool = Field(
+        default=False,
+        description="Book the technicians even over booking conflicts (another job, outside working hours, "
+        "a break, time off); the conflicts are recorded in the event's overriddenConflicts",
+    )
 
     _seed_fields = model_validator(mode="before")(_duration_from_hours)
 
@@ -134,6 +139,11 @@ class WorkOrderUpdate(InputModel):
     checklist: NotNull[list[ChecklistEntry]] = Field(default=None, max_length=100)
     items: NotNull[list[WorkOrderItemCreate]] = Field(default=None, max_length=100)
     labour: NotNull[list[WorkOrderLabourCreate]] = Field(default=None, max_length=100)
+    override: bool = Field(
+        default=False,
+        description="Book the technicians even over booking conflicts (another job, outside working hours, "
+        "a break, time off); the conflicts are recorded in the event's overriddenConflicts",
+    )
 
     _seed_fields = model_validator(mode="before")(_duration_from_hours)
 
@@ -143,6 +153,11 @@ class WorkOrderStatusChange(InputModel):
 
     status: WorkOrderStatus
     notes: str | None = Field(default=None, max_length=2000)
+    override: bool = Field(
+        default=False,
+        description="Moving to scheduled: book the technicians even over booking conflicts; the conflicts "
+        "are recorded in the event's overriddenConflicts",
+    )
 
 
 class WorkOrderAssign(InputModel):
@@ -150,6 +165,11 @@ class WorkOrderAssign(InputModel):
 
     technician_ids: list[uuid.UUID] = Field(
         max_length=10, validation_alias=AliasChoices("technicianIds", "technician_ids")
+    )
+    override: bool = Field(
+        default=False,
+        description="Book the technicians even over booking conflicts (another job, outside working hours, "
+        "a break, time off); the conflicts are recorded in the event's overriddenConflicts",
     )
 
 

@@ -48,6 +48,7 @@ from fixdesk.fieldservice.models import (
     WorkOrderTechnician,
 )
 from fixdesk.fieldservice.permissions import WORK_ORDERS_ASSIGN
+from fixdesk.fieldservice.work_orders.booking import Booking, BookingConflict, find_booking_conflicts
 from fixdesk.fieldservice.work_orders.schemas import (
     WorkOrderCreate,
     WorkOrderItemCreate,
@@ -153,6 +154,48 @@ async def _check_technicians(session: AsyncSession, technician_ids: Sequence[uui
 def _check_window(start: Any, end: Any) -> None:
     if start is not None and end is not None and end <= start:
         raise ValidationFailed.for_field("timeWindowEnd", "must be after timeWindowStart")
+
+
+# --- booking conflicts -------------------------------------------------------------------------------------
+
+
+class BookingConflicts(Conflict):
+    """409: the booking puts a technician over another job, outside their hours, into a break or on time
+    off; ``conflicts`` lists each (:meth:`BookingConflict.as_json`). Sent again with ``override: true`` it
+    is allowed."""
+
+    title = "Booking conflict"
+
+
+async def ensure_bookable(
+    session: AsyncSession,
+    booking: Booking | None,
+    technician_ids: Sequence[uuid.UUID],
+    *,
+    settings: Settings,
+    work_order_id: uuid.UUID | None = None,
+    override: bool = False,
+) -> list[dict[str, Any]]:
+    """The one check of a booking (the rules of :mod:`fixdesk.fieldservice.work_orders.booking`), for
+    every change that books technicians: creating a dated work order with technicians, changing its date,
+    window or duration, assigning technicians, and the dispatch's apply.
+
+    Raises :class:`BookingConflicts` (409 naming each conflict: kind, technician, the other work order's
+    number or the time-off period) unless ``override``; with ``override`` returns the conflicts it let
+    through (camelCase dicts), which the caller records in its event's ``overriddenConflicts``. A booking
+    without a date (``None``) or without technicians books nothing."""
+    if booking is None or not technician_ids:
+        return []
+    conflicts: list[BookingConflict] = await find_booking_conflicts(
+        session, booking, technician_ids, zone=settings.shop_timezone, work_order_id=work_order_id
+    )
+    found = [conflict.as_json() for conflict in conflicts]
+    if found and not override:
+        raise BookingConflicts(
+            " ".join(conflict.message for conflict in conflicts) + " Send override: true to book it anyway.",
+            conflicts=found,
+        )
+    return found
 
 
 # --- lines and totals --------------------------------------------------------------------------------------
@@ -284,6 +327,10 @@ async def create_work_order(
     priced (taxed at ``FIXDESK_TAX_RATE``); the first history row; ``work_order.created`` (and
     ``work_order.scheduled``) in the same transaction.
 
+    A dated work order with technicians is checked by :func:`ensure_bookable`: :class:`BookingConflicts`
+    (409) unless ``override``, and the conflicts overridden go in ``work_order.created``'s
+    ``overriddenConflicts``.
+
     Raises :class:`ValidationFailed` (400 naming the field) for an unknown or archived customer, a location
     of another customer, equipment elsewhere, an unknown or inactive technician, a window ending before it
     starts or a discount above its line; :class:`Forbidden` (403) for technicians without
@@ -295,6 +342,20 @@ async def create_work_order(
             raise Forbidden(f"Assigning technicians needs the '{WORK_ORDERS_ASSIGN}' permission.")
         await _check_technicians(session, data.technician_ids)
     items, labour = _lines(data.items, data.labour)
+    overridden = await ensure_bookable(
+        session,
+        Booking(
+            data.scheduled_date,
+            data.time_window_start,
+            data.time_window_end,
+            data.estimated_duration_minutes,
+        )
+        if data.scheduled_date is not None
+        else None,
+        data.technician_ids,
+        settings=settings,
+        override=data.override,
+    )
     now = utcnow()
     status = WorkOrderStatus.scheduled if data.scheduled_date is not None else WorkOrderStatus.draft
     work_order = WorkOrder(
@@ -344,6 +405,7 @@ async def create_work_order(
         principal,
         technician_ids=technician_ids,
         to_status=status.value,
+        overridden_conflicts=overridden or None,
     )
     if status == WorkOrderStatus.scheduled:
         await _publish(
@@ -364,15 +426,28 @@ def _ensure_open(work_order: WorkOrder) -> None:
         )
 
 
+_BOOKING_FIELDS = ("scheduled_date", "time_window_start", "time_window_end", "estimated_duration_minutes")
+
+
 async def update_work_order(
-    session: AsyncSession, principal: Principal, work_order_id: uuid.UUID, data: WorkOrderUpdate
+    session: AsyncSession,
+    principal: Principal,
+    work_order_id: uuid.UUID,
+    data: WorkOrderUpdate,
+    *,
+    settings: Settings,
 ) -> WorkOrder:
     """Change details, window, checklist or lines of an open work order (409 once completed or
     cancelled). A scheduled or started job keeps a date: clearing it is a 400 (move it back to draft
-    first). Publishes ``work_order.updated`` naming the changed fields."""
+    first). Publishes ``work_order.updated`` naming the changed fields.
+
+    A change of date, window or duration is checked for the work order's technicians by
+    :func:`ensure_bookable`: :class:`BookingConflicts` (409) unless ``override``, and the conflicts
+    overridden go in ``work_order.updated``'s ``overriddenConflicts``."""
     work_order = await get_for_change(session, principal, work_order_id)
     _ensure_open(work_order)
     values = data.model_dump(exclude_unset=True, by_alias=False)
+    override = bool(values.pop("override", False))
     reject_nulls(
         values,
         "service_type",
@@ -402,6 +477,24 @@ async def update_work_order(
         raise ValidationFailed.for_field(
             "scheduledDate", f"a {work_order.status} work order needs a date; move it back to draft first"
         )
+    overridden: list[dict[str, Any]] = []
+    if any(name in values for name in _BOOKING_FIELDS):
+        new_date = values.get("scheduled_date", work_order.scheduled_date)
+        overridden = await ensure_bookable(
+            session,
+            Booking(
+                new_date,
+                values.get("time_window_start", work_order.time_window_start),
+                values.get("time_window_end", work_order.time_window_end),
+                values.get("estimated_duration_minutes") or work_order.estimated_duration_minutes,
+            )
+            if new_date is not None
+            else None,
+            await _technician_ids(session, work_order.id),
+            settings=settings,
+            work_order_id=work_order.id,
+            override=override,
+        )
     items, labour = values.pop("items", None), values.pop("labour", None)
     if "priority" in values:
         values["priority"] = (
@@ -421,12 +514,24 @@ async def update_work_order(
     work_order.updated_at = utcnow()
     await session.flush()
     if changed:
-        await _publish(session, WORK_ORDER_UPDATED, work_order, principal, changed_fields=sorted(changed))
+        await _publish(
+            session,
+            WORK_ORDER_UPDATED,
+            work_order,
+            principal,
+            changed_fields=sorted(changed),
+            overridden_conflicts=overridden or None,
+        )
     return await get_work_order(session, principal, work_order_id)
 
 
 async def change_status(
-    session: AsyncSession, principal: Principal, work_order_id: uuid.UUID, change: WorkOrderStatusChange
+    session: AsyncSession,
+    principal: Principal,
+    work_order_id: uuid.UUID,
+    change: WorkOrderStatusChange,
+    *,
+    settings: Settings,
 ) -> WorkOrder:
     """Move a work order along its lifecycle (:mod:`fixdesk.fieldservice.lifecycle`): the history row, the
     stamps (``startedAt``, ``completedAt``, ``cancelledAt``), ``work_order.status_changed`` and the
@@ -434,7 +539,12 @@ async def change_status(
 
     Raises :class:`IllegalTransition` (409, naming the allowed next states) for a move the lifecycle does
     not allow, :class:`ValidationFailed` (400, ``scheduledDate``) when scheduling a job without a date,
-    :class:`NotFound` (404) for a work order the principal cannot see (a technician: not theirs)."""
+    :class:`NotFound` (404) for a work order the principal cannot see (a technician: not theirs).
+
+    Moving to ``scheduled`` books the technicians again (a draft or a job in progress holds no time, so
+    others may have been booked over it meanwhile): :func:`ensure_bookable`, :class:`BookingConflicts`
+    (409) unless ``override``, and the conflicts overridden go in ``work_order.status_changed``'s
+    ``overriddenConflicts``."""
     work_order = await get_for_change(session, principal, work_order_id)
     target = change.status
     allowed = lifecycle.allowed_next(work_order.status)
@@ -443,6 +553,16 @@ async def change_status(
     if target == WorkOrderStatus.scheduled and work_order.scheduled_date is None:
         raise ValidationFailed.for_field(
             "scheduledDate", "set the work order's scheduledDate before scheduling it"
+        )
+    overridden: list[dict[str, Any]] = []
+    if target == WorkOrderStatus.scheduled:
+        overridden = await ensure_bookable(
+            session,
+            Booking.of(work_order),
+            await _technician_ids(session, work_order.id),
+            settings=settings,
+            work_order_id=work_order.id,
+            override=change.override,
         )
     now = utcnow()
     previous = work_order.status
@@ -473,6 +593,7 @@ async def change_status(
         work_order,
         principal,
         technician_ids=technician_ids,
+        overridden_conflicts=overridden or None,
         **change_fields,
     )
     specific = _STATUS_EVENTS.get(target)
@@ -484,17 +605,35 @@ async def change_status(
 
 
 async def assign_technicians(
-    session: AsyncSession, principal: Principal, work_order_id: uuid.UUID, technician_ids: list[uuid.UUID]
+    session: AsyncSession,
+    principal: Principal,
+    work_order_id: uuid.UUID,
+    technician_ids: list[uuid.UUID],
+    *,
+    settings: Settings,
+    override: bool = False,
 ) -> WorkOrder:
     """Set the technicians of an open work order, lead first (an empty list unassigns everyone).
     Publishes ``work_order.assigned`` when they changed. Raises :class:`ValidationFailed` naming
-    ``technicianIds.<n>`` for an unknown, inactive or repeated technician."""
+    ``technicianIds.<n>`` for an unknown, inactive or repeated technician.
+
+    The technicians added to a dated work order are checked by :func:`ensure_bookable`:
+    :class:`BookingConflicts` (409) unless ``override``, and the conflicts overridden go in
+    ``work_order.assigned``'s ``overriddenConflicts``."""
     work_order = await get_for_change(session, principal, work_order_id)
     _ensure_open(work_order)
     if len(set(technician_ids)) != len(technician_ids):
         raise ValidationFailed.for_field("technicianIds", "lists a technician twice")
     await _check_technicians(session, technician_ids)
     previous = await _technician_ids(session, work_order.id)
+    overridden = await ensure_bookable(
+        session,
+        Booking.of(work_order),
+        [technician_id for technician_id in technician_ids if technician_id not in previous],
+        settings=settings,
+        work_order_id=work_order.id,
+        override=override,
+    )
     if previous != technician_ids:
         await session.execute(
             delete(WorkOrderTechnician).where(WorkOrderTechnician.work_order_id == work_order.id)
@@ -514,6 +653,7 @@ async def assign_technicians(
             principal,
             technician_ids=technician_ids,
             previous_technician_ids=previous,
+            overridden_conflicts=overridden or None,
         )
     return await get_work_order(session, principal, work_order_id)
 
