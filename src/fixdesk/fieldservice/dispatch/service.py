@@ -364,10 +364,15 @@ def _stops(plan: DispatchPlan) -> list[tuple[uuid.UUID, dict[str, Any]]]:
 async def _apply_stop(
     session: AsyncSession,
     principal: Principal,
+    settings: Settings,
     day: PlanningDay,
     technician_id: uuid.UUID,
     stop: dict[str, Any],
 ) -> WorkOrder:
+    # The plan was solved against the technicians' hours, breaks and time off, so its bookings are taken
+    # as they are (``override``): its visits widened to quarter hours may touch each other or a break by
+    # a few minutes, which the booking check would refuse. What was overridden is recorded in the
+    # events' ``overriddenConflicts``, as for any override.
     work_order_id = uuid.UUID(stop["workOrderId"])
     current = await work_orders.get_work_order(session, principal, work_order_id)
     others = [
@@ -375,7 +380,9 @@ async def _apply_stop(
         for assignment in current.assignments
         if assignment.technician_id != technician_id
     ]
-    await work_orders.assign_technicians(session, principal, work_order_id, [technician_id, *others])
+    await work_orders.assign_technicians(
+        session, principal, work_order_id, [technician_id, *others], settings=settings, override=True
+    )
     changes: dict[str, Any] = {}
     if current.scheduled_date != day.day:
         changes["scheduled_date"] = day.day
@@ -388,13 +395,18 @@ async def _apply_stop(
         changes["time_window_start"] = _clock(start)
         changes["time_window_end"] = _clock(end)
     if changes:
-        await work_orders.update_work_order(session, principal, work_order_id, WorkOrderUpdate(**changes))
+        await work_orders.update_work_order(
+            session, principal, work_order_id, WorkOrderUpdate(**changes, override=True), settings=settings
+        )
     if current.status == WorkOrderStatus.draft.value:
         await work_orders.change_status(
             session,
             principal,
             work_order_id,
-            WorkOrderStatusChange(status=WorkOrderStatus.scheduled, notes="Scheduled by the dispatch plan"),
+            WorkOrderStatusChange(
+                status=WorkOrderStatus.scheduled, notes="Scheduled by the dispatch plan", override=True
+            ),
+            settings=settings,
         )
     return await work_orders.get_work_order(session, principal, work_order_id)
 
@@ -420,7 +432,7 @@ async def apply_plan(
         )
     day = PlanningDay(plan.plan_date, ZoneInfo(plan.result.get("timeZone") or settings.shop_timezone))
     for technician_id, stop in _stops(plan):
-        await _apply_stop(session, principal, day, technician_id, stop)
+        await _apply_stop(session, principal, settings, day, technician_id, stop)
     now = utcnow()
     plan.status = DispatchPlanStatus.applied.value
     plan.applied_at = now
@@ -618,7 +630,7 @@ async def accept_suggestion(
         raise Conflict("The plan of this suggestion has been applied.", planId=str(plan.id))
     day = PlanningDay(plan.plan_date, ZoneInfo(plan.result.get("timeZone") or settings.shop_timezone))
     stop = next(s for t, s in _stops(plan) if s["workOrderId"] == str(suggestion.work_order_id))
-    work_order = await _apply_stop(session, principal, day, suggestion.technician_id, stop)
+    work_order = await _apply_stop(session, principal, settings, day, suggestion.technician_id, stop)
     suggestion.status = SuggestionStatus.accepted.value
     suggestion.decided_at = utcnow()
     suggestion.decided_by_id = principal.staff_user_id

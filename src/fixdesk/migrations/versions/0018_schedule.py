@@ -1,8 +1,8 @@
 """The schedule (issue 11, item 4): each technician's calendar feed token, stored as its SHA-256 hash
 (``technicians.calendar_token_hash``; no token until one is issued).
 
-Revision ID: 0017_schedule
-Revises: 0016 (the dispatch plans' migration revises 0016 too: re-chained at the merge)
+Revision ID: 0018
+Revises: 0017 (the dispatch plans; re-chained at the merge)
 Create Date: 2026-12-06 23:40:00.000000
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017_schedule"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
