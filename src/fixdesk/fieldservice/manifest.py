@@ -72,6 +72,8 @@ MANIFEST = DomainManifest(
     models=("fixdesk.fieldservice.models", "fixdesk.fieldservice.dispatch.models"),
     events=("fixdesk.fieldservice.events", "fixdesk.fieldservice.technician_day.events"),
     jobs=("fixdesk.fieldservice.jobs", "fixdesk.fieldservice.technician_day.jobs"),
+    # The staff pages: the work orders list and a work order's page.
+    pages=("fixdesk.web.fieldservice:pages",),
     # What customers are told about field visits.
     message_templates=(
         MessageTemplates(

@@ -1,0 +1,196 @@
+"""The field service pages of the staff app (issue 11, item 10, first part): the work orders list
+(``/app/work-orders``, filtered by status, technician and scheduled days, paged) and a work order's page
+(``/app/work-orders/{id}``: where, for whom, when, who, the lines and totals, the status history, and the
+status change offering only the lifecycle's next states).
+
+Handlers are as thin as the API router's (:mod:`fixdesk.fieldservice.work_orders.router`): the same
+permissions (``work_orders:read`` to look, ``work_orders:update`` to move a work order on), the same
+services, so a technician sees only their own work orders (404 for the others) and a booking conflict or an
+illegal move comes back as the API's problem on the page, nothing changed.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from fixdesk.fieldservice import lifecycle
+from fixdesk.fieldservice.models import Equipment
+from fixdesk.fieldservice.permissions import WORK_ORDERS_READ, WORK_ORDERS_UPDATE
+from fixdesk.fieldservice.work_orders import service
+from fixdesk.fieldservice.work_orders.schemas import WorkOrderStatusChange
+from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.errors import ValidationFailed
+from fixdesk.platform.pagination import PageParams
+from fixdesk.platform.permissions import Principal, require
+from fixdesk.web.forms import PROBLEMS_SHOWN_ON_PAGE, Problem, form_values, parse, problem_of
+from fixdesk.web.i18n import N_
+from fixdesk.web.pages import NavItem, WebPages
+from fixdesk.web.templating import render
+
+router = APIRouter()
+
+WorkOrdersRead = Annotated[Principal, Depends(require(WORK_ORDERS_READ))]
+WorkOrdersUpdate = Annotated[Principal, Depends(require(WORK_ORDERS_UPDATE))]
+
+PAGE_SIZE = 25
+STATUS_LABELS: dict[str, str] = {
+    "draft": N_("Draft"),
+    "scheduled": N_("Scheduled"),
+    "in_progress": N_("In progress"),
+    "completed": N_("Completed"),
+    "cancelled": N_("Cancelled"),
+}
+# The same colours as the schedule's events (fieldservice.schedule), as Tabler's tinted badges.
+STATUS_COLOURS: dict[str, str] = {
+    "draft": "secondary",
+    "scheduled": "blue",
+    "in_progress": "orange",
+    "completed": "green",
+    "cancelled": "dark",
+}
+PRIORITY_LABELS: dict[str, str] = {
+    "low": N_("Low"),
+    "normal": N_("Normal"),
+    "high": N_("High"),
+    "urgent": N_("Urgent"),
+    "emergency": N_("Emergency"),
+}
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "status_labels": STATUS_LABELS,
+        "status_colours": STATUS_COLOURS,
+        "priority_labels": PRIORITY_LABELS,
+    }
+
+
+def _day(value: str, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed.for_field(field, "must be a date (YYYY-MM-DD)") from None
+
+
+@router.get("/work-orders")
+async def work_order_list(
+    request: Request,
+    session: SessionDep,
+    principal: WorkOrdersRead,
+    status: Annotated[str, Query(max_length=20)] = "",
+    date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    """The work orders by scheduled day and window (undated drafts last), 25 a page, filtered by status and
+    a range of scheduled days (the shop's calendar). A filter the service refuses shows as the API's
+    problem above an empty list (400)."""
+    problem: Problem | None = None
+    rows: list[Any] = []
+    total = 0
+    try:
+        if status and status not in STATUS_LABELS:
+            raise ValidationFailed.for_field("status", "unknown status")
+        filters = service.WorkOrderFilters(
+            status=status or None, date_from=_day(date_from, "from"), date_to=_day(date_to, "to")
+        )
+        rows, total = await service.list_work_orders(
+            session, principal, filters, PageParams(page=page, page_size=PAGE_SIZE)
+        )
+    except PROBLEMS_SHOWN_ON_PAGE as error:
+        problem = problem_of(error)
+    query = {
+        key: value for key, value in {"status": status, "from": date_from, "to": date_to}.items() if value
+    }
+
+    def link(**changes: Any) -> str:
+        values = {key: value for key, value in {**query, **changes}.items() if value not in ("", None, 1)}
+        return "/app/work-orders" + (f"?{urlencode(values)}" if values else "")
+
+    context = {
+        **_labels(),
+        "work_orders": rows,
+        "total": total,
+        "page": page,
+        "pages": max(1, math.ceil(total / PAGE_SIZE)),
+        "filters": {"status": status, "from": date_from, "to": date_to},
+        "problem": problem,
+        "link": link,
+    }
+    return render(request, "fieldservice/list.html", context, status_code=problem.status if problem else 200)
+
+
+async def _show(
+    request: Request,
+    session: Any,
+    principal: Principal,
+    work_order_id: uuid.UUID,
+    *,
+    problem: Problem | None = None,
+) -> HTMLResponse:
+    work_order = await service.get_work_order(session, principal, work_order_id)
+    equipment = await session.get(Equipment, work_order.equipment_id) if work_order.equipment_id else None
+    context = {
+        **_labels(),
+        "work_order": work_order,
+        "equipment": equipment,
+        "allowed": lifecycle.allowed_next(work_order.status),
+        "can_change": principal.has(WORK_ORDERS_UPDATE),
+        "history": sorted(work_order.status_history, key=lambda change: change.created_at, reverse=True),
+        "problem": problem,
+    }
+    return render(
+        request, "fieldservice/detail.html", context, status_code=problem.status if problem else 200
+    )
+
+
+@router.get("/work-orders/{work_order_id}")
+async def work_order_page(
+    request: Request, work_order_id: uuid.UUID, session: SessionDep, principal: WorkOrdersRead
+) -> HTMLResponse:
+    """A work order: customer, place and equipment, day and window, technicians, lines and totals, the
+    status history and the status change. 404 for one the principal cannot see."""
+    return await _show(request, session, principal, work_order_id)
+
+
+@router.post("/work-orders/{work_order_id}/status")
+async def change_status(
+    request: Request,
+    work_order_id: uuid.UUID,
+    session: SessionDep,
+    principal: WorkOrdersUpdate,
+    settings: SettingsDep,
+) -> Response:
+    """Move the work order to one of its allowed next states (the API's ``PUT …/status``), with a note; a
+    refused move (409: not allowed, a booking conflict) is shown on the page and nothing changes."""
+    values = await form_values(request)
+    try:
+        change = parse(
+            WorkOrderStatusChange, {"status": values.get("status"), "notes": values.get("note") or None}
+        )
+        await service.change_status(session, principal, work_order_id, change, settings=settings)
+    except (*PROBLEMS_SHOWN_ON_PAGE, ValidationError) as error:
+        await session.rollback()
+        return await _show(request, session, principal, work_order_id, problem=problem_of(error))
+    return RedirectResponse(f"/app/work-orders/{work_order_id}", status_code=303)
+
+
+pages = WebPages(
+    name="fieldservice",
+    staff=router,
+    navigation=(
+        NavItem(N_("Work orders"), "/app/work-orders", "truck", permission=WORK_ORDERS_READ, order=25),
+    ),
+)
+
+__all__ = ["STATUS_LABELS", "pages"]

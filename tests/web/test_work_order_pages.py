@@ -1,0 +1,93 @@
+"""The work order pages of the staff app over HTTP (issue 11, item 10, first part): the list with its
+filters, a work order's page, and the status change with the API's rules (a technician: their own only)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_customer, make_user
+from tests.fieldservice.helpers import make_location, make_technician, make_work_order
+
+pytestmark = [
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
+    pytest.mark.usefixtures("fixed_clock"),
+]
+
+
+@pytest.fixture
+async def field(client, app, sessionmaker):
+    manager = await make_user(app, sessionmaker, "manager")
+    nia_user, nia = await make_technician(client, app, sessionmaker, manager, first_name="Nia")
+    customer = await make_customer(app, sessionmaker, first_name="Rita", last_name="Nunes")
+    house = await make_location(
+        client, manager, customer.id, addressLine1="412 Oak Street", accessNotes="Gate 4321"
+    )
+    booked = await make_work_order(
+        client,
+        manager,
+        customer.id,
+        locationId=house["id"],
+        serviceType="Septic pumping",
+        scheduledDate="2026-06-18",
+        timeWindowStart="09:00",
+        timeWindowEnd="11:00",
+        technicianIds=[nia["id"]],
+    )
+    draft = await make_work_order(
+        client, manager, customer.id, locationId=house["id"], serviceType="AC check"
+    )
+    return {"manager": manager, "nia": nia_user, "booked": booked, "draft": draft}
+
+
+async def test_the_list_shows_and_filters_the_work_orders(client, field):
+    manager = field["manager"]
+
+    everything = await client.get("/app/work-orders", headers=manager.headers)
+    drafts = await client.get("/app/work-orders?status=draft", headers=manager.headers)
+    bad = await client.get("/app/work-orders?from=tomorrow", headers=manager.headers)
+
+    assert everything.status_code == 200
+    assert field["booked"]["workOrderNumber"] in everything.text
+    assert "Septic pumping" in everything.text
+    assert "Nia" in everything.text
+    assert field["draft"]["workOrderNumber"] in drafts.text
+    assert field["booked"]["workOrderNumber"] not in drafts.text
+    assert bad.status_code == 400
+    assert 'href="/app/work-orders"' in everything.text  # the menu entry
+
+
+async def test_the_page_shows_the_job_and_moves_it_on(client, field):
+    manager, booked = field["manager"], field["booked"]
+    path = f"/app/work-orders/{booked['id']}"
+
+    page = await client.get(path, headers=manager.headers)
+    moved = await client.post(
+        f"{path}/status", data={"status": "in_progress", "note": "Arrived"}, headers=manager.headers
+    )
+    after = await client.get(path, headers=manager.headers)
+    refused = await client.post(f"{path}/status", data={"status": "draft"}, headers=manager.headers)
+
+    assert page.status_code == 200
+    assert "412 Oak Street" in page.text
+    assert "Gate 4321" in page.text
+    assert '<option value="in_progress">' in page.text
+    assert moved.status_code == 303
+    assert "In progress" in after.text
+    assert "Arrived" in after.text
+    assert refused.status_code == 409
+    assert "status-problem" in refused.text
+    stored = await client.get(f"/api/v1/work-orders/{booked['id']}", headers=manager.headers)
+    assert stored.json()["status"] == "in_progress"
+
+
+async def test_a_technician_sees_only_their_own(client, field):
+    nia = field["nia"]
+
+    listed = await client.get("/app/work-orders", headers=nia.headers)
+    own = await client.get(f"/app/work-orders/{field['booked']['id']}", headers=nia.headers)
+    other = await client.get(f"/app/work-orders/{field['draft']['id']}", headers=nia.headers)
+
+    assert field["booked"]["workOrderNumber"] in listed.text
+    assert field["draft"]["workOrderNumber"] not in listed.text
+    assert own.status_code == 200
+    assert other.status_code == 404
