@@ -172,3 +172,42 @@ async def test_a_technician_sees_no_settings_and_cannot_change_a_repair_not_thei
     async with httpx.AsyncClient(base_url=web_server.base_url, timeout=30) as http:
         stored = await http.get(f"/api/v1/repairs/{repair['id']}", headers=await _as_admin(http))
     assert stored.json()["status"] == "received"
+
+
+@pytest.mark.parametrize("viewport", ["laptop", "phone"])
+async def test_the_work_order_pages_render_accessibly(browser, web_server, viewport):
+    async with httpx.AsyncClient(base_url=web_server.base_url, timeout=30) as http:
+        headers = await _as_admin(http)
+        me = (await http.get("/api/v1/users/me", headers=headers)).json()
+        profile = await http.get("/api/v1/technicians", params={"search": me["email"]}, headers=headers)
+        if profile.json()["items"]:
+            technician_id = profile.json()["items"][0]["id"]
+        else:
+            created = await http.post(
+                "/api/v1/technicians", json={"userId": me["id"], "skills": ["HVAC"]}, headers=headers
+            )
+            assert created.status_code == 201, created.text
+            technician_id = created.json()["id"]
+        customer = await http.post(
+            "/api/v1/customers", json={"firstName": "Gina", "lastName": "Palmer"}, headers=headers
+        )
+        work_order = await http.post(
+            "/api/v1/work-orders",
+            json={
+                "customerId": customer.json()["id"],
+                "serviceType": "AC tune-up",
+                "scheduledDate": "2026-12-08",
+                "technicianIds": [technician_id],
+                "override": True,
+            },
+            headers=headers,
+        )
+        assert work_order.status_code == 201, work_order.text
+    async with guarded_page(browser, web_server.base_url, viewport) as guarded:
+        await guarded.goto("/app/login")
+        await sign_in_staff(guarded.page)
+        for path in ("/app/work-orders", f"/app/work-orders/{work_order.json()['id']}"):
+            await guarded.goto(path)
+            await expect(guarded.page.get_by_text("AC tune-up").first).to_be_visible()
+            assert await axe_violations(guarded.page) == []
+        guarded.assert_clean()
