@@ -114,3 +114,44 @@ async def test_on_my_way_only_for_a_scheduled_visit_of_ones_own(client, app, ses
     )
 
     assert not_mine.status_code == 404
+
+
+async def test_finishing_a_visit_records_the_report_and_the_parts(client, day):
+    nia, first = day["nia"], day["first"]
+    started = await client.put(
+        f"/api/v1/work-orders/{first['id']}/status", json={"status": "in_progress"}, headers=nia.headers
+    )
+    assert started.status_code == 200, started.text
+
+    done = await client.post(
+        f"/api/v1/work-orders/{first['id']}/complete",
+        json={
+            "notes": "Pumped and checked the baffles",
+            "timeOnSiteMinutes": 95,
+            "signOffName": "Rita Nunes",
+            "parts": [{"description": "Filter", "quantity": 2, "unitPrice": "12.50"}],
+        },
+        headers=nia.headers,
+    )
+
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert body["status"] == "completed"
+    assert (body["timeOnSiteMinutes"], body["signOffName"]) == (95, "Rita Nunes")
+    assert body["completionNotes"] == "Pumped and checked the baffles"
+    assert [(item["description"], item["quantity"]) for item in body["items"]] == [("Filter", 2)]
+    assert body["subtotal"] == 25.0
+
+
+async def test_a_visit_not_under_way_cannot_be_finished_and_nothing_changes(client, day):
+    refused = await client.post(
+        f"/api/v1/work-orders/{day['first']['id']}/complete",
+        json={"signOffName": "Rita", "parts": [{"description": "Filter", "unitPrice": "12.50"}]},
+        headers=day["nia"].headers,
+    )
+    stored = await client.get(f"/api/v1/work-orders/{day['first']['id']}", headers=day["admin"].headers)
+
+    assert refused.status_code == 409
+    assert stored.json()["status"] == "scheduled"
+    assert stored.json()["items"] == []
+    assert stored.json()["signOffName"] is None

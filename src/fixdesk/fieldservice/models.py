@@ -210,6 +210,10 @@ class WorkOrder(IdMixin, TimestampMixin, Base):
     started_at: Mapped[datetime | None] = mapped_column()
     completed_at: Mapped[datetime | None] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()
+    # What the technician recorded when finishing on site (technician_day.complete_visit).
+    time_on_site_minutes: Mapped[int | None] = mapped_column(Integer)
+    sign_off_name: Mapped[str | None] = mapped_column(String(100))
+    completion_notes: Mapped[str | None] = mapped_column(Text)
 
     customer: Mapped[Customer] = relationship(lazy="raise")
     location: Mapped[ServiceLocation | None] = relationship(lazy="raise")

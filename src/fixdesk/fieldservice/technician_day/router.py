@@ -13,6 +13,8 @@ from pydantic import Field
 
 from fixdesk.fieldservice.permissions import WORK_ORDERS_READ, WORK_ORDERS_UPDATE
 from fixdesk.fieldservice.technician_day import service
+from fixdesk.fieldservice.work_orders.router import work_order_detail
+from fixdesk.fieldservice.work_orders.schemas import WorkOrderDetail, WorkOrderItemCreate
 from fixdesk.integrations.routing import Point
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.openapi import problems
@@ -144,3 +146,39 @@ async def on_my_way(
         eta_minutes=result.eta_minutes,
         expected_arrival=result.expected_arrival,
     )
+
+
+class VisitReportBody(InputModel):
+    """Finishing a visit on site (all optional): notes, minutes spent on site, who signed it off for the
+    customer, and the parts used (added to the work order's lines)."""
+
+    notes: str | None = Field(default=None, max_length=2000)
+    time_on_site_minutes: int | None = Field(default=None, ge=1, le=1440)
+    sign_off_name: str | None = Field(default=None, min_length=1, max_length=100)
+    parts: list[WorkOrderItemCreate] = Field(default_factory=list, max_length=50)
+
+
+@router.post(
+    "/work-orders/{work_order_id}/complete",
+    operation_id="work-orders-complete-visit",
+    response_model=WorkOrderDetail,
+    responses=problems(409),
+)
+async def complete_visit(
+    work_order_id: uuid.UUID,
+    body: VisitReportBody,
+    session: SessionDep,
+    principal: WorkOrdersUpdate,
+    settings: SettingsDep,
+):
+    """The signed-in technician finishes their visit (in progress): the parts used join the lines, the time
+    on site, the customer's sign-off name and the notes are stored, and the work order is completed
+    (``work_order.completed``). 404 for a work order not theirs, 409 unless it is in progress."""
+    report = service.VisitReport(
+        notes=body.notes,
+        time_on_site_minutes=body.time_on_site_minutes,
+        sign_off_name=body.sign_off_name,
+        parts=body.parts,
+    )
+    work_order = await service.complete_visit(session, principal, settings, work_order_id, report)
+    return work_order_detail(work_order, settings)

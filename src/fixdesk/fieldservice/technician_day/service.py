@@ -22,10 +22,17 @@ from sqlalchemy.orm import joinedload
 from fixdesk.config import Settings
 from fixdesk.db import utcnow
 from fixdesk.fieldservice.access import get_for_change, visible_work_orders
+from fixdesk.fieldservice.lifecycle import allowed_next
 from fixdesk.fieldservice.models import Technician, WorkOrder, WorkOrderStatus, WorkOrderTechnician
 from fixdesk.fieldservice.technician_day.events import WORK_ORDER_TECHNICIAN_ON_THE_WAY, OnTheWayPayload
+from fixdesk.fieldservice.work_orders import service as work_orders
+from fixdesk.fieldservice.work_orders.schemas import (
+    WorkOrderItemCreate,
+    WorkOrderStatusChange,
+    WorkOrderUpdate,
+)
 from fixdesk.integrations.routing import Point, StraightLineRouter
-from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
+from fixdesk.platform.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.permissions import Principal
 
@@ -150,3 +157,74 @@ async def on_my_way(
         actor_id=principal.staff_user_id,
     )
     return OnTheWay(work_order, eta_minutes, arrival)
+
+
+@dataclass(frozen=True)
+class VisitReport:
+    """What the technician records when finishing on site: ``notes`` (also the status change's note),
+    ``time_on_site_minutes``, the customer's ``sign_off_name`` and the ``parts`` used (added to the work
+    order's lines, priced by its totals rule)."""
+
+    notes: str | None
+    time_on_site_minutes: int | None
+    sign_off_name: str | None
+    parts: list[WorkOrderItemCreate]
+
+
+async def complete_visit(
+    session: AsyncSession,
+    principal: Principal,
+    settings: Settings,
+    work_order_id: uuid.UUID,
+    report: VisitReport,
+) -> WorkOrder:
+    """Finish the signed-in technician's visit (a work order assigned to them and in progress): the parts
+    join its lines (the totals follow), the report is stored, and it moves to ``completed`` with
+    ``work_order.completed``, all in the caller's transaction.
+
+    Raises :class:`NotFound` (404) for a work order not theirs and :class:`IllegalTransition` (409, from
+    the lifecycle) unless it is in progress."""
+    technician = await own_technician(session, principal)
+    work_order = await get_for_change(session, principal, work_order_id)
+    assigned = (
+        await session.execute(
+            select(WorkOrderTechnician.technician_id).where(
+                WorkOrderTechnician.work_order_id == work_order.id
+            )
+        )
+    ).scalars()
+    if technician.id not in set(assigned):
+        raise NotFound(f"Work order {work_order_id} not found.")
+    if work_order.status != WorkOrderStatus.in_progress.value:
+        raise IllegalTransition(
+            work_order.status, WorkOrderStatus.completed.value, allowed_next(work_order.status)
+        )
+    if report.parts:
+        current = await work_orders.get_work_order(session, principal, work_order_id)
+        kept = [
+            WorkOrderItemCreate(
+                description=item.description,
+                part_number=item.part_number,
+                quantity=item.quantity,
+                unit_price=item.unit_price,
+                discount=item.discount,
+            )
+            for item in current.items
+        ]
+        await work_orders.update_work_order(
+            session,
+            principal,
+            work_order_id,
+            WorkOrderUpdate(items=[*kept, *report.parts]),
+            settings=settings,
+        )
+    work_order.time_on_site_minutes = report.time_on_site_minutes
+    work_order.sign_off_name = report.sign_off_name
+    work_order.completion_notes = report.notes
+    return await work_orders.change_status(
+        session,
+        principal,
+        work_order_id,
+        WorkOrderStatusChange(status=WorkOrderStatus.completed, notes=report.notes),
+        settings=settings,
+    )

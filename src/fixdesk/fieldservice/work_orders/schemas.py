@@ -249,6 +249,12 @@ class WorkOrderRead(CamelModel):
     created_at: datetime
     updated_at: datetime
 
+    time_on_site_minutes: int | None = Field(
+        default=None, description="Recorded when the visit was completed"
+    )
+    sign_off_name: str | None = Field(default=None, description="Who signed the visit off for the customer")
+    completion_notes: str | None = None
+
     @computed_field(description="estimatedDurationMinutes in hours (seed 001)")  # type: ignore[prop-decorator]
     @property
     def estimated_duration_hours(self) -> float:
