@@ -206,7 +206,11 @@ async def test_the_work_order_pages_render_accessibly(browser, web_server, viewp
     async with guarded_page(browser, web_server.base_url, viewport) as guarded:
         await guarded.goto("/app/login")
         await sign_in_staff(guarded.page)
-        for path in ("/app/work-orders", f"/app/work-orders/{work_order.json()['id']}"):
+        for path in (
+            "/app/work-orders",
+            f"/app/work-orders/{work_order.json()['id']}",
+            "/app/my-day?date=2026-12-08",
+        ):
             await guarded.goto(path)
             await expect(guarded.page.get_by_text("AC tune-up").first).to_be_visible()
             assert await axe_violations(guarded.page) == []

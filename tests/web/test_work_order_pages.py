@@ -91,3 +91,36 @@ async def test_a_technician_sees_only_their_own(client, field):
     assert field["draft"]["workOrderNumber"] not in listed.text
     assert own.status_code == 200
     assert other.status_code == 404
+
+
+async def test_the_technicians_day_page_runs_a_visit_from_on_my_way_to_finished(
+    client, app, sessionmaker, field
+):
+    nia = field["nia"]
+    booked = field["booked"]
+    day = await client.get("/app/my-day?date=2026-06-18", headers=nia.headers)
+    on_the_way = await client.post(f"/app/my-day/{booked['id']}/on-my-way", headers=nia.headers)
+    started = await client.post(
+        f"/app/work-orders/{booked['id']}/status", data={"status": "in_progress"}, headers=nia.headers
+    )
+    finishing = await client.get("/app/my-day?date=2026-06-18", headers=nia.headers)
+    finished = await client.post(
+        f"/app/my-day/{booked['id']}/complete",
+        data={"notes": "Pumped", "time_on_site": "80", "sign_off_name": "Rita Nunes"},
+        headers=nia.headers,
+    )
+    nobody = await client.get("/app/my-day", headers=field["manager"].headers)
+
+    assert day.status_code == 200
+    assert "Septic pumping" in day.text
+    assert "On my way" in day.text
+    # Nia's home base has no coordinates: the page says so, and nothing is sent.
+    assert on_the_way.status_code == 400
+    assert "home base has no coordinates" in on_the_way.text
+    assert started.status_code == 303
+    assert "Finish the visit" in finishing.text
+    assert finished.status_code == 303
+    stored = await client.get(f"/api/v1/work-orders/{booked['id']}", headers=field["manager"].headers)
+    assert stored.json()["status"] == "completed"
+    assert (stored.json()["signOffName"], stored.json()["timeOnSiteMinutes"]) == ("Rita Nunes", 80)
+    assert "You have no technician profile" in nobody.text

@@ -24,10 +24,11 @@ from pydantic import ValidationError
 from fixdesk.fieldservice import lifecycle
 from fixdesk.fieldservice.models import Equipment
 from fixdesk.fieldservice.permissions import WORK_ORDERS_READ, WORK_ORDERS_UPDATE
+from fixdesk.fieldservice.technician_day import service as technician_day
 from fixdesk.fieldservice.work_orders import service
 from fixdesk.fieldservice.work_orders.schemas import WorkOrderStatusChange
 from fixdesk.platform.deps import SessionDep, SettingsDep
-from fixdesk.platform.errors import ValidationFailed
+from fixdesk.platform.errors import NotFound, ValidationFailed
 from fixdesk.platform.pagination import PageParams
 from fixdesk.platform.permissions import Principal, require
 from fixdesk.web.forms import PROBLEMS_SHOWN_ON_PAGE, Problem, form_values, parse, problem_of
@@ -183,6 +184,91 @@ async def change_status(
         await session.rollback()
         return await _show(request, session, principal, work_order_id, problem=problem_of(error))
     return RedirectResponse(f"/app/work-orders/{work_order_id}", status_code=303)
+
+
+# --- the technician's day on the phone ----------------------------------------------------------------------
+
+DAY_NOTICES = {
+    "on-my-way": N_("The customer is told you are on the way."),
+    "completed": N_("The visit is completed."),
+}
+
+
+@router.get("/my-day")
+async def my_day(
+    request: Request,
+    session: SessionDep,
+    principal: WorkOrdersRead,
+    settings: SettingsDep,
+    day: Annotated[str, Query(alias="date", max_length=10)] = "",
+    done: Annotated[str, Query(max_length=20)] = "",
+    eta: Annotated[int | None, Query(ge=0, le=1440)] = None,
+) -> HTMLResponse:
+    """The signed-in technician's visits of a day (today by default), phone first: where, when, for whom,
+    with "On my way", start and finish (the report: notes, time on site, the customer's sign-off). Staff
+    without a technician profile see why the page is empty."""
+    try:
+        shown_day = _day(day, "date") or settings.shop_today()
+    except ValidationFailed:
+        shown_day = settings.shop_today()
+    visits: list[Any] = []
+    has_profile = True
+    try:
+        _technician, visits = await technician_day.day_schedule(session, principal, shown_day)
+    except NotFound:
+        has_profile = False
+    context = {
+        **_labels(),
+        "day": shown_day,
+        "visits": visits,
+        "has_profile": has_profile,
+        "notice": DAY_NOTICES.get(done),
+        "eta": eta,
+        "can_change": principal.has(WORK_ORDERS_UPDATE),
+    }
+    return render(request, "fieldservice/my_day.html", context)
+
+
+@router.post("/my-day/{work_order_id}/on-my-way")
+async def my_day_on_my_way(
+    request: Request,
+    work_order_id: uuid.UUID,
+    session: SessionDep,
+    principal: WorkOrdersUpdate,
+    settings: SettingsDep,
+) -> Response:
+    """ "On my way" from the day's page (from the home base; the app's API takes the phone's position)."""
+    try:
+        result = await technician_day.on_my_way(session, principal, settings, work_order_id, None)
+    except PROBLEMS_SHOWN_ON_PAGE as error:
+        await session.rollback()
+        return await _show(request, session, principal, work_order_id, problem=problem_of(error))
+    return RedirectResponse(f"/app/my-day?done=on-my-way&eta={result.eta_minutes}", status_code=303)
+
+
+@router.post("/my-day/{work_order_id}/complete")
+async def my_day_complete(
+    request: Request,
+    work_order_id: uuid.UUID,
+    session: SessionDep,
+    principal: WorkOrdersUpdate,
+    settings: SettingsDep,
+) -> Response:
+    """Finish a visit from the day's page: notes, minutes on site and the customer's sign-off name."""
+    values = await form_values(request)
+    try:
+        minutes = values.get("time_on_site") or None
+        report = technician_day.VisitReport(
+            notes=values.get("notes") or None,
+            time_on_site_minutes=int(minutes) if minutes and minutes.isdigit() else None,
+            sign_off_name=values.get("sign_off_name") or None,
+            parts=[],
+        )
+        await technician_day.complete_visit(session, principal, settings, work_order_id, report)
+    except PROBLEMS_SHOWN_ON_PAGE as error:
+        await session.rollback()
+        return await _show(request, session, principal, work_order_id, problem=problem_of(error))
+    return RedirectResponse("/app/my-day?done=completed", status_code=303)
 
 
 pages = WebPages(
