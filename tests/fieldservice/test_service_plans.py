@@ -103,6 +103,20 @@ async def test_a_quarterly_plan_makes_its_next_visit_a_scheduled_work_order_once
     assert (plan["lastOccurrenceDate"], plan["nextOccurrenceDate"]) == ("2026-06-25", "2026-09-25")
 
 
+async def test_a_visit_the_technician_cannot_take_is_made_unassigned_for_the_dispatcher(
+    client, app, sessionmaker, shop
+):
+    # Saturdays, when Nia does not work: the visit is still made, without her.
+    await make_plan(
+        client, shop, recurrence="FREQ=WEEKLY;BYDAY=SA", startsOn="2026-06-20", technicianId=shop["nia"]["id"]
+    )
+    await run_job(app, sessionmaker)
+
+    work_orders = await plan_work_orders(client, shop)
+    assert sorted(w["scheduledDate"] for w in work_orders) == ["2026-06-20", "2026-06-27"]
+    assert all(w["status"] == "scheduled" and w["technicianIds"] == [] for w in work_orders)
+
+
 @pytest.mark.parametrize(
     "rule", ["FREQ=FORTNIGHTLY", "FREQ=HOURLY", "DTSTART:20260101\nRRULE:FREQ=DAILY", "not a rule"]
 )

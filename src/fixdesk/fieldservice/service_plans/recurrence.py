@@ -4,13 +4,15 @@ shop's calendar (no time zone arithmetic can move a visit to another day)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 
-from dateutil.rrule import DAILY, rrule, rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 from fixdesk.platform.errors import ValidationFailed
 
 MAX_RULE_LENGTH = 500
+_FINER_THAN_DAILY = re.compile(r"(^|;)FREQ=(HOURLY|MINUTELY|SECONDLY)(;|$)")
 
 
 def parse_rule(recurrence: str, starts_on: date) -> rrule:
@@ -31,7 +33,7 @@ def parse_rule(recurrence: str, starts_on: date) -> rrule:
         rule = rrulestr(text, dtstart=datetime.combine(starts_on, time()))
     except (ValueError, TypeError, OverflowError) as error:
         raise ValidationFailed.for_field("recurrence", f"not a valid RRULE: {error}") from None
-    if not isinstance(rule, rrule) or rule._freq > DAILY:  # dateutil exposes no getter
+    if not isinstance(rule, rrule) or _FINER_THAN_DAILY.search(text.upper()):
         raise ValidationFailed.for_field("recurrence", "the frequency must be DAILY or coarser")
     return rule
 

@@ -20,9 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from fixdesk.config import Settings
-from fixdesk.customers import access as customers
 from fixdesk.db import utcnow
-from fixdesk.fieldservice.models import ServiceLocation, Technician, WorkOrder, WorkOrderStatus
+from fixdesk.fieldservice.models import Technician, WorkOrder, WorkOrderStatus
 from fixdesk.fieldservice.permissions import WORK_ORDERS_ASSIGN, WORK_ORDERS_CREATE
 from fixdesk.fieldservice.service_plans import recurrence as rules
 from fixdesk.fieldservice.service_plans.models import (
@@ -32,9 +31,21 @@ from fixdesk.fieldservice.service_plans.models import (
 )
 from fixdesk.fieldservice.service_plans.schemas import ServicePlanCreate, ServicePlanUpdate
 from fixdesk.fieldservice.work_orders.schemas import WorkOrderCreate
-from fixdesk.fieldservice.work_orders.service import BookingConflicts, create_work_order
+from fixdesk.fieldservice.work_orders.service import (
+    BookingConflicts,
+    check_customer,
+    check_place,
+    create_work_order,
+)
 from fixdesk.messaging.service import format_date, language_of, notify_customer
-from fixdesk.platform.errors import Conflict, Forbidden, NotFound, ValidationFailed, reject_nulls
+from fixdesk.platform.errors import (
+    Conflict,
+    FixdeskError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    reject_nulls,
+)
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
 
@@ -44,20 +55,6 @@ REMINDER_TEMPLATE = "service_visit_reminder"
 
 
 # --- checks -------------------------------------------------------------------------------------------------
-
-
-async def _check_customer(session: AsyncSession, customer_id: uuid.UUID) -> None:
-    customer = await customers.find_customer(session, customer_id)
-    if customer is None:
-        raise ValidationFailed.for_field("customerId", "no customer with this id")
-    if customers.is_archived(customer):
-        raise ValidationFailed.for_field("customerId", "the customer is archived")
-
-
-async def _check_location(session: AsyncSession, customer_id: uuid.UUID, location_id: uuid.UUID) -> None:
-    location = await session.get(ServiceLocation, location_id)
-    if location is None or location.customer_id != customer_id:
-        raise ValidationFailed.for_field("locationId", "no service location of this customer with this id")
 
 
 async def _check_technician(session: AsyncSession, principal: Principal, technician_id: uuid.UUID) -> None:
@@ -113,8 +110,8 @@ async def create_plan(
     archived customer, a location of another customer or an unknown or inactive technician;
     :class:`Forbidden` (403) for a technician without ``work_orders:assign``."""
     rules.parse_rule(data.recurrence, data.starts_on)
-    await _check_customer(session, data.customer_id)
-    await _check_location(session, data.customer_id, data.location_id)
+    await check_customer(session, data.customer_id)
+    await check_place(session, data.customer_id, data.location_id, None)
     if data.technician_id is not None:
         await _check_technician(session, principal, data.technician_id)
     now = utcnow()
@@ -167,7 +164,7 @@ async def update_plan(
         rules.parse_rule(values["recurrence"], plan.starts_on)
         values["recurrence"] = rules.normalized(values["recurrence"])
     if "location_id" in values:
-        await _check_location(session, plan.customer_id, values["location_id"])
+        await check_place(session, plan.customer_id, values["location_id"], None)
     if values.get("technician_id") is not None and values["technician_id"] != plan.technician_id:
         await _check_technician(session, principal, values["technician_id"])
     if "priority" in values:
@@ -220,6 +217,9 @@ async def end_plan(
     last_day = ends_on or today
     if last_day < today or last_day < plan.starts_on:
         raise ValidationFailed.for_field("endsOn", "must be today or later, and not before startsOn")
+    if plan.status == ServicePlanStatus.paused.value:
+        # The days of the pause stay skipped: an ended plan is not a resumed one.
+        plan.occurrences_from = max(plan.occurrences_from, today + timedelta(days=1))
     plan.ends_on = last_day
     plan.status = ServicePlanStatus.ended.value
     plan.paused_at = None
@@ -306,6 +306,13 @@ async def _create_occurrence(
             occurrence.work_order_id = work_order.id
             await session.flush()
     except IntegrityError:
+        return False  # another worker made this occurrence
+    except FixdeskError as error:
+        # The visit can no longer be booked (the customer was archived): skipped, so one plan cannot
+        # stop the others' occurrences.
+        log.warning(
+            "service_plan_occurrence_skipped", plan_id=str(plan.id), day=day.isoformat(), reason=str(error)
+        )
         return False
     return True
 
