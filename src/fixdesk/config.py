@@ -158,6 +158,18 @@ class Settings(BaseSettings):
     field_provider_timeout_seconds: float = Field(
         default=10.0, gt=0, le=120, description="Timeout of a geocoding or routing request, seconds"
     )
+    service_plan_lead_days: int = Field(
+        default=14,
+        ge=0,
+        le=366,
+        description="How many days ahead (shop calendar) a service plan's occurrence becomes a work order",
+    )
+    service_plan_reminder_days: int = Field(
+        default=2,
+        ge=0,
+        le=60,
+        description="How many days before a service plan's visit the customer is reminded",
+    )
     dispatch_time_limit_seconds: float = Field(
         default=5.0,
         gt=0,

@@ -38,6 +38,10 @@ def variables(**overrides: object) -> dict[str, object]:
         "work_order_number": "WO-2026-000042",
         "eta_minutes": 12,
         "expected_arrival": "09:42",
+        "service_type": "Septic pumping",
+        "visit_day": "June 25, 2026",
+        "window_start": "09:00",
+        "window_end": "11:00",
     }
     values.update(overrides)
     return values

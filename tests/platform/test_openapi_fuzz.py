@@ -98,6 +98,11 @@ BUSINESS_RULES: dict[str, str] = {
     "must end after it starts; hours written as text are bounded too (at most 1000)",
     "schedule-list": "start (or seed 001's start_date) is required; end must not be before it and the range "
     "spans at most 92 days",
+    "service-plans-create": "recurrence must be an RRULE dateutil reads (DAILY or coarser); customerId, "
+    "locationId and technicianId must exist, the location being the customer's",
+    "service-plans-update": "recurrence must be an RRULE dateutil reads; locationId must be the customer's, "
+    "technicianId an active technician; the window must end after it starts",
+    "service-plans-end": "endsOn must be today or later and not before the plan starts",
     "dispatch-query-apply": "the proposal's work order and technician must exist, and an assign or unassign "
     "names its technician",
     "webhooks-create": "the URL must be http(s) and resolve to a public address",

@@ -14,6 +14,7 @@ from fixdesk.fieldservice.permissions import (
     WORK_ORDERS_UPDATE,
 )
 from fixdesk.platform.domains import DomainManifest, MessageTemplates, Mount, Permission
+from fixdesk.platform.jobs.registry import Periodic
 
 MANIFEST = DomainManifest(
     name="fieldservice",
@@ -27,6 +28,8 @@ MANIFEST = DomainManifest(
         Mount("fixdesk.fieldservice.analytics.router:router"),
         Mount("fixdesk.fieldservice.dispatch.router:router"),
         Mount("fixdesk.fieldservice.technician_day.router:router"),
+        # Managed with work_orders:create, read with work_orders:read (a plan is a standing work order).
+        Mount("fixdesk.fieldservice.service_plans.router:router"),
     ),
     permissions=(
         Permission(TECHNICIANS_READ, "Read technician profiles (technicians: their own)."),
@@ -69,15 +72,28 @@ MANIFEST = DomainManifest(
         # Technicians read their own profile and work their own jobs (fieldservice.access scopes both).
         "technician": frozenset({TECHNICIANS_READ, LOCATIONS_READ, WORK_ORDERS_READ, WORK_ORDERS_UPDATE}),
     },
-    models=("fixdesk.fieldservice.models", "fixdesk.fieldservice.dispatch.models"),
+    models=(
+        "fixdesk.fieldservice.models",
+        "fixdesk.fieldservice.dispatch.models",
+        "fixdesk.fieldservice.service_plans.models",
+    ),
     events=("fixdesk.fieldservice.events", "fixdesk.fieldservice.technician_day.events"),
-    jobs=("fixdesk.fieldservice.jobs", "fixdesk.fieldservice.technician_day.jobs"),
-    # The staff pages: the work orders list and a work order's page.
+    jobs=(
+        "fixdesk.fieldservice.jobs",
+        "fixdesk.fieldservice.technician_day.jobs",
+        "fixdesk.fieldservice.service_plans.jobs",
+    ),
+    # Service plans' occurrences become work orders, and customers are reminded of visits, hourly.
+    periodic_jobs=(Periodic("fieldservice.service_plans", "23 * * * *", "fieldservice.service_plans"),),
+    # The staff pages: the work orders list, a work order's page and the technician's day.
     pages=("fixdesk.web.fieldservice:pages",),
     # What customers are told about field visits.
     message_templates=(
         MessageTemplates(
             "fixdesk.fieldservice.technician_day", "message_templates", ("technician_on_the_way",)
+        ),
+        MessageTemplates(
+            "fixdesk.fieldservice.service_plans", "message_templates", ("service_visit_reminder",)
         ),
     ),
 )

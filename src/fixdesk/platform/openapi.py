@@ -93,6 +93,9 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "equipment at each.",
     "work orders": "Field work orders: scheduling window, technicians, checklist, parts and labour, status "
     "lifecycle.",
+    "service plans": "Recurring service plans (an RFC 5545 RRULE): each occurrence becomes a scheduled work "
+    "order ahead of time and the customer is reminded; pause, resume, end. Managed with work_orders:create, "
+    "read with work_orders:read.",
     "schedule": "The field schedule as calendar events, and each technician's private iCalendar feed "
     "(issued, rotated and revoked here).",
 }

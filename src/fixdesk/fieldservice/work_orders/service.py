@@ -111,7 +111,8 @@ async def get_work_order(session: AsyncSession, principal: Principal, work_order
 # --- checks of what a body names ------------------------------------------------------------------------
 
 
-async def _check_customer(session: AsyncSession, customer_id: uuid.UUID) -> None:
+async def check_customer(session: AsyncSession, customer_id: uuid.UUID) -> None:
+    """400 naming ``customerId`` for an unknown or archived customer (work orders, service plans)."""
     customer = await customers.find_customer(session, customer_id)
     if customer is None:
         raise ValidationFailed.for_field("customerId", "no customer with this id")
@@ -119,12 +120,14 @@ async def _check_customer(session: AsyncSession, customer_id: uuid.UUID) -> None
         raise ValidationFailed.for_field("customerId", "the customer is archived")
 
 
-async def _check_place(
+async def check_place(
     session: AsyncSession,
     customer_id: uuid.UUID,
     location_id: uuid.UUID | None,
     equipment_id: uuid.UUID | None,
 ) -> None:
+    """400 naming ``locationId`` for a location of another customer (or none), ``equipmentId`` for
+    equipment that is not at that location (work orders, service plans)."""
     if location_id is not None:
         location = await session.get(ServiceLocation, location_id)
         if location is None or location.customer_id != customer_id:
@@ -335,8 +338,8 @@ async def create_work_order(
     of another customer, equipment elsewhere, an unknown or inactive technician, a window ending before it
     starts or a discount above its line; :class:`Forbidden` (403) for technicians without
     ``work_orders:assign``."""
-    await _check_customer(session, data.customer_id)
-    await _check_place(session, data.customer_id, data.location_id, data.equipment_id)
+    await check_customer(session, data.customer_id)
+    await check_place(session, data.customer_id, data.location_id, data.equipment_id)
     if data.technician_ids:
         if not principal.has(WORK_ORDERS_ASSIGN):
             raise Forbidden(f"Assigning technicians needs the '{WORK_ORDERS_ASSIGN}' permission.")
@@ -464,7 +467,7 @@ async def update_work_order(
             "equipment_id", work_order.equipment_id if "location_id" not in values else None
         )
         values["equipment_id"] = equipment_id
-        await _check_place(session, work_order.customer_id, location_id, equipment_id)
+        await check_place(session, work_order.customer_id, location_id, equipment_id)
     _check_window(
         values.get("time_window_start", work_order.time_window_start),
         values.get("time_window_end", work_order.time_window_end),
