@@ -210,8 +210,9 @@ async def test_the_work_order_pages_render_accessibly(browser, web_server, viewp
             "/app/work-orders",
             f"/app/work-orders/{work_order.json()['id']}",
             "/app/my-day?date=2026-12-08",
+            "/app/dispatch?date=2026-12-08",
         ):
             await guarded.goto(path)
-            await expect(guarded.page.get_by_text("AC tune-up").first).to_be_visible()
+            await expect(guarded.page.get_by_role("heading", level=1)).to_be_visible()
             assert await axe_violations(guarded.page) == []
         guarded.assert_clean()

@@ -22,8 +22,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from fixdesk.fieldservice import lifecycle
+from fixdesk.fieldservice.dispatch import service as dispatch
+from fixdesk.fieldservice.dispatch.schemas import DispatchPlanCreate
 from fixdesk.fieldservice.models import Equipment
-from fixdesk.fieldservice.permissions import WORK_ORDERS_READ, WORK_ORDERS_UPDATE
+from fixdesk.fieldservice.permissions import WORK_ORDERS_ASSIGN, WORK_ORDERS_READ, WORK_ORDERS_UPDATE
 from fixdesk.fieldservice.technician_day import service as technician_day
 from fixdesk.fieldservice.work_orders import service
 from fixdesk.fieldservice.work_orders.schemas import WorkOrderStatusChange
@@ -269,6 +271,92 @@ async def my_day_complete(
         await session.rollback()
         return await _show(request, session, principal, work_order_id, problem=problem_of(error))
     return RedirectResponse("/app/my-day?done=completed", status_code=303)
+
+
+# --- the dispatch board -------------------------------------------------------------------------------------
+
+WorkOrdersAssign = Annotated[Principal, Depends(require(WORK_ORDERS_ASSIGN))]
+
+
+@router.get("/dispatch")
+async def dispatch_board(
+    request: Request,
+    session: SessionDep,
+    _: WorkOrdersAssign,
+    settings: SettingsDep,
+    day: Annotated[str, Query(alias="date", max_length=10)] = "",
+) -> HTMLResponse:
+    """The day's dispatch plan (``/app/dispatch?date=``, today by default): per technician the stops in
+    order with arrival and departure, breaks and totals, the work orders left out with the reason, the
+    suggestions with accept and dismiss, "Plan the day" and "Apply the plan" (the API's
+    ``POST /dispatch/plan`` and ``…/apply``). Needs ``work_orders:assign``."""
+    try:
+        shown_day = _day(day, "date") or settings.shop_today()
+    except ValidationFailed:
+        shown_day = settings.shop_today()
+    plan = await dispatch.latest_plan(session, shown_day)
+    context = {
+        **_labels(),
+        "day": shown_day,
+        "plan": dispatch.plan_read(plan) if plan else None,
+        "suggestions": await dispatch.open_suggestions(session, plan) if plan else [],
+    }
+    return render(request, "fieldservice/dispatch.html", context)
+
+
+def _back_to_board(day: date | str) -> RedirectResponse:
+    return RedirectResponse(f"/app/dispatch?date={day}", status_code=303)
+
+
+@router.post("/dispatch/plan")
+async def plan_the_day(
+    request: Request, session: SessionDep, principal: WorkOrdersAssign, settings: SettingsDep
+) -> Response:
+    """Plan the posted ``date`` with every active technician working it and its open work orders."""
+    values = await form_values(request)
+    try:
+        plan = await dispatch.create_plan(
+            session, principal, settings, parse(DispatchPlanCreate, {"date": values.get("date")})
+        )
+    except (*PROBLEMS_SHOWN_ON_PAGE, ValidationError) as error:
+        await session.rollback()
+        problem = problem_of(error)
+        return render(
+            request,
+            "fieldservice/dispatch.html",
+            {**_labels(), "day": settings.shop_today(), "plan": None, "suggestions": [], "problem": problem},
+            status_code=problem.status,
+        )
+    return _back_to_board(plan.plan_date)
+
+
+@router.post("/dispatch/plans/{plan_id}/apply")
+async def apply_the_plan(
+    plan_id: uuid.UUID, session: SessionDep, principal: WorkOrdersAssign, settings: SettingsDep
+) -> Response:
+    """Apply the plan (assignments, days, windows, through the work orders' services); a plan applied
+    already is the API's 409 page."""
+    plan = await dispatch.apply_plan(session, principal, settings, plan_id)
+    return _back_to_board(plan.plan_date)
+
+
+@router.post("/dispatch/suggestions/{suggestion_id}/{decision}")
+async def decide_suggestion(
+    suggestion_id: uuid.UUID,
+    decision: str,
+    session: SessionDep,
+    principal: WorkOrdersAssign,
+    settings: SettingsDep,
+    day: Annotated[str, Query(alias="date", max_length=10)] = "",
+) -> Response:
+    """Accept (assign the work order as suggested) or dismiss a suggestion, then back to the board."""
+    if decision == "accept":
+        await dispatch.accept_suggestion(session, principal, settings, suggestion_id)
+    elif decision == "dismiss":
+        await dispatch.dismiss_suggestion(session, principal, suggestion_id)
+    else:
+        raise NotFound("No such decision.")
+    return _back_to_board(day or settings.shop_today())
 
 
 pages = WebPages(

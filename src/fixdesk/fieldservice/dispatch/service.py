@@ -663,3 +663,22 @@ __all__ = [
     "plan_read",
     "suggestion_read",
 ]
+
+
+async def latest_plan(session: AsyncSession, day: date) -> DispatchPlan | None:
+    """The day's newest plan, proposed or applied (``None`` before the day was planned): what the dispatch
+    board shows."""
+    statement = (
+        select(DispatchPlan)
+        .where(DispatchPlan.plan_date == day)
+        .order_by(DispatchPlan.created_at.desc(), DispatchPlan.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def open_suggestions(
+    session: AsyncSession, plan: DispatchPlan, limit: int = 50
+) -> list[SuggestionRead]:
+    """The plan's suggestions still open (see :func:`list_suggestions`), highest confidence first."""
+    return await _open_suggestions(session, plan, limit)
