@@ -53,7 +53,9 @@ async def test_the_list_shows_and_filters_the_work_orders(client, field):
     assert field["draft"]["workOrderNumber"] in drafts.text
     assert field["booked"]["workOrderNumber"] not in drafts.text
     assert bad.status_code == 400
-    assert 'href="/app/work-orders"' in everything.text  # the menu entry
+    assert 'href="/app/work-orders"' in everything.text  # the menu entries
+    assert 'href="/app/dispatch"' in everything.text
+    assert 'href="/app/my-day"' in everything.text
 
 
 async def test_the_page_shows_the_job_and_moves_it_on(client, field):
@@ -89,6 +91,8 @@ async def test_a_technician_sees_only_their_own(client, field):
 
     assert field["booked"]["workOrderNumber"] in listed.text
     assert field["draft"]["workOrderNumber"] not in listed.text
+    assert 'href="/app/my-day"' in listed.text
+    assert 'href="/app/dispatch"' not in listed.text  # technicians do not dispatch
     assert own.status_code == 200
     assert other.status_code == 404
 

@@ -364,6 +364,8 @@ pages = WebPages(
     staff=router,
     navigation=(
         NavItem(N_("Work orders"), "/app/work-orders", "truck", permission=WORK_ORDERS_READ, order=25),
+        NavItem(N_("My day"), "/app/my-day", "map-pin", permission=WORK_ORDERS_UPDATE, order=26),
+        NavItem(N_("Dispatch"), "/app/dispatch", "route", permission=WORK_ORDERS_ASSIGN, order=27),
     ),
 )
 
