@@ -85,8 +85,9 @@ MANIFEST = DomainManifest(
     ),
     # Service plans' occurrences become work orders, and customers are reminded of visits, hourly.
     periodic_jobs=(Periodic("fieldservice.service_plans", "23 * * * *", "fieldservice.service_plans"),),
-    # The staff pages: the work orders list, a work order's page and the technician's day.
-    pages=("fixdesk.web.fieldservice:pages",),
+    # The staff pages: the work orders list, a work order's page, the technician's day, the dispatch board
+    # and the week calendar.
+    pages=("fixdesk.web.fieldservice:pages", "fixdesk.web.schedule:pages"),
     # What customers are told about field visits.
     message_templates=(
         MessageTemplates(
