@@ -19,7 +19,6 @@ from fixdesk.fieldservice.work_order_attachments.schemas import (
 )
 from fixdesk.platform.attachments import DOWNLOAD_RESPONSES, file_response
 from fixdesk.platform.deps import SessionDep, SettingsDep
-from fixdesk.platform.openapi import problems
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Principal, require
 from fixdesk.platform.schemas import FormText, require_plain_text
@@ -37,7 +36,6 @@ Client = Annotated[ClientInfo, Depends(request_client)]
     operation_id="work-order-attachments-create",
     status_code=status.HTTP_201_CREATED,
     response_model=WorkOrderAttachmentRead,
-    responses=problems(413),
 )
 async def upload_photo(
     work_order_id: uuid.UUID,

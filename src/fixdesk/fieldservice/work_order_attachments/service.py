@@ -158,7 +158,11 @@ async def photos_of(
 
 
 async def check_photo_ids(
-    session: AsyncSession, work_order_id: uuid.UUID, photo_ids: Sequence[uuid.UUID], *, field: str = "photoIds"
+    session: AsyncSession,
+    work_order_id: uuid.UUID,
+    photo_ids: Sequence[uuid.UUID],
+    *,
+    field: str = "photoIds",
 ) -> None:
     """Raise :class:`ValidationFailed` (400 on ``field``) unless every id is a photo of the work order
     (already checked visible): a report naming a photo whose upload was lost, or another work order's."""

@@ -48,7 +48,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("work_order_attachments", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_work_order_attachments_work_order_id_created_at", ["work_order_id", "created_at"], unique=False
+            "ix_work_order_attachments_work_order_id_created_at",
+            ["work_order_id", "created_at"],
+            unique=False,
         )
 
 
