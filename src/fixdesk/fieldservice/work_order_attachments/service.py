@@ -215,7 +215,7 @@ async def delete_photo(
         session,
         Action.attachment_deleted,
         AuditActor.of(principal, client),
-        target_type="work_order_attachment",
+        target_type="attachment",
         target_id=attachment.id,
         details={
             "workOrderId": str(work_order.id),
