@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import uuid
 
-import structlog
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,6 +60,8 @@ from fixdesk.repairs.attachments.events import REPAIR_ATTACHMENT_ADDED, Attachme
 from fixdesk.repairs.attachments.schemas import AttachmentUpdate, AttachmentUpload
 from fixdesk.repairs.models import AttachmentKind, Repair, RepairAttachment
 
+# The shared mechanism's names that pages and tests import from here (fixdesk.platform.attachments has
+# them since work orders took photos too).
 __all__ = [
     "ACCEPTED_DESCRIPTION",
     "DELETE_FILE_JOB",
@@ -72,7 +73,6 @@ __all__ = [
     "safe_file_name",
 ]
 
-log = structlog.get_logger(__name__)
 
 KEY_PREFIX = "repairs/"
 
