@@ -87,6 +87,7 @@ BUSINESS_RULES: dict[str, str] = {
     "repairs-items-create": "a line needs a repairTypeId or a description; references must exist",
     "repairs-quotes-create": "a quote needs at least one line",
     "repair-attachments-create": "the file must be a JPEG, PNG, WebP, HEIC/HEIF or PDF (read from its bytes)",
+    "work-order-attachments-create": "the file must be a JPEG, PNG, WebP or HEIC/HEIF image (read from its bytes)",
     "reviews-list": "maxRating must not be below minRating",
     "portal-repairs-review-create": "the rating must be written as a JSON integer (4, not 4.0), which JSON "
     "Schema's integer type does not tell apart",
