@@ -378,6 +378,7 @@ class _Prepared:
     count: int
     columns: list[str]
     payload: list[Any]
+    statement: str = ""  # SQLite: the driver's INSERT statement
 
 
 class _BulkWriter:
@@ -433,6 +434,21 @@ class _BulkWriter:
         columns = list(rows[0])
         if self._sqlite:
             dialect = self._connection.dialect
+            # Core would fill in a column's Python-side default; the driver leaves it to the database, so a
+            # column whose default only Python knows must be in the rows.
+            unfilled = [
+                column.name
+                for column in table.columns
+                if column.name not in columns and column.default is not None and column.server_default is None
+            ]
+            if unfilled:
+                raise ValueError(f"{table.name} rows lack {', '.join(unfilled)} (no server default)")
+            # Names from the model's table, quoted by the dialect: nothing here comes from outside.
+            quote = dialect.identifier_preparer.quote
+            statement = (
+                f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "  # noqa: S608
+                f"VALUES ({', '.join('?' for _ in columns)})"
+            )
             processors = [
                 table.columns[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
             ]
@@ -447,7 +463,7 @@ class _BulkWriter:
                     )
                     for record in records
                 ]
-            return _Prepared(table, len(rows), columns, records)
+            return _Prepared(table, len(rows), columns, records, statement)
         if not self._uses_copy(table):
             return _Prepared(table, len(rows), columns, rows)
         # COPY bypasses the column types: do their conversions here (asyncpg takes jsonb as JSON text).
@@ -481,10 +497,7 @@ class _BulkWriter:
             )
             return
         if self._sqlite:
-            # The table's own INSERT for these columns, compiled once for the driver (qmark parameters).
-            statement = str(
-                insert(part.table).compile(dialect=self._connection.dialect, column_keys=part.columns)
-            )
+            statement = part.statement
             for start in range(0, part.count, INSERT_CHUNK_SIZE):
                 await self._connection.exec_driver_sql(
                     statement, part.payload[start : start + INSERT_CHUNK_SIZE]
