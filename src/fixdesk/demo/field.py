@@ -706,6 +706,10 @@ class FieldGenerator:
         self.lead_days = lead_days
         self.reminder_days = reminder_days
         self.city = demo_city()
+        # Stretches are drawn by their length in house numbers (a block at least).
+        self._stretch_weights = list(
+            itertools.accumulate(abs(s.end[2] - s.start[2]) + 100 for s in self.city.stretches)
+        )
         self.first_day = self.today - timedelta(days=HISTORY_DAYS)
         self.last_day = self.today + timedelta(days=FUTURE_DAYS)
         self.last_numbers: dict[int, int] = {}
@@ -715,7 +719,7 @@ class FieldGenerator:
         self._units_by_type: dict[str, list[_Unit]] = {}
         self._plans: list[_Plan] = []
         self._orders: list[_Order] = []
-        self._addresses: set[tuple[str, int]] = set()
+        self._addresses: dict[tuple[str, int], int] = {}  # (street, number) → units there
         self._services_cache: dict[tuple[tuple[str, ...], bool], list[ServiceKind]] = {}
         self._units_cache: dict[str, list[_Unit]] = {}
 
@@ -746,20 +750,30 @@ class FieldGenerator:
         self.emails.add(email)
         return email
 
-    def _address(self) -> tuple[Stretch, int, float, float]:
-        """A free house number on a stretch (weighted by its length) with its coordinates: interpolated
-        between the stretch's ends and set back 15–35 m from the centre line, even numbers on the left."""
+    def _address(self) -> tuple[Stretch, int, str | None, float, float]:
+        """A house number on a stretch (weighted by its length) with its coordinates: interpolated between
+        the stretch's ends and set back 15–35 m from the centre line, even numbers on the left. Numbers are
+        used once; when free ones get hard to find (large scales), a taken building gets another unit
+        (``Unit 2``, the address's second line)."""
         rng = self.rng
         stretches = self.city.stretches
-        weights = _stretch_weights(stretches)
-        for _ in range(1_000):
+        weights = self._stretch_weights
+        attempt = 0
+        while True:
+            attempt += 1
             stretch = stretches[bisect.bisect(weights, rng.random() * weights[-1])]
             (lat1, lon1, n1), (lat2, lon2, n2) = stretch.start, stretch.end
             low, high = sorted((n1, n2))
-            number = rng.randrange(low, high + 1)
-            if number < 100 or (stretch.street, number) in self._addresses:
-                continue
-            self._addresses.add((stretch.street, number))
+            number = max(100, rng.randrange(low, high + 1))
+            key = (stretch.street, number)
+            unit = None
+            if key in self._addresses:
+                if attempt < 20:
+                    continue
+                self._addresses[key] += 1
+                unit = f"Unit {self._addresses[key]}"
+            else:
+                self._addresses[key] = 1
             share = (number - n1) / (n2 - n1) if n2 != n1 else 0.5
             latitude = lat1 + (lat2 - lat1) * share
             longitude = lon1 + (lon2 - lon1) * share
@@ -771,8 +785,7 @@ class FieldGenerator:
             setback = rng.uniform(15, 35) * (1 if number % 2 == 0 else -1)
             latitude += (dx / length) * setback / metres_lat
             longitude += (-dy / length) * setback / metres_lon
-            return stretch, number, round(latitude, 6), round(longitude, 6)
-        raise RuntimeError("the street data has no free house numbers left")
+            return stretch, number, unit, round(latitude, 6), round(longitude, 6)
 
     # ------------------------------------------------------------------------------------------ batches
 
@@ -840,7 +853,7 @@ class FieldGenerator:
                     }
                 )
             tech_skills, pattern, note = TEAM[index % len(TEAM)]
-            stretch, number, latitude, longitude = self._address()
+            stretch, number, unit, latitude, longitude = self._address()
             technician = _Tech(
                 id=new_id(),
                 user_id=user_id,
@@ -857,8 +870,16 @@ class FieldGenerator:
                     "user_id": user_id,
                     "phone": self._phone(),
                     "hourly_rate": Decimal(rng.randrange(30, 49)).quantize(Decimal("0.01")),
-                    "home_address": f"{number} {stretch.street}, {self.city.name}, {self.city.region} "
-                    f"{stretch.postal_code}",
+                    "home_address": ", ".join(
+                        part
+                        for part in (
+                            f"{number} {stretch.street}",
+                            unit,
+                            self.city.name,
+                            f"{self.city.region} {stretch.postal_code}",
+                        )
+                        if part
+                    ),
                     "home_latitude": latitude,
                     "home_longitude": longitude,
                     "home_geocode_status": GeocodeStatus.given.value,
@@ -928,6 +949,14 @@ class FieldGenerator:
         managers = PROPERTY_MANAGERS_PER_SCALE * self.scale
         rentals = int(total * 0.13)
         homes = total - restaurants - rentals
+        # Names drawn once from Faker, then reused: its weighted pickers are slow at tens of thousands.
+        size = min(2_000, total + 50)
+        first_names = [self.fake.first_name() for _ in range(size)]
+        last_names = [self.fake.last_name() for _ in range(size)]
+
+        def name() -> tuple[str, str]:
+            return rng.choice(first_names), rng.choice(last_names)
+
         customers: list[dict[str, Any]] = []
         locations: list[dict[str, Any]] = []
         equipment: list[dict[str, Any]] = []
@@ -967,7 +996,7 @@ class FieldGenerator:
             return row, created
 
         def place(row: dict[str, Any], created: datetime, *, name: str | None, kind: str) -> None:
-            stretch, number, latitude, longitude = self._address()
+            stretch, number, unit, latitude, longitude = self._address()
             line1 = f"{number} {stretch.street}"
             if row["address_line1"] is None:
                 # The billing address is the first location's.
@@ -988,9 +1017,8 @@ class FieldGenerator:
                     "customer_id": row["id"],
                     "name": name,
                     "address_line1": line1,
-                    "address_line2": "Suite " + str(rng.randrange(100, 300))
-                    if business and rng.random() < 0.3
-                    else None,
+                    "address_line2": unit
+                    or ("Suite " + str(rng.randrange(100, 300)) if business and rng.random() < 0.3 else None),
                     "city": self.city.name,
                     "region": self.city.region,
                     "postal_code": stretch.postal_code,
@@ -1007,13 +1035,13 @@ class FieldGenerator:
                 equipment.append(self._unit(location_id, equipment_type, located))
 
         for _ in range(homes):
-            first, last = self.fake.first_name(), self.fake.last_name()
+            first, last = name()
             row, created = customer(first, last, None)
             place(row, created, name="Home" if rng.random() < 0.5 else None, kind="home")
         made = 0
         while made < restaurants:
-            owner_first, owner_last = self.fake.first_name(), self.fake.last_name()
-            brand = f"{self.fake.last_name()}'s {rng.choice(RESTAURANT_WORDS)}"
+            owner_first, owner_last = name()
+            brand = f"{rng.choice(last_names)}'s {rng.choice(RESTAURANT_WORDS)}"
             row, created = customer(owner_first, owner_last, brand)
             row["notes"] = "Restaurant: grease trap manifests go to the kitchen manager."
             branches = min(restaurants - made, rng.choice((1, 1, 1, 2, 3)))
@@ -1025,8 +1053,8 @@ class FieldGenerator:
         per_manager = max(1, rentals // managers)
         made = 0
         for number in range(managers):
-            first, last = self.fake.first_name(), self.fake.last_name()
-            company = f"{self.fake.last_name()} Property Management"
+            first, last = name()
+            company = f"{rng.choice(last_names)} Property Management"
             row, created = customer(first, last, company)
             row["notes"] = "Property manager: tenants let the technician in; invoice the company."
             count = per_manager if number < managers - 1 else rentals - made
@@ -1537,15 +1565,6 @@ class FieldGenerator:
         self.counts["work_orders"] = len(orders)
         self.counts["work_order_status_history"] = sum(len(order.history) for order in orders)
         return orders
-
-
-@functools.cache
-def _stretch_weights_cached(stretches: tuple[Stretch, ...]) -> tuple[float, ...]:
-    return tuple(itertools.accumulate(abs(s.end[2] - s.start[2]) + 100 for s in stretches))
-
-
-def _stretch_weights(stretches: tuple[Stretch, ...]) -> tuple[float, ...]:
-    return _stretch_weights_cached(stretches)
 
 
 def _equipment_mix(rng: random.Random, kind: str, postal_code: str) -> list[str]:
