@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import gc
 import itertools
 import json
 import math
@@ -796,8 +797,16 @@ class FieldGenerator:
         yield self._team()
         yield self._places_batch()
         self._make_plans()
-        self._schedule()
-        orders = self._numbered_orders()
+        # Tens of thousands of rows stay alive until they are numbered; the cyclic collector would walk
+        # them again and again (they hold no cycles), so it waits until the year is built.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._schedule()
+            orders = self._numbered_orders()
+        finally:
+            if collecting:
+                gc.enable()
         yield [(ServicePlan.__table__, [plan.row for plan in self._plans])]
         for start in range(0, len(orders), WORK_ORDER_BATCH_SIZE):
             chunk = orders[start : start + WORK_ORDER_BATCH_SIZE]
@@ -1103,6 +1112,10 @@ class FieldGenerator:
         rng = self.rng
         kinds = [kind for kind in PLAN_KINDS if any(self._units_by_type.get(t) for t in kind.equipment)]
         weights = list(itertools.accumulate(kind.weight for kind in kinds))
+        units_of = {
+            kind.service: [u for t in kind.equipment for u in self._units_by_type.get(t, ())]
+            for kind in kinds
+        }
         taken: set[tuple[uuid.UUID, str]] = set()
         creator = self.staff.get("manager@example.com")
         count = PLANS_PER_SCALE * self.scale
@@ -1110,8 +1123,7 @@ class FieldGenerator:
         while len(self._plans) < count and attempts < count * 50:
             attempts += 1
             kind = kinds[bisect.bisect(weights, rng.random() * weights[-1])]
-            units = [u for t in kind.equipment for u in self._units_by_type.get(t, ())]
-            unit = rng.choice(units)
+            unit = rng.choice(units_of[kind.service])
             if (unit.place.id, kind.service) in taken:
                 continue
             taken.add((unit.place.id, kind.service))
