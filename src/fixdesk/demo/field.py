@@ -89,6 +89,18 @@ from fixdesk.repairs.items import totals as money
 W = WorkOrderStatus
 Batch = list[tuple[Table, list[dict[str, Any]]]]
 
+# The field tables with many rows, whose secondary indexes and foreign keys the loader builds once at the
+# end on PostgreSQL (see fixdesk.demo.loader._BulkWriter.defer_indexes_and_foreign_keys).
+FIELD_BULK_TABLES: tuple[Table, ...] = (
+    ServiceLocation.__table__,
+    Equipment.__table__,
+    WorkOrder.__table__,
+    WorkOrderTechnician.__table__,
+    WorkOrderStatusHistory.__table__,
+    WorkOrderItem.__table__,
+    WorkOrderLabour.__table__,
+    ServicePlanOccurrence.__table__,
+)
 TECHNICIANS_PER_SCALE = 10
 LOCATIONS_PER_SCALE = 500
 PLANS_PER_SCALE = 150

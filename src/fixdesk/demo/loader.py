@@ -62,7 +62,7 @@ from fixdesk.demo.devices import (
     DeviceModelSeed,
     models_by_type,
 )
-from fixdesk.demo.field import FieldGenerator
+from fixdesk.demo.field import FIELD_BULK_TABLES, FieldGenerator
 from fixdesk.fieldservice.work_orders.service import WORK_ORDER_NUMBER_PREFIX
 from fixdesk.identity.models import Role, User
 from fixdesk.platform.numbering import NumberSequence, local_year
@@ -367,6 +367,7 @@ BULK_LOADED_TABLES: tuple[Table, ...] = (
     Repair.__table__,
     RepairStatusHistory.__table__,
     *BENCH_TABLES,
+    *FIELD_BULK_TABLES,
 )
 
 
