@@ -139,6 +139,9 @@ class DemoSummary:
     service_plans: int = 0
     work_orders: int = 0
     work_order_history: int = 0
+    # Every other row the field team wrote (skills, time off, lines, assignments …; its technicians' users
+    # and its customers are counted in ``users`` and ``customers``).
+    field_rows: int = 0
     field_seconds: float = 0.0
 
     @property
@@ -261,10 +264,14 @@ async def load_demo(
                     reminder_days=settings.service_plan_reminder_days,
                 )
                 field_task = progress.add_task("Field team", total=None)
+                field_rows = 0
 
                 def field_written(table: str, rows: int) -> None:
+                    nonlocal field_rows
                     if table in counts:
                         counts[table] += rows
+                    if table not in ("users", "customers"):  # those are in summary.rows already
+                        field_rows += rows
                     progress.advance(field_task, rows)
 
                 await writer.write_batches(field.batches(), field_written)
@@ -298,6 +305,7 @@ async def load_demo(
         service_plans=counts["service_plans"],
         work_orders=counts["work_orders"],
         work_order_history=counts["work_order_status_history"],
+        field_rows=field_rows,
         field_seconds=field_seconds,
     )
     if console is not None:
