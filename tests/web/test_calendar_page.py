@@ -72,7 +72,8 @@ async def week(client, app, sessionmaker):
 async def test_the_page_shows_a_technicians_week(client, week):
     dispatcher, nia = week["dispatcher"], week["nia_profile"]
 
-    everyone = await client.get("/app/calendar", headers=dispatcher.headers)
+    first = await client.get("/app/calendar", headers=dispatcher.headers)
+    everyone = await client.get("/app/calendar?technician=all", headers=dispatcher.headers)
     hers = await client.get(f"/app/calendar?technician={nia['id']}", headers=dispatcher.headers)
     next_week = await client.get(
         f"/app/calendar?technician={nia['id']}&week=2026-06-22", headers=dispatcher.headers
@@ -81,6 +82,9 @@ async def test_the_page_shows_a_technicians_week(client, week):
         "/app/calendar?technician=00000000-0000-0000-0000-000000000000", headers=dispatcher.headers
     )
 
+    assert first.status_code == 200
+    assert "Calendar · Nia Johnson" in first.text  # one technician's week first: a team's is crowded
+    assert week["leos"]["workOrderNumber"] not in first.text
     assert everyone.status_code == 200
     assert "All technicians" in everyone.text
     assert week["leos"]["workOrderNumber"] in everyone.text

@@ -217,3 +217,24 @@ async def test_a_photo_is_added_on_the_work_order_page_and_a_refused_one_is_expl
     assert "Pump plate" in page.text
     assert len(stored_files(settings)) == 1
     assert other.status_code == 404
+
+
+async def test_the_list_opens_on_what_is_still_to_do(client, field):
+    manager = field["manager"]
+    done = field["booked"]
+    for status in ("in_progress", "completed"):
+        moved = await client.put(
+            f"/api/v1/work-orders/{done['id']}/status", json={"status": status}, headers=manager.headers
+        )
+        assert moved.status_code == 200, moved.text
+
+    first = await client.get("/app/work-orders", headers=manager.headers)
+    everything = await client.get("/app/work-orders?status=any", headers=manager.headers)
+    unknown = await client.get("/app/work-orders?status=later", headers=manager.headers)
+
+    assert field["draft"]["workOrderNumber"] in first.text  # drafts wait to be scheduled
+    assert done["workOrderNumber"] not in first.text
+    assert '<option value="open" selected>' in first.text
+    assert done["workOrderNumber"] in everything.text
+    assert field["draft"]["workOrderNumber"] in everything.text
+    assert unknown.status_code == 400

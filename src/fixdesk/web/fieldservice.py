@@ -54,6 +54,10 @@ WorkOrdersRead = Annotated[Principal, Depends(require(WORK_ORDERS_READ))]
 WorkOrdersUpdate = Annotated[Principal, Depends(require(WORK_ORDERS_UPDATE))]
 
 PAGE_SIZE = 25
+# The work orders list's status filter beyond the lifecycle's own: what is still to do (the first view),
+# and every status.
+OPEN = "open"
+ANY_STATUS = "any"
 STATUS_LABELS: dict[str, str] = {
     "draft": N_("Draft"),
     "scheduled": N_("Scheduled"),
@@ -110,22 +114,26 @@ async def work_order_list(
     request: Request,
     session: SessionDep,
     principal: WorkOrdersRead,
-    status: Annotated[str, Query(max_length=20)] = "",
+    status: Annotated[str, Query(max_length=20)] = OPEN,
     date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
     date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
-    """The work orders by scheduled day and window (undated drafts last), 25 a page, filtered by status and
-    a range of scheduled days (the shop's calendar). A filter the service refuses shows as the API's
+    """The work orders by scheduled day and window (undated drafts last), 25 a page, filtered by status
+    (``open`` by default: draft, scheduled and in progress, what is still to do; ``any`` for every status)
+    and a range of scheduled days (the shop's calendar). A filter the service refuses shows as the API's
     problem above an empty list (400)."""
     problem: Problem | None = None
     rows: list[Any] = []
     total = 0
     try:
-        if status and status not in STATUS_LABELS:
+        if status not in (OPEN, ANY_STATUS) and status not in STATUS_LABELS:
             raise ValidationFailed.for_field("status", "unknown status")
         filters = service.WorkOrderFilters(
-            status=status or None, date_from=_day(date_from, "from"), date_to=_day(date_to, "to")
+            status=status if status in STATUS_LABELS else None,
+            open_only=status == OPEN,
+            date_from=_day(date_from, "from"),
+            date_to=_day(date_to, "to"),
         )
         rows, total = await service.list_work_orders(
             session, principal, filters, PageParams(page=page, page_size=PAGE_SIZE)
@@ -133,7 +141,9 @@ async def work_order_list(
     except PROBLEMS_SHOWN_ON_PAGE as error:
         problem = problem_of(error)
     query = {
-        key: value for key, value in {"status": status, "from": date_from, "to": date_to}.items() if value
+        key: value
+        for key, value in {"status": status, "from": date_from, "to": date_to}.items()
+        if value and not (key == "status" and value == OPEN)
     }
 
     def link(**changes: Any) -> str:

@@ -60,6 +60,8 @@ WorkOrdersUpdate = Annotated[Principal, Depends(require(WORK_ORDERS_UPDATE))]
 # The statuses a job may be dragged in: a started, completed or cancelled job keeps its day (the service
 # refuses moving a closed one anyway; a started one is where it is).
 MOVABLE_STATUSES = frozenset({"draft", "scheduled"})
+# The picker's value for every technician at once.
+ALL_TECHNICIANS = "all"
 # The most technicians the picker lists; a shop with more types a search on the technicians' page.
 PICKER_SIZE = 100
 
@@ -150,16 +152,17 @@ async def calendar_page(
     technician: Annotated[str, Query(max_length=36)] = "",
     week: Annotated[str, Query(max_length=10)] = "",
 ) -> HTMLResponse:
-    """One technician's week (``technician``), or every technician's coloured by technician, Monday to
-    Sunday around ``week`` (shop calendar, today by default), with the technician's working hours shaded
-    and the week's jobs listed under the calendar. A technician sees only their own week; an unknown or
-    hidden technician, or a malformed day, is the API's 400 problem on the page."""
+    """One technician's week (``technician``; the first active technician by default), or every
+    technician's coloured by technician (``technician=all``), Monday to Sunday around ``week`` (shop
+    calendar, today by default), with the technician's working hours shaded and the week's jobs listed
+    under the calendar. A technician sees only their own week; an unknown or hidden technician, or a
+    malformed day, is the API's 400 problem on the page."""
     problem: Problem | None = None
     today = settings.shop_today()
     chosen: uuid.UUID | None = None
     try:
         shown = _parse_day(week, "week") if week else today
-        chosen = _technician_id(technician)
+        chosen = None if technician == ALL_TECHNICIANS else _technician_id(technician)
     except ValidationFailed as error:
         problem, shown = problem_of(error), today
     people, _ = await technicians.list_technicians(
@@ -168,7 +171,8 @@ async def calendar_page(
         technicians.TechnicianFilters(active_only=True),
         PageParams(page=1, page_size=PICKER_SIZE),
     )
-    if is_field_technician(principal) and people:
+    # A busy shop's whole team in one week grid is unreadable: one technician first, everyone on request.
+    if people and (is_field_technician(principal) or (not technician and problem is None)):
         chosen = people[0].id
     selected = next((person for person in people if person.id == chosen), None)
     if chosen is not None and selected is None and problem is None:
@@ -186,6 +190,7 @@ async def calendar_page(
     )
     context = {
         "technicians": people,
+        "all_technicians": ALL_TECHNICIANS,
         "selected": selected,
         "week_start": monday,
         "week_end": sunday,

@@ -692,6 +692,15 @@ class WorkOrderFilters:
     technician_id: uuid.UUID | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # Only the work orders still to do (draft, scheduled, in progress): the staff list's first view.
+    open_only: bool = False
+
+
+OPEN_STATUSES = (
+    WorkOrderStatus.draft.value,
+    WorkOrderStatus.scheduled.value,
+    WorkOrderStatus.in_progress.value,
+)
 
 
 async def list_work_orders(
@@ -702,6 +711,8 @@ async def list_work_orders(
     statement = visible_work_orders(principal)
     if filters.status:
         statement = statement.where(WorkOrder.status == filters.status)
+    if filters.open_only:
+        statement = statement.where(WorkOrder.status.in_(OPEN_STATUSES))
     if filters.scheduled_date:
         statement = statement.where(WorkOrder.scheduled_date == filters.scheduled_date)
     if filters.customer_id:
