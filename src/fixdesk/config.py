@@ -76,7 +76,8 @@ class Settings(BaseSettings):
         description="Sales tax in percent applied to repair and quote totals, e.g. 8.25",
     )
     shop_address: str = Field(
-        default="", description="The shop's postal address as printed on invoices (lines separated by newlines)"
+        default="",
+        description="The shop's postal address as printed on invoices (lines separated by newlines)",
     )
     # Billing (fixdesk.billing): invoices and payments.
     invoice_rounding: Literal["per_document", "per_line"] = Field(
@@ -85,7 +86,10 @@ class Settings(BaseSettings):
         "(per_document) or on every line (per_line); an invoice keeps the rule it was created with",
     )
     payment_terms_days: int = Field(
-        default=14, ge=0, le=365, description="Net days: an invoice is due this many days after its issue date"
+        default=14,
+        ge=0,
+        le=365,
+        description="Net days: an invoice is due this many days after its issue date",
     )
     invoice_payment_instructions: str = Field(
         default="",

@@ -141,7 +141,8 @@ async def get_billable(
         )
     ).scalars()
     lines = [
-        BillableLine(item.description, Decimal(item.quantity), item.unit_price, item.discount) for item in items
+        BillableLine(item.description, Decimal(item.quantity), item.unit_price, item.discount)
+        for item in items
     ] + [BillableLine(row.description, row.hours, row.rate, Decimal("0.00")) for row in labour]
     return BillableWorkOrder(
         id=work_order.id,

@@ -170,7 +170,8 @@ async def get_billable(session: AsyncSession, principal: Principal, repair_id: u
         )
     ).scalars()
     lines = [
-        BillableLine(item.description, Decimal(item.quantity), item.unit_price, item.discount) for item in items
+        BillableLine(item.description, Decimal(item.quantity), item.unit_price, item.discount)
+        for item in items
     ] + [BillableLine(row.description, row.hours, row.rate, Decimal("0.00")) for row in labour]
     return BillableRepair(
         id=repair.id,
