@@ -339,7 +339,7 @@ async def update_invoice(
     below what was already paid (a repair's deposit)."""
     invoice = await get_for_change(session, principal, invoice_id)
     _ensure_draft(invoice, "edited")
-    changes = data.model_dump(exclude_unset=True)
+    changes = data.model_fields_set
     if "lines" in changes and data.lines is not None:
         if not data.lines:
             raise ValidationFailed.for_field("lines", "an invoice needs at least one line")
