@@ -45,7 +45,7 @@ SYSTEM = Principal(id=uuid.UUID(int=0), type="client", role="system")
 async def invoice_pdf_attachment(session: Any, settings: Settings, reference: str) -> EmailAttachment | None:
     """The invoice ``reference`` (its id) as ``INV-YYYY-NNNNNN.pdf``, drawn off the event loop."""
     try:
-        invoice = await get_invoice(session, SYSTEM, uuid.UUID(reference))
+        invoice = await get_invoice(session, SYSTEM, uuid.UUID(reference), for_print=True)
     except Exception:
         return None
     document = pdf.invoice_document(

@@ -289,7 +289,7 @@ async def invoice_pdf(
     invoice_id: uuid.UUID, session: SessionDep, principal: InvoicesRead, settings: SettingsDep
 ):
     """The printable invoice (PDF): shop, customer, lines, taxes, totals, balance, how to pay."""
-    invoice = await service.get_invoice(session, principal, invoice_id)
+    invoice = await service.get_invoice(session, principal, invoice_id, for_print=True)
     document = pdf.invoice_document(
         invoice,
         settings,

@@ -63,24 +63,27 @@ _CUSTOMER_BRIEF = (Customer.first_name, Customer.last_name, Customer.email, Cust
 _OWING = [status.value for status in lifecycle.OWING]
 
 
-def _with_customer(statement: Select[tuple[Invoice]]) -> Select[tuple[Invoice]]:
-    return statement.options(joinedload(Invoice.customer).load_only(*_CUSTOMER_BRIEF)).execution_options(
-        populate_existing=True
+def _with_customer(statement: Select[tuple[Invoice]], *, full: bool = False) -> Select[tuple[Invoice]]:
+    customer = (
+        joinedload(Invoice.customer) if full else joinedload(Invoice.customer).load_only(*_CUSTOMER_BRIEF)
     )
+    return statement.options(customer).execution_options(populate_existing=True)
 
 
-def _with_detail(statement: Select[tuple[Invoice]]) -> Select[tuple[Invoice]]:
-    return _with_customer(statement).options(
+def _with_detail(statement: Select[tuple[Invoice]], *, full: bool = False) -> Select[tuple[Invoice]]:
+    return _with_customer(statement, full=full).options(
         selectinload(Invoice.lines),
         selectinload(Invoice.credit_notes).selectinload(CreditNote.lines),
         selectinload(Invoice.payments),
     )
 
 
-async def get_invoice(session: AsyncSession, principal: Principal, invoice_id: uuid.UUID) -> Invoice:
-    """One invoice with customer, lines, credit notes and payments if ``principal`` may see it; else
-    :class:`NotFound` (404)."""
-    statement = _with_detail(visible_invoices(principal).where(Invoice.id == invoice_id))
+async def get_invoice(
+    session: AsyncSession, principal: Principal, invoice_id: uuid.UUID, *, for_print: bool = False
+) -> Invoice:
+    """One invoice with customer (the whole row ``for_print``: the address goes on the PDF), lines,
+    credit notes and payments if ``principal`` may see it; else :class:`NotFound` (404)."""
+    statement = _with_detail(visible_invoices(principal).where(Invoice.id == invoice_id), full=for_print)
     invoice = (await session.execute(statement)).unique().scalar_one_or_none()
     if invoice is None:
         raise NotFound(f"Invoice {invoice_id} not found.")
