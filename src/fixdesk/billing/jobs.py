@@ -20,8 +20,8 @@ from typing import Any
 from fixdesk.billing import ledger
 from fixdesk.billing.events import INVOICE_SENT, PAYMENT_RECEIVED
 from fixdesk.billing.invoices import pdf
-from fixdesk.billing.invoices.router import portal_url
 from fixdesk.billing.invoices.service import get_invoice
+from fixdesk.billing.links import portal_url
 from fixdesk.billing.models import PaymentSource
 from fixdesk.config import Settings
 from fixdesk.customers import access as customers

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from fixdesk.billing import ledger, lifecycle
 from fixdesk.billing.invoices import pdf, service
+from fixdesk.billing.links import portal_url
 from fixdesk.billing.models import Invoice, InvoiceStatus
 from fixdesk.billing.permissions import INVOICES_READ, INVOICES_VOID, INVOICES_WRITE, PAYMENTS_WRITE
 from fixdesk.billing.schemas import (
@@ -40,14 +41,6 @@ InvoicesRead = Annotated[Principal, Depends(require(INVOICES_READ))]
 InvoicesWrite = Annotated[Principal, Depends(require(INVOICES_WRITE))]
 InvoicesVoid = Annotated[Principal, Depends(require(INVOICES_VOID))]
 PaymentsWrite = Annotated[Principal, Depends(require(PAYMENTS_WRITE))]
-
-PORTAL_INVOICE_PATH = "/portal/invoices/"
-
-
-def portal_url(settings: Settings, invoice_id: uuid.UUID | str) -> str:
-    """Where the customer sees and pays the invoice: ``<FIXDESK_PUBLIC_BASE_URL>/portal/invoices/<id>``
-    (the portal page asks them to sign in first)."""
-    return f"{settings.resolved_public_base_url}{PORTAL_INVOICE_PATH}{invoice_id}"
 
 
 def _tax_lines(breakdown: list[dict]) -> list[TaxLine]:

@@ -297,15 +297,15 @@ async def create_invoice(
     )
     invoice.lines = _apply_lines(invoice, lines, settings)
     invoice.balance_due = invoice.total
+    if deposit > invoice.total:
+        raise Conflict(
+            f"The repair's deposit ({deposit}) is more than its invoice total ({invoice.total}): add the "
+            "repair's lines first, or refund the difference.",
+        )
     session.add(invoice)
     await session.flush()
     await ledger.publish_invoice(session, INVOICE_CREATED, invoice, principal)
     if deposit > 0:
-        if deposit > invoice.total:
-            raise Conflict(
-                f"The repair's deposit ({deposit}) is more than its invoice total ({invoice.total}): add "
-                "the repair's lines first, or refund the difference.",
-            )
         await ledger.record_payment(
             session,
             principal,
