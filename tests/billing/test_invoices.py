@@ -155,6 +155,11 @@ async def test_an_invoice_from_a_repair_bills_its_parts_and_labour_and_carries_t
     assert invoice["balanceDue"] == 239.8
     assert invoice["status"] == "draft"
 
+    unknown = await client.post(
+        "/api/v1/invoices", json={"repairId": "00000000-0000-7000-8000-000000000000"}, headers=agent.headers
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["field"] == "repairId"
     twice = await client.post("/api/v1/invoices", json={"repairId": repair["id"]}, headers=agent.headers)
     assert twice.status_code == 409
     assert twice.json()["invoiceId"] == invoice["id"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -31,6 +30,7 @@ from fixdesk.billing.schemas import (
 from fixdesk.config import Settings
 from fixdesk.customers.schemas import CustomerBrief
 from fixdesk.db import utcnow
+from fixdesk.fieldservice.schemas import CalendarDay
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Principal, require
@@ -139,9 +139,11 @@ async def list_invoices(
         uuid.UUID | None, Query(alias="work_order_id", include_in_schema=False)
     ] = None,
     date_from: Annotated[
-        date | None, Query(alias="dateFrom", description="Issued on/after (shop day)")
+        CalendarDay | None, Query(alias="dateFrom", description="Issued on/after (shop day)")
     ] = None,
-    date_to: Annotated[date | None, Query(alias="dateTo", description="Issued on/before (shop day)")] = None,
+    date_to: Annotated[
+        CalendarDay | None, Query(alias="dateTo", description="Issued on/before (shop day)")
+    ] = None,
     overdue: Annotated[bool | None, Query(description="Only owing invoices past their due date")] = None,
 ):
     """List invoices, newest first (status, customer, repair, work order, issue dates, overdue)."""

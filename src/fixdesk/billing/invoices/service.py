@@ -239,15 +239,18 @@ async def create_invoice(
     recorded as a payment (method ``other``, source ``deposit``). Publishes ``invoice.created`` (and the
     deposit's ``payment.received``).
 
-    Raises :class:`NotFound` (404) for a repair or work order the principal cannot read,
-    :class:`ValidationFailed` (400) for an unknown or archived customer, a ``customerId`` that is not the
+    Raises :class:`ValidationFailed` (400 naming the field) for a repair or work order the principal cannot
+    read, an unknown or archived customer, a ``customerId`` that is not the
     repair's or work order's, or a discount above its line; :class:`Conflict` (409) when the repair or work
     order is already invoiced, has nothing to bill, or its deposit is more than the total."""
     lines: list[LineCreate] = []
     repair_number: str | None = None
     deposit = Decimal("0.00")
     if data.repair_id is not None:
-        billable = await repairs.get_billable(session, principal, data.repair_id)
+        try:
+            billable = await repairs.get_billable(session, principal, data.repair_id)
+        except NotFound:
+            raise ValidationFailed.for_field("repairId", "no repair with this id") from None
         customer_id = billable.customer_id
         repair_number = billable.repair_number
         deposit = billable.deposit
@@ -255,7 +258,10 @@ async def create_invoice(
         await _ensure_not_invoiced(session, repair_id=billable.id)
         source = InvoiceSource.repair
     elif data.work_order_id is not None:
-        order = await fieldservice.get_billable(session, principal, data.work_order_id)
+        try:
+            order = await fieldservice.get_billable(session, principal, data.work_order_id)
+        except NotFound:
+            raise ValidationFailed.for_field("workOrderId", "no work order with this id") from None
         customer_id = order.customer_id
         lines = [_repair_line(line, order.tax_rate) for line in order.lines]
         await _ensure_not_invoiced(session, work_order_id=order.id)

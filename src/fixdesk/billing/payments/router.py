@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
@@ -12,6 +11,7 @@ from fixdesk.billing.models import PaymentMethod
 from fixdesk.billing.payments import service
 from fixdesk.billing.permissions import INVOICES_READ, PAYMENTS_REFUND, PAYMENTS_WRITE
 from fixdesk.billing.schemas import PaymentCreate, PaymentRead, RefundCreate
+from fixdesk.fieldservice.schemas import CalendarDay
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Principal, require
@@ -38,10 +38,10 @@ async def list_payments(
     method: PaymentMethod | None = None,
     kind: Literal["payment", "refund"] | None = None,
     date_from: Annotated[
-        date | None, Query(alias="dateFrom", description="Received on/after (shop day)")
+        CalendarDay | None, Query(alias="dateFrom", description="Received on/after (shop day)")
     ] = None,
     date_to: Annotated[
-        date | None, Query(alias="dateTo", description="Received on/before (shop day)")
+        CalendarDay | None, Query(alias="dateTo", description="Received on/before (shop day)")
     ] = None,
 ):
     """List payments and refunds, newest first."""
