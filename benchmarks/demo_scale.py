@@ -58,7 +58,7 @@ def main(argv: list[str]) -> None:
         summary = asyncio.run(load_demo(settings, scale=scale, console=console))
 
     seconds = summary.elapsed_seconds
-    rows = summary.rows + summary.bench_rows
+    rows = summary.rows + summary.bench_rows + summary.field_rows
     print(f"scale {scale}: {rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s")
     print(
         f"  {summary.users} users, {summary.customers:,} customers, {summary.repairs:,} repairs "
@@ -69,6 +69,11 @@ def main(argv: list[str]) -> None:
         f"  bench: {summary.repair_items:,} line items, {summary.repair_labour:,} labour lines, "
         f"{summary.quotes:,} quotes with {summary.quote_lines:,} lines, {summary.warranties:,} warranties, "
         f"{summary.reviews:,} reviews ({summary.bench_rows:,} rows)"
+    )
+    print(
+        f"  field team: {summary.technicians:,} technicians, {summary.service_locations:,} locations, "
+        f"{summary.service_plans:,} plans, {summary.work_orders:,} work orders ({summary.field_rows:,} rows "
+        f"in {summary.field_seconds:.1f} s)"
     )
 
 

@@ -182,7 +182,12 @@ def _print_demo_logins() -> None:
 @app.command()
 def demo(
     scale: Annotated[
-        int, typer.Option(min=1, help="Multiply the volume (200×N customers, 1,000×N repairs)")
+        int,
+        typer.Option(
+            min=1,
+            help="Multiply the volume (200×N customers, 1,000×N repairs, 10×N field technicians, 500×N service "
+            "locations, 150×N service plans)",
+        ),
     ] = 1,
 ) -> None:
     """Load the demo shop (refuses when the database already has users, repairs or a catalog)."""

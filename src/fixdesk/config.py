@@ -143,6 +143,17 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     twilio_whatsapp_from: str | None = None
     twilio_base_url: str = "https://api.twilio.com"
+
+    # Online payment through Stripe Checkout (fixdesk.integrations.payments); off without a secret key
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = Field(
+        default=None, description="The signing secret (whsec_…) of the endpoint /api/v1/webhooks/stripe"
+    )
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_timeout_seconds: float = Field(default=20.0, gt=0)
+    stripe_webhook_tolerance_seconds: int = Field(
+        default=300, ge=1, description="How old a signed Stripe event may be (seconds), against replays"
+    )
     public_base_url: str | None = Field(
         default=None,
         description="This server's public URL, for provider callbacks; default http://<host>:<port>",

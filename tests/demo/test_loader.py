@@ -35,6 +35,7 @@ STAFF_ROLES = {
     "tech2@example.com": "technician",
     "front-desk@example.com": "agent",
 }
+FIELD_TECHNICIANS = {f"tech{n}@example.com": "technician" for n in range(3, 11)}
 CELLULAR_TYPES = {"phone", "tablet", "watch"}
 REPAIR_NUMBER = re.compile(r"^R-(\d{4})-(\d{6})$")
 
@@ -87,8 +88,9 @@ async def test_demo_shop_is_consistent_and_usable(engine, app, client, database_
         len(history),
     )
 
-    # Staff accounts with their roles; everyone who changed a status is one of them.
-    assert {user.email: user.role for user in users} == STAFF_ROLES
+    # Staff accounts with their roles (and the field team's technicians, tech3@ … tech10@); everyone who
+    # changed a status is one of them.
+    assert {user.email: user.role for user in users} == STAFF_ROLES | FIELD_TECHNICIANS
     staff_ids = {user.id: user.role for user in users}
 
     # Customers: unique lower-case emails, valid E.164 phones, tags, a few archived.

@@ -8,11 +8,12 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from fixdesk.db import transaction
 from fixdesk.fieldservice.models import WorkOrder
 from fixdesk.fieldservice.service_plans.jobs import SERVICE_PLANS_JOB
+from fixdesk.fieldservice.service_plans.service import create_due_occurrences
 from fixdesk.messaging.models import Notification
 from fixdesk.platform.jobs import enqueue, registry
 from fixdesk.platform.jobs.worker import Worker
@@ -20,6 +21,7 @@ from fixdesk.services import build_services
 from tests.factories import make_customer, make_user, settle
 from tests.fieldservice.helpers import make_location, make_technician
 from tests.support.clock import clock_at
+from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # Wednesday 2026-06-17 in the shop
 
@@ -276,4 +278,47 @@ async def test_two_racing_workers_make_each_occurrence_once(client, app, session
                 .group_by(WorkOrder.scheduled_date)
             )
         ).all()
+    assert sorted((day.isoformat(), count) for day, count in days) == [("2026-06-18", 1), ("2026-06-25", 1)]
+
+
+@pytest.mark.commits  # two transactions open at once, each on its own connection
+async def test_a_second_run_during_an_open_first_run_waits_and_creates_nothing(
+    client, app, sessionmaker, shop
+):
+    """The race made certain: the second run starts while the first one's occurrences are written but not
+    committed; it is seen waiting on PostgreSQL's lock of the occurrence key, and once the first commits
+    it finds every occurrence taken."""
+    settings = app.state.settings
+    if settings.is_sqlite:
+        pytest.skip("SQLite runs one writer at a time; the race needs PostgreSQL")
+    await make_plan(client, shop, recurrence="FREQ=WEEKLY", startsOn="2026-06-18")
+
+    async with sessionmaker() as first, sessionmaker() as second, sessionmaker() as observer:
+        made_first = await create_due_occurrences(first, settings)
+        racing = asyncio.create_task(create_due_occurrences(second, settings))
+
+        async def second_is_waiting_on_a_lock() -> bool:
+            waiting = await observer.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND state = 'active'"
+                )
+            )
+            await observer.rollback()
+            return waiting.scalar_one() > 0 and not racing.done()
+
+        await wait_until(second_is_waiting_on_a_lock, message="the second run waiting on the first's lock")
+        await first.commit()
+        made_second = await racing
+        await second.commit()
+
+    async with sessionmaker() as session:
+        days = (
+            await session.execute(
+                select(WorkOrder.scheduled_date, func.count())
+                .where(WorkOrder.customer_id == shop["rita"].id)
+                .group_by(WorkOrder.scheduled_date)
+            )
+        ).all()
+    assert (made_first, made_second) == (2, 0)
     assert sorted((day.isoformat(), count) for day, count in days) == [("2026-06-18", 1), ("2026-06-25", 1)]

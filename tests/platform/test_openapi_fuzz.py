@@ -10,7 +10,10 @@ credentials an operation declares.
 Two callers: an admin (every operation) and a portal customer (the operations a customer may call: the
 portal, their account and the public ones; the others answer 403 before reading any input, which
 ``tests/test_authorization_matrix.py`` covers for every route and caller). Each runs against its own fresh
-database, on SQLite and on PostgreSQL.
+database: every operation on one of SQLite and PostgreSQL, chosen by a stable hash of its method and path
+(``fuzz_backend`` in ``tests/platform/conftest.py`` deselects the other), so each database serves about
+half of the operations. The document does not depend on the database, and both keep every operation's
+own tests.
 
 Where schemathesis's ``positive_data_acceptance`` check cannot hold, :data:`BUSINESS_RULES` says why: the
 input is well formed but a rule the schema cannot express refuses it with 400 (a reference to a record
@@ -84,6 +87,7 @@ BUSINESS_RULES: dict[str, str] = {
     "repairs-items-create": "a line needs a repairTypeId or a description; references must exist",
     "repairs-quotes-create": "a quote needs at least one line",
     "repair-attachments-create": "the file must be a JPEG, PNG, WebP, HEIC/HEIF or PDF (read from its bytes)",
+    "work-order-attachments-create": "the file must be a JPEG, PNG, WebP or HEIC/HEIF image (read from its bytes)",
     "reviews-list": "maxRating must not be below minRating",
     "portal-repairs-review-create": "the rating must be written as a JSON integer (4, not 4.0), which JSON "
     "Schema's integer type does not tell apart",

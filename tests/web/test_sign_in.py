@@ -478,3 +478,25 @@ async def test_the_staff_invitation_link_opens_a_page_that_sets_the_password(
     async with sessionmaker() as session:
         user = (await session.execute(select(User).where(User.email == "new.tech@example.com"))).scalar_one()
     assert user.password_hash is not None
+
+
+@SQLITE_ONLY
+async def test_a_multipart_form_carries_its_token_before_its_files(app, sessionmaker, browser_client):
+    # A photo upload posted by a browser's own form (no htmx header): the token is read from the body.
+    admin = await staff_member(app, sessionmaker)
+    await browser_client.sign_in_staff(admin.email)
+    token = await browser_client.form_token("/app")
+    photo = ("photo.png", b"\x89PNG\r\n\x1a\n", "image/png")
+
+    file_first = await browser_client.http.post(
+        "/app/logout", files=[("photo", photo), ("csrftoken", (None, token))]
+    )
+    forged = await browser_client.http.post(
+        "/app/logout", data={"csrftoken": "forged"}, files={"photo": photo}
+    )
+    assert (file_first.status_code, forged.status_code) == (403, 403)
+    assert "This form has expired" in forged.text
+    assert (await browser_client.http.get("/app")).status_code == 200  # still signed in
+
+    out = await browser_client.http.post("/app/logout", data={"csrftoken": token}, files={"photo": photo})
+    assert out.status_code == 303

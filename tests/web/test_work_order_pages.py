@@ -128,3 +128,92 @@ async def test_the_technicians_day_page_runs_a_visit_from_on_my_way_to_finished(
     assert stored.json()["status"] == "completed"
     assert (stored.json()["signOffName"], stored.json()["timeOnSiteMinutes"]) == ("Rita Nunes", 80)
     assert "You have no technician profile" in nobody.text
+
+
+async def test_the_finish_form_takes_photos_and_the_work_order_page_shows_them(client, field, settings):
+    from tests.repairs.attachments import files
+    from tests.repairs.attachments.conftest import stored_files
+
+    nia, booked, manager = field["nia"], field["booked"], field["manager"]
+    await client.post(
+        f"/app/work-orders/{booked['id']}/status", data={"status": "in_progress"}, headers=nia.headers
+    )
+    form = await client.get("/app/my-day?date=2026-06-18", headers=nia.headers)
+
+    # A refused photo (not an image) stops the whole finish: nothing stored, still in progress.
+    refused = await client.post(
+        f"/app/my-day/{booked['id']}/complete",
+        data={"sign_off_name": "Rita Nunes"},
+        files=[
+            ("photos", ("a.jpg", files.jpeg(), "image/jpeg")),
+            ("photos", ("x.jpg", files.TEXT, "image/jpeg")),
+        ],
+        headers=nia.headers,
+    )
+    assert refused.status_code == 400
+    assert stored_files(settings) == {}
+    still = await client.get(f"/api/v1/work-orders/{booked['id']}", headers=manager.headers)
+    assert still.json()["status"] == "in_progress"
+
+    finished = await client.post(
+        f"/app/my-day/{booked['id']}/complete",
+        data={"sign_off_name": "Rita Nunes"},
+        files=[
+            ("photos", ("before.jpg", files.jpeg(), "image/jpeg")),
+            ("photos", ("after.png", files.png(), "image/png")),
+        ],
+        headers=nia.headers,
+    )
+    page = await client.get(f"/app/work-orders/{booked['id']}", headers=manager.headers)
+
+    assert 'capture="environment"' in form.text
+    assert 'name="photos"' in form.text
+    assert " multiple" in form.text
+    assert 'enctype="multipart/form-data"' in form.text
+    assert finished.status_code == 303, finished.text
+    stored = (await client.get(f"/api/v1/work-orders/{booked['id']}", headers=manager.headers)).json()
+    assert stored["status"] == "completed"
+    assert [(photo["fileName"], photo["kind"]) for photo in stored["photos"]] == [
+        ("before.jpg", "after"),
+        ("after.png", "after"),
+    ]
+    assert len(stored_files(settings)) == 2
+    for photo in stored["photos"]:
+        file_url = f"/app/work-orders/{booked['id']}/attachments/{photo['id']}/file"
+        assert f'src="{file_url}"' in page.text  # a thumbnail
+        thumbnail = await client.get(file_url, headers=manager.headers)
+        assert thumbnail.status_code == 200
+        assert thumbnail.headers["content-type"] == photo["contentType"]
+
+
+async def test_a_photo_is_added_on_the_work_order_page_and_a_refused_one_is_explained(
+    client, field, settings
+):
+    from tests.repairs.attachments import files
+    from tests.repairs.attachments.conftest import stored_files
+
+    manager, booked = field["manager"], field["booked"]
+    path = f"/app/work-orders/{booked['id']}"
+
+    added = await client.post(
+        f"{path}/attachments",
+        data={"kind": "nameplate", "description": "Pump plate"},
+        files={"file": ("plate.png", files.png(), "image/png")},
+        headers=manager.headers,
+    )
+    refused = await client.post(
+        f"{path}/attachments",
+        data={"kind": "before"},
+        files={"file": ("scan.pdf", files.pdf(), "application/pdf")},
+        headers=manager.headers,
+    )
+    other = await client.get(f"{path}/attachments/{booked['id']}/file", headers=field["nia"].headers)
+    page = await client.get(path, headers=manager.headers)
+
+    assert added.status_code == 303
+    assert refused.status_code == 400
+    assert "photos-problem" in refused.text
+    assert "Equipment plate" in page.text
+    assert "Pump plate" in page.text
+    assert len(stored_files(settings)) == 1
+    assert other.status_code == 404

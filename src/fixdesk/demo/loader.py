@@ -27,6 +27,7 @@ import bisect
 import functools
 import itertools
 import json
+import operator
 import random
 import re
 import time
@@ -61,6 +62,8 @@ from fixdesk.demo.devices import (
     DeviceModelSeed,
     models_by_type,
 )
+from fixdesk.demo.field import FIELD_BULK_TABLES, FieldGenerator
+from fixdesk.fieldservice.work_orders.service import WORK_ORDER_NUMBER_PREFIX
 from fixdesk.identity.models import Role, User
 from fixdesk.platform.numbering import NumberSequence, local_year
 from fixdesk.platform.security import hash_password
@@ -128,6 +131,18 @@ class DemoSummary:
     quote_lines: int = 0
     warranties: int = 0
     reviews: int = 0
+    # The field team (fixdesk.demo.field): technicians, service locations and their equipment, service
+    # plans, work orders and their status history.
+    technicians: int = 0
+    service_locations: int = 0
+    equipment: int = 0
+    service_plans: int = 0
+    work_orders: int = 0
+    work_order_history: int = 0
+    # Every other row the field team wrote (skills, time off, lines, assignments …; its technicians' users
+    # and its customers are counted in ``users`` and ``customers``).
+    field_rows: int = 0
+    field_seconds: float = 0.0
 
     @property
     def rows(self) -> int:
@@ -167,7 +182,9 @@ async def load_demo(
     ``1,000 × scale`` repairs over the 12 months before ``now``, about eight status-history rows each, on
     devices of the demo catalog (:mod:`fixdesk.demo.catalog`, the same at every scale), with their line
     items, quotes, warranties and reviews (:mod:`fixdesk.demo.bench`), taxed at ``settings.tax_rate`` and
-    dated in ``settings.shop_timezone``. With a ``console`` a Rich progress bar shows the rows as they are written.
+    dated in ``settings.shop_timezone``; and a field team in Austin (:mod:`fixdesk.demo.field`): ``10 ×
+    scale`` technicians, ``500 × scale`` service locations with their equipment, ``150 × scale`` service
+    plans and a year of work orders up to four weeks ahead. With a ``console`` a Rich progress bar shows the rows as they are written.
     Raises :class:`DemoDatabaseNotEmpty` when the database already holds users, customers, repairs or
     brands.
     """
@@ -193,6 +210,7 @@ async def load_demo(
             "device_models",
             "pricing",
             *bench_tables,
+            *FIELD_TABLES,
         )
     }
     engine = create_engine(settings.resolved_database_url)
@@ -231,10 +249,40 @@ async def load_demo(
                 await writer.write_batches(generator.repair_batches(), written)
                 progress.update(tasks["repair_status_history"], total=counts["repair_status_history"])
                 progress.update(tasks["bench"], total=sum(counts[table] for table in bench_tables))
+                # --- the field team: technicians, locations, plans, a year of work orders ---
+                field_started = time.perf_counter()
+                field = FieldGenerator(
+                    seed=seed,
+                    scale=scale,
+                    now=now,
+                    zone=settings.shop_timezone,
+                    tax_rate=settings.tax_rate,
+                    password_hash=password_hash,
+                    staff=generator.staff_ids,
+                    taken_emails=generator.emails,
+                    lead_days=settings.service_plan_lead_days,
+                    reminder_days=settings.service_plan_reminder_days,
+                )
+                field_task = progress.add_task("Field team", total=None)
+                field_rows = 0
+
+                def field_written(table: str, rows: int) -> None:
+                    nonlocal field_rows
+                    if table in counts:
+                        counts[table] += rows
+                    if table not in ("users", "customers"):  # those are in summary.rows already
+                        field_rows += rows
+                    progress.advance(field_task, rows)
+
+                await writer.write_batches(field.batches(), field_written)
+                progress.update(field_task, total=progress.tasks[field_task].completed)
+                field_seconds = time.perf_counter() - field_started
+                # --- end of the field team ---
                 if deferred.count:
                     index_task = progress.add_task("Indexes, keys", total=deferred.count)
                     await writer.restore(deferred, lambda: progress.advance(index_task))
-                await _set_number_sequences(connection, generator.last_numbers)
+                await _set_number_sequences(connection, REPAIR_NUMBER_PREFIX, generator.last_numbers)
+                await _set_number_sequences(connection, WORK_ORDER_NUMBER_PREFIX, field.last_numbers)
     finally:
         await engine.dispose()
     summary = DemoSummary(
@@ -251,6 +299,14 @@ async def load_demo(
         quote_lines=counts[QuoteItem.__tablename__] + counts[QuoteLabour.__tablename__],
         warranties=counts[Warranty.__tablename__],
         reviews=counts[RepairReview.__tablename__],
+        technicians=counts["technicians"],
+        service_locations=counts["service_locations"],
+        equipment=counts["equipment"],
+        service_plans=counts["service_plans"],
+        work_orders=counts["work_orders"],
+        work_order_history=counts["work_order_status_history"],
+        field_rows=field_rows,
+        field_seconds=field_seconds,
     )
     if console is not None:
         console.print(
@@ -258,7 +314,10 @@ async def load_demo(
             f"{summary.repairs:,} repairs, {summary.status_history:,} status changes, "
             f"{summary.repair_items + summary.repair_labour:,} repair lines, {summary.quotes:,} quotes, "
             f"{summary.warranties:,} warranties, {summary.reviews:,} reviews, "
-            f"{summary.device_models:,} device models and {summary.prices:,} prices "
+            f"{summary.device_models:,} device models and {summary.prices:,} prices; "
+            f"a field team of {summary.technicians} technicians in Austin with {summary.service_locations:,} "
+            f"service locations, {summary.equipment:,} units of equipment, {summary.service_plans:,} service "
+            f"plans and {summary.work_orders:,} work orders ({summary.field_seconds:.1f} s); "
             f"in {summary.elapsed_seconds:.1f} s."
         )
     return summary
@@ -284,17 +343,17 @@ async def _ensure_empty(connection: AsyncConnection) -> None:
             )
 
 
-async def _set_number_sequences(connection: AsyncConnection, last_numbers: dict[int, int]) -> None:
-    """Leave each year's counter at the last demo number, so the next repair continues the sequence."""
+async def _set_number_sequences(
+    connection: AsyncConnection, prefix: str, last_numbers: dict[int, int]
+) -> None:
+    """Leave each year's counter of ``prefix`` (``R`` repairs, ``WO`` work orders) at the last demo number,
+    so the next repair or work order continues the sequence."""
     if not last_numbers:
         return
-    rows = [
-        {"prefix": REPAIR_NUMBER_PREFIX, "year": year, "last_value": value}
-        for year, value in last_numbers.items()
-    ]
+    rows = [{"prefix": prefix, "year": year, "last_value": value} for year, value in last_numbers.items()]
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(NumberSequence.__table__)
-    # The repairs table was empty, so a left-over counter without repairs is safely overwritten.
+    # The repairs and work orders tables were empty, so a left-over counter is safely overwritten.
     statement = statement.on_conflict_do_update(
         index_elements=["prefix", "year"], set_={"last_value": statement.excluded.last_value}
     )
@@ -302,12 +361,21 @@ async def _set_number_sequences(connection: AsyncConnection, last_numbers: dict[
 
 
 Batch = list[tuple[Table, list[dict[str, Any]]]]
+FIELD_TABLES: tuple[str, ...] = (
+    "technicians",
+    "service_locations",
+    "equipment",
+    "service_plans",
+    "work_orders",
+    "work_order_status_history",
+)
 BULK_LOADED_TABLES: tuple[Table, ...] = (
     Customer.__table__,
     CustomerTag.__table__,
     Repair.__table__,
     RepairStatusHistory.__table__,
     *BENCH_TABLES,
+    *FIELD_BULK_TABLES,
 )
 
 
@@ -319,19 +387,25 @@ class _Prepared:
     count: int
     columns: list[str]
     payload: list[Any]
+    statement: str = ""  # SQLite: the driver's INSERT statement
 
 
 class _BulkWriter:
-    """Writes batches of row dicts: ``COPY`` on asyncpg, chunked Core ``INSERT`` (executemany) elsewhere.
+    """Writes batches of row dicts: ``COPY`` on asyncpg, the driver's own ``executemany`` of a plain
+    ``INSERT`` on SQLite, chunked Core ``INSERT`` (executemany) elsewhere.
 
     The Core path lets the column types convert values (Money to cents, UTC timestamps to naive on SQLite);
     ``COPY`` bypasses them, so :meth:`_prepare` turns Money, Hundredths and Percent into their stored
-    integers and JSON into text itself (asyncpg encodes aware datetimes and UUIDs natively).
+    integers and JSON into text itself (asyncpg encodes aware datetimes and UUIDs natively). On SQLite
+    :meth:`_prepare` applies each column type's own bind processor (what Core would apply, so the stored
+    values are the same) in the worker thread, which spares Core's per-row parameter handling: about a
+    third of the load's time at 50,000 rows.
     """
 
     def __init__(self, connection: AsyncConnection, copy_connection: Any | None) -> None:
         self._connection = connection
         self._copy_connection = copy_connection
+        self._sqlite = connection.dialect.name == "sqlite"
 
     @classmethod
     async def open(cls, connection: AsyncConnection) -> _BulkWriter:
@@ -367,6 +441,38 @@ class _BulkWriter:
 
     def _prepare(self, table: Table, rows: list[dict[str, Any]]) -> _Prepared:
         columns = list(rows[0])
+        if self._sqlite:
+            dialect = self._connection.dialect
+            # Core would fill in a column's Python-side default; the driver leaves it to the database, so a
+            # column whose default only Python knows must be in the rows.
+            unfilled = [
+                column.name
+                for column in table.columns
+                if column.name not in columns and column.default is not None and column.server_default is None
+            ]
+            if unfilled:
+                raise ValueError(f"{table.name} rows lack {', '.join(unfilled)} (no server default)")
+            # Names from the model's table, quoted by the dialect: nothing here comes from outside.
+            quote = dialect.identifier_preparer.quote
+            statement = (
+                f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "  # noqa: S608
+                f"VALUES ({', '.join('?' for _ in columns)})"
+            )
+            processors = [
+                table.columns[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+            ]
+            values = operator.itemgetter(*columns)
+            # itemgetter of one column answers the bare value; every loaded table has several.
+            records = [values(row) for row in rows]
+            if any(processors):
+                records = [
+                    tuple(
+                        value if process is None else process(value)
+                        for process, value in zip(processors, record, strict=True)
+                    )
+                    for record in records
+                ]
+            return _Prepared(table, len(rows), columns, records, statement)
         if not self._uses_copy(table):
             return _Prepared(table, len(rows), columns, rows)
         # COPY bypasses the column types: do their conversions here (asyncpg takes jsonb as JSON text).
@@ -398,6 +504,13 @@ class _BulkWriter:
             await self._copy_connection.copy_records_to_table(
                 part.table.name, records=part.payload, columns=part.columns
             )
+            return
+        if self._sqlite:
+            statement = part.statement
+            for start in range(0, part.count, INSERT_CHUNK_SIZE):
+                await self._connection.exec_driver_sql(
+                    statement, part.payload[start : start + INSERT_CHUNK_SIZE]
+                )
             return
         for start in range(0, part.count, INSERT_CHUNK_SIZE):
             await self._connection.execute(
@@ -818,6 +931,16 @@ class _ShopGenerator:
         raise ValueError("not enough repairs to pin every status")
 
     # -------------------------------------------------------------------------------------- people
+
+    @property
+    def staff_ids(self) -> dict[str, uuid.UUID]:
+        """The staff's user ids by email (after :meth:`staff_batch`)."""
+        return dict(self._staff)
+
+    @property
+    def emails(self) -> set[str]:
+        """The customers' emails used so far (the field team's customers must not reuse them)."""
+        return self._emails
 
     def staff_batch(self) -> Batch:
         """The staff accounts, all with the demo password."""

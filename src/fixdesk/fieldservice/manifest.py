@@ -13,7 +13,8 @@ from fixdesk.fieldservice.permissions import (
     WORK_ORDERS_READ,
     WORK_ORDERS_UPDATE,
 )
-from fixdesk.platform.domains import DomainManifest, MessageTemplates, Mount, Permission
+from fixdesk.fieldservice.work_order_attachments import MAX_VISIT_PHOTOS
+from fixdesk.platform.domains import DomainManifest, MessageTemplates, Mount, Permission, UploadLimit
 from fixdesk.platform.jobs.registry import Periodic
 
 MANIFEST = DomainManifest(
@@ -28,6 +29,7 @@ MANIFEST = DomainManifest(
         Mount("fixdesk.fieldservice.analytics.router:router"),
         Mount("fixdesk.fieldservice.dispatch.router:router"),
         Mount("fixdesk.fieldservice.technician_day.router:router"),
+        Mount("fixdesk.fieldservice.work_order_attachments.router:router"),
         # Managed with work_orders:create, read with work_orders:read (a plan is a standing work order).
         Mount("fixdesk.fieldservice.service_plans.router:router"),
     ),
@@ -77,16 +79,36 @@ MANIFEST = DomainManifest(
         "fixdesk.fieldservice.dispatch.models",
         "fixdesk.fieldservice.service_plans.models",
     ),
-    events=("fixdesk.fieldservice.events", "fixdesk.fieldservice.technician_day.events"),
+    events=(
+        "fixdesk.fieldservice.events",
+        "fixdesk.fieldservice.technician_day.events",
+        "fixdesk.fieldservice.work_order_attachments.events",
+    ),
     jobs=(
         "fixdesk.fieldservice.jobs",
         "fixdesk.fieldservice.technician_day.jobs",
         "fixdesk.fieldservice.service_plans.jobs",
+        # Tells the platform's attachment jobs which rows own the files under work-orders/.
+        "fixdesk.fieldservice.work_order_attachments.jobs",
+    ),
+    upload_limits=(
+        UploadLimit(r"/work-orders/[^/]+/attachments", lambda settings: settings.max_upload_bytes),
+        # The work order page's photo upload and the technician's day page, which finishes a visit with
+        # its photos (fixdesk.web.fieldservice).
+        UploadLimit(
+            r"/work-orders/[^/]+/attachments", lambda settings: settings.max_upload_bytes, prefix="/app"
+        ),
+        UploadLimit(
+            r"/my-day/[^/]+/complete",
+            lambda settings: settings.max_upload_bytes * MAX_VISIT_PHOTOS,
+            prefix="/app",
+        ),
     ),
     # Service plans' occurrences become work orders, and customers are reminded of visits, hourly.
     periodic_jobs=(Periodic("fieldservice.service_plans", "23 * * * *", "fieldservice.service_plans"),),
-    # The staff pages: the work orders list, a work order's page and the technician's day.
-    pages=("fixdesk.web.fieldservice:pages",),
+    # The staff pages: the work orders list, a work order's page, the technician's day, the dispatch board
+    # and the week calendar.
+    pages=("fixdesk.web.fieldservice:pages", "fixdesk.web.schedule:pages"),
     # What customers are told about field visits.
     message_templates=(
         MessageTemplates(

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -232,6 +233,13 @@ class WorkOrder(IdMixin, TimestampMixin, Base):
     labour: Mapped[list[WorkOrderLabour]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="(WorkOrderLabour.position, WorkOrderLabour.id)"
     )
+    # Deleting a work order's rows leaves its stored bytes to the attachments' orphan sweep; rows are
+    # deleted one by one through the attachments service, which queues the file's deletion.
+    attachments: Mapped[list[WorkOrderAttachment]] = relationship(
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by="(WorkOrderAttachment.created_at, WorkOrderAttachment.id)",
+    )
 
     __table_args__ = (
         CheckConstraint("estimated_duration_minutes > 0", name="duration"),
@@ -316,3 +324,38 @@ class WorkOrderLabour(IdMixin, Base):
     line_total: Mapped[Decimal] = mapped_column(Money())
 
     __table_args__ = (Index("ix_work_order_labour_work_order_id_position", "work_order_id", "position"),)
+
+
+class WorkOrderAttachmentKind(StrEnum):
+    """What a work order's photo shows: the site ``before`` or ``after`` the work, the equipment's
+    ``nameplate`` (make, model, serial), a ``signed_form`` (a paper the customer signed), or ``other``."""
+
+    before = "before"
+    after = "after"
+    nameplate = "nameplate"
+    signed_form = "signed_form"
+    other = "other"
+
+
+class WorkOrderAttachment(IdMixin, Base):
+    """A photo taken on a work order (usually by its technician on site). ``content_type`` is detected
+    from the bytes (:mod:`fixdesk.platform.attachments`); ``storage_key``
+    (``work-orders/<work order id>/<attachment id>``) locates them in the configured store; ``size_bytes``
+    in bytes."""
+
+    __tablename__ = "work_order_attachments"
+
+    work_order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12), default=WorkOrderAttachmentKind.other.value)
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300), unique=True)
+    description: Mapped[str | None] = mapped_column(String(500))
+    uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_work_order_attachments_work_order_id_created_at", "work_order_id", "created_at"),
+    )

@@ -28,7 +28,9 @@ import hashlib
 import hmac
 from typing import Any
 
-from asgi_csrf import asgi_csrf
+import asgi_csrf as asgi_csrf_library
+from asgi_csrf import FileBeforeToken, TokenFound, asgi_csrf
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -75,6 +77,92 @@ async def _refused(scope: Scope, send: Send, _reason: Any) -> None:
         return {"type": "http.request", "body": b"", "more_body": False}
 
     await response(scope, no_body, send)
+
+
+async def _token_of_multipart_form(boundary: bytes, receive: Receive) -> tuple[str | None, Receive]:
+    """The ``csrftoken`` field of a multipart form read from the body's start, and a ``receive`` that
+    replays what was read; raises :class:`asgi_csrf.FileBeforeToken` when a file part comes first.
+
+    The same contract as ``asgi_csrf._parse_multipart_form_data``, which it replaces (see
+    :func:`_use_current_multipart_parser`): asgi-csrf 0.11 builds python-multipart's ``FormParser`` with a
+    ``FileClass`` argument that python-multipart 0.0.18+ no longer takes, so every multipart form posted by
+    a browser without the ``X-CSRFToken`` header (a plain ``<form enctype="multipart/form-data">``: the
+    photo uploads) failed with a 500. This reads the parts with the current low-level parser instead.
+    """
+    messages: list[dict[str, Any]] = []
+    header_name = bytearray()
+    header_value = bytearray()
+    headers: dict[bytes, bytes] = {}
+    token = bytearray()
+    state = {"in_token": False}
+
+    def on_part_begin() -> None:
+        headers.clear()
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        header_name.extend(data[start:end])
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        header_value.extend(data[start:end])
+
+    def on_header_end() -> None:
+        headers[bytes(header_name).lower()] = bytes(header_value)
+        header_name.clear()
+        header_value.clear()
+
+    def on_headers_finished() -> None:
+        _, options = parse_options_header(headers.get(b"content-disposition", b""))
+        if b"filename" in options:
+            raise FileBeforeToken
+        state["in_token"] = options.get(b"name") == CSRF_FORM_FIELD.encode()
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        if state["in_token"]:
+            token.extend(data[start:end])
+
+    def on_part_end() -> None:
+        if state["in_token"]:
+            raise TokenFound(token.decode("utf-8", errors="replace"))
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
+
+    async def replay_receive() -> Any:
+        if messages:
+            return messages.pop(0)
+        return await receive()
+
+    more_body = True
+    try:
+        while more_body:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            parser.write(message.get("body", b""))
+            more_body = message.get("more_body", False)
+    except TokenFound as found:
+        return found.args[0], replay_receive
+    return None, replay_receive
+
+
+def _use_current_multipart_parser() -> None:
+    """Point asgi-csrf at :func:`_token_of_multipart_form` (it looks the function up by its module-level
+    name on each request). Remove once an asgi-csrf release works with the python-multipart we lock."""
+    asgi_csrf_library._parse_multipart_form_data = _token_of_multipart_form  # type: ignore[attr-defined]
+
+
+_use_current_multipart_parser()
 
 
 class CsrfMiddleware:

@@ -1,7 +1,9 @@
 """The field service pages of the staff app (issue 11, item 10, first part): the work orders list
 (``/app/work-orders``, filtered by status, technician and scheduled days, paged) and a work order's page
 (``/app/work-orders/{id}``: where, for whom, when, who, the lines and totals, the status history, and the
-status change offering only the lifecycle's next states).
+status change offering only the lifecycle's next states, and the photos as thumbnails with an upload).
+The technician's day (``/app/my-day``) finishes a visit with its report and the photos taken on the phone
+(one form: the photos are stored and the visit completed in one transaction, or neither).
 
 Handlers are as thin as the API router's (:mod:`fixdesk.fieldservice.work_orders.router`): the same
 permissions (``work_orders:read`` to look, ``work_orders:update`` to move a work order on), the same
@@ -20,19 +22,27 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
+from fixdesk.audit.service import ClientInfo, request_client
 from fixdesk.fieldservice import lifecycle
 from fixdesk.fieldservice.dispatch import service as dispatch
 from fixdesk.fieldservice.dispatch.schemas import DispatchPlanCreate
-from fixdesk.fieldservice.models import Equipment
+from fixdesk.fieldservice.models import Equipment, WorkOrderAttachmentKind
 from fixdesk.fieldservice.permissions import WORK_ORDERS_ASSIGN, WORK_ORDERS_READ, WORK_ORDERS_UPDATE
 from fixdesk.fieldservice.technician_day import service as technician_day
+from fixdesk.fieldservice.work_order_attachments import MAX_VISIT_PHOTOS
+from fixdesk.fieldservice.work_order_attachments import service as photos
+from fixdesk.fieldservice.work_order_attachments.schemas import PhotoUpload
 from fixdesk.fieldservice.work_orders import service
 from fixdesk.fieldservice.work_orders.schemas import WorkOrderStatusChange
+from fixdesk.platform.attachments import FileTooLarge, file_response
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.errors import NotFound, ValidationFailed
 from fixdesk.platform.pagination import PageParams
 from fixdesk.platform.permissions import Principal, require
+from fixdesk.platform.schemas import require_plain_text
+from fixdesk.platform.storage import StorageDep
 from fixdesk.web.forms import PROBLEMS_SHOWN_ON_PAGE, Problem, form_values, parse, problem_of
 from fixdesk.web.i18n import N_
 from fixdesk.web.pages import NavItem, WebPages
@@ -67,12 +77,22 @@ PRIORITY_LABELS: dict[str, str] = {
     "emergency": N_("Emergency"),
 }
 
+PHOTO_KIND_LABELS: dict[str, str] = {
+    "before": N_("Before"),
+    "after": N_("After"),
+    "nameplate": N_("Equipment plate"),
+    "signed_form": N_("Signed paper"),
+    "other": N_("Other"),
+}
+
 
 def _labels() -> dict[str, Any]:
     return {
         "status_labels": STATUS_LABELS,
         "status_colours": STATUS_COLOURS,
         "priority_labels": PRIORITY_LABELS,
+        "photo_kinds": [kind.value for kind in WorkOrderAttachmentKind],
+        "photo_kind_labels": PHOTO_KIND_LABELS,
     }
 
 
@@ -140,6 +160,7 @@ async def _show(
     work_order_id: uuid.UUID,
     *,
     problem: Problem | None = None,
+    section: str = "status",
 ) -> HTMLResponse:
     work_order = await service.get_work_order(session, principal, work_order_id)
     equipment = await session.get(Equipment, work_order.equipment_id) if work_order.equipment_id else None
@@ -151,6 +172,18 @@ async def _show(
         "can_change": principal.has(WORK_ORDERS_UPDATE),
         "history": sorted(work_order.status_history, key=lambda change: change.created_at, reverse=True),
         "problem": problem,
+        "problem_section": section,
+        # Loaded with the work order (one query for all), oldest first.
+        "photos": work_order.attachments,
+        "deletable_photos": {
+            photo.id
+            for photo in work_order.attachments
+            if principal.has(WORK_ORDERS_UPDATE)
+            and (
+                principal.role in photos.DELETING_ROLES
+                or (principal.staff_user_id is not None and photo.uploaded_by_id == principal.staff_user_id)
+            )
+        },
     }
     return render(
         request, "fieldservice/detail.html", context, status_code=problem.status if problem else 200
@@ -162,8 +195,88 @@ async def work_order_page(
     request: Request, work_order_id: uuid.UUID, session: SessionDep, principal: WorkOrdersRead
 ) -> HTMLResponse:
     """A work order: customer, place and equipment, day and window, technicians, lines and totals, the
-    status history and the status change. 404 for one the principal cannot see."""
+    status history and the status change, and its photos as thumbnails. 404 for one the principal cannot
+    see."""
     return await _show(request, session, principal, work_order_id)
+
+
+@router.get("/work-orders/{work_order_id}/attachments/{attachment_id}/file")
+async def photo_file(
+    request: Request,
+    work_order_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    session: SessionDep,
+    principal: WorkOrdersRead,
+    storage: StorageDep,
+) -> Response:
+    """A photo for the page's thumbnails and links: the same bytes and headers as the API's
+    ``GET /api/v1/work-orders/{id}/attachments/{id}``, on the page's session."""
+    download = await photos.download(
+        session,
+        principal,
+        work_order_id,
+        attachment_id,
+        storage=storage,
+        if_none_match=request.headers.get("if-none-match"),
+    )
+    return file_response(download)
+
+
+def _uploaded_files(form: Any, field: str) -> list[UploadFile]:
+    """The files posted under ``field`` (an empty file input posts one nameless part: left out)."""
+    return [item for item in form.getlist(field) if isinstance(item, UploadFile) and item.filename]
+
+
+def _photo_upload(file: UploadFile, kind: str, description: str | None = None) -> PhotoUpload:
+    return PhotoUpload(
+        file=file.file,
+        file_name=require_plain_text(file.filename, "file", label="the file name"),
+        kind=WorkOrderAttachmentKind(kind),
+        description=description,
+    )
+
+
+@router.post("/work-orders/{work_order_id}/attachments")
+async def upload_photo(
+    request: Request,
+    work_order_id: uuid.UUID,
+    session: SessionDep,
+    principal: WorkOrdersUpdate,
+    settings: SettingsDep,
+    storage: StorageDep,
+) -> Response:
+    """Add a photo from the work order's page (multipart: ``file``, ``kind``, ``description``); an empty
+    or refused file (400, 413) is shown on the page and nothing is stored."""
+    form = await request.form()
+    values = await form_values(request)
+    try:
+        files = _uploaded_files(form, "file")
+        if not files:
+            raise ValidationFailed.for_field("file", "choose a photo to upload")
+        kind = values.get("kind", "")
+        if kind not in PHOTO_KIND_LABELS:
+            raise ValidationFailed.for_field("kind", "choose what the photo shows")
+        upload = _photo_upload(files[0], kind, values.get("description") or None)
+        await photos.add_photo(session, principal, work_order_id, upload, storage=storage, settings=settings)
+    except (FileTooLarge, *PROBLEMS_SHOWN_ON_PAGE) as error:
+        await session.rollback()
+        return await _show(
+            request, session, principal, work_order_id, problem=problem_of(error), section="photos"
+        )
+    return RedirectResponse(f"/app/work-orders/{work_order_id}#photos", status_code=303)
+
+
+@router.post("/work-orders/{work_order_id}/attachments/{attachment_id}/delete")
+async def delete_photo(
+    work_order_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    session: SessionDep,
+    principal: WorkOrdersUpdate,
+    client: Annotated[ClientInfo, Depends(request_client)],
+) -> Response:
+    """Delete a photo from the work order's page (managers, admins and its uploader; else 403)."""
+    await photos.delete_photo(session, principal, work_order_id, attachment_id, client=client)
+    return RedirectResponse(f"/app/work-orders/{work_order_id}#photos", status_code=303)
 
 
 @router.post("/work-orders/{work_order_id}/status")
@@ -227,6 +340,7 @@ async def my_day(
         "notice": DAY_NOTICES.get(done),
         "eta": eta,
         "can_change": principal.has(WORK_ORDERS_UPDATE),
+        "max_visit_photos": MAX_VISIT_PHOTOS,
     }
     return render(request, "fieldservice/my_day.html", context)
 
@@ -255,19 +369,35 @@ async def my_day_complete(
     session: SessionDep,
     principal: WorkOrdersUpdate,
     settings: SettingsDep,
+    storage: StorageDep,
 ) -> Response:
-    """Finish a visit from the day's page: notes, minutes on site and the customer's sign-off name."""
+    """Finish a visit from the day's page: notes, minutes on site, the customer's sign-off name and the
+    photos taken (multipart ``photos``, up to :data:`MAX_VISIT_PHOTOS`, stored as ``after`` photos). The
+    photos and the completion commit together: a refused photo (400, 413) or a refused completion (409)
+    is shown on the work order's page and nothing is stored."""
+    form = await request.form()
     values = await form_values(request)
     try:
+        files = _uploaded_files(form, "photos")
+        if len(files) > MAX_VISIT_PHOTOS:
+            raise ValidationFailed.for_field("photos", f"at most {MAX_VISIT_PHOTOS} photos at a time")
+        photo_ids = []
+        for file in files:
+            upload = _photo_upload(file, WorkOrderAttachmentKind.after.value)
+            added = await photos.add_photo(
+                session, principal, work_order_id, upload, storage=storage, settings=settings
+            )
+            photo_ids.append(added.id)
         minutes = values.get("time_on_site") or None
         report = technician_day.VisitReport(
             notes=values.get("notes") or None,
             time_on_site_minutes=int(minutes) if minutes and minutes.isdigit() else None,
             sign_off_name=values.get("sign_off_name") or None,
             parts=[],
+            photo_ids=photo_ids,
         )
         await technician_day.complete_visit(session, principal, settings, work_order_id, report)
-    except PROBLEMS_SHOWN_ON_PAGE as error:
+    except (FileTooLarge, *PROBLEMS_SHOWN_ON_PAGE) as error:
         await session.rollback()
         return await _show(request, session, principal, work_order_id, problem=problem_of(error))
     return RedirectResponse("/app/my-day?done=completed", status_code=303)

@@ -41,6 +41,7 @@ from fixdesk.customers.schemas import CustomerProfileRead, CustomerProfileUpdate
 from fixdesk.identity import portal_access
 from fixdesk.identity.schemas import ForgotPasswordRequest, ResetPasswordRequest
 from fixdesk.messaging import service as messaging_service
+from fixdesk.platform.attachments import file_response
 from fixdesk.platform.deps import SessionDep
 from fixdesk.platform.errors import ValidationFailed
 from fixdesk.platform.pagination import PageParams
@@ -48,7 +49,6 @@ from fixdesk.platform.permissions import CustomerPortal, OptionalPrincipal, Prin
 from fixdesk.platform.storage import StorageDep
 from fixdesk.repairs import service as repairs_service
 from fixdesk.repairs.attachments import service as attachments_service
-from fixdesk.repairs.attachments.router import file_response
 from fixdesk.repairs.models import AttachmentKind
 from fixdesk.repairs.quotes import service as quotes_service
 from fixdesk.repairs.tracking import service as tracking_service

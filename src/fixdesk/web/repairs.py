@@ -39,6 +39,7 @@ from fixdesk.customers import access as customers_access
 from fixdesk.customers import service as customers_service
 from fixdesk.customers.permissions import CUSTOMERS_READ
 from fixdesk.customfields import service as custom_fields
+from fixdesk.platform.attachments import file_response
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.errors import FixdeskError, Forbidden, ValidationFailed
 from fixdesk.platform.pagination import PageParams
@@ -49,7 +50,6 @@ from fixdesk.repairs import lifecycle
 from fixdesk.repairs import service as repairs
 from fixdesk.repairs.access import ensure_can_change
 from fixdesk.repairs.attachments import service as attachments
-from fixdesk.repairs.attachments.router import file_response
 from fixdesk.repairs.attachments.schemas import AttachmentUpdate, AttachmentUpload
 from fixdesk.repairs.attachments.service import FileTooLarge
 from fixdesk.repairs.items import service as line_items

@@ -150,12 +150,16 @@ async def on_my_way(
 
 class VisitReportBody(InputModel):
     """Finishing a visit on site (all optional): notes, minutes spent on site, who signed it off for the
-    customer, and the parts used (added to the work order's lines)."""
+    customer, the parts used (added to the work order's lines), and ``photoIds``: the photos of the visit
+    uploaded before with ``POST /work-orders/{id}/attachments`` (each must be a photo of this work order,
+    else 400 and nothing changes, so the phone learns an upload was lost). Photos may also be uploaded
+    after completing; the work order lists them all under ``photos``."""
 
     notes: str | None = Field(default=None, max_length=2000)
     time_on_site_minutes: int | None = Field(default=None, ge=1, le=1440)
     sign_off_name: str | None = Field(default=None, min_length=1, max_length=100)
     parts: list[WorkOrderItemCreate] = Field(default_factory=list, max_length=50)
+    photo_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
 
 
 @router.post(
@@ -172,13 +176,15 @@ async def complete_visit(
     settings: SettingsDep,
 ):
     """The signed-in technician finishes their visit (in progress): the parts used join the lines, the time
-    on site, the customer's sign-off name and the notes are stored, and the work order is completed
-    (``work_order.completed``). 404 for a work order not theirs, 409 unless it is in progress."""
+    on site, the customer's sign-off name and the notes are stored, the named photos are checked to be
+    the work order's (``photoIds``; the answer lists every photo under ``photos``), and the work order is
+    completed (``work_order.completed``). 404 for a work order not theirs, 409 unless it is in progress."""
     report = service.VisitReport(
         notes=body.notes,
         time_on_site_minutes=body.time_on_site_minutes,
         sign_off_name=body.sign_off_name,
         parts=body.parts,
+        photo_ids=body.photo_ids,
     )
     work_order = await service.complete_visit(session, principal, settings, work_order_id, report)
     return work_order_detail(work_order, settings)

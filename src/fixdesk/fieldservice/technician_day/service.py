@@ -12,7 +12,7 @@ message when they take them), once per event.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from fixdesk.fieldservice.access import get_for_change, visible_work_orders
 from fixdesk.fieldservice.lifecycle import allowed_next
 from fixdesk.fieldservice.models import Technician, WorkOrder, WorkOrderStatus, WorkOrderTechnician
 from fixdesk.fieldservice.technician_day.events import WORK_ORDER_TECHNICIAN_ON_THE_WAY, OnTheWayPayload
+from fixdesk.fieldservice.work_order_attachments import service as photos
 from fixdesk.fieldservice.work_orders import service as work_orders
 from fixdesk.fieldservice.work_orders.schemas import (
     WorkOrderItemCreate,
@@ -163,12 +164,14 @@ async def on_my_way(
 class VisitReport:
     """What the technician records when finishing on site: ``notes`` (also the status change's note),
     ``time_on_site_minutes``, the customer's ``sign_off_name`` and the ``parts`` used (added to the work
-    order's lines, priced by its totals rule)."""
+    order's lines, priced by its totals rule), and ``photo_ids``: photos of the visit uploaded before
+    (:mod:`fixdesk.fieldservice.work_order_attachments`), which must all be this work order's."""
 
     notes: str | None
     time_on_site_minutes: int | None
     sign_off_name: str | None
     parts: list[WorkOrderItemCreate]
+    photo_ids: list[uuid.UUID] = field(default_factory=list)
 
 
 async def complete_visit(
@@ -182,8 +185,9 @@ async def complete_visit(
     join its lines (the totals follow), the report is stored, and it moves to ``completed`` with
     ``work_order.completed``, all in the caller's transaction.
 
-    Raises :class:`NotFound` (404) for a work order not theirs and :class:`IllegalTransition` (409, from
-    the lifecycle) unless it is in progress."""
+    Raises :class:`NotFound` (404) for a work order not theirs, :class:`IllegalTransition` (409, from
+    the lifecycle) unless it is in progress, and :class:`ValidationFailed` (400, ``photoIds``) for a photo
+    id that is not one of the work order's."""
     technician = await own_technician(session, principal)
     work_order = await get_for_change(session, principal, work_order_id)
     assigned = (
@@ -199,6 +203,7 @@ async def complete_visit(
         raise IllegalTransition(
             work_order.status, WorkOrderStatus.completed.value, allowed_next(work_order.status)
         )
+    await photos.check_photo_ids(session, work_order.id, report.photo_ids)
     if report.parts:
         current = await work_orders.get_work_order(session, principal, work_order_id)
         kept = [

@@ -20,6 +20,7 @@ from fixdesk.fieldservice.permissions import (
     WORK_ORDERS_UPDATE,
 )
 from fixdesk.fieldservice.schemas import CalendarDay
+from fixdesk.fieldservice.work_order_attachments.schemas import WorkOrderAttachmentRead
 from fixdesk.fieldservice.work_orders import service
 from fixdesk.fieldservice.work_orders.schemas import (
     TechnicianBrief,
@@ -96,6 +97,7 @@ def work_order_detail(work_order: WorkOrder, settings: Settings) -> WorkOrderDet
         items=[WorkOrderItemRead.model_validate(row) for row in work_order.items],
         labour=[WorkOrderLabourRead.model_validate(row) for row in work_order.labour],
         status_history=[WorkOrderStatusHistoryRead.model_validate(row) for row in work_order.status_history],
+        photos=[WorkOrderAttachmentRead.model_validate(row) for row in work_order.attachments],
         allowed_transitions=lifecycle.allowed_next(work_order.status),
     )
 

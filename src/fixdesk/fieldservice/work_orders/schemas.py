@@ -22,6 +22,7 @@ from fixdesk.fieldservice.locations.schemas import LocationRead
 from fixdesk.fieldservice.models import WorkOrderPriority, WorkOrderStatus
 from fixdesk.fieldservice.schemas import ClockTime
 from fixdesk.fieldservice.technicians.schemas import Skills
+from fixdesk.fieldservice.work_order_attachments.schemas import WorkOrderAttachmentRead
 from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut, NotNull
 
 Hours = Annotated[Decimal, Field(gt=0, le=1000, max_digits=6, decimal_places=2)]
@@ -262,9 +263,11 @@ class WorkOrderRead(CamelModel):
 
 
 class WorkOrderDetail(WorkOrderRead):
-    """A work order with its lines, status history (oldest first) and the statuses it may move to."""
+    """A work order with its lines, status history (oldest first), its photos (oldest first; the bytes
+    at each ``downloadUrl``) and the statuses it may move to."""
 
     items: list[WorkOrderItemRead]
     labour: list[WorkOrderLabourRead]
     status_history: list[WorkOrderStatusHistoryRead]
+    photos: list[WorkOrderAttachmentRead] = Field(default_factory=list)
     allowed_transitions: list[str]

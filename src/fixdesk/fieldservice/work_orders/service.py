@@ -94,12 +94,15 @@ def _with_people(statement: Select[tuple[WorkOrder]]) -> Select[tuple[WorkOrder]
 
 def _with_detail(statement: Select[tuple[WorkOrder]]) -> Select[tuple[WorkOrder]]:
     return _with_people(statement).options(
-        selectinload(WorkOrder.status_history), selectinload(WorkOrder.items), selectinload(WorkOrder.labour)
+        selectinload(WorkOrder.status_history),
+        selectinload(WorkOrder.items),
+        selectinload(WorkOrder.labour),
+        selectinload(WorkOrder.attachments),
     )
 
 
 async def get_work_order(session: AsyncSession, principal: Principal, work_order_id: uuid.UUID) -> WorkOrder:
-    """One work order with customer, location, technicians, lines and history, if ``principal`` may see
+    """One work order with customer, location, technicians, lines, history and photos, if ``principal`` may see
     it; else :class:`NotFound` (404)."""
     statement = _with_detail(visible_work_orders(principal).where(WorkOrder.id == work_order_id))
     work_order = (await session.execute(statement)).unique().scalar_one_or_none()

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile, status
-from fastapi.responses import StreamingResponse
 
 from fixdesk.audit.service import ClientInfo, request_client
+from fixdesk.platform.attachments import DOWNLOAD_RESPONSES, file_response
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require
@@ -35,46 +34,6 @@ AttachmentsWrite = Annotated[Principal, Depends(require(ATTACHMENTS_WRITE))]
 IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match")]
 KindFilter = Annotated[AttachmentKind | None, Query(description="Only attachments of this kind")]
 Client = Annotated[ClientInfo, Depends(request_client)]
-
-# Downloads are private (behind a token) and revalidated with the ETag each time.
-CACHE_CONTROL = "private, no-cache"
-
-
-def content_disposition(file_name: str) -> str:
-    """``attachment`` with the name twice (RFC 6266 §4.3): an ASCII ``filename`` for old clients and the
-    exact UTF-8 ``filename*`` (RFC 8187 percent-encoding)."""
-    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\%' else "_" for ch in file_name)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
-
-
-def file_response(download: service.Download) -> Response:
-    """The answer carrying a downloaded file (or 304 when the client's copy is current): ETag, private
-    caching, ``nosniff``, both file names, and a sandboxing CSP. The API and the staff pages send files
-    through it."""
-    attachment = download.attachment
-    headers = {
-        "ETag": download.etag,
-        "Cache-Control": CACHE_CONTROL,
-        "X-Content-Type-Options": "nosniff",
-    }
-    if download.stream is None:
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    headers |= {
-        "Content-Disposition": content_disposition(attachment.file_name),
-        "Content-Length": str(download.stream.size),
-        # Should a browser ever render the file itself, it runs no script and loads nothing.
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-    }
-    return StreamingResponse(download.stream, media_type=attachment.content_type, headers=headers)
-
-
-DOWNLOAD_RESPONSES: dict[int | str, dict] = {
-    200: {
-        "description": "The file's bytes with their detected Content-Type",
-        "content": {content_type: {} for content_type in service.EXTENSIONS},
-    },
-    304: {"description": "Not modified (If-None-Match named the current ETag)"},
-}
 
 
 @router.post(

@@ -27,19 +27,8 @@ Rules:
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import os
-import re
-import unicodedata
 import uuid
-from dataclasses import dataclass
-from pathlib import PurePosixPath
-from typing import IO
 
-import filetype
-import structlog
-from filetype.types.isobmff import IsoBmff
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,135 +37,49 @@ from fixdesk.audit.service import NO_CLIENT, Action, AuditActor, ClientInfo
 from fixdesk.config import Settings
 from fixdesk.db import new_id
 from fixdesk.identity.models import Role
-from fixdesk.platform.errors import FixdeskError, Forbidden, NotFound, ValidationFailed
+from fixdesk.platform.attachments import (
+    ACCEPTED_DESCRIPTION,
+    DELETE_FILE_JOB,
+    EXTENSIONS,
+    Download,
+    FileTooLarge,
+    clean_description,
+    detect_content_type,
+    open_download,
+    queue_file_deletion,
+    safe_file_name,
+    store_upload,
+)
+from fixdesk.platform.errors import Forbidden, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
-from fixdesk.platform.jobs import enqueue
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
-from fixdesk.platform.storage import Storage, StoredFileMissing, StoredStream, discard_unless_committed
+from fixdesk.platform.storage import Storage
 from fixdesk.repairs.access import ensure_can_change, ensure_visible, get_visible
 from fixdesk.repairs.attachments.events import REPAIR_ATTACHMENT_ADDED, AttachmentEventPayload
 from fixdesk.repairs.attachments.schemas import AttachmentUpdate, AttachmentUpload
 from fixdesk.repairs.models import AttachmentKind, Repair, RepairAttachment
 
-log = structlog.get_logger(__name__)
+# The shared mechanism's names that pages and tests import from here (fixdesk.platform.attachments has
+# them since work orders took photos too).
+__all__ = [
+    "ACCEPTED_DESCRIPTION",
+    "DELETE_FILE_JOB",
+    "EXTENSIONS",
+    "KEY_PREFIX",
+    "Download",
+    "FileTooLarge",
+    "detect_content_type",
+    "safe_file_name",
+]
 
-DELETE_FILE_JOB = "attachments.delete_file"
+
 KEY_PREFIX = "repairs/"
-MAX_FILE_NAME_LENGTH = 200
-# filetype reads at most this many leading bytes to recognise a format.
-SIGNATURE_BYTES = 8192
-HASH_CHUNK_BYTES = 1024 * 1024
-
-# Accepted types and the file-name extensions that go with each (the first one is added when missing).
-EXTENSIONS: dict[str, tuple[str, ...]] = {
-    "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
-    "image/png": (".png",),
-    "image/webp": (".webp",),
-    "image/heic": (".heic", ".heif"),
-    "image/heif": (".heif", ".heic"),
-    "application/pdf": (".pdf",),
-}
-ACCEPTED_DESCRIPTION = "JPEG, PNG, WebP, HEIC/HEIF images and PDF documents"
-
-
-class FileTooLarge(FixdeskError):
-    """413: the uploaded file is larger than ``FIXDESK_MAX_UPLOAD_BYTES``."""
-
-    status, code, title = 413, "PAYLOAD_TOO_LARGE", "File too large"
-
-
-class _Heif(IsoBmff):
-    """HEIF images that ``filetype`` does not name (ISO/IEC 23008-12 brands other than ``heic``, such as
-    the 10-bit ``heix``). Tried after ``filetype``'s own matchers, which already know ``heic`` and AVIF."""
-
-    BRANDS = frozenset({"mif1", "msf1", "heix", "heim", "heis", "hevc", "hevx"})
-
-    def __init__(self) -> None:
-        super().__init__(mime="image/heif", extension="heif")
-
-    def match(self, buf: bytearray) -> bool:
-        if not self._is_isobmff(buf):
-            return False
-        major_brand, _, compatible_brands = self._get_ftyp(buf)
-        return major_brand in self.BRANDS or bool(self.BRANDS.intersection(compatible_brands))
-
-
-# Every format filetype knows, so a file is named for what it is (a ZIP is a ZIP, not "unknown"), then
-# the accepted set decides.
-_MATCHERS = (*filetype.types, _Heif())
-
-
-def detect_content_type(head: bytes) -> str | None:
-    """The media type of a file from its first bytes, if it is one we accept (see :data:`EXTENSIONS`),
-    else ``None``. Only the content counts: the name and the client's ``Content-Type`` are ignored."""
-    kind = filetype.match(bytes(head[:SIGNATURE_BYTES]), matchers=_MATCHERS)
-    if kind is None or kind.mime not in EXTENSIONS:
-        return None
-    return kind.mime
-
-
-_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}")
-
-
-def safe_file_name(name: str | None, content_type: str) -> str:
-    """A display name for an uploaded file: safe to show and to offer in ``Content-Disposition``.
-
-    Keeps only the last path segment (``/`` or ``\\``), normalises to NFC, removes control and format
-    characters (including bidirectional overrides that disguise an extension), collapses whitespace,
-    trims spaces and dots, makes the extension agree with the detected type (``photo.pdf`` holding a PNG
-    becomes ``photo.png``, a name without one gets it) and caps the length at 200 characters, extension
-    included. An empty result becomes ``attachment`` plus the extension.
-    """
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    base = unicodedata.normalize("NFC", base)
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C" and ch not in "\u2028\u2029")
-    base = " ".join(base.split()).strip(" .")
-    extensions = EXTENSIONS[content_type]
-    suffix = PurePosixPath(base).suffix if base else ""
-    if suffix.lower() in extensions:
-        stem, extension = base[: -len(suffix)], suffix
-    elif _EXTENSION.fullmatch(suffix):
-        stem, extension = base[: -len(suffix)], extensions[0]
-    else:
-        stem, extension = base, extensions[0]
-    stem = stem.rstrip(" .")[: MAX_FILE_NAME_LENGTH - len(extension)].rstrip(" .") or "attachment"
-    return stem + extension
 
 
 def storage_key(repair_id: uuid.UUID, attachment_id: uuid.UUID) -> str:
     """Where an attachment's bytes are stored: ``repairs/<repair id>/<attachment id>`` (a UUIDv7)."""
     return f"{KEY_PREFIX}{repair_id}/{attachment_id}"
-
-
-@dataclass(frozen=True)
-class _Inspected:
-    size: int
-    sha256: str
-    head: bytes
-
-
-def _inspect(file: IO[bytes], max_bytes: int) -> _Inspected:
-    """Size, SHA-256 and first bytes of ``file`` (blocking; run in a thread). A file over ``max_bytes``
-    is not read at all."""
-    file.seek(0, os.SEEK_END)
-    size = file.tell()
-    file.seek(0)
-    if size > max_bytes:
-        return _Inspected(size, "", b"")
-    digest = hashlib.sha256()
-    head = b""
-    while chunk := file.read(HASH_CHUNK_BYTES):
-        if not head:
-            head = chunk[:SIGNATURE_BYTES]
-        digest.update(chunk)
-    file.seek(0)
-    return _Inspected(size, digest.hexdigest(), head)
-
-
-def _clean_description(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
 
 
 async def _repair_for_change(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> Repair:
@@ -258,38 +161,26 @@ async def add_attachment(
     or content that is not an accepted type. Every check runs before a byte is stored.
     """
     repair = await _repair_for_change(session, principal, repair_id)
-    inspected = await asyncio.to_thread(_inspect, upload.file, settings.max_upload_bytes)
-    if inspected.size > settings.max_upload_bytes:
-        raise FileTooLarge(
-            f"The file is {inspected.size} bytes; the limit is {settings.max_upload_bytes} bytes.",
-            maxUploadBytes=settings.max_upload_bytes,
-        )
-    if inspected.size == 0:
-        raise ValidationFailed.for_field("file", "The file is empty.")
-    content_type = detect_content_type(inspected.head)
-    if content_type is None:
-        raise ValidationFailed.for_field(
-            "file",
-            f"Unsupported file type. Accepted are {ACCEPTED_DESCRIPTION}; the type is read from the "
-            "file's content, not from its name.",
-        )
-
     attachment_id = new_id()
-    key = storage_key(repair.id, attachment_id)
-    # Registered before the write, so even an upload cut short by a cancelled request is cleaned up.
-    discard_unless_committed(session, storage, key)
-    await storage.put(key, upload.file, content_type=content_type)
+    stored = await store_upload(
+        session,
+        storage,
+        storage_key(repair.id, attachment_id),
+        upload.file,
+        upload.file_name,
+        max_bytes=settings.max_upload_bytes,
+    )
     attachment = RepairAttachment(
         id=attachment_id,
         repair_id=repair.id,
         kind=upload.kind.value,
         is_public=upload.is_public,
-        file_name=safe_file_name(upload.file_name, content_type),
-        content_type=content_type,
-        size_bytes=inspected.size,
-        sha256=inspected.sha256,
-        storage_key=key,
-        description=_clean_description(upload.description),
+        file_name=stored.file_name,
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+        storage_key=stored.storage_key,
+        description=clean_description(upload.description),
         uploaded_by_id=principal.staff_user_id,
     )
     session.add(attachment)
@@ -332,29 +223,6 @@ async def list_attachments(
     return list(rows), total
 
 
-def etag_of(attachment: RepairAttachment) -> str:
-    """The attachment's strong entity tag (RFC 9110 §8.8.3): its SHA-256 in quotes."""
-    return f'"{attachment.sha256}"'
-
-
-def matches_etag(if_none_match: str | None, etag: str) -> bool:
-    """Whether an ``If-None-Match`` header names ``etag`` (RFC 9110 §13.1.2: ``*`` or a list of tags
-    compared weakly, so ``W/"x"`` matches ``"x"``)."""
-    if not if_none_match:
-        return False
-    candidates = [part.strip() for part in if_none_match.split(",")]
-    return any(candidate == "*" or candidate.removeprefix("W/") == etag for candidate in candidates)
-
-
-@dataclass
-class Download:
-    """An attachment ready to send: ``stream`` is ``None`` when the client's copy is current (304)."""
-
-    attachment: RepairAttachment
-    etag: str
-    stream: StoredStream | None
-
-
 async def download(
     session: AsyncSession,
     principal: Principal,
@@ -372,15 +240,7 @@ async def download(
     """
     await ensure_visible(session, principal, repair_id)
     attachment = await _attachment(session, principal, repair_id, attachment_id)
-    etag = etag_of(attachment)
-    if matches_etag(if_none_match, etag):
-        return Download(attachment, etag, None)
-    try:
-        stream = await storage.open(attachment.storage_key)
-    except StoredFileMissing:
-        log.error("attachment_bytes_missing", attachment_id=str(attachment.id), key=attachment.storage_key)
-        raise NotFound(f"The file of attachment {attachment_id} is no longer in storage.") from None
-    return Download(attachment, etag, stream)
+    return await open_download(storage, attachment, if_none_match)
 
 
 # --- changing -------------------------------------------------------------------------------------------
@@ -414,7 +274,7 @@ async def update_attachment(
         action = Action.attachment_published if attachment.is_public else Action.attachment_unpublished
         await _audit(session, action, principal, client, attachment, repair)
     if "description" in values:
-        attachment.description = _clean_description(values["description"])
+        attachment.description = clean_description(values["description"])
     await session.flush()
     return attachment
 
@@ -450,9 +310,4 @@ async def delete_attachment(
     key = attachment.storage_key
     await session.delete(attachment)
     await session.flush()
-    await enqueue(
-        session,
-        DELETE_FILE_JOB,
-        {"storageKey": key, "attachmentId": str(attachment_id), "repairId": str(repair.id)},
-        unique_key=f"{DELETE_FILE_JOB}:{key}",
-    )
+    await queue_file_deletion(session, key, attachmentId=str(attachment_id), repairId=str(repair.id))

@@ -2,8 +2,8 @@
 ``credit_note_lines``, ``payments`` (payments and refunds), ``customer_payment_terms`` (a customer's own net
 days), and ``notifications.attachments`` (references of the files an email carries: an invoice's PDF).
 
-Revision ID: 0021
-Revises: 0020 (the service plans; re-chained at the merge)
+Revision ID: 0022
+Revises: 0021 (the work order attachments; re-chained when main was merged in)
 Create Date: 2026-12-07 01:15:56.867898
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021"
-down_revision: str | None = "0020"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
