@@ -75,6 +75,26 @@ class Settings(BaseSettings):
         decimal_places=4,
         description="Sales tax in percent applied to repair and quote totals, e.g. 8.25",
     )
+    shop_address: str = Field(
+        default="",
+        description="The shop's postal address as printed on invoices (lines separated by newlines)",
+    )
+    # Billing (fixdesk.billing): invoices and payments.
+    invoice_rounding: Literal["per_document", "per_line"] = Field(
+        default="per_document",
+        description="Where invoice tax is rounded to cents: once per tax rate over the document's lines "
+        "(per_document) or on every line (per_line); an invoice keeps the rule it was created with",
+    )
+    payment_terms_days: int = Field(
+        default=14,
+        ge=0,
+        le=365,
+        description="Net days: an invoice is due this many days after its issue date",
+    )
+    invoice_payment_instructions: str = Field(
+        default="",
+        description="How to pay, printed on invoices and in their emails (bank account, payable-to name)",
+    )
     shop_timezone: str = Field(
         default="UTC",
         description="IANA zone of the shop; decides which calendar day 'today' is (quote validity, warranty)",

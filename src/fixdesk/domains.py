@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fixdesk.analytics.manifest import MANIFEST as analytics
 from fixdesk.audit.manifest import MANIFEST as audit
+from fixdesk.billing.manifest import MANIFEST as billing
 from fixdesk.catalog.manifest import MANIFEST as catalog
 from fixdesk.credentials.manifest import MANIFEST as credentials
 from fixdesk.customers.manifest import MANIFEST as customers
@@ -34,6 +35,8 @@ DOMAINS: tuple[DomainManifest, ...] = (
     catalog,
     repairs,
     fieldservice,
+    # Invoices and payments, made from repairs and work orders (read through their access functions).
+    billing,
     analytics,
     messaging,
     webhooks,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import socket
@@ -13,6 +14,7 @@ import pytest
 
 from fixdesk.config import ConfigurationError, Settings
 from fixdesk.integrations.email import (
+    EmailAttachment,
     EmailMessage,
     FileEmailProvider,
     ProviderError,
@@ -124,6 +126,28 @@ async def test_smtp_delivers_without_tls_and_keeps_the_message_id(
     assert text_and_html(received.message) == expected_text_and_html(message)
     assert received.encrypted is False
     assert received.authenticated_as is None
+
+
+PDF_BYTES = b"%PDF-1.4\n" + bytes(range(256)) * 4 + b"\n%%EOF\n"
+
+
+async def test_smtp_delivers_an_attachment_byte_for_byte_beside_the_text_and_html(
+    smtp_sink: SmtpSink, provider_settings: Callable[..., Settings], http: httpx.AsyncClient
+) -> None:
+    provider = build_email_provider(provider_settings(**smtp_sink.settings()), http)
+    message = a_message(
+        attachments=(EmailAttachment("INV-2026-000001.pdf", "application/pdf", PDF_BYTES),),
+    )
+
+    await provider.send(message)
+
+    [received] = await smtp_sink.wait_for(1)
+    assert received.message.get_content_type() == "multipart/mixed"
+    assert text_and_html(received.message) == expected_text_and_html(message)
+    [attachment] = list(received.message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == "INV-2026-000001.pdf"
+    assert attachment.get_content() == PDF_BYTES
 
 
 async def test_smtp_delivers_portuguese_text_intact(
@@ -404,3 +428,19 @@ async def test_sendgrid_without_an_api_key_is_a_configuration_error(
 ) -> None:
     with pytest.raises(ConfigurationError, match="FIXDESK_SENDGRID_API_KEY"):
         build_email_provider(provider_settings(email_provider="sendgrid"), http)
+
+
+async def test_sendgrid_sends_attachments_base64_encoded(
+    fake_sendgrid: FakeSendGrid, provider_settings: Callable[..., Settings], http: httpx.AsyncClient
+) -> None:
+    provider = build_email_provider(provider_settings(**fake_sendgrid.settings()), http)
+    message = a_message(attachments=(EmailAttachment("INV-2026-000001.pdf", "application/pdf", PDF_BYTES),))
+
+    await provider.send(message)
+
+    [request] = fake_sendgrid.requests
+    [attachment] = request.json["attachments"]
+    assert attachment["type"] == "application/pdf"
+    assert attachment["filename"] == "INV-2026-000001.pdf"
+    assert attachment["disposition"] == "attachment"
+    assert base64.b64decode(attachment["content"]) == PDF_BYTES

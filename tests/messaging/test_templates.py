@@ -42,6 +42,11 @@ def variables(**overrides: object) -> dict[str, object]:
         "visit_day": "June 25, 2026",
         "window_start": "09:00",
         "window_end": "11:00",
+        "invoice_number": "INV-2026-000042",
+        "total": "$120.00",
+        "due_date": "July 1, 2026",
+        "pay_url": "https://shop.example.com/portal/invoices/0193f1c2",
+        "payment_instructions": "Bank transfer to IBAN US00 1234",
     }
     values.update(overrides)
     return values

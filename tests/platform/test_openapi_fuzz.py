@@ -109,6 +109,11 @@ BUSINESS_RULES: dict[str, str] = {
     "service-plans-end": "endsOn must be today or later and not before the plan starts",
     "dispatch-query-apply": "the proposal's work order and technician must exist, and an assign or unassign "
     "names its technician",
+    "invoices-create": "customerId, repairId or workOrderId must exist (and agree); a discount cannot exceed "
+    "its line",
+    "invoices-update": "a discount cannot exceed its line",
+    "invoices-credit-note": "a discount cannot exceed its line",
+    "payments-create": "invoiceId must name an existing invoice",
     "webhooks-create": "the URL must be http(s) and resolve to a public address",
     "webhooks-update": "the URL must be http(s) and resolve to a public address",
 }

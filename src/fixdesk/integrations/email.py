@@ -8,6 +8,7 @@ A provider that does not accept a message raises :class:`~fixdesk.integrations.e
 
 from __future__ import annotations
 
+import base64
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from fixdesk.integrations.errors import MAX_BODY_CHARACTERS, ProviderError, http
 from fixdesk.integrations.outbox import outbox_file_name, write_outbox_file
 
 __all__ = [
+    "EmailAttachment",
     "EmailMessage",
     "EmailProvider",
     "FileEmailProvider",
@@ -62,8 +64,19 @@ MESSAGE_POLICY = _MessagePolicy()
 
 
 @dataclass(frozen=True)
+class EmailAttachment:
+    """A file attached to an email: its name as the receiver sees it, its MIME type (``application/pdf``)
+    and its bytes."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class EmailMessage:
-    """One email: plain text and optional HTML alternative. ``message_id`` is ``<…@…>``."""
+    """One email: plain text and optional HTML alternative, and optional attached files (an invoice's
+    PDF). ``message_id`` is ``<…@…>``."""
 
     to: str
     subject: str
@@ -72,9 +85,11 @@ class EmailMessage:
     html: str | None = None
     sender: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    attachments: tuple[EmailAttachment, ...] = ()
 
     def to_mime(self, default_sender: str) -> MimeMessage:
-        """The RFC 5322 message (multipart/alternative when there is HTML)."""
+        """The RFC 5322 message (multipart/alternative when there is HTML; multipart/mixed around it, with
+        one base64 part per file, when there are attachments)."""
         mime = MimeMessage(policy=MESSAGE_POLICY)
         mime["From"] = self.sender or default_sender
         mime["To"] = self.to
@@ -86,6 +101,14 @@ class EmailMessage:
         mime.set_content(self.text)
         if self.html:
             mime.add_alternative(self.html, subtype="html")
+        for attachment in self.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            mime.add_attachment(
+                attachment.content,
+                maintype=maintype,
+                subtype=subtype or "octet-stream",
+                filename=attachment.filename,
+            )
         return mime
 
 
@@ -257,6 +280,16 @@ class SendGridEmailProvider:
         }
         if message.html:
             body["content"].append({"type": "text/html", "value": message.html})
+        if message.attachments:
+            body["attachments"] = [
+                {
+                    "content": base64.b64encode(attachment.content).decode("ascii"),
+                    "type": attachment.content_type,
+                    "filename": attachment.filename,
+                    "disposition": "attachment",
+                }
+                for attachment in message.attachments
+            ]
         headers = {"Message-ID": message.message_id}
         for name, value in message.headers.items():
             if name.lower() == "reply-to":

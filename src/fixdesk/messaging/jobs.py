@@ -7,11 +7,12 @@ import uuid
 import structlog
 
 from fixdesk.db import utcnow
-from fixdesk.integrations.email import EmailMessage
+from fixdesk.integrations.email import EmailAttachment, EmailMessage
 from fixdesk.integrations.errors import ProviderError
 from fixdesk.integrations.sms import SmsMessage
 from fixdesk.messaging import events as messaging_events  # registers email.sent and message.sent
 from fixdesk.messaging import service
+from fixdesk.messaging.attachments import make_attachments
 from fixdesk.messaging.models import Notification, NotificationChannel, NotificationStatus
 from fixdesk.platform.events import publish
 from fixdesk.platform.jobs import JobContext, handler
@@ -31,7 +32,12 @@ def email_message_id(notification: Notification) -> str:
     return f"<notification-{notification.id}@fixdesk>"
 
 
-async def _deliver(context: JobContext, notification: Notification, message: service.RenderedMessage) -> str:
+async def _deliver(
+    context: JobContext,
+    notification: Notification,
+    message: service.RenderedMessage,
+    files: tuple[EmailAttachment, ...] = (),
+) -> str:
     services = context.services
     if notification.channel == NotificationChannel.email:
         return await services.email.send(
@@ -41,6 +47,7 @@ async def _deliver(context: JobContext, notification: Notification, message: ser
                 text=message.text,
                 html=message.html,
                 message_id=email_message_id(notification),
+                attachments=files,
             )
         )
     callback = None
@@ -83,6 +90,7 @@ async def send_notification(context: JobContext) -> None:
         raise RuntimeError("the worker was started without services (email and SMS providers)")
     try:
         message = service.render_notification(notification, context.settings)
+        files = await make_attachments(session, context.settings, notification.attachments or [])
     except Exception as error:
         # The variables were captured when the notification was made: rendering will not get better.
         notification.status = NotificationStatus.failed.value
@@ -97,7 +105,7 @@ async def send_notification(context: JobContext) -> None:
     await session.commit()
 
     try:
-        provider_message_id = await _deliver(context, notification, message)
+        provider_message_id = await _deliver(context, notification, message, files)
     except Exception as error:
         permanent = isinstance(error, ProviderError) and not error.retryable
         notification.error = service.error_text(error)

@@ -55,6 +55,9 @@ class Notification(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
     event_id: Mapped[uuid.UUID | None] = mapped_column()
+    # Files the email carries, as references made into files when it is sent (messaging.attachments):
+    # [{"kind": "invoice_pdf", "reference": "<invoice id>"}]. Empty for SMS and most emails.
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
 
     __table_args__ = (
         UniqueConstraint("event_id", "channel"),

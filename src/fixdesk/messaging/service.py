@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -218,9 +218,14 @@ async def notify_customer(
     *,
     repair_id: uuid.UUID | None = None,
     event_id: uuid.UUID | None = None,
+    attachments: Sequence[Mapping[str, str]] = (),
+    channels: Sequence[str] | None = None,
 ) -> list[uuid.UUID]:
     """Queue ``template`` to ``customer`` on every channel they prefer and can receive, in the caller's
     transaction: one notification row and one ``messaging.send`` job each. Returns the new ids.
+
+    ``attachments`` are references of files the email carries (:mod:`fixdesk.messaging.attachments`);
+    ``channels`` limits the channels (e.g. ``["email"]`` for a document that only an email can carry).
 
     With an ``event_id`` a second call for the same event and channel creates nothing (the row is unique
     on both), so an event dispatched twice notifies once. Archived customers are not notified.
@@ -228,7 +233,8 @@ async def notify_customer(
     """
     if customer.status == CustomerStatus.archived.value:
         return []
-    channels = channels_for(customer)
+    wanted = channels
+    channels = [pair for pair in channels_for(customer) if wanted is None or pair[0] in wanted]
     if not channels:
         return []
     language = language_of(customer.language)
@@ -252,6 +258,9 @@ async def notify_customer(
             "attempts": 0,
             "created_at": utcnow(),
             "event_id": event_id,
+            "attachments": [dict(item) for item in attachments]
+            if channel == NotificationChannel.email
+            else [],
         }
         result = await session.execute(insert_ignoring_conflicts(session, Notification).values(**values))
         if result.rowcount != 1:

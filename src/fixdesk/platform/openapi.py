@@ -96,6 +96,11 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "service plans": "Recurring service plans (an RFC 5545 RRULE): each occurrence becomes a scheduled work "
     "order ahead of time and the customer is reminded; pause, resume, end. Managed with work_orders:create, "
     "read with work_orders:read.",
+    "invoices": "Invoices: drafts from a repair, a work order or free lines; gap-free INV-YYYY-NNNNNN numbers "
+    "when finalised or sent; the PDF; voids and credit notes (CN-YYYY-NNNNNN); mark-paid; customers' payment "
+    "terms.",
+    "payments": "Payments received against invoices (card, cash, check, bank transfer, other) and refunds of "
+    "them; the invoice's balance and status follow.",
     "schedule": "The field schedule as calendar events, and each technician's private iCalendar feed "
     "(issued, rotated and revoked here).",
 }

@@ -21,7 +21,9 @@ one that does not exist, so its existence never leaks; one they may read but not
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fixdesk.identity.models import Role
 from fixdesk.platform.errors import Forbidden, NotFound
 from fixdesk.platform.permissions import Principal
-from fixdesk.repairs.models import Repair, RepairReview
+from fixdesk.repairs.models import Repair, RepairItem, RepairLabour, RepairReview
 
 
 def visible_repairs(principal: Principal) -> Select[tuple[Repair]]:
@@ -122,3 +124,61 @@ async def average_rating(session: AsyncSession, since: datetime) -> tuple[float 
         )
     ).one()
     return (float(row[0]) if row[0] is not None else None), int(row[1])
+
+
+@dataclass(frozen=True)
+class BillableLine:
+    """A priced line of a repair as another domain bills it: ``quantity`` (a part count, or decimal hours
+    for labour) × ``unit_price`` (per unit or per hour) − ``discount``, in the shop's currency."""
+
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount: Decimal
+
+
+@dataclass(frozen=True)
+class BillableRepair:
+    """What an invoice is made from: the repair's number, customer, tax rate (percent), deposit taken at
+    the counter (an amount, shop currency) and its part lines then labour lines, in their order."""
+
+    id: uuid.UUID
+    repair_number: str
+    customer_id: uuid.UUID
+    status: str
+    tax_rate: Decimal
+    deposit: Decimal
+    lines: tuple[BillableLine, ...]
+
+
+async def get_billable(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> BillableRepair:
+    """The repair's billable lines (parts, then labour as ``hours × rate``) if ``principal`` may read it;
+    else :class:`NotFound` (404). Three queries: the repair, its items, its labour."""
+    repair = await get_visible(session, principal, repair_id)
+    items = (
+        await session.execute(
+            select(RepairItem)
+            .where(RepairItem.repair_id == repair_id)
+            .order_by(RepairItem.position, RepairItem.id)
+        )
+    ).scalars()
+    labour = (
+        await session.execute(
+            select(RepairLabour)
+            .where(RepairLabour.repair_id == repair_id)
+            .order_by(RepairLabour.position, RepairLabour.id)
+        )
+    ).scalars()
+    lines = [
+        BillableLine(item.description, Decimal(item.quantity), item.unit_price, item.discount)
+        for item in items
+    ] + [BillableLine(row.description, row.hours, row.rate, Decimal("0.00")) for row in labour]
+    return BillableRepair(
+        id=repair.id,
+        repair_number=repair.repair_number,
+        customer_id=repair.customer_id,
+        status=repair.status,
+        tax_rate=repair.tax_rate,
+        deposit=repair.deposit or Decimal("0.00"),
+        lines=tuple(lines),
+    )
