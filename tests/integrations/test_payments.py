@@ -34,6 +34,22 @@ def settings(tmp_path, stripe_api):
     return make_settings("sqlite+aiosqlite:///:memory:", tmp_path, **stripe_api.settings())
 
 
+async def _open(payments: StripePayments, **overrides: object):
+    """A Checkout Session for a 304.00 USD balance, the arguments changed by ``overrides``."""
+    arguments: dict[str, object] = {
+        "invoice_id": uuid.uuid4(),
+        "invoice_number": "INV-2026-000042",
+        "amount": Decimal("304.00"),
+        "currency": "USD",
+        "customer_email": "rita@example.com",
+        "success_url": "http://127.0.0.1:8000/portal/invoices/x?paid=1",
+        "cancel_url": "http://127.0.0.1:8000/portal/invoices/x",
+        "idempotency_key": f"checkout-{uuid.uuid4()}",
+        **overrides,
+    }
+    return await payments.create_checkout_session(**arguments)  # type: ignore[arg-type]
+
+
 def test_amounts_cross_in_the_currencys_minor_unit():
     assert to_minor_units(Decimal("304.00"), "USD") == 30400
     assert to_minor_units(Decimal("10.005"), "EUR") == 1001  # half up
@@ -46,26 +62,9 @@ async def test_a_checkout_session_is_opened_for_the_balance(settings, stripe_api
     payments = StripePayments(settings)
     invoice_id = uuid.uuid4()
     try:
-        session = await payments.create_checkout_session(
-            invoice_id=invoice_id,
-            invoice_number="INV-2026-000042",
-            amount=Decimal("304.00"),
-            currency="USD",
-            customer_email="rita@example.com",
-            success_url="http://127.0.0.1:8000/portal/invoices/x?paid=1",
-            cancel_url="http://127.0.0.1:8000/portal/invoices/x",
-            idempotency_key=f"checkout-{invoice_id}-1",
-        )
-        again = await payments.create_checkout_session(
-            invoice_id=invoice_id,
-            invoice_number="INV-2026-000042",
-            amount=Decimal("304.00"),
-            currency="USD",
-            customer_email="rita@example.com",
-            success_url="http://127.0.0.1:8000/portal/invoices/x?paid=1",
-            cancel_url="http://127.0.0.1:8000/portal/invoices/x",
-            idempotency_key=f"checkout-{invoice_id}-1",
-        )
+        key = f"checkout-{invoice_id}-1"
+        session = await _open(payments, invoice_id=invoice_id, idempotency_key=key)
+        again = await _open(payments, invoice_id=invoice_id, idempotency_key=key)
     finally:
         await payments.aclose()
 
@@ -92,16 +91,7 @@ async def test_a_refusal_is_a_provider_error_saying_whether_to_retry(settings, t
     refused = StripePayments(wrong_key)
     try:
         with pytest.raises(ProviderError) as error:
-            await refused.create_checkout_session(
-                invoice_id=uuid.uuid4(),
-                invoice_number="INV-2026-000001",
-                amount=Decimal("10"),
-                currency="USD",
-                customer_email=None,
-                success_url="http://127.0.0.1/ok",
-                cancel_url="http://127.0.0.1/no",
-                idempotency_key="k1",
-            )
+            await _open(refused, idempotency_key="k1")
     finally:
         await refused.aclose()
     assert error.value.status == 401
@@ -111,16 +101,7 @@ async def test_a_refusal_is_a_provider_error_saying_whether_to_retry(settings, t
     busy = StripePayments(settings)
     try:
         with pytest.raises(ProviderError) as error:
-            await busy.create_checkout_session(
-                invoice_id=uuid.uuid4(),
-                invoice_number="INV-2026-000002",
-                amount=Decimal("10"),
-                currency="USD",
-                customer_email=None,
-                success_url="http://127.0.0.1/ok",
-                cancel_url="http://127.0.0.1/no",
-                idempotency_key="k2",
-            )
+            await _open(busy, idempotency_key="k2")
     finally:
         await busy.aclose()
     assert error.value.retryable is True
