@@ -15,12 +15,17 @@ functions too.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fixdesk.fieldservice.models import Technician, WorkOrder, WorkOrderTechnician
+from fixdesk.db import cents_to_money
+from fixdesk.fieldservice.models import Technician, WorkOrder, WorkOrderStatus, WorkOrderTechnician
 from fixdesk.identity.models import Role
+from fixdesk.platform.buckets import bucket_index, in_buckets
 from fixdesk.platform.errors import NotFound
 from fixdesk.platform.permissions import Principal
 
@@ -86,3 +91,26 @@ async def get_for_change(session: AsyncSession, principal: Principal, work_order
 async def load_work_order(session: AsyncSession, work_order_id: uuid.UUID) -> WorkOrder | None:
     """The work order by id without any principal's scope: for the system's own follow-up work only."""
     return await session.get(WorkOrder, work_order_id)
+
+
+async def completed_revenue(
+    session: AsyncSession, boundaries: Sequence[datetime]
+) -> tuple[list[Decimal], list[int]]:
+    """The sum of ``total`` (shop currency) and the number of the ``completed`` work orders whose
+    ``completedAt`` falls in each interval ``[boundaries[i], boundaries[i + 1])``: one aggregate query."""
+    buckets = len(boundaries) - 1
+    sums = [Decimal("0.00")] * buckets
+    counts = [0] * buckets
+    index = bucket_index(WorkOrder.completed_at, boundaries)
+    rows = await session.execute(
+        select(index, func.sum(WorkOrder.total), func.count())
+        .where(
+            WorkOrder.status == WorkOrderStatus.completed.value,
+            in_buckets(WorkOrder.completed_at, boundaries),
+        )
+        .group_by(index)
+    )
+    for bucket, cents, count in rows:
+        sums[int(bucket)] = cents_to_money(cents)
+        counts[int(bucket)] = int(count)
+    return sums, counts

@@ -270,6 +270,7 @@ async def add_lines(
                 position=item_start + offset,
                 removed_serial=data.removed_serial,
                 installed_serial=data.installed_serial,
+                product_id=data.product_id,
                 **line.values(),
             )
         )
@@ -396,6 +397,7 @@ async def add_item(
         position=await _next_position(session, RepairItem, repair.id),
         removed_serial=data.removed_serial,
         installed_serial=data.installed_serial,
+        product_id=data.product_id,
         **line.values(),
     )
     session.add(item)
