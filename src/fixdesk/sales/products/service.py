@@ -115,7 +115,7 @@ async def create_product(session: AsyncSession, principal: Principal, data: Prod
     Raises :class:`Conflict` (409) for a SKU or barcode another product has."""
     await _ensure_unique(session, "sku", Product.sku, data.sku, None)
     await _ensure_unique(session, "barcode", Product.barcode, data.barcode, None)
-    values = data.model_dump(exclude={"stock_quantity"})
+    values = data.model_dump(exclude={"stock_quantity"}, by_alias=False)
     product = Product(**values, on_hand=0, low_stock=False)
     session.add(product)
     await session.flush()
