@@ -29,7 +29,6 @@ from decimal import Decimal
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fixdesk.db import cents_to_money
 from fixdesk.identity.models import Role
 from fixdesk.platform.buckets import bucket_index, in_buckets
 from fixdesk.platform.errors import Forbidden, NotFound
@@ -182,7 +181,7 @@ async def completed_revenue(
         )
         .group_by(index)
     )
-    for bucket, cents, count in rows:
-        sums[int(bucket)] = cents_to_money(cents)
+    for bucket, amount, count in rows:
+        sums[int(bucket)] = amount or Decimal("0.00")
         counts[int(bucket)] = int(count)
     return sums, counts

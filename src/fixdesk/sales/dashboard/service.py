@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.config import Settings
 from fixdesk.customers import access as customers
-from fixdesk.db import cents_to_money, new_id, utcnow
+from fixdesk.db import new_id, utcnow
 from fixdesk.fieldservice import access as fieldservice
 from fixdesk.platform.buckets import bucket_index, in_buckets
 from fixdesk.platform.errors import ValidationFailed
@@ -94,9 +94,9 @@ async def sales_by_bucket(session: AsyncSession, boundaries: Sequence[datetime])
         .where(*live)
         .group_by(index, Order.order_type)
     )
-    for bucket, order_type, cents, count in rows:
+    for bucket, order_type, amount, count in rows:
         series = online if order_type == OrderType.online.value else offline
-        series[int(bucket)] += cents_to_money(cents)
+        series[int(bucket)] += amount or ZERO
         orders[int(bucket)] += int(count)
     rows = await session.execute(
         select(index, func.sum(OrderItem.quantity))
@@ -289,7 +289,7 @@ async def top_products(
             if best
             else 0,
             sales=int(row.units),
-            revenue=cents_to_money(row.revenue),
+            revenue=row.revenue or ZERO,
         )
         for rank, row in enumerate(rows, start=1)
     ]
