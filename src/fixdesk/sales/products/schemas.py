@@ -19,6 +19,7 @@ from fixdesk.platform.schemas import CamelModel, InputModel, MoneyIn, MoneyOut, 
 
 Units = Annotated[int, Field(ge=0, le=1_000_000)]
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
+ImageUrl = Annotated[str, Field(max_length=500, pattern=r"^https?://[^\s\x00-\x1f\x7f]+$")]
 Barcode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 
 
@@ -31,7 +32,7 @@ class ProductCreate(InputModel):
     description: str | None = Field(default=None, max_length=5000)
     barcode: Barcode | None = None
     category: str | None = Field(default=None, min_length=1, max_length=100)
-    image_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+    image_url: ImageUrl | None = None
     price: MoneyIn = Field(description="Selling price per unit, shop currency")
     cost: MoneyIn | None = Field(default=None, description="What one unit costs the shop")
     low_stock_threshold: Units = 0
@@ -49,7 +50,7 @@ class ProductUpdate(InputModel):
     description: str | None = Field(default=None, max_length=5000)
     barcode: Barcode | None = None
     category: str | None = Field(default=None, min_length=1, max_length=100)
-    image_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+    image_url: ImageUrl | None = None
     price: NotNull[MoneyIn] = None
     cost: MoneyIn | None = None
     low_stock_threshold: NotNull[Units] = None
