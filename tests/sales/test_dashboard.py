@@ -102,14 +102,16 @@ async def test_the_revenue_chart_splits_online_and_offline_sales_by_the_shops_da
     assert week["offline"] == [0, 0, 141.45, 0, 0, 0, 0]  # the counter order and the repair
     day = (await client.get("/api/v1/dashboard/revenue?period=day", headers=sales["admin"].headers)).json()
     assert day["labels"][10] == "10:00"
-    assert day["online"][10] == 179.8 and sum(day["online"]) == 179.8
+    assert day["online"][10] == 179.8
+    assert sum(day["online"]) == 179.8
     year = (await client.get("/api/v1/dashboard/revenue?period=year", headers=sales["admin"].headers)).json()
     assert year["labels"][4:6] == ["May", "Jun"]
     assert (year["offline"][4], year["offline"][5]) == (89.9, 141.45)
     month = (
         await client.get("/api/v1/dashboard/revenue?period=month", headers=sales["admin"].headers)
     ).json()
-    assert len(month["labels"]) == 30 and month["labels"][16] == "2026-06-17"
+    assert len(month["labels"]) == 30
+    assert month["labels"][16] == "2026-06-17"
 
 
 async def test_top_products_rank_by_units_sold_in_orders_not_cancelled(client, sales):
