@@ -4,8 +4,11 @@ keyed hash, top products; the same answers on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -156,3 +159,32 @@ async def test_only_managers_and_admins_read_the_dashboard(client, sessionmaker,
     staff = await make_user(client.app, sessionmaker, role)
     response = await client.get("/api/v1/dashboard/metrics", headers=staff.headers)
     assert response.status_code == expected
+
+
+async def test_the_tracking_page_counts_its_visitor_by_a_pixel_and_the_portal_loads_the_beacon(
+    client, sessionmaker
+):
+    app = client.app
+    admin = await make_user(app, sessionmaker, "admin")
+    customer = await make_customer(app, sessionmaker)
+    repair = await make_repair(client, admin, customer.id)
+    token = urlsplit(repair["trackingUrl"]).path.removeprefix("/track/")
+    page = await client.get(f"/track/{token}")
+    assert page.status_code == 200
+    assert "img-src 'self'" in page.headers["content-security-policy"]
+    assert "script-src" not in page.headers["content-security-policy"]
+    pixel = re.search(r'<img src="(/api/v1/visits/pixel\.gif\?[^"]+)"', page.text)
+    assert pixel is not None
+    assert token not in pixel.group(1)
+    for _ in range(2):  # a reload is the same visitor on the same day
+        image = await client.get(html.unescape(pixel.group(1)))
+        assert image.status_code == 200
+        assert image.headers["content-type"] == "image/gif"
+    async with sessionmaker() as session:
+        assert (await session.execute(select(Visit.source))).scalars().all() == ["tracking"]
+
+    portal = await client.get("/portal", headers=customer.headers)
+    assert portal.status_code == 200
+    assert re.search(
+        r'<script src="/static/fixdesk/visit\.js\?v=\w+" data-source="portal" defer>', portal.text
+    )

@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from fixdesk.db import transaction
 from fixdesk.fieldservice.schemas import CalendarDay
-from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.deps import SessionDep, SettingsDep, app_sessionmaker
 from fixdesk.platform.permissions import Principal, public, require
 from fixdesk.sales.dashboard import service
 from fixdesk.sales.dashboard.periods import Period
 from fixdesk.sales.dashboard.schemas import (
+    VISITOR_ID_PATTERN,
     DashboardMetrics,
     RevenueChart,
     TopProduct,
@@ -86,3 +89,27 @@ async def record_visit(body: VisitCreate, session: SessionDep, settings: Setting
     """Count a page view of the shop's website, portal or tracking page (public beacon)."""
     await service.record_visit(session, settings, body.visitor_id, body.source)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# A transparent 1×1 GIF.
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+@router.get(
+    "/visits/pixel.gif",
+    operation_id="visits-pixel",
+    response_class=Response,
+    dependencies=[Depends(public)],
+    responses={200: {"description": "A transparent 1×1 GIF", "content": {"image/gif": {}}}},
+)
+async def visit_pixel(
+    request: Request,
+    settings: SettingsDep,
+    visitor: Annotated[str, Query(min_length=8, max_length=128, pattern=VISITOR_ID_PATTERN)],
+    source: Literal["website", "portal", "tracking"] = "tracking",
+) -> Response:
+    """Count a page view from a page without scripts (the tracking page's image)."""
+    # A GET's session is read-only; the count is written in a transaction of its own.
+    async with transaction(app_sessionmaker(request)) as session:
+        await service.record_visit(session, settings, visitor, source)
+    return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})

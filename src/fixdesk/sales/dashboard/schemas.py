@@ -11,6 +11,8 @@ from pydantic import Field
 
 from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyOut
 
+VISITOR_ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+
 ChangeType = Literal["increase", "decrease", "unchanged"]
 
 
@@ -95,5 +97,5 @@ class VisitCreate(InputModel):
     """A page view reported by a page: an opaque ``visitorId`` the page keeps for its visitor (a random id
     in the browser's storage; never an IP address or an email) and where the view happened."""
 
-    visitor_id: str = Field(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
+    visitor_id: str = Field(min_length=8, max_length=128, pattern=VISITOR_ID_PATTERN)
     source: Literal["website", "portal", "tracking"] = "website"
