@@ -19,6 +19,7 @@ from fixdesk.sales.dashboard.service import record_visit
 from fixdesk.sales.models import Order, Visit
 from tests.conftest import make_settings
 from tests.factories import TO_COMPLETED, make_customer, make_repair, make_user, walk
+from tests.fieldservice.helpers import make_work_order
 from tests.sales.helpers import make_product, place_order
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # Wednesday 2026-06-17, 10:30 in New York
@@ -46,7 +47,7 @@ async def backdate_order(sessionmaker, order_id: str, created_at: datetime) -> N
 @pytest.fixture
 async def sales(client, sessionmaker):
     """This period: an online order of 2 screens (179.80), an offline one of 1 case (12.45), a cancelled
-    one, a repair completed today (129.00); 40 days ago (the previous 30-day period): one offline order of
+    one, a repair completed today (129.00), a work order completed today (60.00); 40 days ago (the previous 30-day period): one offline order of
     1 screen (89.90)."""
     app = client.app
     admin = await make_user(app, sessionmaker, "admin")
@@ -66,6 +67,18 @@ async def sales(client, sessionmaker):
         client, admin, rita.id, items=[{"description": "Battery", "unitPrice": "129.00", "quantity": 1}]
     )
     await walk(client, admin, repair["id"], *TO_COMPLETED)
+    work_order = await make_work_order(
+        client,
+        admin,
+        rita.id,
+        scheduledDate="2026-06-17",
+        items=[{"description": "Filter", "unitPrice": "60.00", "quantity": 1}],
+    )
+    for status in ("in_progress", "completed"):
+        response = await client.put(
+            f"/api/v1/work-orders/{work_order['id']}/status", json={"status": status}, headers=admin.headers
+        )
+        assert response.status_code == 200, response.text
     return {"admin": admin, "screen": screen, "case": case}
 
 
@@ -75,12 +88,12 @@ async def test_metrics_compare_the_period_with_the_previous_one(client, sales):
     metrics = response.json()
     assert (metrics["startDate"], metrics["endDate"]) == ("2026-05-19", "2026-06-17")
     assert (metrics["previousStartDate"], metrics["previousEndDate"]) == ("2026-04-19", "2026-05-18")
-    # 179.80 + 12.45 (orders) + 129.00 (the completed repair) against 89.90.
+    # 179.80 + 12.45 (orders) + 129.00 (the completed repair) + 60.00 (the work order) against 89.90.
     assert metrics["totalSales"] == {
-        "value": 321.25,
+        "value": 381.25,
         "previous": 89.9,
         "currency": "USD",
-        "change": 257.3,
+        "change": 324.1,
         "changeType": "increase",
     }
     assert (metrics["totalOrders"]["value"], metrics["totalOrders"]["previous"]) == (2, 1)
@@ -102,14 +115,14 @@ async def test_the_revenue_chart_splits_online_and_offline_sales_by_the_shops_da
     week = (await client.get("/api/v1/dashboard/revenue?period=week", headers=sales["admin"].headers)).json()
     assert week["labels"] == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
     assert week["online"] == [0, 0, 179.8, 0, 0, 0, 0]
-    assert week["offline"] == [0, 0, 141.45, 0, 0, 0, 0]  # the counter order and the repair
+    assert week["offline"] == [0, 0, 201.45, 0, 0, 0, 0]  # the counter order, the repair, the work order
     day = (await client.get("/api/v1/dashboard/revenue?period=day", headers=sales["admin"].headers)).json()
     assert day["labels"][10] == "10:00"
     assert day["online"][10] == 179.8
     assert sum(day["online"]) == 179.8
     year = (await client.get("/api/v1/dashboard/revenue?period=year", headers=sales["admin"].headers)).json()
     assert year["labels"][4:6] == ["May", "Jun"]
-    assert (year["offline"][4], year["offline"][5]) == (89.9, 141.45)
+    assert (year["offline"][4], year["offline"][5]) == (89.9, 201.45)
     month = (
         await client.get("/api/v1/dashboard/revenue?period=month", headers=sales["admin"].headers)
     ).json()
