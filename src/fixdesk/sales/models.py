@@ -60,6 +60,7 @@ class Product(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("low_stock_threshold >= 0", name="low_stock_threshold"),
         Index("ix_products_is_active_name", "is_active", "name"),
+        Index("ix_products_low_stock", "low_stock"),
     )
 
 

@@ -46,6 +46,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_products_category"), ["category"], unique=False)
         batch_op.create_index(batch_op.f("ix_products_created_at"), ["created_at"], unique=False)
         batch_op.create_index("ix_products_is_active_name", ["is_active", "name"], unique=False)
+        batch_op.create_index("ix_products_low_stock", ["low_stock"], unique=False)
 
     op.create_table(
         "visits",
@@ -214,6 +215,7 @@ def downgrade() -> None:
 
     op.drop_table("visits")
     with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.drop_index("ix_products_low_stock")
         batch_op.drop_index("ix_products_is_active_name")
         batch_op.drop_index(batch_op.f("ix_products_created_at"))
         batch_op.drop_index(batch_op.f("ix_products_category"))

@@ -43,7 +43,7 @@ def product_read(product: Product, settings: Settings, sales_count: int = 0) -> 
         on_hand=product.on_hand,
         stock_quantity=product.on_hand,
         low_stock_threshold=product.low_stock_threshold,
-        low_stock=product.on_hand <= product.low_stock_threshold,
+        low_stock=product.low_stock,
         sales_count=sales_count,
         is_active=product.is_active,
         created_at=product.created_at,

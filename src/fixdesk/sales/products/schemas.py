@@ -72,7 +72,10 @@ class ProductRead(CamelModel):
     on_hand: int = Field(description="Units in stock: the sum of the stock movements")
     stock_quantity: int = Field(description="Seed 002's name for onHand")
     low_stock_threshold: int
-    low_stock: bool = Field(description="onHand is at or below lowStockThreshold")
+    low_stock: bool = Field(
+        description="An active product whose onHand is at or below lowStockThreshold (product.low_stock was "
+        "published for this dip)"
+    )
     sales_count: int = Field(description="Units sold through orders that were not cancelled")
     is_active: bool
     created_at: datetime
