@@ -79,7 +79,7 @@ async def sales(client, sessionmaker):
             f"/api/v1/work-orders/{work_order['id']}/status", json={"status": status}, headers=admin.headers
         )
         assert response.status_code == 200, response.text
-    return {"admin": admin, "screen": screen, "case": case}
+    return {"admin": admin, "screen": screen, "case": case, "rita": rita.id}
 
 
 async def test_metrics_compare_the_period_with_the_previous_one(client, sales):
@@ -201,3 +201,23 @@ async def test_the_tracking_page_counts_its_visitor_by_a_pixel_and_the_portal_lo
     assert re.search(
         r'<script src="/static/fixdesk/visit\.js\?v=\w+" data-source="portal" defer>', portal.text
     )
+
+
+async def test_the_dashboard_reads_a_fixed_number_of_statements_whatever_the_sales(
+    client, sales, statement_counter
+):
+    urls = [
+        "/api/v1/dashboard/metrics",
+        "/api/v1/dashboard/revenue?period=year",
+        "/api/v1/dashboard/top-products",
+    ]
+    counts = []
+    for more in (0, 6):
+        for _ in range(more):
+            response = await place_order(client, sales["admin"], sales["rita"], (sales["case"]["id"], 1))
+            assert response.status_code == 201, response.text
+        statement_counter.reset()
+        for url in urls:
+            assert (await client.get(url, headers=sales["admin"].headers)).status_code == 200
+        counts.append(statement_counter.count)
+    assert counts[0] == counts[1], statement_counter.statements

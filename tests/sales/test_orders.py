@@ -206,3 +206,21 @@ async def test_fifty_concurrent_orders_for_the_last_ten_units_give_ten_orders_an
         )
         assert tuple(sold.one()) == (10, -10)
     assert len(await event_payloads(sessionmaker, "product.low_stock")) == 1
+
+
+async def test_the_order_list_reads_a_fixed_number_of_statements_whatever_its_length(
+    client, shop, statement_counter
+):
+    admin = shop["admin"]
+    counts = {}
+    for total in (2, 8):
+        while True:
+            listed = await client.get(f"{ORDERS}?pageSize=100", headers=admin.headers)
+            if listed.json()["total"] >= total:
+                break
+            await place_order(client, admin, shop["customer"].id, (shop["screen"]["id"], 1))
+        statement_counter.reset()
+        response = await client.get(f"{ORDERS}?pageSize=100", headers=admin.headers)
+        assert len(response.json()["items"]) == total
+        counts[total] = statement_counter.count
+    assert counts[8] == counts[2], statement_counter.statements
