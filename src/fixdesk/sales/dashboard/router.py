@@ -11,7 +11,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fixdesk.db import transaction
 from fixdesk.fieldservice.schemas import CalendarDay
 from fixdesk.platform.deps import SessionDep, SettingsDep, app_sessionmaker
+from fixdesk.platform.openapi import response_example
 from fixdesk.platform.permissions import Principal, public, require
+from fixdesk.sales import examples
 from fixdesk.sales.dashboard import service
 from fixdesk.sales.dashboard.periods import Period
 from fixdesk.sales.dashboard.schemas import (
@@ -29,7 +31,12 @@ router = APIRouter(tags=["sales dashboard"])
 DashboardRead = Annotated[Principal, Depends(require(DASHBOARD_READ))]
 
 
-@router.get("/dashboard/metrics", operation_id="dashboard-metrics", response_model=DashboardMetrics)
+@router.get(
+    "/dashboard/metrics",
+    operation_id="dashboard-metrics",
+    response_model=DashboardMetrics,
+    responses=response_example(200, examples.METRICS_RESPONSE),
+)
 async def dashboard_metrics(
     session: SessionDep,
     _: DashboardRead,

@@ -11,9 +11,11 @@ from fastapi import APIRouter, Depends, Query, status
 from fixdesk.config import Settings
 from fixdesk.customers.schemas import CustomerBrief
 from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Principal, require
 from fixdesk.platform.schemas import DayOrMoment
+from fixdesk.sales import examples
 from fixdesk.sales.models import Order, OrderStatus, OrderType
 from fixdesk.sales.orders import lifecycle, service
 from fixdesk.sales.orders.schemas import OrderCreate, OrderItemRead, OrderRead, OrderStatusChange
@@ -91,7 +93,12 @@ async def list_orders(
 
 
 @router.post(
-    "/orders", operation_id="orders-create", status_code=status.HTTP_201_CREATED, response_model=OrderRead
+    "/orders",
+    operation_id="orders-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrderRead,
+    responses=response_example(201, examples.ORDER_RESPONSE),
+    openapi_extra=request_example(examples.ORDER_CREATE_REQUEST),
 )
 async def create_order(body: OrderCreate, session: SessionDep, principal: OrdersWrite, settings: SettingsDep):
     """Place an order (server-computed prices and totals; stock reserved; 409 when short)."""
@@ -104,7 +111,12 @@ async def get_order(order_id: uuid.UUID, session: SessionDep, _: OrdersRead, set
     return order_read(await service.get_order(session, order_id), settings)
 
 
-@router.patch("/orders/{order_id}/status", operation_id="orders-update-status", response_model=OrderRead)
+@router.patch(
+    "/orders/{order_id}/status",
+    operation_id="orders-update-status",
+    response_model=OrderRead,
+    openapi_extra=request_example(examples.ORDER_STATUS_REQUEST),
+)
 async def change_status(
     order_id: uuid.UUID,
     body: OrderStatusChange,

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends, Query, status
 
 from fixdesk.config import Settings
 from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Principal, require
+from fixdesk.sales import examples
 from fixdesk.sales.models import Product
 from fixdesk.sales.permissions import PRODUCTS_READ, PRODUCTS_WRITE
 from fixdesk.sales.products import service
@@ -77,6 +79,8 @@ async def list_products(
     operation_id="products-create",
     status_code=status.HTTP_201_CREATED,
     response_model=ProductRead,
+    responses=response_example(201, examples.PRODUCT_RESPONSE),
+    openapi_extra=request_example(examples.PRODUCT_CREATE_REQUEST),
 )
 async def create_product(
     body: ProductCreate, session: SessionDep, principal: ProductsWrite, settings: SettingsDep
