@@ -21,6 +21,7 @@ from fixdesk.messaging.manifest import MANIFEST as messaging
 from fixdesk.platform.domains import DomainManifest
 from fixdesk.platform.manifest import MANIFEST as platform
 from fixdesk.repairs.manifest import MANIFEST as repairs
+from fixdesk.sales.manifest import MANIFEST as sales
 from fixdesk.webhooks.manifest import MANIFEST as webhooks
 
 DOMAINS: tuple[DomainManifest, ...] = (
@@ -35,6 +36,7 @@ DOMAINS: tuple[DomainManifest, ...] = (
     catalog,
     repairs,
     fieldservice,
+    sales,
     # Invoices and payments, made from repairs and work orders (read through their access functions).
     billing,
     analytics,

@@ -114,6 +114,12 @@ BUSINESS_RULES: dict[str, str] = {
     "invoices-update": "a discount cannot exceed its line",
     "invoices-credit-note": "a discount cannot exceed its line",
     "payments-create": "invoiceId must name an existing invoice",
+    "products-movements-create": "a receipt adds a positive quantity, an adjustment a quantity other than 0",
+    "orders-create": "customerId and each productId must exist (the product still sold); a price or "
+    "totalAmount sent must equal the server's",
+    "orders-update-status": "a status, a paymentStatus or both",
+    "dashboard-metrics": "startDate must not be after endDate and the period spans at most 366 days",
+    "dashboard-revenue": "startDate must not be after endDate and the period spans at most 366 days",
     "webhooks-create": "the URL must be http(s) and resolve to a public address",
     "webhooks-update": "the URL must be http(s) and resolve to a public address",
 }

@@ -11,6 +11,7 @@ from playwright.async_api import expect
 from fixdesk.web.assets import vendor_url
 from fixdesk.web.security import PAGE_POLICY
 from tests.support.browser import axe_violations, guarded_page
+from tests.support.polling import wait_until
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.web.conftest import PORTAL_CUSTOMER_EMAIL, sign_in_customer, sign_in_staff
 
@@ -295,4 +296,33 @@ async def test_alpine_and_chart_js_work_under_the_pages_policy(browser, web_serv
 
         await expect(page.get_by_role("button", name="Clicked 1")).to_be_visible()
         await expect(page.locator("body")).to_have_attribute("data-chart", "drawn")
+        guarded.assert_clean()
+
+
+async def _portal_visitors(base_url: str) -> int:
+    """The sales dashboard's unique visitors over the last 30 days (the fresh server has none older)."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        login = await http.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+        staff = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+        response = await http.get("/api/v1/dashboard/visitors", params={"period": "month"}, headers=staff)
+        assert response.status_code == 200, response.text
+        return sum(response.json()["uniqueCustomers"])
+
+
+async def test_the_portal_counts_its_visitor_for_the_sales_dashboard(browser, web_server):
+    """A new browser (its own storage) opening the portal is one more visitor, counted by the beacon
+    (static/fixdesk/visit.js) under the pages' policy."""
+    before = await _portal_visitors(web_server.base_url)
+    async with guarded_page(browser, web_server.base_url, "phone") as guarded:
+        await guarded.goto("/portal/login")
+        await sign_in_customer(guarded.page)
+
+        async def counted() -> int | None:
+            count = await _portal_visitors(web_server.base_url)
+            return count if count > before else None
+
+        assert await wait_until(counted, message="the portal's visit counted") == before + 1
+        await guarded.goto("/portal/profile")  # the same visitor again
+        await expect(guarded.page.get_by_role("heading", level=1)).to_be_visible()
+        assert await _portal_visitors(web_server.base_url) == before + 1
         guarded.assert_clean()

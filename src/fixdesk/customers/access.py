@@ -17,12 +17,15 @@ Emails are stored lower-cased (:mod:`fixdesk.customers.service`), so lookups tak
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.customers.models import Customer, CustomerStatus
+from fixdesk.platform.buckets import bucket_index, in_buckets
 from fixdesk.platform.errors import NotFound
 from fixdesk.platform.permissions import Principal
 
@@ -83,3 +86,16 @@ def ids_matching(term: str) -> Select[tuple[uuid.UUID]]:
     """``SELECT customers.id`` of the customers :func:`search_condition` matches: a subquery for another
     domain's search ("repairs of customers named …")."""
     return select(Customer.id).where(search_condition(term))
+
+
+async def created_counts(session: AsyncSession, boundaries: Sequence[datetime]) -> list[int]:
+    """How many customers were added in each interval ``[boundaries[i], boundaries[i + 1])`` (their
+    ``createdAt``, archived ones included): one aggregate query, for other domains' dashboards."""
+    counts = [0] * (len(boundaries) - 1)
+    index = bucket_index(Customer.created_at, boundaries)
+    rows = await session.execute(
+        select(index, func.count()).where(in_buckets(Customer.created_at, boundaries)).group_by(index)
+    )
+    for bucket, count in rows:
+        counts[int(bucket)] = int(count)
+    return counts

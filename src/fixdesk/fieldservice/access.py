@@ -15,10 +15,12 @@ functions too.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.fieldservice.models import (
@@ -26,9 +28,11 @@ from fixdesk.fieldservice.models import (
     WorkOrder,
     WorkOrderItem,
     WorkOrderLabour,
+    WorkOrderStatus,
     WorkOrderTechnician,
 )
 from fixdesk.identity.models import Role
+from fixdesk.platform.buckets import bucket_index, in_buckets
 from fixdesk.platform.errors import NotFound
 from fixdesk.platform.permissions import Principal
 
@@ -152,3 +156,26 @@ async def get_billable(
         tax_rate=work_order.tax_rate,
         lines=tuple(lines),
     )
+
+
+async def completed_revenue(
+    session: AsyncSession, boundaries: Sequence[datetime]
+) -> tuple[list[Decimal], list[int]]:
+    """The sum of ``total`` (shop currency) and the number of the ``completed`` work orders whose
+    ``completedAt`` falls in each interval ``[boundaries[i], boundaries[i + 1])``: one aggregate query."""
+    buckets = len(boundaries) - 1
+    sums = [Decimal("0.00")] * buckets
+    counts = [0] * buckets
+    index = bucket_index(WorkOrder.completed_at, boundaries)
+    rows = await session.execute(
+        select(index, func.sum(WorkOrder.total), func.count())
+        .where(
+            WorkOrder.status == WorkOrderStatus.completed.value,
+            in_buckets(WorkOrder.completed_at, boundaries),
+        )
+        .group_by(index)
+    )
+    for bucket, amount, count in rows:
+        sums[int(bucket)] = amount or Decimal("0.00")
+        counts[int(bucket)] = int(count)
+    return sums, counts

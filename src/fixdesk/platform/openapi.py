@@ -84,6 +84,12 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "attachments": "Photos and documents of a repair; customers see the ones published to them.",
     "warranty": "Warranties on completed repairs and claims against them.",
     "tracking": "The public tracking link of a repair (JSON and HTML page) and customer reviews.",
+    "products": "Products and parts the shop sells or fits: prices, SKU and barcode, the stock ledger "
+    "(receipts, sales, parts used in repairs, adjustments, returns) and low-stock thresholds.",
+    "orders": "Customers' orders of products (online or at the counter): server-priced lines and totals, "
+    "stock reserved on placing, status and payment lifecycle.",
+    "sales dashboard": "Sales metrics against the previous period, revenue, visitors and top products; the "
+    "visit beacon for the shop's pages.",
     "analytics": "Repair analytics: revenue, volume, turnaround, satisfaction, by period.",
     "notifications": "Emails and SMS sent to customers, their delivery status and retries.",
     "webhooks": "Outbound webhook subscriptions, signed deliveries, redelivery and tests; providers' "

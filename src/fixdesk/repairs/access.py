@@ -21,6 +21,7 @@ one that does not exist, so its existence never leaks; one they may read but not
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -29,8 +30,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.identity.models import Role
+from fixdesk.platform.buckets import bucket_index, in_buckets
 from fixdesk.platform.errors import Forbidden, NotFound
 from fixdesk.platform.permissions import Principal
+from fixdesk.repairs import lifecycle
 from fixdesk.repairs.models import Repair, RepairItem, RepairLabour, RepairReview
 
 
@@ -109,9 +112,18 @@ def with_tracking_token(token: str) -> Select[tuple[Repair]]:
     return select(Repair).where(Repair.tracking_token == token)
 
 
-async def load_repair(session: AsyncSession, repair_id: uuid.UUID) -> Repair | None:
+async def load_repair(session: AsyncSession, repair_id: uuid.UUID, *, lock: bool = False) -> Repair | None:
     """The repair row by id without any principal's scope, or ``None``: for the system's own follow-up
-    work (event subscribers, jobs), never for a request made on someone's behalf."""
+    work (event subscribers, jobs), never for a request made on someone's behalf. ``lock`` takes it
+    ``FOR UPDATE`` (fresh from the database), so two follow-ups of one repair take turns."""
+    if lock:
+        statement = (
+            select(Repair)
+            .where(Repair.id == repair_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await session.execute(statement)).scalar_one_or_none()
     return await session.get(Repair, repair_id)
 
 
@@ -182,3 +194,52 @@ async def get_billable(session: AsyncSession, principal: Principal, repair_id: u
         deposit=repair.deposit or Decimal("0.00"),
         lines=tuple(lines),
     )
+
+
+@dataclass(frozen=True)
+class PartLine:
+    """A repair's line item that names a product (a part in stock): its id, the product and how many."""
+
+    item_id: uuid.UUID
+    product_id: uuid.UUID
+    quantity: int
+
+
+def is_done(status: str) -> bool:
+    """Whether a repair in ``status`` counts as done: ``completed`` (ready for pickup) or ``delivered``."""
+    return status in lifecycle.STATUS_GROUPS["completed"]
+
+
+async def part_lines(session: AsyncSession, repair_id: uuid.UUID) -> list[PartLine]:
+    """The line items of repair ``repair_id`` that name a product, in line order (one query, unscoped: for
+    the system's own follow-up work, such as taking fitted parts out of stock)."""
+    rows = await session.execute(
+        select(RepairItem.id, RepairItem.product_id, RepairItem.quantity)
+        .where(RepairItem.repair_id == repair_id, RepairItem.product_id.is_not(None))
+        .order_by(RepairItem.position, RepairItem.id)
+    )
+    return [PartLine(item_id, product_id, int(quantity)) for item_id, product_id, quantity in rows]
+
+
+async def completed_revenue(
+    session: AsyncSession, boundaries: Sequence[datetime]
+) -> tuple[list[Decimal], list[int]]:
+    """The sum of ``totalCost`` (shop currency) and the number of the repairs done (``completed`` or
+    ``delivered``) whose completion (``actualCompletion``) falls in each interval
+    ``[boundaries[i], boundaries[i + 1])``: one aggregate query. Repairs without a total count as 0."""
+    buckets = len(boundaries) - 1
+    sums = [Decimal("0.00")] * buckets
+    counts = [0] * buckets
+    index = bucket_index(Repair.actual_completion, boundaries)
+    rows = await session.execute(
+        select(index, func.sum(Repair.total_cost), func.count())
+        .where(
+            Repair.status.in_(lifecycle.STATUS_GROUPS["completed"]),
+            in_buckets(Repair.actual_completion, boundaries),
+        )
+        .group_by(index)
+    )
+    for bucket, amount, count in rows:
+        sums[int(bucket)] = amount or Decimal("0.00")
+        counts[int(bucket)] = int(count)
+    return sums, counts

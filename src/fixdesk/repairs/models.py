@@ -232,6 +232,9 @@ class RepairItem(PartLineColumns, IdMixin, TimestampMixin, Base):
     repair_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("repairs.id", ondelete="CASCADE"))
     removed_serial: Mapped[str | None] = mapped_column(String(100))
     installed_serial: Mapped[str | None] = mapped_column(String(100))
+    # The product (a part in stock) the line fits, from the sales domain's products; no foreign key, since
+    # repairs sit below sales. Stock follows the repair's completion through repairs' events.
+    product_id: Mapped[uuid.UUID | None] = mapped_column()
 
     repair: Mapped[Repair] = relationship(back_populates="items", lazy="raise")
 
@@ -240,6 +243,7 @@ class RepairItem(PartLineColumns, IdMixin, TimestampMixin, Base):
         Index("ix_repair_items_repair_id_position", "repair_id", "position"),
         Index("ix_repair_items_repair_type_id", "repair_type_id"),
         Index("ix_repair_items_part_type_id", "part_type_id"),
+        Index("ix_repair_items_product_id", "product_id"),
     )
 
 

@@ -99,3 +99,39 @@ async def test_each_recorded_serial_goes_to_one_matching_line_only(client, app, 
         (None, None),  # a third screen: both recorded serials are taken
         ("KIT-1", None),  # free text: the same description, whatever its case and spaces
     ]
+
+
+async def test_approving_a_quote_keeps_the_product_a_line_fits(client, app, sessionmaker):
+    """A line naming a product (a part in stock, issue 13) keeps it when the quote's lines replace the
+    repair's, so completing the repair still takes the part out of stock."""
+    bench = await make_bench(sessionmaker)
+    admin = await make_user(app, sessionmaker, "admin")
+    customer = await make_customer(app, sessionmaker)
+    product = await client.post(
+        "/api/v1/products",
+        json={"name": "OLED screen", "sku": "OLED-IP13", "price": "120.00", "stockQuantity": 3},
+        headers=admin.headers,
+    )
+    assert product.status_code == 201, product.text
+    repair = await diagnosing_repair(
+        client,
+        admin,
+        customer.id,
+        bench,
+        items=[
+            {
+                "repairTypeId": str(bench.screen.id),
+                "partTypeId": str(bench.oled.id),
+                "productId": product.json()["id"],
+            }
+        ],
+    )
+    quote = await create_quote(client, admin, repair["id"], quote_body(bench, send=True))
+
+    await approve(client, customer, repair["id"], quote["id"])
+
+    response = await client.get(f"/api/v1/repairs/{repair['id']}", headers=admin.headers)
+    assert [(item["description"], item["productId"]) for item in response.json()["items"]] == [
+        ("Screen replacement (OLED screen)", product.json()["id"]),
+        ("Battery replacement (Battery cell)", None),
+    ]

@@ -53,6 +53,11 @@ class RepairItemCreate(LineItemCreate):
 
     removed_serial: str | None = Field(default=None, max_length=100)
     installed_serial: str | None = Field(default=None, max_length=100)
+    product_id: uuid.UUID | None = Field(
+        default=None,
+        description="The product (a part in stock, /api/v1/products) the line fits: the part leaves stock "
+        "when the repair is completed and returns if that is undone",
+    )
 
 
 class RepairItemUpdate(InputModel):
@@ -67,6 +72,7 @@ class RepairItemUpdate(InputModel):
     discount: NotNull[MoneyIn] = None
     removed_serial: str | None = Field(default=None, max_length=100)
     installed_serial: str | None = Field(default=None, max_length=100)
+    product_id: uuid.UUID | None = None
 
 
 class RepairLabourCreate(InputModel):
@@ -102,6 +108,7 @@ class RepairItemRead(CamelModel):
     estimate_confidence: DecimalNumber | None = Field(description="0..1 when the price was estimated")
     removed_serial: str | None
     installed_serial: str | None
+    product_id: uuid.UUID | None = Field(default=None, description="The product (part) the line fits")
     created_at: datetime
     updated_at: datetime
 

@@ -270,6 +270,7 @@ async def add_lines(
                 position=item_start + offset,
                 removed_serial=data.removed_serial,
                 installed_serial=data.installed_serial,
+                product_id=data.product_id,
                 **line.values(),
             )
         )
@@ -294,14 +295,14 @@ def same_part(old: RepairItem, new: dict[str, Any]) -> bool:
 
 
 def _with_serials_of(previous: list[RepairItem], items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    unmatched = [item for item in previous if item.removed_serial or item.installed_serial]
+    unmatched = [item for item in previous if item.removed_serial or item.installed_serial or item.product_id]
     result = []
     for values in items:
         values = dict(values)
         match = next((old for old in unmatched if same_part(old, values)), None)
         if match is not None:
             unmatched.remove(match)
-            for name in ("removed_serial", "installed_serial"):
+            for name in ("removed_serial", "installed_serial", "product_id"):
                 if not values.get(name):
                     values[name] = getattr(match, name)
         result.append(values)
@@ -319,8 +320,9 @@ async def replace_lines(
 
     Serial numbers already recorded on the repair's items (the faulty part's, often noted at diagnosis,
     before the quote) are kept: each new item that :func:`same_part` matches with an old one takes its
-    ``removed_serial`` and ``installed_serial`` where the new values give none. Old items are matched at
-    most once, in their order, so two identical lines keep two different serials."""
+    ``removed_serial`` and ``installed_serial`` (and the ``product_id`` of the part in stock) where the new
+    values give none. Old items are matched at most once, in their order, so two identical lines keep two
+    different serials."""
     previous = list(
         (
             await session.execute(
@@ -396,6 +398,7 @@ async def add_item(
         position=await _next_position(session, RepairItem, repair.id),
         removed_serial=data.removed_serial,
         installed_serial=data.installed_serial,
+        product_id=data.product_id,
         **line.values(),
     )
     session.add(item)

@@ -9,6 +9,7 @@ calendar date as the shop entered it (see :func:`fixdesk.messaging.service.forma
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from datetime import datetime
 from typing import Any
@@ -29,12 +30,13 @@ PRIVATE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",
 }
-# The page runs no script and loads nothing: its only style is inline, so that is all the policy allows.
+# The page runs no script: its only style is inline and its only image the visit pixel from this origin,
+# so that is all the policy allows.
 PAGE_HEADERS = {
     **PRIVATE_HEADERS,
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
-        "frame-ancestors 'none'"
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
 }
@@ -110,10 +112,24 @@ def page_language(accept_language: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
-def render_tracking_page(view: TrackingRead, settings: Settings) -> str:
-    """The tracking page of ``view`` (from :func:`fixdesk.repairs.tracking.service.get_tracking`)."""
+VISIT_PIXEL_PATH = "/api/v1/visits/pixel.gif"
+"""The sales domain's visit pixel (``fixdesk.sales``): the page shows it so the shop's visitor figures count
+tracking-page visits, without a script and without anything but a digest of the link."""
+
+
+def visit_pixel_url(token: str) -> str:
+    """The visit pixel's URL for the page of tracking link ``token``: the visitor is the link (the repair's
+    customer), named by the first 32 hex digits of the token's SHA-256, never by the token itself."""
+    visitor = hashlib.sha256(token.encode()).hexdigest()[:32]
+    return f"{VISIT_PIXEL_PATH}?source=tracking&visitor=track-{visitor}"
+
+
+def render_tracking_page(view: TrackingRead, settings: Settings, token: str | None = None) -> str:
+    """The tracking page of ``view`` (from :func:`fixdesk.repairs.tracking.service.get_tracking`); with the
+    link's ``token``, the page carries the visit pixel (:func:`visit_pixel_url`)."""
     language = view.language
     context: dict[str, Any] = {
+        "visit_pixel": visit_pixel_url(token) if token else None,
         "language": language,
         "text": PAGE_TEXT[language],
         "view": view,

@@ -64,7 +64,7 @@ async def tracking_page(
     except NotFound:
         body = page.render_unknown_link_page(page.page_language(accept_language), settings)
         return HTMLResponse(body, status_code=status.HTTP_404_NOT_FOUND, headers=page.PAGE_HEADERS)
-    return HTMLResponse(page.render_tracking_page(view, settings), headers=page.PAGE_HEADERS)
+    return HTMLResponse(page.render_tracking_page(view, settings, token), headers=page.PAGE_HEADERS)
 
 
 @portal_router.post(
