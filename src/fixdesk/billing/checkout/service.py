@@ -113,13 +113,13 @@ async def open_checkout(
     Raises :class:`NotFound` (404) for an invoice ``principal`` cannot read (a customer: their own issued
     invoices), :class:`Conflict` (409) for a draft, a void invoice or nothing owed, and
     :class:`ServiceUnavailable` (503) when Stripe is not configured or does not answer."""
-    if not stripe_configured(settings):
-        raise ServiceUnavailable("Online payment is not set up: FIXDESK_STRIPE_SECRET_KEY is not set.")
     invoice = await get_visible(session, principal, invoice_id)
     if invoice.status in (InvoiceStatus.draft, InvoiceStatus.void):
         raise Conflict(f"A {invoice.status} invoice cannot be paid.", status=invoice.status)
     if invoice.balance_due <= 0:
         raise Conflict("Nothing is owed on this invoice.", status=invoice.status, balanceDue=0.0)
+    if not stripe_configured(settings):
+        raise ServiceUnavailable("Online payment is not set up: FIXDESK_STRIPE_SECRET_KEY is not set.")
     key = idempotency_key(invoice)
     reusable = (
         await session.execute(
