@@ -123,15 +123,16 @@ async def send_reminders(session: AsyncSession, settings: Settings, today: date 
     )
     if not invoices:
         return 0
-    sent_already = set(
-        (
+    sent_already = {
+        (invoice_id, offset)
+        for invoice_id, offset in (
             await session.execute(
                 select(InvoiceReminder.invoice_id, InvoiceReminder.days_offset).where(
                     InvoiceReminder.invoice_id.in_([invoice.id for invoice in invoices])
                 )
             )
-        ).tuples()
-    )
+        ).all()
+    }
     sent = 0
     for invoice in invoices:
         offset = reminder_day_due(invoice, offsets, today)
