@@ -14,7 +14,7 @@ from fixdesk.billing.invoices import pdf, service
 from fixdesk.billing.invoices.router import invoice_detail, invoice_read
 from fixdesk.billing.links import portal_url
 from fixdesk.billing.models import Invoice, InvoiceStatus
-from fixdesk.billing.schemas import InvoiceRead, PaymentRead, PortalInvoiceDetail
+from fixdesk.billing.schemas import InvoiceRead, PortalInvoiceDetail
 from fixdesk.config import Settings
 from fixdesk.db import utcnow
 from fixdesk.platform.deps import SessionDep, SettingsDep
@@ -28,10 +28,10 @@ CUSTOMER_PATH = "/api/v1/customer/invoices/"
 
 def portal_detail(invoice: Invoice, settings: Settings) -> PortalInvoiceDetail:
     """The customer's view of a loaded invoice (see :class:`PortalInvoiceDetail`)."""
-    detail = invoice_detail(invoice, settings).model_dump()
+    staff_view = invoice_detail(invoice, settings)
+    detail = {name: getattr(staff_view, name) for name in type(staff_view).model_fields}
     detail["payments"] = [
-        PaymentRead.model_validate(payment).model_copy(update={"notes": None, "recorded_by_id": None})
-        for payment in invoice.payments
+        payment.model_copy(update={"notes": None, "recorded_by_id": None}) for payment in staff_view.payments
     ]
     detail["allowed_transitions"] = []
     detail["pdf_url"] = f"{CUSTOMER_PATH}{invoice.id}/pdf"
