@@ -62,9 +62,13 @@ FRAMEWORK_PUBLIC_PATHS = frozenset({"/openapi.json", "/static"})
 # replacing it needs a new look here; tests/realtime/test_websocket.py covers the whole protocol.
 WEBSOCKETS_AUTHENTICATING_INSIDE = {"/api/v1/ws": realtime.live_events}
 
-# Public routes that check a signature of their own instead of a bearer token: 403 without one, whoever
-# calls (Twilio signs its delivery callbacks with X-Twilio-Signature).
-SIGNED_CALLBACKS = frozenset({("POST", "/api/v1/webhooks/twilio/status")})
+# Public routes that check a signature of their own instead of a bearer token, and how they refuse a call
+# without one, whoever calls: Twilio signs its delivery callbacks with X-Twilio-Signature (403); Stripe
+# signs its events with Stripe-Signature (400, as Stripe's documentation asks of an endpoint).
+SIGNED_CALLBACKS = {
+    ("POST", "/api/v1/webhooks/twilio/status"): 403,
+    ("POST", "/api/v1/webhooks/stripe"): 400,
+}
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 PATH_PARAMETER = re.compile(r"\{[^}]+\}")
@@ -194,7 +198,12 @@ async def settings(database_url: str, tmp_path: Any) -> Settings:
     """The app's settings, with rate limits this test does not run into: every caller sends about sixty
     requests from one address, several of them to /auth/* (rate limits have their own tests)."""
     return make_settings(
-        database_url, tmp_path, rate_limit_auth="10000/minute", rate_limit_anonymous="10000/minute"
+        database_url,
+        tmp_path,
+        rate_limit_auth="10000/minute",
+        rate_limit_anonymous="10000/minute",
+        # Set, so the Stripe webhook checks signatures (without it, it answers 503: not set up).
+        stripe_webhook_secret="whsec_authorization_matrix",
     )
 
 
@@ -343,7 +352,8 @@ def expectation_broken(
             signs_in = status == 303 and (location or "").startswith(f"/{prefix}/login")
             return None if signs_in else f"{status} to {location}, not 303 to the sign-in page"
     if (endpoint.method, endpoint.path) in SIGNED_CALLBACKS:
-        return None if status == 403 else f"{status}, not 403 for an unsigned callback"
+        refusal = SIGNED_CALLBACKS[(endpoint.method, endpoint.path)]
+        return None if status == refusal else f"{status}, not {refusal} for an unsigned callback"
     if endpoint.rule.kind == "public":
         return None if status not in (401, 403) else f"{status} from a public route"
     if caller.name == "anonymous":

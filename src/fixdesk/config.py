@@ -95,6 +95,11 @@ class Settings(BaseSettings):
         default="",
         description="How to pay, printed on invoices and in their emails (bank account, payable-to name)",
     )
+    payment_reminder_days: str = Field(
+        default="-3,0,7,14",
+        description="When unpaid invoices are reminded (payment_reminder message): days relative to the "
+        "due date, comma-separated (-3: three days before; 0: on the day; 7: a week after). Empty: never",
+    )
     shop_timezone: str = Field(
         default="UTC",
         description="IANA zone of the shop; decides which calendar day 'today' is (quote validity, warranty)",
@@ -309,6 +314,22 @@ class Settings(BaseSettings):
         if any(len(key.get_secret_value()) < MINIMUM_SECRET_LENGTH for key in value):
             raise ValueError(f"every previous secret key is at least {MINIMUM_SECRET_LENGTH} characters long")
         return value
+
+    @field_validator("payment_reminder_days")
+    @classmethod
+    def _reminder_days(cls, value: str) -> str:
+        try:
+            days = sorted({int(part) for part in value.split(",") if part.strip()})
+        except ValueError:
+            raise ValueError(f"{value!r} is not a list of days; write e.g. '-3,0,7,14'") from None
+        if any(abs(day) > 365 for day in days):
+            raise ValueError("reminder days are within a year of the due date (-365..365)")
+        return ",".join(str(day) for day in days)
+
+    @property
+    def payment_reminder_offsets(self) -> tuple[int, ...]:
+        """``FIXDESK_PAYMENT_REMINDER_DAYS`` as sorted days relative to an invoice's due date."""
+        return tuple(int(part) for part in self.payment_reminder_days.split(",") if part)
 
     @field_validator("shop_timezone")
     @classmethod

@@ -162,6 +162,10 @@ INVOICE_FINALIZED = _invoice_event(
 )
 INVOICE_SENT = _invoice_event("invoice.sent", "An invoice was sent to the customer (email with the PDF).")
 INVOICE_PAID = _invoice_event("invoice.paid", "An invoice was paid in full (balance zero).")
+INVOICE_OVERDUE = _invoice_event(
+    "invoice.overdue",
+    "An issued invoice is still owing the day after its due date (announced once per invoice).",
+)
 INVOICE_VOIDED = _invoice_event("invoice.voided", "An issued invoice was voided (voidReason).")
 PAYMENT_RECEIVED = event_type(
     "payment.received",

@@ -6,7 +6,10 @@
   channel the customer allows; a repair's deposit carried onto its invoice is not announced (the customer
   paid it at the counter, weeks ago).
 
-Both go through :func:`fixdesk.messaging.service.notify_customer` with the event id, so an event
+* the periodic job ``billing.overdue_and_reminders`` (hourly, :mod:`fixdesk.billing.reminders`) stores
+  ``overdue`` with its ``invoice.overdue`` event and sends the due ``payment_reminder`` messages.
+
+Both messages go through :func:`fixdesk.messaging.service.notify_customer` with the event id, so an event
 dispatched twice notifies once per channel. The PDF is drawn when the email is sent
 (:func:`invoice_pdf_attachment`); an issued invoice is frozen, so it shows what was sent (with the balance
 as it is then).
@@ -17,7 +20,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fixdesk.billing import ledger
+import structlog
+
+from fixdesk.billing import ledger, reminders
 from fixdesk.billing.events import INVOICE_SENT, PAYMENT_RECEIVED
 from fixdesk.billing.invoices import pdf
 from fixdesk.billing.invoices.service import get_invoice
@@ -30,10 +35,13 @@ from fixdesk.integrations.email import EmailAttachment
 from fixdesk.messaging import service as messaging
 from fixdesk.messaging.attachments import attachment_maker
 from fixdesk.platform.events import PublishedEvent, subscriber
-from fixdesk.platform.jobs import JobContext
+from fixdesk.platform.jobs import JobContext, handler
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import access as repairs
 
+log = structlog.get_logger("fixdesk.billing")
+
+OVERDUE_AND_REMINDERS_JOB = "billing.overdue_and_reminders"
 INVOICE_SENT_TEMPLATE = "invoice_sent"
 PAYMENT_RECEIVED_TEMPLATE = "payment_received"
 INVOICE_PDF = "invoice_pdf"
@@ -127,3 +135,12 @@ async def notify_payment_received(context: JobContext, event: PublishedEvent) ->
         repair_id=uuid.UUID(payload["repairId"]) if payload.get("repairId") else None,
         event_id=event.id,
     )
+
+
+@handler(OVERDUE_AND_REMINDERS_JOB, max_attempts=3)
+async def run_overdue_and_reminders(context: JobContext) -> None:
+    """Store ``overdue`` (``invoice.overdue``, once per invoice) on owing invoices past their due date and
+    send the ``payment_reminder`` messages due today by ``FIXDESK_PAYMENT_REMINDER_DAYS``, each once."""
+    overdue, reminded = await reminders.run(context.session, context.settings)
+    if overdue or reminded:
+        log.info("billing_overdue_and_reminders", invoices_overdue=overdue, reminders_sent=reminded)

@@ -1,5 +1,7 @@
 """The billing domain: invoices (drafts, gap-free numbers, PDF, sending, voids, credit notes) and
-payments (partial payments, refunds, a repair's deposit) (issue 12, seed 001).
+payments (partial payments, refunds, a repair's deposit), online payment with Stripe Checkout and its
+webhook, overdue invoices and payment reminders, and the customer's invoices in the portal (issue 12,
+seed 001).
 
 Grants: managers hold everything (voids and refunds too); agents at the front desk make, send and take
 payment for invoices, but neither void them nor refund money; technicians hold nothing of billing.
@@ -14,7 +16,7 @@ from fixdesk.billing.permissions import (
     PAYMENTS_REFUND,
     PAYMENTS_WRITE,
 )
-from fixdesk.platform.domains import DomainManifest, MessageTemplates, Mount, Permission
+from fixdesk.platform.domains import DomainManifest, MessageTemplates, Mount, Periodic, Permission
 
 MANIFEST = DomainManifest(
     name="billing",
@@ -22,6 +24,8 @@ MANIFEST = DomainManifest(
     routers=(
         Mount("fixdesk.billing.invoices.router:router"),
         Mount("fixdesk.billing.payments.router:router"),
+        Mount("fixdesk.billing.invoices.portal_router:router"),
+        Mount("fixdesk.billing.checkout.router:router"),
     ),
     permissions=(
         Permission(INVOICES_READ, "Read invoices, credit notes, payments and customers' payment terms."),
@@ -40,5 +44,7 @@ MANIFEST = DomainManifest(
     models=("fixdesk.billing.models",),
     events=("fixdesk.billing.events",),
     jobs=("fixdesk.billing.jobs",),
+    periodic_jobs=(Periodic("billing.overdue_and_reminders", "7 * * * *", "billing.overdue_and_reminders"),),
+    pages=("fixdesk.web.portal_invoices:pages",),
     message_templates=(MessageTemplates("fixdesk.billing", "message_templates", ("invoice_sent",)),),
 )

@@ -126,6 +126,8 @@ class Invoice(IdMixin, TimestampMixin, Base):
     sent_at: Mapped[datetime | None] = mapped_column()
     paid_at: Mapped[datetime | None] = mapped_column()
     voided_at: Mapped[datetime | None] = mapped_column()
+    # When the overdue job announced the invoice overdue (``invoice.overdue``, once per invoice).
+    overdue_at: Mapped[datetime | None] = mapped_column()
     void_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -253,3 +255,58 @@ class CustomerPaymentTerms(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (CheckConstraint("payment_terms_days BETWEEN 0 AND 365", name="terms_days"),)
+
+
+class StripeEvent(Base):
+    """A Stripe webhook event (``evt_…``), recorded once by its id in the transaction that applies it, so
+    a retried or concurrent delivery of the same event finds it and changes nothing. ``outcome`` says what
+    it did: ``payment_recorded``, ``refund_recorded``, ``already_recorded``, ``unknown_invoice``,
+    ``not_payable`` (void or draft), ``exceeds_balance``, ``currency_mismatch``, ``not_paid``, ``ignored``
+    (a type Fixdesk does not act on)."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoices.id", ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (
+        Index("ix_stripe_events_received_at", "received_at"),
+        Index("ix_stripe_events_invoice_id", "invoice_id"),
+    )
+
+
+class StripeCheckoutSession(Base):
+    """A Stripe Checkout Session opened for an invoice's balance (``amount`` in the invoice's currency).
+    Remembered so the same balance reuses the same session while it is open (Stripe's sessions expire
+    after 24 hours); the idempotency key sent to Stripe is ``idempotency_key``."""
+
+    __tablename__ = "stripe_checkout_sessions"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    currency: Mapped[str] = mapped_column(String(3))
+    url: Mapped[str] = mapped_column(Text)
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_stripe_checkout_sessions_invoice_id_created_at", "invoice_id", "created_at"),)
+
+
+class InvoiceReminder(IdMixin, Base):
+    """A ``payment_reminder`` sent for an invoice ``days_offset`` days from its due date (negative:
+    before it), one per invoice and offset (``FIXDESK_PAYMENT_REMINDER_DAYS``)."""
+
+    __tablename__ = "invoice_reminders"
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
+    days_offset: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_invoice_reminders_invoice_id_days_offset", "invoice_id", "days_offset", unique=True),
+    )

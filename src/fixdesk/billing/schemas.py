@@ -225,3 +225,34 @@ class InvoiceDetail(InvoiceRead):
     allowed_transitions: list[str]
     pdf_url: str
     portal_url: str
+
+
+class CheckoutSessionRead(CamelModel):
+    """A Stripe Checkout Session for an invoice's balance: send the customer to ``checkoutUrl``.
+    ``amount`` is the balance it charges, in ``currency``."""
+
+    session_id: str
+    checkout_url: str
+    invoice_id: uuid.UUID
+    amount: MoneyOut
+    currency: str
+    created_at: datetime
+
+
+class StripeWebhookAnswer(CamelModel):
+    """What Fixdesk did with a Stripe event: ``outcome`` ``payment_recorded``, ``refund_recorded``,
+    ``already_recorded`` (a retry, or the payment came with another event), ``unknown_invoice``,
+    ``not_payable``, ``exceeds_balance``, ``currency_mismatch``, ``not_paid`` or ``ignored``."""
+
+    received: bool = True
+    event_id: str
+    outcome: str | None
+
+
+class PortalInvoiceDetail(InvoiceDetail):
+    """One of the customer's invoices as the portal shows it: the staff's notes on payments and who
+    recorded them left out, no lifecycle actions; ``canPayOnline`` says whether ``POST checkoutPath`` opens
+    a Stripe Checkout for the balance (Stripe configured and something owed)."""
+
+    can_pay_online: bool
+    checkout_path: str

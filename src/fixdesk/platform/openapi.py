@@ -74,7 +74,7 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "admin": "Background jobs: failed and dead jobs, retrying them.",
     "customers": "The shop's customers: contact details, preferences, tags, custom fields, archiving.",
     "customer portal": "What a customer signed in to the portal sees and changes: their profile, repairs, "
-    "notifications and dashboard.",
+    "invoices (paying them online), notifications and dashboard.",
     "custom fields": "Fields a shop adds to customers and repairs, with their types and validation.",
     "catalog": "Brands, device models, repair and part types, the price list, its history, CSV import and "
     "export, and the price estimator.",

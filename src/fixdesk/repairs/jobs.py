@@ -55,6 +55,8 @@ async def notify_on_repair_event(context: JobContext, event: PublishedEvent) -> 
             customer,
             tracking_url=tracking_url(context.settings, repair.tracking_token),
             portal_url=messages.portal_url(context.settings, repair.id),
+            balance=repair.balance,
+            currency=context.settings.currency,
         ),
         repair_id=repair.id,
         event_id=event.id,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer
-from fixdesk.messaging.service import format_date, language_of
+from fixdesk.messaging.service import format_date, format_money, language_of
 from fixdesk.repairs.models import RepairStatus
 
 REPAIR_CREATED_TEMPLATE = "repair_created"
@@ -94,6 +95,8 @@ def repair_variables(
     *,
     tracking_url: str | None = None,
     portal_url: str | None = None,
+    balance: Decimal | None = None,
+    currency: str | None = None,
 ) -> dict[str, Any]:
     """Template variables of a repair event (its camelCase payload) for ``customer``.
 
@@ -104,7 +107,13 @@ def repair_variables(
     render. ``customer_note`` is the status change's note for the customer (``customerNote``), tested the
     same way; the staff's internal ``notes`` are never a variable, so no template can leak them (a
     notification stored before the two were told apart still holds a ``notes`` variable, which no
-    template reads any more)."""
+    template reads any more).
+
+    ``balance_due`` is what the customer still owes on the repair: ``balance`` (the repair's total less
+    its deposit, :attr:`fixdesk.repairs.models.Repair.balance`) in ``currency`` as the customer reads
+    money, or ``None`` when nothing is owed or no total is set yet; the pickup message states it. It is
+    the repair's own figure: repairs do not read billing (billing imports repairs, not the other way), so
+    a payment taken on the repair's invoice before pickup is not subtracted here."""
     language = language_of(customer.language)
     status = payload.get("toStatus") or payload.get("status")
     return {
@@ -118,4 +127,7 @@ def repair_variables(
         "estimated_completion": format_date(payload.get("estimatedCompletion"), language),
         "tracking_url": tracking_url,
         "portal_url": portal_url,
+        "balance_due": format_money(balance, currency, customer.locale, language)
+        if balance is not None and balance > 0 and currency
+        else None,
     }
