@@ -20,8 +20,12 @@ MANIFEST = DomainManifest(
     name="billing",
     description="Invoices, credit notes and payments.",
     routers=(
+        # The exports first: /invoices/export.csv must win over /invoices/{id}.
+        Mount("fixdesk.billing.exports.router:router"),
         Mount("fixdesk.billing.invoices.router:router"),
         Mount("fixdesk.billing.payments.router:router"),
+        # The receivables report: billing's data, under /analytics and analytics:read.
+        Mount("fixdesk.billing.receivables.router:router"),
     ),
     permissions=(
         Permission(INVOICES_READ, "Read invoices, credit notes, payments and customers' payment terms."),
