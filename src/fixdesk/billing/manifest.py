@@ -44,5 +44,7 @@ MANIFEST = DomainManifest(
     models=("fixdesk.billing.models",),
     events=("fixdesk.billing.events",),
     jobs=("fixdesk.billing.jobs",),
+    # The staff pages: invoices list and page, "Create invoice" from a repair, the receivables.
+    pages=("fixdesk.web.billing:pages",),
     message_templates=(MessageTemplates("fixdesk.billing", "message_templates", ("invoice_sent",)),),
 )
