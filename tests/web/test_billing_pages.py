@@ -81,6 +81,7 @@ async def test_create_invoice_from_the_repair_page_in_one_click(client, shop):
     assert "OLED screen" in page.text
     assert "$198.00" in page.text  # 180 + 10 % tax
     assert "$178.00" in page.text  # less the deposit of 20
+    assert "(10 %)" in page.text  # the tax rate as people write it, not 10.0000
     assert "The draft invoice is ready" in page.text
     assert again.status_code == 303
     assert again.headers["location"].split("?")[0] == created.headers["location"].split("?")[0]

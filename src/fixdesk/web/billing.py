@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -54,6 +55,8 @@ PaymentsWrite = Annotated[Principal, Depends(require(PAYMENTS_WRITE))]
 AnalyticsRead = Annotated[Principal, Depends(require(ANALYTICS_READ))]
 
 PAGE_SIZE = 25
+RECEIVABLES_CUSTOMERS_SHOWN = 50
+"""The receivables page lists the customers who owe the most; the API lists every one."""
 STATUS_LABELS: dict[str, str] = {
     "draft": N_("Draft"),
     "sent": N_("Sent"),
@@ -103,6 +106,11 @@ def _labels() -> dict[str, Any]:
         "status_colours": STATUS_COLOURS,
         "method_labels": METHOD_LABELS,
     }
+
+
+def _plain_number(rate: Any) -> str:
+    """A rate or quantity as people write it: ``8.25``, ``10``, ``0.5`` (not ``10.0000`` or ``1E+1``)."""
+    return format(Decimal(str(rate)).normalize(), "f")
 
 
 def _day(value: str, field: str) -> date | None:
@@ -236,6 +244,8 @@ async def _show(
         "can_pay": forms["payment"],
         "can_credit": forms["credit"],
         "recorded_methods": RECORDED_METHODS,
+        "plain_number": _plain_number,
+        "tax_groups": [{**group, "rate": _plain_number(group["rate"])} for group in invoice.tax_breakdown],
         "portal_url": portal_url(settings, invoice.id) if issued else None,
         "problem": problem,
         # A refusal of a form the page no longer offers (a void after a payment) shows with the actions.
@@ -481,6 +491,7 @@ async def receivables_page(
         "buckets": receivables.AGING_BUCKETS,
         "bucket_labels": BUCKET_LABELS,
         "chart": chart,
+        "customers_shown": RECEIVABLES_CUSTOMERS_SHOWN,
     }
     return render(request, "billing/receivables.html", context)
 

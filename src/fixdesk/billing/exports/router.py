@@ -1,6 +1,6 @@
 """``GET /api/v1/invoices/export.csv`` and ``/payments/export.csv``: the lists as CSV for the accountant
-(issue 12, item 8), with the lists' filters. Mounted before the invoice and payment routers, so
-``export.csv`` is never read as an id."""
+(issue 12, item 8), with the lists' filters. Mounted before the invoice and payment routers (whose
+``{id}`` paths take UUIDs only), so ``export.csv`` is never read as an id and other methods on it answer 405."""
 
 from __future__ import annotations
 
