@@ -4,7 +4,9 @@ the same report, literally, on SQLite and on PostgreSQL (both halves assert one 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -24,15 +26,21 @@ async def settings(database_url, tmp_path):
     )
 
 
-def _now(staff):
-    """``staff`` with an access token issued at the moved clock's now (a token is checked against it)."""
-    return Actor(staff.id, staff.email, bearer(staff.app, staff.id, "manager", "user"))
+@dataclass
+class Clerk:
+    """A manager whose access token is issued at the (moved) clock's now: a token is checked against it."""
+
+    app: Any
+    actor: Actor
+
+    def now(self) -> Actor:
+        return Actor(self.actor.id, self.actor.email, bearer(self.app, self.actor.id, "manager", "user"))
 
 
 async def _issued(client, staff, customer_id, amount, days_ago, *, at=None, terms=0):
     """An invoice of one line of ``amount`` finalised ``days_ago`` days before FIXED_NOW (or ``at``)."""
     with clock_at(at or FIXED_NOW - timedelta(days=days_ago)):
-        staff = _now(staff)
+        staff = staff.now()
         invoice = await make_invoice(
             client, staff, customer_id, line("Work", unit_price=amount), paymentTermsDays=terms
         )
@@ -41,7 +49,7 @@ async def _issued(client, staff, customer_id, amount, days_ago, *, at=None, term
 
 async def _paid(client, staff, invoice_id, amount, method, *, days_ago=0, at=None):
     with clock_at(at or FIXED_NOW - timedelta(days=days_ago)):
-        staff = _now(staff)
+        staff = staff.now()
         response = await pay(client, staff, invoice_id, amount, method)
         assert response.status_code == 201, response.text
         return response.json()
@@ -49,8 +57,7 @@ async def _paid(client, staff, invoice_id, amount, method, *, days_ago=0, at=Non
 
 @pytest.fixture
 async def books(app, client, sessionmaker):
-    manager = await make_user(app, sessionmaker, "manager")
-    manager.app = app
+    manager = Clerk(app, await make_user(app, sessionmaker, "manager"))
     ana = await make_customer(app, sessionmaker, first_name="Ana", last_name="Alves")
     bo = await make_customer(app, sessionmaker, first_name="Bo", last_name="Berg")
     # Ana: 70 over 90 days, 50 and 25 at 31–60 (40 and 31 days), 15 at exactly 30 days (1–30).
@@ -66,17 +73,17 @@ async def books(app, client, sessionmaker):
         response = await client.post(
             f"/api/v1/invoices/{voided['id']}/void",
             json={"reason": "Duplicate"},
-            headers=_now(manager).headers,
+            headers=manager.now().headers,
         )
         assert response.status_code == 200, response.text
     with clock_at(FIXED_NOW):  # a draft owes nothing
-        await make_invoice(client, _now(manager), ana.id, line("Draft", unit_price="999.00"))
+        await make_invoice(client, manager.now(), ana.id, line("Draft", unit_price="999.00"))
     # Bo: 170 not yet due (200, paid 50, 20 of it refunded), 80 at 61–90, 6 at 1–30 (10 less a 4 credit).
     current = await _issued(client, manager, bo.id, "200.00", 10, terms=30)
     card = await _paid(client, manager, current["id"], "50.00", "card")
     with clock_at(FIXED_NOW):
         response = await client.post(
-            f"/api/v1/payments/{card['id']}/refund", json={"amount": "20.00"}, headers=_now(manager).headers
+            f"/api/v1/payments/{card['id']}/refund", json={"amount": "20.00"}, headers=manager.now().headers
         )
         assert response.status_code == 201, response.text
     await _issued(client, manager, bo.id, "80.00", 65)
@@ -85,7 +92,7 @@ async def books(app, client, sessionmaker):
         response = await client.post(
             f"/api/v1/invoices/{credited['id']}/credit-notes",
             json={"reason": "Goodwill", "lines": [line("Goodwill", unit_price="4.00")]},
-            headers=_now(manager).headers,
+            headers=manager.now().headers,
         )
         assert response.status_code == 201, response.text
     # Issued and paid on the evening of May 31 in Chicago (June 1 in UTC): May's, in both columns.
@@ -109,7 +116,7 @@ def _aging(current, one, thirty_one, sixty_one, ninety, total, invoices):
 async def test_the_report_ages_balances_and_sums_months_and_methods_in_the_shop_calendar(client, books):
     with clock_at(FIXED_NOW):
         response = await client.get(
-            "/api/v1/analytics/receivables?months=6", headers=_now(books["manager"]).headers
+            "/api/v1/analytics/receivables?months=6", headers=books["manager"].now().headers
         )
 
     assert response.status_code == 200, response.text
@@ -155,7 +162,7 @@ async def test_the_report_ages_balances_and_sums_months_and_methods_in_the_shop_
 
 async def test_the_default_period_is_twelve_months_and_bad_input_is_refused(client, books):
     with clock_at(FIXED_NOW):
-        manager = _now(books["manager"])
+        manager = books["manager"].now()
         default = await client.get("/api/v1/analytics/receivables", headers=manager.headers)
         too_long = await client.get("/api/v1/analytics/receivables?months=25", headers=manager.headers)
 
