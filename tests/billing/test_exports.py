@@ -98,6 +98,9 @@ async def test_the_payments_export_escapes_formulas_and_takes_the_filters(client
 
     everything = await client.get("/api/v1/payments/export.csv", headers=headers)
     refunds = await client.get("/api/v1/payments/export.csv?kind=refund", headers=headers)
+    of_the_void = await client.get(
+        f"/api/v1/payments/export.csv?invoice_id={books['voided']['id']}", headers=headers
+    )  # seed 001's snake_case
 
     assert everything.status_code == 200
     rows = _rows(everything)
@@ -112,6 +115,8 @@ async def test_the_payments_export_escapes_formulas_and_takes_the_filters(client
     assert (refund["reference"], refund["notes"], refund["amount"]) == ("'-2+3", "'+SUM(1)", "10.00")
     assert refund["refundOfId"] == payment["id"]
     assert [row["kind"] for row in _rows(refunds)] == ["refund"]
+    assert _rows(of_the_void) == []
+    assert of_the_void.text.startswith("receivedAt,kind,method,")
 
 
 async def test_the_exports_need_invoices_read(app, client, sessionmaker):

@@ -29,8 +29,14 @@ CSV_RESPONSE = {200: {"content": {"text/csv": {}}, "description": "CSV, UTF-8, h
 def invoice_filters(
     status_filter: Annotated[InvoiceStatus | None, Query(alias="status")] = None,
     customer_id: Annotated[uuid.UUID | None, Query(alias="customerId")] = None,
+    customer_id_snake: Annotated[
+        uuid.UUID | None, Query(alias="customer_id", include_in_schema=False)
+    ] = None,
     repair_id: Annotated[uuid.UUID | None, Query(alias="repairId")] = None,
     work_order_id: Annotated[uuid.UUID | None, Query(alias="workOrderId")] = None,
+    work_order_id_snake: Annotated[
+        uuid.UUID | None, Query(alias="work_order_id", include_in_schema=False)
+    ] = None,
     date_from: Annotated[
         CalendarDay | None, Query(alias="dateFrom", description="Issued on/after (shop day)")
     ] = None,
@@ -39,12 +45,12 @@ def invoice_filters(
     ] = None,
     overdue: Annotated[bool | None, Query(description="Only owing invoices past their due date")] = None,
 ) -> invoices.InvoiceFilters:
-    """The invoices list's filters (``GET /invoices``)."""
+    """The invoices list's filters (``GET /invoices``; seed 001's snake_case names accepted too)."""
     return invoices.InvoiceFilters(
         status=status_filter.value if status_filter else None,
-        customer_id=customer_id,
+        customer_id=customer_id or customer_id_snake,
         repair_id=repair_id,
-        work_order_id=work_order_id,
+        work_order_id=work_order_id or work_order_id_snake,
         date_from=date_from,
         date_to=date_to,
         overdue=overdue,
@@ -53,7 +59,11 @@ def invoice_filters(
 
 def payment_filters(
     invoice_id: Annotated[uuid.UUID | None, Query(alias="invoiceId")] = None,
+    invoice_id_snake: Annotated[uuid.UUID | None, Query(alias="invoice_id", include_in_schema=False)] = None,
     customer_id: Annotated[uuid.UUID | None, Query(alias="customerId")] = None,
+    customer_id_snake: Annotated[
+        uuid.UUID | None, Query(alias="customer_id", include_in_schema=False)
+    ] = None,
     method: PaymentMethod | None = None,
     kind: Literal["payment", "refund"] | None = None,
     date_from: Annotated[
@@ -63,10 +73,10 @@ def payment_filters(
         CalendarDay | None, Query(alias="dateTo", description="Received on/before (shop day)")
     ] = None,
 ) -> payments.PaymentFilters:
-    """The payments list's filters (``GET /payments``)."""
+    """The payments list's filters (``GET /payments``; seed 001's snake_case names accepted too)."""
     return payments.PaymentFilters(
-        invoice_id=invoice_id,
-        customer_id=customer_id,
+        invoice_id=invoice_id or invoice_id_snake,
+        customer_id=customer_id or customer_id_snake,
         method=method.value if method else None,
         kind=kind,
         date_from=date_from,

@@ -12,9 +12,11 @@ here) in the invoices' currency (the shop's ``FIXDESK_CURRENCY``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
@@ -147,7 +149,9 @@ async def aging(session: AsyncSession, today: date) -> tuple[list[AgingRow], Agi
     return ordered, totals
 
 
-def _month_case(column, bounds: list) -> case:
+def _month_case(column: Any, bounds: Sequence[date | datetime]) -> Any:
+    """The index of the month ``column`` falls in: ``bounds`` are the months' first days (or instants)
+    and the end of the last one; the caller keeps ``column`` within them."""
     return case(*[(column < bounds[index + 1], index) for index in range(len(bounds) - 1)]).label("month")
 
 
