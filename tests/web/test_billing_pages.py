@@ -53,6 +53,8 @@ async def test_the_list_shows_filters_and_pages_the_invoices(client, shop):
     assert "Rita Nunes" in everything.text
     assert 'href="/app/invoices"' in everything.text  # the menu entry
     assert 'href="/app/receivables"' in everything.text
+    assert 'href="/app/invoices/export.csv"' in everything.text
+    assert 'href="/app/invoices/export.csv?status=draft"' in drafts.text  # the list's filters
     assert f'data-invoice="{shop["draft"]["id"]}"' in drafts.text
     assert shop["issued"]["invoiceNumber"] not in drafts.text
     assert "No invoices here" in overdue.text
@@ -159,6 +161,7 @@ async def test_the_pdf_and_the_csv_come_on_the_pages_session(client, shop):
 
     document = await client.get(f"/app/invoices/{shop['issued']['id']}/pdf", headers=headers)
     export = await client.get("/app/invoices/export.csv?status=draft", headers=headers)
+    payments = await client.get("/app/payments/export.csv", headers=headers)
 
     assert document.status_code == 200
     assert document.headers["content-type"] == "application/pdf"
@@ -166,6 +169,8 @@ async def test_the_pdf_and_the_csv_come_on_the_pages_session(client, shop):
     assert export.status_code == 200
     assert export.text.splitlines()[0].startswith("invoiceNumber,status,")
     assert len(export.text.splitlines()) == 2
+    assert payments.status_code == 200
+    assert payments.text.startswith("receivedAt,kind,")
 
 
 async def test_the_receivables_page_shows_the_aging_and_the_chart(client, shop):
