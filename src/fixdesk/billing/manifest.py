@@ -22,10 +22,14 @@ MANIFEST = DomainManifest(
     name="billing",
     description="Invoices, credit notes and payments.",
     routers=(
+        # The exports first: /invoices/export.csv must win over /invoices/{id}.
+        Mount("fixdesk.billing.exports.router:router"),
         Mount("fixdesk.billing.invoices.router:router"),
         Mount("fixdesk.billing.payments.router:router"),
         Mount("fixdesk.billing.invoices.portal_router:router"),
         Mount("fixdesk.billing.checkout.router:router"),
+        # The receivables report: billing's data, under /analytics and analytics:read.
+        Mount("fixdesk.billing.receivables.router:router"),
     ),
     permissions=(
         Permission(INVOICES_READ, "Read invoices, credit notes, payments and customers' payment terms."),
@@ -45,6 +49,8 @@ MANIFEST = DomainManifest(
     events=("fixdesk.billing.events",),
     jobs=("fixdesk.billing.jobs",),
     periodic_jobs=(Periodic("billing.overdue_and_reminders", "7 * * * *", "billing.overdue_and_reminders"),),
-    pages=("fixdesk.web.portal_invoices:pages",),
+    # The staff pages (invoices list and page, "Create invoice" from a repair, the receivables) and the
+    # customer's invoices in the portal.
+    pages=("fixdesk.web.billing:pages", "fixdesk.web.portal_invoices:pages"),
     message_templates=(MessageTemplates("fixdesk.billing", "message_templates", ("invoice_sent",)),),
 )

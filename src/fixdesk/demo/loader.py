@@ -49,12 +49,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
+from fixdesk.billing.invoices.service import CREDIT_NOTE_NUMBER_PREFIX, INVOICE_NUMBER_PREFIX
 from fixdesk.catalog.models import Brand
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer, CustomerStatus, CustomerTag
 from fixdesk.customers.service import _search_text as customer_search_text
 from fixdesk.db import Hundredths, Money, Percent, create_engine, new_id
 from fixdesk.demo.bench import BENCH_TABLES, Bench, BenchRows, Step
+from fixdesk.demo.billing import BILLING_TABLES, BillingGenerator, load_billables
 from fixdesk.demo.catalog import DemoCatalog, build_demo_catalog
 from fixdesk.demo.devices import (
     COSMETIC_CONDITIONS,
@@ -143,6 +145,11 @@ class DemoSummary:
     # and its customers are counted in ``users`` and ``customers``).
     field_rows: int = 0
     field_seconds: float = 0.0
+    # The books (fixdesk.demo.billing): invoices of the completed repairs and work orders, their payments
+    # and credit notes.
+    invoices: int = 0
+    payments: int = 0
+    credit_notes: int = 0
 
     @property
     def rows(self) -> int:
@@ -278,11 +285,34 @@ async def load_demo(
                 progress.update(field_task, total=progress.tasks[field_task].completed)
                 field_seconds = time.perf_counter() - field_started
                 # --- end of the field team ---
+                # --- the books: invoices and payments of the completed repairs and work orders ---
+                books = BillingGenerator(
+                    seed=seed,
+                    now=now,
+                    zone=settings.shop_timezone,
+                    currency=settings.currency,
+                    rounding=settings.invoice_rounding,
+                    payment_terms_days=settings.payment_terms_days,
+                    staff=generator.staff_ids,
+                )
+                books_task = progress.add_task("Invoices", total=None)
+
+                def books_written(table: str, rows: int) -> None:
+                    counts[table] = counts.get(table, 0) + rows
+                    progress.advance(books_task, rows)
+
+                await writer.write_batches(books.batches(await load_billables(connection)), books_written)
+                progress.update(books_task, total=progress.tasks[books_task].completed)
+                # --- end of the books ---
                 if deferred.count:
                     index_task = progress.add_task("Indexes, keys", total=deferred.count)
                     await writer.restore(deferred, lambda: progress.advance(index_task))
                 await _set_number_sequences(connection, REPAIR_NUMBER_PREFIX, generator.last_numbers)
                 await _set_number_sequences(connection, WORK_ORDER_NUMBER_PREFIX, field.last_numbers)
+                await _set_number_sequences(connection, INVOICE_NUMBER_PREFIX, books.last_invoice_numbers)
+                await _set_number_sequences(
+                    connection, CREDIT_NOTE_NUMBER_PREFIX, books.last_credit_note_numbers
+                )
     finally:
         await engine.dispose()
     summary = DemoSummary(
@@ -307,6 +337,9 @@ async def load_demo(
         work_order_history=counts["work_order_status_history"],
         field_rows=field_rows,
         field_seconds=field_seconds,
+        invoices=counts.get("invoices", 0),
+        payments=counts.get("payments", 0),
+        credit_notes=counts.get("credit_notes", 0),
     )
     if console is not None:
         console.print(
@@ -318,6 +351,8 @@ async def load_demo(
             f"a field team of {summary.technicians} technicians in Austin with {summary.service_locations:,} "
             f"service locations, {summary.equipment:,} units of equipment, {summary.service_plans:,} service "
             f"plans and {summary.work_orders:,} work orders ({summary.field_seconds:.1f} s); "
+            f"{summary.invoices:,} invoices with {summary.payments:,} payments and "
+            f"{summary.credit_notes:,} credit notes; "
             f"in {summary.elapsed_seconds:.1f} s."
         )
     return summary
@@ -376,6 +411,7 @@ BULK_LOADED_TABLES: tuple[Table, ...] = (
     RepairStatusHistory.__table__,
     *BENCH_TABLES,
     *FIELD_BULK_TABLES,
+    *BILLING_TABLES,
 )
 
 

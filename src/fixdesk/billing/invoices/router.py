@@ -176,7 +176,7 @@ async def create_invoice(
     return await _detail(session, principal, invoice.id, settings)
 
 
-@router.get("/invoices/{invoice_id}", operation_id="invoices-get", response_model=InvoiceDetail)
+@router.get("/invoices/{invoice_id:uuid}", operation_id="invoices-get", response_model=InvoiceDetail)
 async def get_invoice(
     invoice_id: uuid.UUID, session: SessionDep, principal: InvoicesRead, settings: SettingsDep
 ):
@@ -184,7 +184,7 @@ async def get_invoice(
     return await _detail(session, principal, invoice_id, settings)
 
 
-@router.patch("/invoices/{invoice_id}", operation_id="invoices-update", response_model=InvoiceDetail)
+@router.patch("/invoices/{invoice_id:uuid}", operation_id="invoices-update", response_model=InvoiceDetail)
 async def update_invoice(
     invoice_id: uuid.UUID,
     body: InvoiceUpdate,
@@ -198,7 +198,7 @@ async def update_invoice(
 
 
 @router.delete(
-    "/invoices/{invoice_id}", operation_id="invoices-delete", status_code=status.HTTP_204_NO_CONTENT
+    "/invoices/{invoice_id:uuid}", operation_id="invoices-delete", status_code=status.HTTP_204_NO_CONTENT
 )
 async def delete_invoice(invoice_id: uuid.UUID, session: SessionDep, principal: InvoicesWrite) -> None:
     """Delete a draft invoice (409 once issued: void it or issue a credit note)."""

@@ -70,7 +70,7 @@ async def create_payment(
     return await service.create_payment(session, principal, body, settings=settings)
 
 
-@router.get("/payments/{payment_id}", operation_id="payments-get", response_model=PaymentRead)
+@router.get("/payments/{payment_id:uuid}", operation_id="payments-get", response_model=PaymentRead)
 async def get_payment(payment_id: uuid.UUID, session: SessionDep, principal: InvoicesRead):
     """One payment or refund."""
     return await service.get_payment(session, principal, payment_id)

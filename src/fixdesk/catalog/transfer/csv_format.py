@@ -102,6 +102,10 @@ from __future__ import annotations
 import re
 
 from fixdesk.catalog.models import DeviceType, PartQuality
+from fixdesk.platform.csv_cells import ESCAPE_MARK as ESCAPE_MARK
+from fixdesk.platform.csv_cells import FORMULA_TRIGGERS as FORMULA_TRIGGERS
+from fixdesk.platform.csv_cells import escape_cell as escape_cell
+from fixdesk.platform.csv_cells import unescape_cell as unescape_cell
 
 COLUMNS: tuple[str, ...] = (
     "brand",
@@ -160,23 +164,3 @@ HEADER_ALIASES: dict[str, str] = {header_key(column): column for column in COLUM
     "quality": "partQuality",
 }
 """Header keys (:func:`header_key`) → column names: every column, and two older spellings."""
-
-
-FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
-ESCAPE_MARK = "'"
-"""Written in front of a cell that starts with a formula trigger (or with the mark itself)."""
-
-
-def escape_cell(value: str) -> str:
-    """``value`` as the export writes it: with :data:`ESCAPE_MARK` in front when it starts with a formula
-    trigger or with the mark itself, unchanged otherwise (``"-Phone"`` → ``"'-Phone"``)."""
-    if value.startswith((*FORMULA_TRIGGERS, ESCAPE_MARK)):
-        return ESCAPE_MARK + value
-    return value
-
-
-def unescape_cell(value: str) -> str:
-    """A cell as the import reads it: one leading :data:`ESCAPE_MARK` removed (``"'-Phone"`` →
-    ``"-Phone"``), so ``unescape_cell(escape_cell(v)) == v`` for every ``v``."""
-    return value.removeprefix(ESCAPE_MARK)
