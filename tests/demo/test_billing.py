@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from fixdesk.billing import lifecycle, totals
+from fixdesk.billing import lifecycle, reminders, totals
 from fixdesk.billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment
 from fixdesk.demo.loader import load_demo
 from fixdesk.fieldservice.models import WorkOrder
@@ -161,3 +161,10 @@ async def test_the_demo_books_keep_the_billing_rules(engine, app, client, sessio
     )
     assert Decimal(str(response.json()["totals"]["total"])) == owed
     assert response.json()["totals"]["over90"] > 0
+
+    # The demo holds the hourly job's history (overdue stamped, the reminders of past days recorded), so
+    # the job's first run after loading announces nothing and reminds no one: no flood of emails.
+    async with sessionmaker() as session:
+        announced, reminded = await reminders.run(session, settings)
+        await session.rollback()
+    assert (announced, reminded) == (0, 0)

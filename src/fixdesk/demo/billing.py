@@ -31,7 +31,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,6 +46,7 @@ from fixdesk.billing.models import (
     CreditNoteLine,
     Invoice,
     InvoiceLine,
+    InvoiceReminder,
     InvoiceSource,
     InvoiceStatus,
     Payment,
@@ -179,6 +180,7 @@ class _Draft:
     lines: list[dict[str, Any]]
     payments: list[dict[str, Any]] = field(default_factory=list)
     credit_notes: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
+    reminders: list[dict[str, Any]] = field(default_factory=list)
 
 
 class BillingGenerator:
@@ -196,6 +198,7 @@ class BillingGenerator:
         rounding: str,
         payment_terms_days: int,
         staff: dict[str, uuid.UUID],
+        reminder_offsets: tuple[int, ...] = (),
     ) -> None:
         self.rng = random.Random(f"fixdesk-demo-billing-{seed}")
         self.now = now
@@ -204,6 +207,7 @@ class BillingGenerator:
         self.currency = currency
         self.rounding = rounding
         self.terms = payment_terms_days
+        self.reminder_offsets = reminder_offsets
         self.front_desk = staff.get("front-desk@example.com")
         self.manager = staff.get("manager@example.com")
         self.last_invoice_numbers: dict[int, int] = {}
@@ -226,6 +230,7 @@ class BillingGenerator:
                 (CreditNote.__table__, [note for note, _ in notes]),
                 (CreditNoteLine.__table__, [line for _, lines in notes for line in lines]),
                 (Payment.__table__, [payment for draft in part for payment in draft.payments]),
+                (InvoiceReminder.__table__, [reminder for draft in part for reminder in draft.reminders]),
             ]
 
     def _number(self, drafts: list[_Draft]) -> None:
@@ -316,6 +321,7 @@ class BillingGenerator:
             "sent_at": None,
             "paid_at": None,
             "voided_at": None,
+            "overdue_at": None,
             "void_reason": None,
             "created_by_id": self.front_desk if is_repair else self.manager,
             "created_at": created,
@@ -463,3 +469,29 @@ class BillingGenerator:
         invoice["status"] = status.value
         if status == InvoiceStatus.void:
             invoice["balance_due"] = ZERO
+        if status in lifecycle.OWING and invoice["due_date"] is not None:
+            self._remind(draft)
+
+    def _remind(self, draft: _Draft) -> None:
+        """An owing invoice's history as the hourly job left it (:mod:`fixdesk.billing.reminders`): overdue
+        stamped the day after its due date, and the reminders of the days that have come (after its issue
+        date) recorded as sent, so the first run after loading the demo does not remind the whole book."""
+        invoice = draft.row
+        due: date = invoice["due_date"]
+        if due < self.today:
+            invoice["overdue_at"] = self._start_of(due + timedelta(days=1))
+        for offset in self.reminder_offsets:
+            day = due + timedelta(days=offset)
+            if invoice["issue_date"] < day <= self.today:
+                draft.reminders.append(
+                    {
+                        "id": new_id(),
+                        "invoice_id": invoice["id"],
+                        "days_offset": offset,
+                        "sent_at": self._start_of(day),
+                    }
+                )
+
+    def _start_of(self, day: date) -> datetime:
+        """The first moment of the shop's ``day``, in UTC."""
+        return datetime.combine(day, time(), self.zone).astimezone(UTC)

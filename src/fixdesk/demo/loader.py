@@ -294,6 +294,7 @@ async def load_demo(
                     rounding=settings.invoice_rounding,
                     payment_terms_days=settings.payment_terms_days,
                     staff=generator.staff_ids,
+                    reminder_offsets=settings.payment_reminder_offsets,
                 )
                 books_task = progress.add_task("Invoices", total=None)
 
