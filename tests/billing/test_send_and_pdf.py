@@ -167,3 +167,25 @@ async def test_an_invoice_cannot_be_sent_without_an_email_address_or_once_void(a
     again = await client.post(f"/api/v1/invoices/{invoice['id']}/send", headers=agent.headers)
     assert again.status_code == 409
     assert again.json()["allowed"] == []
+
+
+async def test_a_euro_shops_pdf_names_its_currency_instead_of_an_unprintable_sign(
+    app, client, sessionmaker, database_url, tmp_path
+):
+    # The PDF's core font has no euro sign: amounts say EUR rather than print "?".
+    euro_settings = make_settings(
+        database_url, tmp_path, currency="EUR", tax_rate="23", shop_name="Conserta Já"
+    )
+    app.state.settings = euro_settings
+    agent = await make_user(app, sessionmaker, "agent")
+    customer = await make_customer(app, sessionmaker, first_name="João", last_name="Conceição")
+    draft = await make_invoice(client, agent, customer.id, line("Substituição de ecrã", unit_price="100.00"))
+    invoice = await finalize(client, agent, draft["id"])
+
+    response = await client.get(f"/api/v1/invoices/{invoice['id']}/pdf", headers=agent.headers)
+
+    text = pdf_text(response.content)
+    assert "EUR\xa0123.00" in text or "EUR 123.00" in text
+    assert "?" not in text
+    assert "João Conceição" in text
+    assert "Substituição de ecrã" in text

@@ -145,6 +145,17 @@ def _text(value: str) -> str:
     return value.encode("latin-1", "replace").decode("latin-1")
 
 
+def format_money(amount: Decimal, currency: str) -> str:
+    """``amount`` with its currency's symbol where the core fonts' Latin-1 has it ($, £, ¥), else with
+    the ISO 4217 code (``EUR 1,234.50``): a symbol the font cannot draw would print as ``?``."""
+    with_symbol = format_currency(amount, currency, locale="en_US")
+    try:
+        with_symbol.encode("latin-1")
+    except UnicodeEncodeError:
+        return format_currency(amount, currency, locale="en_US", format="¤¤\xa0#,##0.00")
+    return with_symbol
+
+
 def _rate(rate: Decimal) -> str:
     text = format(rate.normalize(), "f")
     return f"{text}%"
@@ -154,7 +165,7 @@ def render(document: InvoiceDocument) -> bytes:
     """The invoice as PDF bytes (A4, one or more pages). CPU work: call it off the event loop."""
 
     def money(amount: Decimal) -> str:
-        return _text(format_currency(amount, document.currency, locale="en_US"))
+        return format_money(amount, document.currency)
 
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=18)
