@@ -32,6 +32,7 @@ from fixdesk.repairs.models import (
     RepairStatusHistory,
 )
 from fixdesk.services import build_services
+from tests.billing.helpers import finalize, make_invoice
 from tests.conftest import Database
 from tests.factories import Actor, make_customer, make_repair, make_user, walk
 from tests.repairs.attachments.files import png
@@ -122,6 +123,8 @@ async def two_customers(app, client, sessionmaker, settings, database) -> dict[s
         headers=manager.headers,
     )
     assert photo.status_code == 201, photo.text
+    # B owes an issued invoice (the portal's invoices, their PDF and Checkout).
+    invoice = await finalize(client, manager, (await make_invoice(client, manager, bob.id))["id"])
     await send_queued_messages(settings, database)
     login = await client.post("/api/v1/auth/login", json={"email": bob.email, "password": B_PASSWORD})
     assert login.status_code == 200, login.text
@@ -147,6 +150,7 @@ async def two_customers(app, client, sessionmaker, settings, database) -> dict[s
             "session_id": str(bobs_session),
             "quote_id": quote.json()["id"],
             "attachment_id": photo.json()["id"],
+            "invoice_id": invoice["id"],
         },
         "bobs_traces": {
             str(bob.id),
@@ -158,6 +162,8 @@ async def two_customers(app, client, sessionmaker, settings, database) -> dict[s
             str(bobs_session),
             quote.json()["id"],
             photo.json()["id"],
+            invoice["id"],
+            invoice["invoiceNumber"],
         },
     }
 
