@@ -47,7 +47,7 @@ def priced_lines(draw: Any) -> totals.LineInput:
     return totals.LineInput(quantity, unit_price, discount, Decimal("0") if exempt else draw(rates), exempt)
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(
     lines=st.lists(priced_lines(), min_size=0, max_size=12),
     rounding=st.sampled_from(["per_document", "per_line"]),
@@ -75,7 +75,7 @@ def test_lines_and_taxes_add_up_to_the_total_under_each_rounding_rule(lines, rou
         assert result.tax_amount == sum((p.tax_amount for p in result.lines), Decimal("0.00"))
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=2500, deadline=None)
 @given(
     total=money,
     paid_share=st.floats(min_value=0, max_value=1),

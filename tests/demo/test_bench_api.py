@@ -68,7 +68,7 @@ def mean(values: list[Decimal]) -> Decimal:
 
 
 async def test_staff_see_a_consistent_bench(engine, app, client, settings, demo_clock):
-    await load_demo(settings, scale=1)
+    await load_demo(settings, scale=1, sections=())
     admin = await login(client, "admin@example.com")
     async with engine.connect() as connection:
         repairs = (await connection.execute(select(Repair.__table__))).mappings().all()
@@ -176,7 +176,7 @@ async def test_staff_see_a_consistent_bench(engine, app, client, settings, demo_
 async def test_the_portal_customer_approves_their_quote_and_rates_a_repair(
     engine, app, client, settings, demo_clock
 ):
-    await load_demo(settings, scale=1)
+    await load_demo(settings, scale=1, sections=())
     async with engine.connect() as connection:
         portal_id = await connection.scalar(
             select(Customer.id).where(Customer.email == PORTAL_CUSTOMER_EMAIL)

@@ -72,7 +72,7 @@ def shop_day(moment: datetime):
 
 async def test_the_demo_bench_keeps_the_services_rules(engine, app, settings):
     now = DEMO_NOW
-    summary = await load_demo(settings, scale=1, now=now)
+    summary = await load_demo(settings, scale=1, now=now, sections=())
     async with engine.connect() as connection:
         repairs = await rows_of(connection, Repair.__table__)
         history = grouped(

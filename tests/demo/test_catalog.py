@@ -35,7 +35,7 @@ REAL_RELEASE_YEARS = {
 async def test_the_demo_catalog_is_loaded_and_served_by_the_catalog_api(
     engine, app, client, sessionmaker, database_url, tmp_path, demo_clock
 ):
-    summary = await load_demo(make_settings(database_url, tmp_path), scale=1)
+    summary = await load_demo(make_settings(database_url, tmp_path), scale=1, sections=())
     manager = await make_user(app, sessionmaker, "manager")
 
     listed = await client.get(

@@ -98,7 +98,7 @@ def aware(moment: datetime | None) -> datetime | None:
 async def test_the_demo_field_team_keeps_the_services_rules_and_can_be_dispatched(
     engine, app, client, settings, demo_clock
 ):
-    summary = await load_demo(settings, scale=1, now=DEMO_NOW)
+    summary = await load_demo(settings, scale=1, now=DEMO_NOW, sections=("field",))
     today = DEMO_NOW.astimezone(ZoneInfo(ZONE)).date()
     async with engine.connect() as connection:
         users = {row.id: row for row in await rows_of(connection, User.__table__)}

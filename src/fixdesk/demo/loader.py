@@ -32,7 +32,7 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -173,6 +173,10 @@ class DemoDatabaseNotEmpty(RuntimeError):
     """The demo shop loads only into a database without users, customers, repairs or catalog brands."""
 
 
+DEMO_SECTIONS: tuple[str, ...] = ("field", "books")
+"""The optional parts of the demo shop :func:`load_demo` can leave out: the field team and the books."""
+
+
 async def load_demo(
     settings: Settings,
     *,
@@ -180,6 +184,7 @@ async def load_demo(
     console: Console | None = None,
     seed: int = 2026,
     now: datetime | None = None,
+    sections: Collection[str] = DEMO_SECTIONS,
 ) -> DemoSummary:
     """Fill an empty (migrated) database with the demo shop and return what was written.
 
@@ -192,9 +197,15 @@ async def load_demo(
     dated in ``settings.shop_timezone``; and a field team in Austin (:mod:`fixdesk.demo.field`): ``10 ×
     scale`` technicians, ``500 × scale`` service locations with their equipment, ``150 × scale`` service
     plans and a year of work orders up to four weeks ahead. With a ``console`` a Rich progress bar shows the rows as they are written.
+    ``sections`` names the optional parts to write (:data:`DEMO_SECTIONS`, all by default): ``"field"``
+    for the field team and ``"books"`` for the invoices and payments. The staff, the catalog, the customers
+    and the repairs are always written; a test that needs only the repair desk leaves the rest out.
     Raises :class:`DemoDatabaseNotEmpty` when the database already holds users, customers, repairs or
-    brands.
+    brands, and :class:`ValueError` for an unknown section.
     """
+    unknown = set(sections) - set(DEMO_SECTIONS)
+    if unknown:
+        raise ValueError(f"unknown demo sections: {', '.join(sorted(unknown))}")
     if scale < 1:
         raise ValueError("scale must be at least 1")
     started = time.perf_counter()
@@ -258,62 +269,68 @@ async def load_demo(
                 progress.update(tasks["bench"], total=sum(counts[table] for table in bench_tables))
                 # --- the field team: technicians, locations, plans, a year of work orders ---
                 field_started = time.perf_counter()
-                field = FieldGenerator(
-                    seed=seed,
-                    scale=scale,
-                    now=now,
-                    zone=settings.shop_timezone,
-                    tax_rate=settings.tax_rate,
-                    password_hash=password_hash,
-                    staff=generator.staff_ids,
-                    taken_emails=generator.emails,
-                    lead_days=settings.service_plan_lead_days,
-                    reminder_days=settings.service_plan_reminder_days,
-                )
-                field_task = progress.add_task("Field team", total=None)
+                field: FieldGenerator | None = None
                 field_rows = 0
+                if "field" in sections:
+                    field = FieldGenerator(
+                        seed=seed,
+                        scale=scale,
+                        now=now,
+                        zone=settings.shop_timezone,
+                        tax_rate=settings.tax_rate,
+                        password_hash=password_hash,
+                        staff=generator.staff_ids,
+                        taken_emails=generator.emails,
+                        lead_days=settings.service_plan_lead_days,
+                        reminder_days=settings.service_plan_reminder_days,
+                    )
+                    field_task = progress.add_task("Field team", total=None)
 
-                def field_written(table: str, rows: int) -> None:
-                    nonlocal field_rows
-                    if table in counts:
-                        counts[table] += rows
-                    if table not in ("users", "customers"):  # those are in summary.rows already
-                        field_rows += rows
-                    progress.advance(field_task, rows)
+                    def field_written(table: str, rows: int) -> None:
+                        nonlocal field_rows
+                        if table in counts:
+                            counts[table] += rows
+                        if table not in ("users", "customers"):  # those are in summary.rows already
+                            field_rows += rows
+                        progress.advance(field_task, rows)
 
-                await writer.write_batches(field.batches(), field_written)
-                progress.update(field_task, total=progress.tasks[field_task].completed)
+                    await writer.write_batches(field.batches(), field_written)
+                    progress.update(field_task, total=progress.tasks[field_task].completed)
                 field_seconds = time.perf_counter() - field_started
                 # --- end of the field team ---
                 # --- the books: invoices and payments of the completed repairs and work orders ---
-                books = BillingGenerator(
-                    seed=seed,
-                    now=now,
-                    zone=settings.shop_timezone,
-                    currency=settings.currency,
-                    rounding=settings.invoice_rounding,
-                    payment_terms_days=settings.payment_terms_days,
-                    staff=generator.staff_ids,
-                    reminder_offsets=settings.payment_reminder_offsets,
-                )
-                books_task = progress.add_task("Invoices", total=None)
+                books: BillingGenerator | None = None
+                if "books" in sections:
+                    books = BillingGenerator(
+                        seed=seed,
+                        now=now,
+                        zone=settings.shop_timezone,
+                        currency=settings.currency,
+                        rounding=settings.invoice_rounding,
+                        payment_terms_days=settings.payment_terms_days,
+                        staff=generator.staff_ids,
+                        reminder_offsets=settings.payment_reminder_offsets,
+                    )
+                    books_task = progress.add_task("Invoices", total=None)
 
-                def books_written(table: str, rows: int) -> None:
-                    counts[table] = counts.get(table, 0) + rows
-                    progress.advance(books_task, rows)
+                    def books_written(table: str, rows: int) -> None:
+                        counts[table] = counts.get(table, 0) + rows
+                        progress.advance(books_task, rows)
 
-                await writer.write_batches(books.batches(await load_billables(connection)), books_written)
-                progress.update(books_task, total=progress.tasks[books_task].completed)
+                    await writer.write_batches(books.batches(await load_billables(connection)), books_written)
+                    progress.update(books_task, total=progress.tasks[books_task].completed)
                 # --- end of the books ---
                 if deferred.count:
                     index_task = progress.add_task("Indexes, keys", total=deferred.count)
                     await writer.restore(deferred, lambda: progress.advance(index_task))
                 await _set_number_sequences(connection, REPAIR_NUMBER_PREFIX, generator.last_numbers)
-                await _set_number_sequences(connection, WORK_ORDER_NUMBER_PREFIX, field.last_numbers)
-                await _set_number_sequences(connection, INVOICE_NUMBER_PREFIX, books.last_invoice_numbers)
-                await _set_number_sequences(
-                    connection, CREDIT_NOTE_NUMBER_PREFIX, books.last_credit_note_numbers
-                )
+                if field is not None:
+                    await _set_number_sequences(connection, WORK_ORDER_NUMBER_PREFIX, field.last_numbers)
+                if books is not None:
+                    await _set_number_sequences(connection, INVOICE_NUMBER_PREFIX, books.last_invoice_numbers)
+                    await _set_number_sequences(
+                        connection, CREDIT_NOTE_NUMBER_PREFIX, books.last_credit_note_numbers
+                    )
     finally:
         await engine.dispose()
     summary = DemoSummary(
