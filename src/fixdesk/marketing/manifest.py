@@ -12,6 +12,8 @@ from __future__ import annotations
 from fixdesk.marketing.permissions import (
     CONSENTS_READ,
     CONSENTS_WRITE,
+    SEGMENTS_READ,
+    SEGMENTS_WRITE,
     SUPPRESSIONS_MANAGE,
 )
 from fixdesk.platform.domains import DomainManifest, Mount, Permission
@@ -20,6 +22,7 @@ MANIFEST = DomainManifest(
     name="marketing",
     description="Marketing consent, the suppression list, audiences, customer segmentation and segments.",
     routers=(
+        Mount("fixdesk.marketing.segments_router:router"),
         Mount("fixdesk.marketing.router:router"),
         Mount("fixdesk.marketing.router:portal_router"),
     ),
@@ -27,9 +30,13 @@ MANIFEST = DomainManifest(
         Permission(CONSENTS_READ, "Read customers' marketing consent and its history."),
         Permission(CONSENTS_WRITE, "Record a customer's marketing consent or its withdrawal."),
         Permission(SUPPRESSIONS_MANAGE, "Read and change the marketing suppression list."),
+        Permission(SEGMENTS_READ, "Read customer segmentation and saved segments with their members."),
+        Permission(SEGMENTS_WRITE, "Add, change and delete saved customer segments."),
     ),
     role_grants={
-        "manager": frozenset({CONSENTS_READ, CONSENTS_WRITE, SUPPRESSIONS_MANAGE}),
+        "manager": frozenset(
+            {CONSENTS_READ, CONSENTS_WRITE, SUPPRESSIONS_MANAGE, SEGMENTS_READ, SEGMENTS_WRITE}
+        ),
         "agent": frozenset({CONSENTS_READ, CONSENTS_WRITE}),
     },
     models=("fixdesk.marketing.models",),
