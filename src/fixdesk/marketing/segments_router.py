@@ -73,20 +73,20 @@ async def preview_segment(body: SegmentFilter, session: SessionDep, _: SegmentsR
     return SegmentCount(customer_count=await segments.preview(session, body))
 
 
-@router.get("/segments/{segment_id}", operation_id="segments-get", response_model=SegmentRead)
+@router.get("/segments/{segment_id:uuid}", operation_id="segments-get", response_model=SegmentRead)
 async def get_segment(segment_id: uuid.UUID, session: SessionDep, _: SegmentsReader):
     """A saved segment with its live customer count."""
     return await segments.get_segment(session, segment_id)
 
 
-@router.patch("/segments/{segment_id}", operation_id="segments-update", response_model=SegmentRead)
+@router.patch("/segments/{segment_id:uuid}", operation_id="segments-update", response_model=SegmentRead)
 async def update_segment(segment_id: uuid.UUID, body: SegmentUpdate, session: SessionDep, _: SegmentsWriter):
     """Change a segment's name, description or filter."""
     return await segments.update_segment(session, segment_id, body)
 
 
 @router.delete(
-    "/segments/{segment_id}", operation_id="segments-delete", status_code=status.HTTP_204_NO_CONTENT
+    "/segments/{segment_id:uuid}", operation_id="segments-delete", status_code=status.HTTP_204_NO_CONTENT
 )
 async def delete_segment(segment_id: uuid.UUID, session: SessionDep, _: SegmentsWriter):
     """Delete a saved segment."""
@@ -95,7 +95,7 @@ async def delete_segment(segment_id: uuid.UUID, session: SessionDep, _: Segments
 
 
 @router.get(
-    "/segments/{segment_id}/customers",
+    "/segments/{segment_id:uuid}/customers",
     operation_id="segments-customers",
     response_model=Page[SegmentMemberRead],
 )
