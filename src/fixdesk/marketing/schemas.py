@@ -74,8 +74,9 @@ class ConsentUpdate(InputModel):
 
 class PortalConsentUpdate(InputModel):
     """The signed-in customer grants or withdraws their own consent on a channel (recorded with source
-    ``portal``)."""
+    ``portal``). The channel is in the body: the portal's routes carry no path parameter but ids."""
 
+    channel: Channel
     granted: bool
 
 
