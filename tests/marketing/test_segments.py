@@ -13,6 +13,7 @@ from fixdesk.marketing import access
 from fixdesk.marketing.access import AudienceSpec
 from fixdesk.marketing.models import Segment
 from fixdesk.platform.errors import NotFound
+from tests.billing.helpers import finalize, line, make_invoice, pay
 from tests.factories import Actor, bearer, count_rows, make_customer, make_repair, make_user
 from tests.sales.helpers import make_product, place_order
 from tests.support.clock import clock_at
@@ -244,3 +245,34 @@ async def test_segment_crud_permissions_and_bad_input(app, client, sessionmaker)
     assert (
         await client.get(f"/api/v1/segments/{uuid.uuid4()}/customers", headers=manager.headers)
     ).status_code == 404
+
+
+async def test_paid_invoices_count_toward_spend_but_not_toward_orders(app, client, sessionmaker):
+    """Repairs and work orders are paid through invoices: the money received counts toward total spend
+    (and RFM); a draft, an unpaid invoice or a cancelled order does not. Seed 002's "with orders" counts
+    sales orders only."""
+    admin = await make_user(app, sessionmaker, "admin")
+    rita = await make_customer(app, sessionmaker, first_name="Rita")
+    paid = await make_invoice(client, admin, rita.id, line(unit_price="100.00"))
+    await finalize(client, admin, paid["id"])
+    assert (await pay(client, admin, paid["id"], "60.00")).status_code == 201
+    unpaid = await make_invoice(client, admin, rita.id, line(unit_price="40.00"))
+    await finalize(client, admin, unpaid["id"])
+    await make_invoice(client, admin, rita.id, line(unit_price="999.00"))  # a draft
+    product = await make_product(client, admin, price="10.00", stockQuantity=5)
+    order = await place_order(client, admin, rita.id, (product["id"], 1))
+    cancelled = await client.patch(
+        f"/api/v1/orders/{order.json()['id']}/status", json={"status": "cancelled"}, headers=admin.headers
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+    everyone = await save(client, admin, "Everyone")
+    members = await client.get(f"/api/v1/segments/{everyone['id']}/customers", headers=admin.headers)
+    (member,) = members.json()["items"]
+    # One buyer: rank 1 of 1 scores 1 on every dimension (ties and lone values never round up).
+    assert (member["totalSpend"], member["purchaseCount"], member["rfmSegment"]) == (60.0, 1, "lost")
+    assert await preview(client, admin, minTotalSpend="60.00") == 1
+    assert await preview(client, admin, minTotalSpend="60.01") == 0
+    segmentation = (await client.get("/api/v1/customers/segmentation", headers=admin.headers)).json()
+    assert (segmentation["withOrders"]["count"], segmentation["withoutOrders"]["count"]) == (0, 1)
+    assert segmentation["conversionRate"] == 0

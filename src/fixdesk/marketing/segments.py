@@ -20,7 +20,9 @@ the same)::
     score = 1 + (5 × (rank − 1)) div n        (integer division: 1 … 5)
 
 ordered by the latest purchase's moment for R (the most recent buyers score 5), the number of purchases
-for F and the total spend for M (the most, the highest). F and M are combined as ``FM = (F + M + 1) div 2``
+for F and the total spend for M (the most, the highest). Ties never round up: customers equal on a
+dimension all take the score of the lowest of them, so a lone buyer, or a shop whose buyers all bought
+once, scores 1 there (quintiles need a spread to tell customers apart). F and M are combined as ``FM = (F + M + 1) div 2``
 (their mean, rounded half up), and the segment is the first line that matches, which covers all 25 cells:
 
 =====================  ===========  ==========
