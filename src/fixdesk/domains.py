@@ -17,6 +17,7 @@ from fixdesk.customers.manifest import MANIFEST as customers
 from fixdesk.customfields.manifest import MANIFEST as customfields
 from fixdesk.fieldservice.manifest import MANIFEST as fieldservice
 from fixdesk.identity.manifest import MANIFEST as identity
+from fixdesk.marketing.manifest import MANIFEST as marketing
 from fixdesk.messaging.manifest import MANIFEST as messaging
 from fixdesk.platform.domains import DomainManifest
 from fixdesk.platform.manifest import MANIFEST as platform
@@ -39,6 +40,8 @@ DOMAINS: tuple[DomainManifest, ...] = (
     sales,
     # Invoices and payments, made from repairs and work orders (read through their access functions).
     billing,
+    # Consent, suppressions, audiences and segments: reads customers, sales, billing and repairs.
+    marketing,
     analytics,
     messaging,
     webhooks,
