@@ -91,8 +91,6 @@ NOTICES = {
     "stock": N_("The stock movement is recorded."),
     "created": N_("The order is placed and its stock reserved."),
     "status": N_("The order is updated."),
-    "invoiced": N_("The draft invoice is ready: check it, then issue or send it from its page."),
-    "invoiced_already": N_("This order is invoiced already."),
 }
 
 
