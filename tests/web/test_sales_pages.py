@@ -209,5 +209,5 @@ async def test_the_sales_dashboard_shows_the_metrics_charts_and_top_products(cli
     assert 'id="sales-charts"' in page.text
     assert '"online": ["' in page.text
     assert 'data-live-endpoint="/api/v1/ws"' in page.text
-    assert 'aria-current="page">Today' in by_day.text
+    assert 'aria-current="page">Today by hour' in by_day.text
     assert agent.status_code == 403  # the dashboard needs dashboard:read

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -82,10 +83,10 @@ MOVEMENT_LABELS: dict[str, str] = {
     "returned": N_("Returned"),
 }
 PERIOD_LABELS: dict[str, str] = {
-    "day": N_("Today"),
+    "day": N_("Today by hour"),
     "week": N_("This week"),
-    "month": N_("This year by month"),
-    "year": N_("By year"),
+    "month": N_("This month"),
+    "year": N_("This year by month"),
 }
 NOTICES = {
     "stock": N_("The stock movement is recorded."),
@@ -392,6 +393,7 @@ async def _order_page(
         "can_cancel": OrderStatus.cancelled.value in allowed,
         "payment_next": lifecycle.allowed_payment_next(order.payment_status),
         "can_write": principal.has(ORDERS_WRITE),
+        "tax_rate": format(Decimal(str(order.tax_rate)).normalize(), "f"),
         "can_invoice": principal.has(ORDERS_WRITE)
         and principal.has(INVOICES_WRITE)
         and order.status != OrderStatus.cancelled.value,
@@ -462,14 +464,14 @@ async def sales_dashboard(
     session: SessionDep,
     _: DashboardRead,
     settings: SettingsDep,
-    period: Annotated[str, Query(max_length=10)] = "month",
+    period: Annotated[str, Query(max_length=10)] = "year",
 ) -> HTMLResponse:
     """Seed 002's sales dashboard: the last 30 days' total sales, orders, products sold and new customers,
     each with its change against the 30 days before; revenue online and offline (``period``: today by
-    hour, this week, this year by month, by year); visitors of the last 7 days (loyal, new, unique); the
+    hour, this week by day, this month by day, this year by month, the default); visitors of the last 7 days (loyal, new, unique); the
     top products of the last 30 days. New orders and customers arrive live (the WebSocket)."""
     if period not in PERIOD_LABELS:
-        period = "month"
+        period = "year"
     metrics = await dashboard.metrics(session, settings, None, None)
     revenue = await dashboard.revenue(session, settings, period)  # type: ignore[arg-type]
     visitors = await dashboard.visitors(session, settings, "week")

@@ -11,11 +11,15 @@
     var locale = document.documentElement.lang || "en";
     var money = new Intl.NumberFormat(locale, { style: "currency", currency: data.currency });
     var revenue = document.getElementById("chart-sales-revenue");
+    var dayOfMonth = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short" });
     if (revenue) {
       new window.Chart(revenue, {
         type: "bar",
         data: {
-          labels: data.revenue.labels,
+          // A month's days come as YYYY-MM-DD: shown as the reader's "Dec 1".
+          labels: data.revenue.labels.map(function (label) {
+            return /^\d{4}-\d{2}-\d{2}$/.test(label) ? dayOfMonth.format(new Date(label + "T12:00:00")) : label;
+          }),
           datasets: [
             { label: revenue.getAttribute("data-online"), data: data.revenue.online.map(Number) },
             { label: revenue.getAttribute("data-offline"), data: data.revenue.offline.map(Number) },
