@@ -110,3 +110,24 @@ async def test_a_cancelled_order_is_not_invoiced_and_the_front_desk_needs_both_p
     assert refused.json()["status"] == "cancelled"
     async with sessionmaker() as session:
         assert (await session.execute(select(func.count()).select_from(Invoice))).scalar_one() == 0
+
+
+async def test_a_paid_orders_invoice_carries_its_payment_and_owes_nothing_once_issued(
+    client, app, sessionmaker
+):
+    admin = await make_user(app, sessionmaker, "admin")
+    customer = await make_customer(app, sessionmaker)
+    product = await make_product(client, admin, price="24.00")
+    order = (await place_order(client, admin, customer.id, (product["id"], 2), paymentStatus="paid")).json()
+    invoice_id = (await client.post(f"{ORDERS}/{order['id']}/invoice", headers=admin.headers)).json()[
+        "invoiceId"
+    ]
+
+    issued = await client.post(f"/api/v1/invoices/{invoice_id}/finalize", headers=admin.headers)
+
+    assert issued.status_code == 200, issued.text
+    invoice = issued.json()
+    assert (invoice["status"], invoice["total"], invoice["balanceDue"]) == ("paid", 48.0, 0.0)
+    assert [(p["amount"], p["reference"]) for p in invoice["payments"]] == [
+        (48.0, f"Paid with {order['orderNumber']}")
+    ]

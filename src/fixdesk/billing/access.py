@@ -21,7 +21,15 @@ from decimal import Decimal
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fixdesk.billing.models import Invoice, InvoiceSource, InvoiceStatus, Payment
+from fixdesk.billing import ledger
+from fixdesk.billing.models import (
+    Invoice,
+    InvoiceSource,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentSource,
+)
 from fixdesk.billing.schemas import InvoiceCreate, LineCreate
 from fixdesk.config import Settings
 from fixdesk.platform.errors import NotFound
@@ -100,6 +108,8 @@ class Sale:
     customer_id: uuid.UUID
     tax_rate: Decimal
     lines: tuple[SaleLine, ...]
+    paid: Decimal = Decimal("0.00")
+    """What the customer already paid for the sale (at the counter, online): carried onto the invoice."""
 
 
 async def invoice_sale(
@@ -109,7 +119,9 @@ async def invoice_sale(
     at, the way a repair or work order is invoiced (:func:`fixdesk.billing.invoices.service.create_invoice`):
     the customer's payment terms, the shop's rounding rule, ``invoice.created`` published in the caller's
     transaction. It stays a draft so the shop finalises or sends it like any other invoice; the notes name
-    the sale (``Order ORD-…``).
+    the sale (``Order ORD-…``). What the sale was already paid (``sale.paid``) is carried onto the draft
+    the way a repair's deposit is (a payment, method ``other``, source ``deposit``, "Paid with ORD-…", at
+    most the invoice's total), so a paid counter sale's invoice is paid once issued and is never chased.
 
     The caller keeps a sale from being invoiced twice (the sales order records the invoice's id under its
     row lock). Raises :class:`ValidationFailed` (400) for an unknown or archived customer and
@@ -125,10 +137,23 @@ async def invoice_sale(
         )
         for line in sale.lines
     ]
-    return await service.create_invoice(
+    invoice = await service.create_invoice(
         session,
         principal,
         InvoiceCreate(customer_id=sale.customer_id, lines=lines, notes=f"Order {sale.reference}"),
         settings=settings,
         source=InvoiceSource.order,
     )
+    paid = min(sale.paid, invoice.total)
+    if paid > 0:
+        await ledger.record_payment(
+            session,
+            principal,
+            invoice,
+            amount=paid,
+            method=PaymentMethod.other.value,
+            source=PaymentSource.deposit.value,
+            reference=f"Paid with {sale.reference}",
+            settings=settings,
+        )
+    return invoice

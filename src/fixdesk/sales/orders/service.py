@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -36,7 +37,7 @@ from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs.items import totals as money
 from fixdesk.sales.events import ORDER_COMPLETED, ORDER_CREATED, ORDER_UPDATED, OrderEventPayload
-from fixdesk.sales.models import MovementKind, Order, OrderItem, OrderStatus, Product
+from fixdesk.sales.models import MovementKind, Order, OrderItem, OrderStatus, PaymentStatus, Product
 from fixdesk.sales.orders import lifecycle
 from fixdesk.sales.orders.schemas import OrderCreate, OrderStatusChange
 from fixdesk.sales.products import stock
@@ -247,7 +248,8 @@ async def invoice_order(
 ) -> tuple[Order, bool]:
     """Invoice an order through billing (issue 13, item 2): a **draft** invoice of the order's lines at the
     unit prices and tax rate the order was charged (:func:`fixdesk.billing.access.invoice_sale`), which
-    the shop then finalises or sends like any invoice; the order records its id (``invoiceId``).
+    the shop then finalises or sends like any invoice; the order records its id (``invoiceId``). A paid
+    order's payment is carried onto the invoice (so issuing it leaves nothing owed).
 
     Idempotent under the order's row lock: while the order's invoice exists and is not void, a second call
     changes nothing and answers the same order (``created`` False). A deleted draft or a voided invoice
@@ -277,6 +279,7 @@ async def invoice_order(
             f"Order {order.order_number} is cancelled: there is nothing to invoice.", status=order.status
         )
     sale = billing.Sale(
+        paid=order.total if order.payment_status == PaymentStatus.paid.value else Decimal("0.00"),
         reference=order.order_number,
         customer_id=order.customer_id,
         tax_rate=order.tax_rate,
