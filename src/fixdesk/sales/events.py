@@ -117,7 +117,8 @@ PRODUCT_LOW_STOCK = event_type(
 ).name
 ORDER_CREATED = event_type(
     "order.created",
-    "An order was placed (status pending, stock reserved).",
+    "An order was placed (status pending, stock reserved): seed 002's new order (its socket's order:created), "
+    "with customerName for live dashboards.",
     OrderEventPayload,
     permission=ORDERS_READ,
 ).name
