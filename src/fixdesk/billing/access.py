@@ -15,12 +15,24 @@ does not exist.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import BigInteger, Select, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fixdesk.billing.models import Invoice, InvoiceStatus, Payment
+from fixdesk.billing import ledger
+from fixdesk.billing.models import (
+    Invoice,
+    InvoiceSource,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentSource,
+)
+from fixdesk.billing.schemas import InvoiceCreate, LineCreate
+from fixdesk.config import Settings
 from fixdesk.platform.errors import NotFound
 from fixdesk.platform.permissions import Principal
 
@@ -92,3 +104,72 @@ def invoice_purchases() -> Select[tuple[uuid.UUID, int, datetime]]:
         Invoice.status.not_in((InvoiceStatus.draft.value, InvoiceStatus.void.value)),
         Invoice.amount_paid > 0,
     )
+
+
+@dataclass(frozen=True)
+class SaleLine:
+    """A line of a sale as charged: ``quantity`` units × ``unit_price`` (shop currency, per unit)."""
+
+    description: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class Sale:
+    """What another domain sells and bills: a sales order's number (``reference``), its customer, the tax
+    rate it was charged at (percent) and its lines as charged."""
+
+    reference: str
+    customer_id: uuid.UUID
+    tax_rate: Decimal
+    lines: tuple[SaleLine, ...]
+    paid: Decimal = Decimal("0.00")
+    """What the customer already paid for the sale (at the counter, online): carried onto the invoice."""
+
+
+async def invoice_sale(
+    session: AsyncSession, principal: Principal, sale: Sale, *, settings: Settings
+) -> Invoice:
+    """A **draft** invoice (source ``order``) of a sale's lines at the prices and tax rate it was charged
+    at, the way a repair or work order is invoiced (:func:`fixdesk.billing.invoices.service.create_invoice`):
+    the customer's payment terms, the shop's rounding rule, ``invoice.created`` published in the caller's
+    transaction. It stays a draft so the shop finalises or sends it like any other invoice; the notes name
+    the sale (``Order ORD-…``). What the sale was already paid (``sale.paid``) is carried onto the draft
+    the way a repair's deposit is (a payment, method ``other``, source ``deposit``, "Paid with ORD-…", at
+    most the invoice's total), so a paid counter sale's invoice is paid once issued and is never chased.
+
+    The caller keeps a sale from being invoiced twice (the sales order records the invoice's id under its
+    row lock). Raises :class:`ValidationFailed` (400) for an unknown or archived customer and
+    :class:`~fixdesk.platform.errors.Conflict` (409) for a sale without lines."""
+    from fixdesk.billing.invoices import service  # the service imports this module
+
+    lines = [
+        LineCreate(
+            description=line.description,
+            quantity=Decimal(line.quantity),
+            unit_price=line.unit_price,
+            tax_rate=sale.tax_rate,
+        )
+        for line in sale.lines
+    ]
+    invoice = await service.create_invoice(
+        session,
+        principal,
+        InvoiceCreate(customer_id=sale.customer_id, lines=lines, notes=f"Order {sale.reference}"),
+        settings=settings,
+        source=InvoiceSource.order,
+    )
+    paid = min(sale.paid, invoice.total)
+    if paid > 0:
+        await ledger.record_payment(
+            session,
+            principal,
+            invoice,
+            amount=paid,
+            method=PaymentMethod.other.value,
+            source=PaymentSource.deposit.value,
+            reference=f"Paid with {sale.reference}",
+            settings=settings,
+        )
+    return invoice

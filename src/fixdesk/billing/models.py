@@ -50,6 +50,7 @@ class InvoiceSource(StrEnum):
 
     repair = "repair"
     work_order = "work_order"
+    order = "order"  # a sales order (counter or online), through :func:`fixdesk.billing.access.invoice_sale`
     manual = "manual"
 
 

@@ -44,7 +44,10 @@ class CustomerEventPayload(CamelModel):
 
 
 CUSTOMER_CREATED = event_type(
-    "customer.created", "A customer was added.", CustomerEventPayload, permission=CUSTOMERS_READ
+    "customer.created",
+    "A customer was added (seed 002's new customer: its customer:registered / customer.registered).",
+    CustomerEventPayload,
+    permission=CUSTOMERS_READ,
 ).name
 
 

@@ -65,6 +65,7 @@ from fixdesk.demo.devices import (
     models_by_type,
 )
 from fixdesk.demo.field import FIELD_BULK_TABLES, FieldGenerator
+from fixdesk.demo.sales import SALES_TABLES, SalesGenerator, load_customers
 from fixdesk.fieldservice.work_orders.service import WORK_ORDER_NUMBER_PREFIX
 from fixdesk.identity.models import Role, User
 from fixdesk.platform.numbering import NumberSequence, local_year
@@ -86,6 +87,7 @@ from fixdesk.repairs.models import (
 )
 from fixdesk.repairs.service import REPAIR_NUMBER_PREFIX, _completion_days
 from fixdesk.repairs.service import _search_text as repair_search_text
+from fixdesk.sales.orders.service import ORDER_NUMBER_PREFIX
 
 S = RepairStatus
 T = TypeVar("T")
@@ -150,6 +152,14 @@ class DemoSummary:
     invoices: int = 0
     payments: int = 0
     credit_notes: int = 0
+    # The shop's sales (fixdesk.demo.sales): parts and accessories with their stock ledger, a year of
+    # orders and their lines, the website's visits.
+    products: int = 0
+    orders: int = 0
+    order_items: int = 0
+    stock_movements: int = 0
+    visits: int = 0
+    sales_seconds: float = 0.0
 
     @property
     def rows(self) -> int:
@@ -173,8 +183,9 @@ class DemoDatabaseNotEmpty(RuntimeError):
     """The demo shop loads only into a database without users, customers, repairs or catalog brands."""
 
 
-DEMO_SECTIONS: tuple[str, ...] = ("field", "books")
-"""The optional parts of the demo shop :func:`load_demo` can leave out: the field team and the books."""
+DEMO_SECTIONS: tuple[str, ...] = ("field", "books", "sales")
+"""The optional parts of the demo shop :func:`load_demo` can leave out: the field team, the books and the
+shop's sales."""
 
 
 async def load_demo(
@@ -196,10 +207,14 @@ async def load_demo(
     items, quotes, warranties and reviews (:mod:`fixdesk.demo.bench`), taxed at ``settings.tax_rate`` and
     dated in ``settings.shop_timezone``; and a field team in Austin (:mod:`fixdesk.demo.field`): ``10 ×
     scale`` technicians, ``500 × scale`` service locations with their equipment, ``150 × scale`` service
-    plans and a year of work orders up to four weeks ahead. With a ``console`` a Rich progress bar shows the rows as they are written.
+    plans and a year of work orders up to four weeks ahead; the books of the completed repairs and work
+    orders (:mod:`fixdesk.demo.billing`); and the shop's sales (:mod:`fixdesk.demo.sales`): 300 parts and
+    accessories with their stock ledger, ``1,200 × scale`` orders over the year and 90 days of website
+    visitors. With a ``console`` a Rich progress bar shows the rows as they are written.
     ``sections`` names the optional parts to write (:data:`DEMO_SECTIONS`, all by default): ``"field"``
-    for the field team and ``"books"`` for the invoices and payments. The staff, the catalog, the customers
-    and the repairs are always written; a test that needs only the repair desk leaves the rest out.
+    for the field team, ``"books"`` for the invoices and payments and ``"sales"`` for the products and
+    orders. The staff, the catalog, the customers and the repairs are always written; a test that needs
+    only the repair desk leaves the rest out.
     Raises :class:`DemoDatabaseNotEmpty` when the database already holds users, customers, repairs or
     brands, and :class:`ValueError` for an unknown section.
     """
@@ -320,6 +335,29 @@ async def load_demo(
                     await writer.write_batches(books.batches(await load_billables(connection)), books_written)
                     progress.update(books_task, total=progress.tasks[books_task].completed)
                 # --- end of the books ---
+                # --- the shop's sales: products and their stock ledger, a year of orders, visits ---
+                sales_started = time.perf_counter()
+                sales: SalesGenerator | None = None
+                if "sales" in sections:
+                    sales = SalesGenerator(
+                        seed=seed,
+                        scale=scale,
+                        now=now,
+                        zone=settings.shop_timezone,
+                        tax_rate=settings.tax_rate,
+                        staff=list(generator.staff_ids.values()),
+                        signing_key=settings.signing_key,
+                    )
+                    sales_task = progress.add_task("Products, orders", total=None)
+
+                    def sales_written(table: str, rows: int) -> None:
+                        counts[table] = counts.get(table, 0) + rows
+                        progress.advance(sales_task, rows)
+
+                    await writer.write_batches(sales.batches(await load_customers(connection)), sales_written)
+                    progress.update(sales_task, total=progress.tasks[sales_task].completed)
+                sales_seconds = time.perf_counter() - sales_started
+                # --- end of the shop's sales ---
                 if deferred.count:
                     index_task = progress.add_task("Indexes, keys", total=deferred.count)
                     await writer.restore(deferred, lambda: progress.advance(index_task))
@@ -331,6 +369,8 @@ async def load_demo(
                     await _set_number_sequences(
                         connection, CREDIT_NOTE_NUMBER_PREFIX, books.last_credit_note_numbers
                     )
+                if sales is not None:
+                    await _set_number_sequences(connection, ORDER_NUMBER_PREFIX, sales.last_order_numbers)
     finally:
         await engine.dispose()
     summary = DemoSummary(
@@ -358,6 +398,12 @@ async def load_demo(
         invoices=counts.get("invoices", 0),
         payments=counts.get("payments", 0),
         credit_notes=counts.get("credit_notes", 0),
+        products=counts.get("products", 0),
+        orders=counts.get("orders", 0),
+        order_items=counts.get("order_items", 0),
+        stock_movements=counts.get("stock_movements", 0),
+        visits=counts.get("visits", 0),
+        sales_seconds=sales_seconds,
     )
     if console is not None:
         console.print(
@@ -370,7 +416,9 @@ async def load_demo(
             f"service locations, {summary.equipment:,} units of equipment, {summary.service_plans:,} service "
             f"plans and {summary.work_orders:,} work orders ({summary.field_seconds:.1f} s); "
             f"{summary.invoices:,} invoices with {summary.payments:,} payments and "
-            f"{summary.credit_notes:,} credit notes; "
+            f"{summary.credit_notes:,} credit notes; {summary.products} products with "
+            f"{summary.stock_movements:,} stock movements and {summary.orders:,} orders "
+            f"({summary.sales_seconds:.1f} s); "
             f"in {summary.elapsed_seconds:.1f} s."
         )
     return summary
@@ -430,6 +478,7 @@ BULK_LOADED_TABLES: tuple[Table, ...] = (
     *BENCH_TABLES,
     *FIELD_BULK_TABLES,
     *BILLING_TABLES,
+    *SALES_TABLES,
 )
 
 

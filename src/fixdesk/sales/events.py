@@ -1,6 +1,12 @@
 """Sales events in the catalogue and their payloads: ``product.low_stock`` and seed 002's order events
 (``order.created``, ``order.updated``, ``order.completed``), published through the outbox in the same
-transaction as the change."""
+transaction as the change.
+
+Seed 002's live events reach the staff dashboards over ``GET /api/v1/ws`` (:mod:`fixdesk.platform.realtime`)
+and webhooks under the same catalogue names: its "new order" (``order:created`` on its socket,
+``order.created`` on its webhooks) is ``order.created`` here, whose ``data`` carries the seed's ``orderId``,
+``customerName`` and ``totalAmount`` (its ``amount``); its "new customer" (``customer:registered`` /
+``customer.registered``) is the customers domain's ``customer.created``."""
 
 from __future__ import annotations
 
@@ -54,6 +60,9 @@ class OrderEventPayload(CamelModel):
     order_id: uuid.UUID
     order_number: str
     customer_id: uuid.UUID
+    customer_name: str | None = Field(
+        default=None, description="Seed 002's customerName (first and last name), for live dashboards"
+    )
     order_type: str
     status: str
     payment_status: str
@@ -70,11 +79,15 @@ class OrderEventPayload(CamelModel):
     to_status: str | None = None
     changed_fields: list[str] | None = None
     changed_by_id: uuid.UUID | None = None
+    invoice_id: uuid.UUID | None = None
 
     @classmethod
     def of(cls, order: Order, **change: object) -> OrderEventPayload:
-        """``order`` must have its ``items`` loaded."""
+        """``order`` must have its ``items`` and its ``customer`` (names) loaded."""
+        customer = order.customer
         return cls(
+            customer_name=f"{customer.first_name} {customer.last_name}".strip(),
+            invoice_id=order.invoice_id,
             id=order.id,
             order_id=order.id,
             order_number=order.order_number,
@@ -104,7 +117,8 @@ PRODUCT_LOW_STOCK = event_type(
 ).name
 ORDER_CREATED = event_type(
     "order.created",
-    "An order was placed (status pending, stock reserved).",
+    "An order was placed (status pending, stock reserved): seed 002's new order (its socket's order:created), "
+    "with customerName for live dashboards.",
     OrderEventPayload,
     permission=ORDERS_READ,
 ).name

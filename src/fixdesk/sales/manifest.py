@@ -43,4 +43,6 @@ MANIFEST = DomainManifest(
     models=("fixdesk.sales.models",),
     events=("fixdesk.sales.events",),
     jobs=("fixdesk.sales.jobs",),
+    # The staff pages: products and stock, orders (new order, status, invoice), the sales dashboard.
+    pages=("fixdesk.web.sales:pages",),
 )

@@ -134,6 +134,9 @@ class Order(IdMixin, TimestampMixin, Base):
     completed_at: Mapped[datetime | None] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The invoice made from the order through billing (``POST /orders/{id}/invoice``); cleared when that
+    # draft is deleted. A void invoice stays named here until the order is invoiced again.
+    invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoices.id", ondelete="SET NULL"))
 
     customer: Mapped[Customer] = relationship(lazy="raise")
     items: Mapped[list[OrderItem]] = relationship(
@@ -144,6 +147,7 @@ class Order(IdMixin, TimestampMixin, Base):
         Index("ix_orders_customer_id_created_at", "customer_id", "created_at"),
         Index("ix_orders_status_created_at", "status", "created_at"),
         Index("ix_orders_order_type_created_at", "order_type", "created_at"),
+        Index("ix_orders_invoice_id", "invoice_id"),
     )
 
 

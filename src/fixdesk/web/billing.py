@@ -97,6 +97,7 @@ NOTICES = {
     "credited": N_("The credit note is issued."),
     "created": N_("The draft invoice is ready: check it, then issue or send it."),
     "existing": N_("This repair is invoiced already: here is its invoice."),
+    "existing_order": N_("This order is invoiced already: here is its invoice."),
 }
 
 

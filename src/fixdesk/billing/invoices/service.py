@@ -230,7 +230,12 @@ def _repair_line(line: Any, tax_rate: Decimal) -> LineCreate:
 
 
 async def create_invoice(
-    session: AsyncSession, principal: Principal, data: InvoiceCreate, *, settings: Settings
+    session: AsyncSession,
+    principal: Principal,
+    data: InvoiceCreate,
+    *,
+    settings: Settings,
+    source: InvoiceSource = InvoiceSource.manual,
 ) -> Invoice:
     """A draft invoice (no number) from a repair, a work order or free lines, priced by the shop's
     rounding rule (``FIXDESK_INVOICE_ROUNDING``, kept by the invoice), lines without a rate taxed at
@@ -242,7 +247,8 @@ async def create_invoice(
     Raises :class:`ValidationFailed` (400 naming the field) for a repair or work order the principal cannot
     read, an unknown or archived customer, a ``customerId`` that is not the
     repair's or work order's, or a discount above its line; :class:`Conflict` (409) when the repair or work
-    order is already invoiced, has nothing to bill, or its deposit is more than the total."""
+    order is already invoiced, has nothing to bill, or its deposit is more than the total. ``source`` names
+    what free lines came from (``order``: :func:`fixdesk.billing.access.invoice_sale`)."""
     lines: list[LineCreate] = []
     repair_number: str | None = None
     deposit = Decimal("0.00")
@@ -269,7 +275,6 @@ async def create_invoice(
     else:
         assert data.customer_id is not None  # the schema requires it for free lines
         customer_id = data.customer_id
-        source = InvoiceSource.manual
     if data.customer_id is not None and data.customer_id != customer_id:
         raise ValidationFailed.for_field(
             "customerId", f"the {source.value.replace('_', ' ')} is another customer's"

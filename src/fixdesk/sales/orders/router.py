@@ -6,11 +6,13 @@ import uuid
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
+from fixdesk.billing.permissions import INVOICES_WRITE
 from fixdesk.config import Settings
 from fixdesk.customers.schemas import CustomerBrief
 from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.errors import Forbidden
 from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import Principal, require
@@ -59,6 +61,7 @@ def order_read(order: Order, settings: Settings) -> OrderRead:
         updated_at=order.updated_at,
         completed_at=order.completed_at,
         cancelled_at=order.cancelled_at,
+        invoice_id=order.invoice_id,
     )
 
 
@@ -126,3 +129,28 @@ async def change_status(
 ):
     """Change an order's status and/or payment status (409 names the allowed ones)."""
     return order_read(await service.change_status(session, principal, order_id, body), settings)
+
+
+@router.post(
+    "/orders/{order_id}/invoice",
+    operation_id="orders-invoice",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrderRead,
+    responses={200: {"description": "Already invoiced: the order, naming its invoice", "model": OrderRead}},
+)
+async def invoice_order(
+    order_id: uuid.UUID,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(INVOICES_WRITE))],
+    settings: SettingsDep,
+    response: Response,
+):
+    """Invoice the order through billing: a draft invoice of its lines as charged (201, ``Location`` is the
+    invoice). Idempotent: while that invoice is not void, calling again answers 200 with the same
+    ``invoiceId``. 409 for a cancelled order. Needs ``invoices:write`` and ``orders:write`` (403)."""
+    if not principal.has(ORDERS_WRITE):
+        raise Forbidden(f"This needs the '{ORDERS_WRITE}' permission.", required=ORDERS_WRITE)
+    order, created = await service.invoice_order(session, principal, order_id, settings=settings)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    response.headers["Location"] = f"/api/v1/invoices/{order.invoice_id}"
+    return order_read(order, settings)

@@ -96,3 +96,6 @@ class OrderRead(CamelModel):
     updated_at: datetime
     completed_at: datetime | None
     cancelled_at: datetime | None
+    invoice_id: uuid.UUID | None = Field(
+        default=None, description="The invoice made from the order (POST /orders/{id}/invoice), if any"
+    )

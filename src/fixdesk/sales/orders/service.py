@@ -7,8 +7,8 @@ orders never wait on each other's rows in opposite orders; if any product lacks 
 refused with 409 and the whole transaction (earlier products' reservations, the number) rolls back.
 Cancelling puts every unit back (``returned`` movements naming the order).
 
-Invoicing an order through billing is not done yet (billing is built separately); an order carries its
-totals so an invoice can be made from it later.
+Invoicing (:func:`invoice_order`) makes a draft invoice in billing from the order's lines as charged,
+through :func:`fixdesk.billing.access.invoice_sale`, once per order.
 """
 
 from __future__ import annotations
@@ -17,17 +17,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from fixdesk.billing import access as billing
 from fixdesk.config import Settings
 from fixdesk.customers import access as customers
 from fixdesk.customers.models import Customer
 from fixdesk.db import new_id, utcnow
-from fixdesk.platform.errors import IllegalTransition, ValidationFailed
+from fixdesk.platform.errors import Conflict, IllegalTransition, ValidationFailed
 from fixdesk.platform.errors import NotFound as NotFoundError
 from fixdesk.platform.events import publish
 from fixdesk.platform.numbering import next_number
@@ -35,7 +37,7 @@ from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs.items import totals as money
 from fixdesk.sales.events import ORDER_COMPLETED, ORDER_CREATED, ORDER_UPDATED, OrderEventPayload
-from fixdesk.sales.models import MovementKind, Order, OrderItem, OrderStatus, Product
+from fixdesk.sales.models import MovementKind, Order, OrderItem, OrderStatus, PaymentStatus, Product
 from fixdesk.sales.orders import lifecycle
 from fixdesk.sales.orders.schemas import OrderCreate, OrderStatusChange
 from fixdesk.sales.products import stock
@@ -239,6 +241,60 @@ async def change_status(
     if "status" in changed and order.status == OrderStatus.completed.value:
         await _publish(session, ORDER_COMPLETED, order, principal, **change)
     return order
+
+
+async def invoice_order(
+    session: AsyncSession, principal: Principal, order_id: uuid.UUID, *, settings: Settings
+) -> tuple[Order, bool]:
+    """Invoice an order through billing (issue 13, item 2): a **draft** invoice of the order's lines at the
+    unit prices and tax rate the order was charged (:func:`fixdesk.billing.access.invoice_sale`), which
+    the shop then finalises or sends like any invoice; the order records its id (``invoiceId``). A paid
+    order's payment is carried onto the invoice (so issuing it leaves nothing owed).
+
+    Idempotent under the order's row lock: while the order's invoice exists and is not void, a second call
+    changes nothing and answers the same order (``created`` False). A deleted draft or a voided invoice
+    lets the order be invoiced again. The invoice's tax follows the shop's invoice rounding rule
+    (``FIXDESK_INVOICE_ROUNDING``); with the default per-document rule it equals the order's to the cent.
+
+    Raises :class:`NotFound` (404) and :class:`Conflict` (409) for a cancelled order."""
+    # The order and its items only: billing reads the whole customer row itself, which a partly loaded
+    # customer (the order's brief) in the session would stand in for.
+    order = (
+        await session.execute(
+            select(Order)
+            .where(Order.id == order_id)
+            .options(selectinload(Order.items))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if order is None:
+        raise _not_found(order_id)
+    if order.invoice_id is not None:
+        existing = await billing.load_invoice(session, order.invoice_id)
+        if existing is not None and existing.status != "void":
+            return await get_order(session, order.id), False
+    if order.status == OrderStatus.cancelled.value:
+        raise Conflict(
+            f"Order {order.order_number} is cancelled: there is nothing to invoice.", status=order.status
+        )
+    sale = billing.Sale(
+        paid=order.total if order.payment_status == PaymentStatus.paid.value else Decimal("0.00"),
+        reference=order.order_number,
+        customer_id=order.customer_id,
+        tax_rate=order.tax_rate,
+        lines=tuple(
+            billing.SaleLine(f"{item.name} ({item.sku})", item.quantity, item.unit_price)
+            for item in order.items
+        ),
+    )
+    invoice = await billing.invoice_sale(session, principal, sale, settings=settings)
+    order.invoice_id = invoice.id
+    order.updated_at = utcnow()
+    await session.flush()
+    order = await get_order(session, order.id)
+    await _publish(session, ORDER_UPDATED, order, principal, changed_fields=["invoiceId"])
+    return order, True
 
 
 def period_bounds(start: date | datetime | None, end: date | datetime | None, zone: Any) -> tuple[Any, Any]:
