@@ -9,8 +9,9 @@ A provider that does not accept a message raises :class:`~fixdesk.integrations.e
 from __future__ import annotations
 
 import base64
+import contextlib
 import ssl
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage as MimeMessage
@@ -36,6 +37,7 @@ __all__ = [
     "SendGridEmailProvider",
     "SmtpEmailProvider",
     "build_email_provider",
+    "email_batch",
 ]
 
 SMTP_TIMEOUT_SECONDS = 30.0
@@ -186,8 +188,52 @@ class SmtpEmailProvider:
         values.update(overrides)
         return cls(**values)
 
-    async def send(self, message: EmailMessage) -> str:
-        """Send ``message``; return its ``Message-ID``. Raises :class:`ProviderError`."""
+    @contextlib.asynccontextmanager
+    async def batch(self) -> AsyncIterator[Callable[[EmailMessage], Awaitable[str]]]:
+        """One SMTP connection (TLS and AUTH done once) for many messages: yields ``send(message)``, which
+        delivers one message over it and returns its ``Message-ID`` (bulk mail such as a campaign, where a
+        connection per message would cost a TCP and TLS handshake each). A refused message raises
+        :class:`ProviderError` and leaves the connection usable (aiosmtplib resets the transaction); a lost
+        connection is reopened once for the next message. The connection is closed with ``QUIT`` at the
+        end of the block."""
+        client: aiosmtplib.SMTP | None = None
+
+        async def connect() -> aiosmtplib.SMTP:
+            smtp = aiosmtplib.SMTP(
+                hostname=self.host,
+                port=self.port,
+                username=self.username or None,
+                password=self.password if self.username else None,
+                start_tls=self.security == "starttls",
+                use_tls=self.security == "tls",
+                timeout=self.timeout,
+                tls_context=self.tls_context,
+            )
+            try:
+                await smtp.connect()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                raise ProviderError(
+                    self.name, f"cannot deliver via {self.host}:{self.port}: {exc}", retryable=True
+                ) from exc
+            return smtp
+
+        async def send(message: EmailMessage) -> str:
+            nonlocal client
+            raw, sender, recipients = self._envelope(message)
+            if client is None or not client.is_connected:
+                client = await connect()
+            await self._transmit(client.sendmail(sender, recipients, raw))
+            return message.message_id
+
+        try:
+            yield send
+        finally:
+            if client is not None and client.is_connected:
+                with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+                    await client.quit()
+
+    def _envelope(self, message: EmailMessage) -> tuple[bytes, str, list[str]]:
+        """The flattened message, the envelope sender and the recipients' addresses."""
         mime = message.to_mime(self.default_sender)
         # Flattened here rather than by aiosmtplib, whose own policy would fold the Message-ID. 7-bit
         # transfer encodings (quoted-printable/base64 for non-ASCII text) suit every server.
@@ -196,21 +242,12 @@ class SmtpEmailProvider:
         recipients = [address for _, address in getaddresses([message.to]) if address]
         if not recipients:
             raise ProviderError(self.name, f"no recipient address in {message.to!r}", retryable=False)
+        return raw, sender, recipients
+
+    async def _transmit(self, sending: Awaitable[Any]) -> None:
+        """Await one SMTP transaction, turning aiosmtplib's errors into :class:`ProviderError`."""
         try:
-            await aiosmtplib.send(
-                raw,
-                sender=sender,
-                recipients=recipients,
-                hostname=self.host,
-                port=self.port,
-                username=self.username or None,
-                password=self.password if self.username else None,
-                # False, not None: None would let aiosmtplib upgrade opportunistically, and "none" means none.
-                start_tls=self.security == "starttls",
-                use_tls=self.security == "tls",
-                timeout=self.timeout,
-                tls_context=self.tls_context,
-            )
+            await sending
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [refusal.code for refusal in exc.recipients]
             raise ProviderError(
@@ -231,6 +268,26 @@ class SmtpEmailProvider:
             raise ProviderError(
                 self.name, f"cannot deliver via {self.host}:{self.port}: {exc}", retryable=True
             ) from exc
+
+    async def send(self, message: EmailMessage) -> str:
+        """Send ``message``; return its ``Message-ID``. Raises :class:`ProviderError`."""
+        raw, sender, recipients = self._envelope(message)
+        await self._transmit(
+            aiosmtplib.send(
+                raw,
+                sender=sender,
+                recipients=recipients,
+                hostname=self.host,
+                port=self.port,
+                username=self.username or None,
+                password=self.password if self.username else None,
+                # False, not None: None would let aiosmtplib upgrade opportunistically, and "none" means none.
+                start_tls=self.security == "starttls",
+                use_tls=self.security == "tls",
+                timeout=self.timeout,
+                tls_context=self.tls_context,
+            )
+        )
         return message.message_id
 
 
@@ -338,6 +395,19 @@ def _sendgrid_error_text(response: httpx.Response) -> str:
     except (ValueError, AttributeError):
         messages = []
     return "; ".join(messages) or response.text[:200] or response.reason_phrase
+
+
+@contextlib.asynccontextmanager
+async def email_batch(provider: EmailProvider) -> AsyncIterator[Callable[[EmailMessage], Awaitable[str]]]:
+    """``send(message)`` for many messages in a row: over one connection where the provider has a
+    ``batch()`` (SMTP), else the provider's own ``send`` (the file outbox, SendGrid's HTTP API over the
+    process's pooled client)."""
+    batch = getattr(provider, "batch", None)
+    if batch is None:
+        yield provider.send
+        return
+    async with batch() as send:
+        yield send
 
 
 def build_email_provider(settings: Settings, http: httpx.AsyncClient) -> EmailProvider:

@@ -176,6 +176,12 @@ PROBLEM_RESPONSES: dict[int, ProblemResponse] = {
         "The request body is larger than the server accepts (`PAYLOAD_TOO_LARGE`).",
         "PAYLOAD_TOO_LARGE",
     ),
+    422: ProblemResponse(
+        "Unprocessable",
+        "Well-formed input that cannot be used as given (`VALIDATION_ERROR`): a message template with a "
+        "syntax error or an unknown variable; `errors` names the field and the line.",
+        "VALIDATION_ERROR",
+    ),
     429: ProblemResponse(
         "TooManyRequests",
         "Over the rate limit (`RATE_LIMIT_EXCEEDED`); `Retry-After` says when to try again.",
@@ -496,7 +502,12 @@ def _takes_idempotency_key(path: str, method: str, guard: Guard | None) -> bool:
 
 def _complete_operation(path: str, method: str, operation: dict[str, Any], guard: Guard | None) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
-    declared_validation = responses.pop("422", None)
+    # FastAPI's own 422 (HTTPValidationError) is answered as 400; a route declaring problems(422) keeps it.
+    declared_validation = responses.get("422")
+    if declared_validation is not None and "HTTPValidationError" in str(declared_validation):
+        responses.pop("422")
+    else:
+        declared_validation = None
     statuses = _expected_problems(path, method, operation, guard)
     if declared_validation is not None:
         statuses.add(400)
