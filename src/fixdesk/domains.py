@@ -17,6 +17,7 @@ from fixdesk.customers.manifest import MANIFEST as customers
 from fixdesk.customfields.manifest import MANIFEST as customfields
 from fixdesk.fieldservice.manifest import MANIFEST as fieldservice
 from fixdesk.identity.manifest import MANIFEST as identity
+from fixdesk.marketing.manifest import MANIFEST as marketing
 from fixdesk.messaging.manifest import MANIFEST as messaging
 from fixdesk.platform.domains import DomainManifest
 from fixdesk.platform.manifest import MANIFEST as platform
@@ -31,6 +32,9 @@ DOMAINS: tuple[DomainManifest, ...] = (
     audit,
     credentials,
     identity,
+    # Before customers only for its routes: GET /customers/segmentation must win over /customers/{id}.
+    # It reads customers, sales and billing through their access functions like any domain above them.
+    marketing,
     customers,
     customfields,
     catalog,

@@ -55,6 +55,10 @@ class Action(StrEnum):
     attachment_deleted = "attachment.deleted"
     attachment_published = "attachment.published"
     attachment_unpublished = "attachment.unpublished"
+    # Marketing consent and the suppression list (fixdesk.marketing): who changed what, from where.
+    consent_changed = "marketing.consent_changed"
+    suppression_added = "marketing.suppression_added"
+    suppression_removed = "marketing.suppression_removed"
 
 
 @dataclass(frozen=True)

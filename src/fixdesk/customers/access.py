@@ -23,8 +23,10 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from fixdesk.customers.models import Customer, CustomerStatus
+from fixdesk.customers.models import Customer, CustomerStatus, CustomerTag
+from fixdesk.customfields.service import filter_conditions
 from fixdesk.platform.buckets import bucket_index, in_buckets
 from fixdesk.platform.errors import NotFound
 from fixdesk.platform.permissions import Principal
@@ -99,3 +101,83 @@ async def created_counts(session: AsyncSession, boundaries: Sequence[datetime]) 
     for bucket, count in rows:
         counts[int(bucket)] = int(count)
     return counts
+
+
+CUSTOM_FIELD_ENTITY = "customer"
+"""The custom field entity of customers (``fixdesk.customers.service`` registers its fields under it)."""
+
+
+def marketing_contacts() -> Select[tuple[uuid.UUID, str, str, str | None, str | None, str]]:
+    """``SELECT customer_id, first_name, last_name, email, phone, language`` of the customers a marketing
+    message may be addressed to: active and not archived (nor anonymised: anonymising archives). The
+    marketing domain adds its consent, suppression and segment conditions to it (one statement, usable
+    in an ``INSERT … SELECT``)."""
+    return select(
+        Customer.id.label("customer_id"),
+        Customer.first_name,
+        Customer.last_name,
+        Customer.email,
+        Customer.phone,
+        Customer.language,
+    ).where(Customer.status == CustomerStatus.active.value, Customer.archived_at.is_(None))
+
+
+def contact_address(customer: Customer, channel: str) -> str | None:
+    """The address of ``customer`` on a marketing channel: the (lower-cased) email for ``email``, the
+    E.164 phone for ``sms`` and ``whatsapp``."""
+    return customer.email if channel == "email" else customer.phone
+
+
+def customer_ids_where(
+    *,
+    statuses: Sequence[str] | None = None,
+    tags_any: Sequence[str] | None = None,
+    tags_all: Sequence[str] | None = None,
+    conditions: Sequence[Any] = (),
+) -> Select[tuple[uuid.UUID]]:
+    """``SELECT customers.id`` of the customers matching every given filter: a status among ``statuses``
+    (default: any but archived), at least one of ``tags_any``, every one of ``tags_all`` (tags compared
+    lower-cased, through ``ix_customer_tags_tag``) and the extra ``conditions`` on ``customers`` (those
+    :func:`custom_field_conditions` returns). A subquery for another domain's filters (saved segments)."""
+    statement = select(Customer.id)
+    if statuses:
+        statement = statement.where(Customer.status.in_(list(statuses)))
+    else:
+        statement = statement.where(Customer.status != CustomerStatus.archived.value)
+    if tags_any:
+        wanted = sorted({tag.strip().lower() for tag in tags_any})
+        statement = statement.where(
+            Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag.in_(wanted)))
+        )
+    for tag in sorted({tag.strip().lower() for tag in tags_all or ()}):
+        statement = statement.where(
+            Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag))
+        )
+    for condition in conditions:
+        statement = statement.where(condition)
+    return statement
+
+
+async def custom_field_conditions(session: AsyncSession, filters: dict[str, str]) -> list[Any]:
+    """Conditions on ``customers`` for custom field values (``{key: value}``, each read by its field's
+    type; see :func:`fixdesk.customfields.service.filter_conditions`): :class:`ValidationFailed` (400)
+    naming ``customFields.<key>`` for an unknown key or a value of the wrong type."""
+    return await filter_conditions(session, CUSTOM_FIELD_ENTITY, Customer.custom_fields, filters)
+
+
+def customers_in(ids: Select[tuple[uuid.UUID]]) -> Select[tuple[Customer]]:
+    """``SELECT customers`` (tags loaded) whose id is in the subquery ``ids``, by last name, first name
+    and id: a page of another domain's list of customers (a segment's members)."""
+    return (
+        select(Customer)
+        .options(selectinload(Customer.tags))
+        .where(Customer.id.in_(ids))
+        .order_by(Customer.last_name, Customer.first_name, Customer.id)
+    )
+
+
+async def existing_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    """Which of ``ids`` are customers' (any status): one query."""
+    if not ids:
+        return []
+    return list((await session.execute(select(Customer.id).where(Customer.id.in_(list(ids))))).scalars())

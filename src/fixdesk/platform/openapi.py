@@ -90,6 +90,10 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "stock reserved on placing, status and payment lifecycle.",
     "sales dashboard": "Sales metrics against the previous period, revenue, visitors and top products; the "
     "visit beacon for the shop's pages.",
+    "marketing consent": "Customers' marketing consent per channel (email, SMS, WhatsApp) with its "
+    "history, and the suppression list no marketing message may reach.",
+    "segments": "Customer segmentation (with and without orders) and saved segments: filters over "
+    "customers by tags, status, custom fields, spend, last visit and RFM segment, with live counts.",
     "analytics": "Repair analytics: revenue, volume, turnaround, satisfaction, by period.",
     "notifications": "Emails and SMS sent to customers, their delivery status and retries.",
     "webhooks": "Outbound webhook subscriptions, signed deliveries, redelivery and tests; providers' "

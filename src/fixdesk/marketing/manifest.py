@@ -1,0 +1,42 @@
+"""The marketing domain: marketing consent per channel with its history, the suppression list, the
+audience of campaigns and broadcasts (:mod:`fixdesk.marketing.access`), customer segmentation and saved
+segments (issue 13, items 4 and 5; seed 002).
+
+Grants: managers hold every marketing permission (admins hold every permission anyway). The front desk
+(``agent``) reads and records a customer's consent (the signed form at the counter), but does not manage
+the suppression list or segments.
+"""
+
+from __future__ import annotations
+
+from fixdesk.marketing.permissions import (
+    CONSENTS_READ,
+    CONSENTS_WRITE,
+    SEGMENTS_READ,
+    SEGMENTS_WRITE,
+    SUPPRESSIONS_MANAGE,
+)
+from fixdesk.platform.domains import DomainManifest, Mount, Permission
+
+MANIFEST = DomainManifest(
+    name="marketing",
+    description="Marketing consent, the suppression list, audiences, customer segmentation and segments.",
+    routers=(
+        Mount("fixdesk.marketing.router:router"),
+        Mount("fixdesk.marketing.router:portal_router"),
+    ),
+    permissions=(
+        Permission(CONSENTS_READ, "Read customers' marketing consent and its history."),
+        Permission(CONSENTS_WRITE, "Record a customer's marketing consent or its withdrawal."),
+        Permission(SUPPRESSIONS_MANAGE, "Read and change the marketing suppression list."),
+        Permission(SEGMENTS_READ, "Read customer segmentation and saved segments with their members."),
+        Permission(SEGMENTS_WRITE, "Add, change and delete saved customer segments."),
+    ),
+    role_grants={
+        "manager": frozenset(
+            {CONSENTS_READ, CONSENTS_WRITE, SUPPRESSIONS_MANAGE, SEGMENTS_READ, SEGMENTS_WRITE}
+        ),
+        "agent": frozenset({CONSENTS_READ, CONSENTS_WRITE}),
+    },
+    models=("fixdesk.marketing.models",),
+)
