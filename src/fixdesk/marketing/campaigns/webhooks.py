@@ -4,7 +4,7 @@ unsubscribes reported by SendGrid put the address on the suppression list and ma
 The request must carry SendGrid's signature (the "Signed Event Webhook": ECDSA P-256 with SHA-256 over the
 timestamp header followed by the raw body, base64 DER in ``X-Twilio-Email-Event-Webhook-Signature``),
 checked with the verification key in ``FIXDESK_SENDGRID_WEBHOOK_PUBLIC_KEY`` (base64 DER, as SendGrid shows
-it). Without a key the endpoint answers 503 and changes nothing; a bad signature is 403. Events are
+it). A request without the signature headers is 400; without a key the endpoint answers 503 and changes nothing; a bad signature is 403. Events are
 idempotent (a suppression is kept once, a timestamp stamped once), so SendGrid's retries are harmless.
 """
 
@@ -59,14 +59,15 @@ async def sendgrid_events(
     timestamp: Annotated[str | None, Header(alias="X-Twilio-Email-Event-Webhook-Timestamp")] = None,
 ) -> Response:
     """SendGrid's signed Event Webhook: bounces and spam reports suppress the address."""
+    if not signature or not timestamp:
+        raise ValidationFailed.for_field(
+            "X-Twilio-Email-Event-Webhook-Signature",
+            "SendGrid's signature and timestamp headers are required",
+        )
     if not settings.sendgrid_webhook_public_key:
         raise ServiceUnavailable("The SendGrid event webhook is not configured.")
     payload = await request.body()
-    if (
-        not signature
-        or not timestamp
-        or not verify_signature(settings.sendgrid_webhook_public_key, signature, timestamp, payload)
-    ):
+    if not verify_signature(settings.sendgrid_webhook_public_key, signature, timestamp, payload):
         raise Forbidden("The SendGrid signature does not match.")
     try:
         events = json.loads(payload)
