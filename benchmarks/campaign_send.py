@@ -117,7 +117,7 @@ async def main(count: int, concurrency: int, batch_size: int, send_jobs: int) ->
         env="development",
         data_dir=Path(tempfile.mkdtemp(prefix="fixdesk-bench-campaign-")),
         database_url=database_url,
-        secret_key="benchmark-secret-key-0123456789-abcdefghij",
+        secret_key="benchmark-secret-key-0123456789-abcdefghij",  # noqa: S106 (a throwaway database)
         email_provider="smtp",
         smtp_host="127.0.0.1",
         smtp_port=port,
