@@ -6,7 +6,7 @@ change the server), migrates it, bulk-inserts ``CUSTOMERS`` customers who grante
 aiosmtpd sink on 127.0.0.1 **in a separate process** (it only counts envelopes per recipient, so the sink's
 own parsing does not eat the sender's CPU), then sends one campaign the way production does: ``POST …/send``'s
 service call queues the recipients with one ``INSERT … SELECT`` and the send jobs, and a real job
-:class:`~fixdesk.platform.jobs.worker.Worker` (``--concurrency`` slots, default 4) runs them over SMTP
+:class:`~fixdesk.platform.jobs.worker.Worker` (``--concurrency`` slots, default 8; ``--send-jobs`` 8, ``--batch-size`` 250) runs them over SMTP
 until the campaign is ``sent``. No rate limit (``FIXDESK_CAMPAIGN_RATE_PER_SECOND=0``).
 
 Prints the time from the send request to ``campaign.sent``, messages per second, and checks that the sink
@@ -193,9 +193,9 @@ async def main(count: int, concurrency: int, batch_size: int, send_jobs: int) ->
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("customers", nargs="?", type=int, default=10_000)
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--send-jobs", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=250)
+    parser.add_argument("--send-jobs", type=int, default=8)
     arguments = parser.parse_args()
     sys.exit(
         asyncio.run(

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import os
+import re
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -239,14 +241,17 @@ class SmtpEmailProvider:
         :func:`plain_mime_bytes`, for bulk mail without attachments)."""
         if fast:
             raw = plain_mime_bytes(message, self.default_sender)
-            sender = parseaddr(message.sender or self.default_sender)[1]
+            sender = _envelope_address(message.sender or self.default_sender)
         else:
             mime = message.to_mime(self.default_sender)
             # Flattened here rather than by aiosmtplib, whose own policy would fold the Message-ID. 7-bit
             # transfer encodings (quoted-printable/base64 for non-ASCII text) suit every server.
             raw = mime.as_bytes(policy=mime.policy.clone(linesep="\r\n", cte_type="7bit"))
             sender = parseaddr(str(mime["From"]))[1]
-        recipients = [address for _, address in getaddresses([message.to]) if address]
+        if _PLAIN_ADDRESS.fullmatch(message.to):  # the usual bulk case: a bare address, nothing to parse
+            recipients = [message.to]
+        else:
+            recipients = [address for _, address in getaddresses([message.to]) if address]
         if not recipients:
             raise ProviderError(self.name, f"no recipient address in {message.to!r}", retryable=False)
         return raw, sender, recipients
@@ -412,7 +417,18 @@ def _header(value: str) -> str:
     return Header(value, "utf-8").encode(maxlinelen=10_000)
 
 
+_PLAIN_ADDRESS = re.compile(r"[^\s<>@,;:\"()\[\]]+@[^\s<>@,;:\"()\[\]]+")
+
+
+@functools.lru_cache(maxsize=256)
+def _envelope_address(value: str) -> str:
+    return parseaddr(value)[1]
+
+
+@functools.lru_cache(maxsize=256)
 def _address_header(value: str) -> str:
+    if value.isascii() and _PLAIN_ADDRESS.fullmatch(value):
+        return value
     name, address = parseaddr(value)
     return formataddr((name, address), charset="utf-8") if name else address
 

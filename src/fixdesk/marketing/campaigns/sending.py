@@ -173,24 +173,29 @@ class Claimed:
 async def claim_batch(
     session: AsyncSession, campaign_id: uuid.UUID, worker_id: str, size: int, lease: timedelta
 ) -> list[Claimed]:
-    """Claim up to ``size`` queued recipients of ``campaign_id`` for ``worker_id`` until now + ``lease``,
+    """Claim up to ``size`` queued recipients (locked ``FOR UPDATE SKIP LOCKED``, then updated by key) of ``campaign_id`` for ``worker_id`` until now + ``lease``,
     mark those no longer allowed to receive it ``skipped``, and return the others. The caller commits."""
     now = utcnow()
+    # Two statements rather than one UPDATE over a locked CTE: the UPDATE then finds its rows by primary
+    # key whatever the planner's statistics (a freshly filled recipients table has none yet, and the
+    # one-statement form fell back to a nested loop over every queued row).
     candidates = (
-        select(R.customer_id)
-        .where(R.campaign_id == campaign_id, R.status == RecipientStatus.queued.value)
-        .order_by(R.customer_id)
-        .limit(size)
-        .with_for_update(skip_locked=True)
-        .cte("candidates")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
+        await session.scalars(
+            select(R.customer_id)
+            .where(R.campaign_id == campaign_id, R.status == RecipientStatus.queued.value)
+            .order_by(R.customer_id)
+            .limit(size)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    if not candidates:
+        return []
     claimed = (
         await session.execute(
             update(R)
             .where(
                 R.campaign_id == campaign_id,
-                R.customer_id.in_(select(candidates.c.customer_id)),
+                R.customer_id.in_(candidates),
                 R.status == RecipientStatus.queued.value,
             )
             .values(
@@ -508,7 +513,9 @@ async def send_batches(
         session.expunge(campaign)
         await expire_claims(session, campaign_id)
         await session.commit()
+    loop = asyncio.get_running_loop()
     while True:
+        claimed_at = loop.time()
         async with sessionmaker() as session:
             batch = await claim_batch(session, campaign_id, worker_id, settings.campaign_batch_size, lease)
             await session.commit()
@@ -523,10 +530,22 @@ async def send_batches(
             if queued:
                 continue
             break
+        sending_at = loop.time()
         outcome = await send_batch(provider, campaign, batch, settings, pacer)
+        recording_at = loop.time()
         async with sessionmaker() as session:
             await record_outcome(session, campaign_id, worker_id, outcome)
             await session.commit()
+        log.info(
+            "campaign_batch_sent",
+            campaign_id=str(campaign_id),
+            sent=len(outcome.sent),
+            failed=len(outcome.failed),
+            retry=len(outcome.retry),
+            claim_seconds=round(sending_at - claimed_at, 3),
+            send_seconds=round(recording_at - sending_at, 3),
+            record_seconds=round(loop.time() - recording_at, 3),
+        )
         sent += len(outcome.sent)
         if outcome.untried and not outcome.sent and not outcome.failed:
             # The provider could not be reached at all: let the job retry later rather than spin.
