@@ -4,6 +4,7 @@ stats, ``campaign.sent``, and no message sent twice whatever reruns or crashes h
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from datetime import timedelta
@@ -400,3 +401,29 @@ async def test_only_campaign_staff_may_use_campaigns(
     manager = await make_user(app, sessionmaker, "manager")
     assert (await client.get("/api/v1/email-campaigns", headers=technician.headers)).status_code == 403
     assert (await client.get("/api/v1/email-campaigns", headers=manager.headers)).status_code == 200
+
+
+@pytest.mark.commits
+async def test_two_workers_racing_send_each_message_once(
+    client: httpx.AsyncClient, app: Any, sessionmaker: Any, smtp_sink: SmtpSink
+) -> None:
+    """Two workers, each with several job slots, claim the same campaign's batches at once (``FOR UPDATE
+    SKIP LOCKED`` on PostgreSQL, SQLite's single writer): every customer gets exactly one message."""
+    admin = await make_user(app, sessionmaker)
+    customers = await consenting(app, sessionmaker, 12)
+    campaign = await new_campaign(client, admin.headers)
+    await client.post(f"/api/v1/email-campaigns/{campaign['id']}/send", headers=admin.headers)
+    settings = app.state.settings
+    services = [build_services(settings), build_services(settings)]
+    workers = [
+        Worker(app.state.sessionmaker, settings=settings, services=service, concurrency=2, run_periodic=False)
+        for service in services
+    ]
+    try:
+        await asyncio.gather(*(worker.drain() for worker in workers))
+    finally:
+        for service in services:
+            await service.aclose()
+    assert per_recipient(smtp_sink) == {customer.email: 1 for customer in customers}
+    got = (await client.get(f"/api/v1/email-campaigns/{campaign['id']}", headers=admin.headers)).json()
+    assert (got["status"], got["sentCount"]) == ("sent", 12)
