@@ -83,6 +83,10 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "quotes": "Quotes for a repair: drafting from the lines, sending, approval or decline by the customer.",
     "attachments": "Photos and documents of a repair; customers see the ones published to them.",
     "warranty": "Warranties on completed repairs and claims against them.",
+    "email-campaigns": "Email templates and campaigns: preview, audience count, sending, stats; SendGrid's "
+    "event webhook.",
+    "email-tracking": "The public links inside campaign emails: open pixel, click redirect, one-click "
+    "unsubscribe (RFC 8058) and its confirmation page.",
     "tracking": "The public tracking link of a repair (JSON and HTML page) and customer reviews.",
     "products": "Products and parts the shop sells or fits: prices, SKU and barcode, the stock ledger "
     "(receipts, sales, parts used in repairs, adjustments, returns) and low-stock thresholds.",

@@ -25,6 +25,7 @@ from fixdesk.marketing.campaigns import service
 from fixdesk.marketing.campaigns.tokens import TokenSigner
 from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.errors import NotFound
+from fixdesk.platform.openapi import problems
 from fixdesk.platform.permissions import public
 
 router = APIRouter(tags=["email-tracking"], dependencies=[Depends(public)])
@@ -68,14 +69,14 @@ def _page(language: str, title: str, body: str, status_code: int = 200) -> HTMLR
 
 
 @router.get(
-    "/t/o/{token}.gif",
+    "/t/o/{pixel}",
     operation_id="email-tracking-open",
     response_class=Response,
     responses={200: {"content": {"image/gif": {}}, "description": "A 1×1 transparent GIF"}},
 )
-async def open_pixel(token: str, session: SessionDep, settings: SettingsDep) -> Response:
-    """The open pixel of a campaign email: records the recipient's first open."""
-    recipient = TokenSigner(settings).verify(token)
+async def open_pixel(pixel: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """The open pixel of a campaign email (``/t/o/{token}.gif``): records the recipient's first open."""
+    recipient = TokenSigner(settings).verify(pixel.removesuffix(".gif"))
     if recipient is not None:
         await service.record_open(session, *recipient)
     return Response(PIXEL, media_type="image/gif", headers=PRIVATE_HEADERS)
@@ -86,7 +87,7 @@ async def open_pixel(token: str, session: SessionDep, settings: SettingsDep) -> 
     operation_id="email-tracking-click",
     status_code=status.HTTP_302_FOUND,
     response_class=RedirectResponse,
-    responses={302: {"description": "To the campaign's link"}, 404: {"description": "Not one of its links"}},
+    responses={302: {"description": "To the campaign's link"}, **problems(404)},
 )
 async def click(token: str, index: int, session: SessionDep, settings: SettingsDep) -> RedirectResponse:
     """A tracked link of a campaign email: records the click and redirects to the campaign's link."""
@@ -101,7 +102,7 @@ async def click(token: str, index: int, session: SessionDep, settings: SettingsD
     "/unsubscribe/{token}",
     operation_id="email-unsubscribe-page",
     response_class=HTMLResponse,
-    responses={404: {"description": "An unknown link: a page saying so", "content": {"text/html": {}}}},
+    responses=problems(404),
 )
 async def unsubscribe_page(token: str, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     """The unsubscribe confirmation page: one button; opening it changes nothing."""
@@ -113,8 +114,7 @@ async def unsubscribe_page(token: str, session: SessionDep, settings: SettingsDe
         except NotFound:
             row = None
     if row is None:
-        text = TEXT["en"]
-        return _page("en", text["title"], f"<p>{html.escape(text['unknown'])}</p>", status.HTTP_404_NOT_FOUND)
+        raise NotFound(TEXT["en"]["unknown"])
     language = row.language if row.language in TEXT else "en"
     text = TEXT[language]
     ask = text["ask"].format(shop=settings.shop_name, address=row.email)
@@ -131,7 +131,7 @@ async def unsubscribe_page(token: str, session: SessionDep, settings: SettingsDe
     "/unsubscribe/{token}",
     operation_id="email-unsubscribe",
     response_class=HTMLResponse,
-    responses={404: {"description": "An unknown link", "content": {"text/html": {}}}},
+    responses=problems(404),
 )
 async def unsubscribe(
     token: str,
@@ -146,8 +146,7 @@ async def unsubscribe(
     email consent at once."""
     recipient = TokenSigner(settings).verify(token)
     if recipient is None:
-        text = TEXT["en"]
-        return _page("en", text["title"], f"<p>{html.escape(text['unknown'])}</p>", status.HTTP_404_NOT_FOUND)
+        raise NotFound(TEXT["en"]["unknown"])
     row = await service.unsubscribe(session, *recipient, one_click=via != "page")
     language = row.language if row.language in TEXT else "en"
     text = TEXT[language]
