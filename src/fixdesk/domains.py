@@ -32,9 +32,6 @@ DOMAINS: tuple[DomainManifest, ...] = (
     audit,
     credentials,
     identity,
-    # Before customers only for its routes: GET /customers/segmentation must win over /customers/{id}.
-    # It reads customers, sales and billing through their access functions like any domain above them.
-    marketing,
     customers,
     customfields,
     catalog,
@@ -43,6 +40,8 @@ DOMAINS: tuple[DomainManifest, ...] = (
     sales,
     # Invoices and payments, made from repairs and work orders (read through their access functions).
     billing,
+    # Consent, suppressions, audiences and segments: reads customers, sales, billing and repairs.
+    marketing,
     analytics,
     messaging,
     webhooks,

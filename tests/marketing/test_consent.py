@@ -110,7 +110,9 @@ async def test_the_portal_customer_reads_and_changes_only_their_own_consent(
 ):
     rita = people["rita"]
     other = await make_customer(app, sessionmaker, first_name="Other")
-    response = await client.put("/api/v1/customer/consents/sms", json={"granted": True}, headers=rita.headers)
+    response = await client.put(
+        "/api/v1/customer/consents", json={"channel": "sms", "granted": True}, headers=rita.headers
+    )
     assert response.status_code == 200, response.text
     assert response.json()["customerId"] == str(rita.id)
     sms = response.json()["consents"][1]
@@ -124,7 +126,9 @@ async def test_the_portal_customer_reads_and_changes_only_their_own_consent(
         await client.get(f"/api/v1/customers/{other.id}/consents", headers=rita.headers)
     ).status_code == 403
     refused = await client.put(
-        "/api/v1/customer/consents/sms", json={"granted": True, "source": "staff"}, headers=rita.headers
+        "/api/v1/customer/consents",
+        json={"channel": "sms", "granted": True, "source": "staff"},
+        headers=rita.headers,
     )
     assert refused.status_code == 400
     assert await count_rows(sessionmaker, MarketingConsentChange) == 1

@@ -120,6 +120,16 @@ BUSINESS_RULES: dict[str, str] = {
     "orders-update-status": "a status, a paymentStatus or both",
     "dashboard-metrics": "startDate must not be after endDate and the period spans at most 366 days",
     "dashboard-revenue": "startDate must not be after endDate and the period spans at most 366 days",
+    "suppressions-create": "the address must be an email for the email channel, a phone number in "
+    "international form for sms and whatsapp",
+    "suppressions-delete": "the address must be an email for the email channel, a phone number in "
+    "international form for sms and whatsapp",
+    "segments-create": "customFields must name the shop's customer custom fields, with values of their "
+    "types; minTotalSpend must not exceed maxTotalSpend",
+    "segments-update": "customFields must name the shop's customer custom fields, with values of their "
+    "types; minTotalSpend must not exceed maxTotalSpend",
+    "segments-preview": "customFields must name the shop's customer custom fields, with values of their "
+    "types; minTotalSpend must not exceed maxTotalSpend",
     "webhooks-stripe": "the body must be signed by Stripe (Stripe-Signature, under the endpoint's secret)",
     "webhooks-create": "the URL must be http(s) and resolve to a public address",
     "webhooks-update": "the URL must be http(s) and resolve to a public address",

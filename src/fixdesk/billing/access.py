@@ -15,8 +15,9 @@ does not exist.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import BigInteger, Select, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.billing.models import Invoice, InvoiceStatus, Payment
@@ -76,3 +77,18 @@ async def get_for_change(session: AsyncSession, principal: Principal, invoice_id
 async def load_invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice | None:
     """The invoice by id without any principal's scope: for the system's own follow-up work only."""
     return await session.get(Invoice, invoice_id)
+
+
+def invoice_purchases() -> Select[tuple[uuid.UUID, int, datetime]]:
+    """``SELECT customer_id, amount_cents, purchased_at`` for every issued invoice (not a draft, not void)
+    with money received: the amount paid net of refunds in integer cents, at the moment it was issued.
+    Invoices are made from repairs, work orders or by hand, so this is what a customer paid for services;
+    a subquery for other domains' aggregates per customer (marketing's spend and RFM)."""
+    return select(
+        Invoice.customer_id.label("customer_id"),
+        type_coerce(Invoice.amount_paid, BigInteger).label("amount_cents"),
+        func.coalesce(Invoice.finalized_at, Invoice.created_at).label("purchased_at"),
+    ).where(
+        Invoice.status.not_in((InvoiceStatus.draft.value, InvoiceStatus.void.value)),
+        Invoice.amount_paid > 0,
+    )

@@ -165,13 +165,13 @@ async def custom_field_conditions(session: AsyncSession, filters: dict[str, str]
     return await filter_conditions(session, CUSTOM_FIELD_ENTITY, Customer.custom_fields, filters)
 
 
-def customers_in(ids: Select[tuple[uuid.UUID]]) -> Select[tuple[Customer]]:
-    """``SELECT customers`` (tags loaded) whose id is in the subquery ``ids``, by last name, first name
+def customers_in(ids: Select[tuple[uuid.UUID]] | Sequence[uuid.UUID]) -> Select[tuple[Customer]]:
+    """``SELECT customers`` (tags loaded) whose id is in ``ids`` (a subquery or a list), by last name, first name
     and id: a page of another domain's list of customers (a segment's members)."""
     return (
         select(Customer)
         .options(selectinload(Customer.tags))
-        .where(Customer.id.in_(ids))
+        .where(Customer.id.in_(ids if isinstance(ids, Select) else list(ids)))
         .order_by(Customer.last_name, Customer.first_name, Customer.id)
     )
 

@@ -88,13 +88,13 @@ async def create_customer(
     return _read(customer)
 
 
-@router.get("/customers/{customer_id}", operation_id="customers-get", response_model=CustomerRead)
+@router.get("/customers/{customer_id:uuid}", operation_id="customers-get", response_model=CustomerRead)
 async def get_customer(customer_id: uuid.UUID, session: SessionDep, _: CustomersRead):
     """One customer, archived ones included."""
     return _read(await service.get_customer(session, customer_id))
 
 
-@router.patch("/customers/{customer_id}", operation_id="customers-update", response_model=CustomerRead)
+@router.patch("/customers/{customer_id:uuid}", operation_id="customers-update", response_model=CustomerRead)
 async def update_customer(
     customer_id: uuid.UUID,
     body: CustomerUpdate,
@@ -115,7 +115,7 @@ async def update_customer(
     return _read(customer)
 
 
-@router.delete("/customers/{customer_id}", operation_id="customers-archive", response_model=CustomerRead)
+@router.delete("/customers/{customer_id:uuid}", operation_id="customers-archive", response_model=CustomerRead)
 async def archive_customer(customer_id: uuid.UUID, session: SessionDep, _: CustomersWrite):
     """Archive a customer: hidden from default lists, history kept, portal login disabled."""
     return _read(await service.archive_customer(session, customer_id))

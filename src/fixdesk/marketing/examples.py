@@ -53,3 +53,56 @@ CONSENTS_RESPONSE = {
 }
 
 SUPPRESSION_CREATE_REQUEST = {"channel": "email", "address": "rita.nunes@example.com", "reason": "bounced"}
+
+SEGMENT_FILTER_REQUEST = {
+    "tagsAny": ["vip", "corporate"],
+    "minTotalSpend": 250,
+    "lastVisitAfter": "2026-01-01T00:00:00Z",
+    "rfmSegments": ["champions", "loyal"],
+}
+
+SEGMENT_CREATE_REQUEST = {
+    "name": "Best customers this year",
+    "description": "For the battery check campaign",
+    "filter": SEGMENT_FILTER_REQUEST,
+}
+
+SEGMENTATION_RESPONSE = {
+    "withOrders": {
+        "count": 2,
+        "customers": [
+            {
+                "id": "01937c8e-5f3a-7b6e-9c1d-2a4b6c8d0e1f",
+                "firstName": "Rita",
+                "lastName": "Nunes",
+                "email": "rita.nunes@example.com",
+                "orderCount": 3,
+                "totalRevenue": 412.5,
+            },
+            {
+                "id": "01937c8e-5f3a-7b6e-9c1d-2a4b6c8d0e2a",
+                "firstName": "Jon",
+                "lastName": "Reyes",
+                "email": "jon.reyes@example.com",
+                "orderCount": 1,
+                "totalRevenue": 89.9,
+            },
+        ],
+        "totalRevenue": 502.4,
+        "averageOrderValue": 125.6,
+    },
+    "withoutOrders": {
+        "count": 1,
+        "customers": [
+            {
+                "id": "01937c8e-5f3a-7b6e-9c1d-2a4b6c8d0e3b",
+                "firstName": "Ana",
+                "lastName": "Silva",
+                "email": None,
+                "orderCount": 0,
+                "totalRevenue": 0,
+            }
+        ],
+    },
+    "conversionRate": 66.67,
+}

@@ -28,6 +28,7 @@ MANIFEST = DomainManifest(
         Mount("fixdesk.marketing.campaigns.webhooks:router"),
         # The links inside campaign emails (open pixel, click redirect, unsubscribe) live at the root.
         Mount("fixdesk.marketing.campaigns.tracking:router", prefix=""),
+        Mount("fixdesk.marketing.segments_router:router"),
         Mount("fixdesk.marketing.router:router"),
         Mount("fixdesk.marketing.router:portal_router"),
     ),

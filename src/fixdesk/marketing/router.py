@@ -78,15 +78,9 @@ async def get_own_consents(session: SessionDep, principal: CustomerPortal):
     return await service.read_consents(session, principal, principal.id)
 
 
-@portal_router.put(
-    "/customer/consents/{channel}", operation_id="portal-consents-update", response_model=ConsentsRead
-)
+@portal_router.put("/customer/consents", operation_id="portal-consents-update", response_model=ConsentsRead)
 async def update_own_consent(
-    channel: Channel,
-    body: PortalConsentUpdate,
-    session: SessionDep,
-    principal: CustomerPortal,
-    client: Client,
+    body: PortalConsentUpdate, session: SessionDep, principal: CustomerPortal, client: Client
 ):
     """The signed-in customer grants or withdraws their own marketing consent on a channel."""
     return await service.change_consent(
@@ -94,7 +88,7 @@ async def update_own_consent(
         principal,
         AuditActor.of(principal, client),
         principal.id,
-        channel,
+        body.channel,
         granted=body.granted,
         source="portal",
         evidence=None,
@@ -122,6 +116,7 @@ async def list_suppressions(
     operation_id="suppressions-create",
     status_code=status.HTTP_201_CREATED,
     response_model=SuppressionRead,
+    responses={200: {"model": SuppressionRead, "description": "Already suppressed: the existing entry"}},
     openapi_extra=request_example(examples.SUPPRESSION_CREATE_REQUEST),
 )
 async def create_suppression(

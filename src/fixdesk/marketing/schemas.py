@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from fixdesk.platform.schemas import CamelModel, InputModel, MoneyIn, MoneyOut, NotNull
+from fixdesk.platform.schemas import CamelModel, DecimalNumber, InputModel, MoneyIn, MoneyOut, NotNull
 
 Channel = Literal["email", "sms", "whatsapp"]
 """A marketing channel: ``email`` reaches the customer's email, ``sms`` and ``whatsapp`` their phone."""
@@ -75,8 +74,9 @@ class ConsentUpdate(InputModel):
 
 class PortalConsentUpdate(InputModel):
     """The signed-in customer grants or withdraws their own consent on a channel (recorded with source
-    ``portal``)."""
+    ``portal``). The channel is in the body: the portal's routes carry no path parameter but ids."""
 
+    channel: Channel
     granted: bool
 
 
@@ -235,4 +235,4 @@ class SegmentationRead(CamelModel):
 
     with_orders: SegmentationWithOrders
     without_orders: SegmentationGroup
-    conversion_rate: Decimal
+    conversion_rate: DecimalNumber

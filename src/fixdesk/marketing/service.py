@@ -20,7 +20,7 @@ from fixdesk.marketing.schemas import (
     ConsentsRead,
     SuppressionCreate,
 )
-from fixdesk.platform.errors import NotFound
+from fixdesk.platform.errors import NotFound, ValidationFailed
 from fixdesk.platform.pagination import PageParams, paginate
 from fixdesk.platform.permissions import Principal
 
@@ -137,7 +137,11 @@ async def list_suppressions(
     if channel:
         statement = statement.where(Suppression.channel == channel)
     if address and channel:
-        statement = statement.where(Suppression.address == access.normalise_address(channel, address))
+        try:
+            normalised = access.normalise_address(channel, address)
+        except ValidationFailed:
+            normalised = address.strip().lower()  # not an address: matches nothing, as it should
+        statement = statement.where(Suppression.address == normalised)
     elif address:
         statement = statement.where(Suppression.address == address.strip().lower())
     if reason:

@@ -243,3 +243,10 @@ async def completed_revenue(
         sums[int(bucket)] = amount or Decimal("0.00")
         counts[int(bucket)] = int(count)
     return sums, counts
+
+
+def customer_drop_offs() -> Select[tuple[uuid.UUID, datetime]]:
+    """``SELECT customer_id, visited_at``: every repair's intake (a visit of its customer to the shop, when
+    the device was received), through ``ix_repairs_customer_id_created_at``; for other domains' "last
+    visit" of a customer."""
+    return select(Repair.customer_id.label("customer_id"), Repair.created_at.label("visited_at"))
