@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -106,7 +108,7 @@ async def load_customers(sessionmaker: Any, count: int) -> None:
             await connection.execute(insert(MarketingConsent.__table__), consents[start : start + 2000])
 
 
-async def main(count: int, concurrency: int, batch_size: int, send_jobs: int) -> int:
+async def main(count: int, concurrency: int, batch_size: int, send_jobs: int, processes: int = 1) -> int:
     database_url = await recreate_database(SERVER, DATABASE)
     migrations.upgrade(database_url)
     parent, child = multiprocessing.Pipe()
@@ -153,10 +155,45 @@ async def main(count: int, concurrency: int, batch_size: int, send_jobs: int) ->
             queued = await sending.start_sending(session, campaign, settings)
         print(f"{queued:,} recipients queued in {time.perf_counter() - started:.2f} s (one INSERT … SELECT)")
 
-        worker = Worker(
-            sessionmaker, settings=settings, services=services, concurrency=concurrency, poll_interval=0.05
-        )
-        runner = asyncio.create_task(worker.run())
+        children: list[subprocess.Popen[bytes]] = []
+        if processes > 1:
+            # Standalone `fixdesk worker` processes, as a scaled deployment runs them.
+            environment = {
+                **os.environ,
+                "FIXDESK_DATABASE_URL": database_url,
+                "FIXDESK_DATA_DIR": str(settings.data_dir),
+                "FIXDESK_SECRET_KEY": settings.signing_key,
+                "FIXDESK_EMAIL_PROVIDER": "smtp",
+                "FIXDESK_SMTP_HOST": "127.0.0.1",
+                "FIXDESK_SMTP_PORT": str(port),
+                "FIXDESK_SMTP_SECURITY": "none",
+                "FIXDESK_PUBLIC_BASE_URL": "https://shop.example.com",
+                "FIXDESK_CAMPAIGN_RATE_PER_SECOND": "0",
+                "FIXDESK_CAMPAIGN_BATCH_SIZE": str(batch_size),
+                "FIXDESK_CAMPAIGN_SEND_JOBS": str(send_jobs),
+                "FIXDESK_JOB_POLL_INTERVAL": "0.05",
+                "FIXDESK_LOG_LEVEL": "warning",
+            }
+            fixdesk = str(Path(sys.executable).with_name("fixdesk"))
+            children = [
+                subprocess.Popen(  # noqa: ASYNC220, S603 (started once, before timing; our own CLI)
+                    [fixdesk, "worker", "--concurrency", str(concurrency)],
+                    env=environment,
+                    stdout=subprocess.DEVNULL,
+                )
+                for _ in range(processes)
+            ]
+            worker = None
+            runner = None
+        else:
+            worker = Worker(
+                sessionmaker,
+                settings=settings,
+                services=services,
+                concurrency=concurrency,
+                poll_interval=0.05,
+            )
+            runner = asyncio.create_task(worker.run())
         while True:
             async with sessionmaker() as session:
                 status = await session.scalar(
@@ -166,8 +203,13 @@ async def main(count: int, concurrency: int, batch_size: int, send_jobs: int) ->
                 break
             await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - started
-        await worker.stop()
-        await runner
+        if worker is not None and runner is not None:
+            await worker.stop()
+            await runner
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(timeout=30)
     finally:
         await services.aclose()
         await engine.dispose()
@@ -180,7 +222,7 @@ async def main(count: int, concurrency: int, batch_size: int, send_jobs: int) ->
     missing = count - len(counts)
     print(
         f"sent {delivered:,} messages in {elapsed:.2f} s: {delivered / elapsed:,.0f} messages per second "
-        f"(worker concurrency {concurrency}, {send_jobs} send jobs, batches of {batch_size}, one SMTP "
+        f"({processes} worker process{'es' if processes > 1 else ''} of concurrency {concurrency}, {send_jobs} send jobs, batches of {batch_size}, one SMTP "
         "connection per batch)"
     )
     if twice or missing:
@@ -196,9 +238,21 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=250)
     parser.add_argument("--send-jobs", type=int, default=8)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="standalone `fixdesk worker` processes (default: one in-process)",
+    )
     arguments = parser.parse_args()
     sys.exit(
         asyncio.run(
-            main(arguments.customers, arguments.concurrency, arguments.batch_size, arguments.send_jobs)
+            main(
+                arguments.customers,
+                arguments.concurrency,
+                arguments.batch_size,
+                arguments.send_jobs,
+                arguments.processes,
+            )
         )
     )
