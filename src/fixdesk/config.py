@@ -168,6 +168,28 @@ class Settings(BaseSettings):
     sms_per_hour: int = Field(default=10, ge=0)
     email_per_hour: int = Field(default=50, ge=0)
 
+    # Email campaigns (fixdesk.marketing.campaigns): how fast, in what batches, with which unsubscribe mailbox
+    campaign_rate_per_second: float = Field(
+        default=50.0,
+        ge=0,
+        description="Most campaign emails sent per second, all workers together; 0 means no limit",
+    )
+    campaign_batch_size: int = Field(
+        default=100, ge=1, le=1000, description="Recipients claimed and sent over one connection at a time"
+    )
+    campaign_send_jobs: int = Field(
+        default=4, ge=1, le=64, description="Parallel send jobs per campaign (each sends batch after batch)"
+    )
+    campaign_unsubscribe_mailto: str | None = Field(
+        default=None,
+        description="An address for List-Unsubscribe's mailto: alternative (RFC 2369); none when unset",
+    )
+    sendgrid_webhook_public_key: str | None = Field(
+        default=None,
+        description="The verification key (base64 DER, ECDSA P-256) of SendGrid's signed Event Webhook, "
+        "for POST /api/v1/webhooks/sendgrid/events; the endpoint answers 503 without it",
+    )
+
     # Outbound webhooks
     webhooks_allow_private: bool = Field(
         default=False, description="Allow webhook URLs on private, loopback or link-local addresses"

@@ -134,6 +134,17 @@ BUSINESS_RULES: dict[str, str] = {
     "types; minTotalSpend must not exceed maxTotalSpend",
     "segments-preview": "customFields must name the shop's customer custom fields, with values of their "
     "types; minTotalSpend must not exceed maxTotalSpend",
+    "email-templates-create": "subject and body must be Jinja2 templates that compile and use only the "
+    "documented variables (422); the name must be unused",
+    "email-templates-update": "subject and body must compile and use only the documented variables (422)",
+    "email-campaigns-create": "a subject and a body, or a templateId that exists; they must compile (422); a "
+    "segment or customers audience needs its segmentId or customerIds; scheduleAt in the future",
+    "email-campaigns-update": "only a draft or scheduled campaign changes; subject and body must compile "
+    "(422); scheduleAt in the future",
+    "email-campaigns-send": "only a draft or scheduled campaign is sent",
+    "email-campaigns-preview": "customerId must name an existing customer",
+    "webhooks-sendgrid-events": "the body must be signed by SendGrid (its signature and timestamp headers, "
+    "under the configured verification key)",
     "webhooks-stripe": "the body must be signed by Stripe (Stripe-Signature, under the endpoint's secret)",
     "webhooks-create": "the URL must be http(s) and resolve to a public address",
     "webhooks-update": "the URL must be http(s) and resolve to a public address",
@@ -227,6 +238,8 @@ def fuzzed(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
         rate_limit_bulk=LIMITLESS,
         # Set, so the Stripe webhook checks the (fuzzed, never valid) signature instead of answering 503.
         stripe_webhook_secret="whsec_openapi_fuzz",
+        # A verification key whose private half nobody keeps: every SendGrid event is refused (403).
+        sendgrid_webhook_public_key="MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEQnIYCrooBU8ZX26z0CJtGUJTAyzxn7k9QOXY1Yr6QHVDERU0akLDbzbS7WeoaoJhBrOp/aaM2+S+6BB7gEb1nQ==",
     )
     app = create_app(settings, run_worker=False)
     callers = run_async(_sign_in, app, url)

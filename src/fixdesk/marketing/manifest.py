@@ -10,23 +10,33 @@ the suppression list or segments.
 from __future__ import annotations
 
 from fixdesk.marketing.permissions import (
+    CAMPAIGNS_READ,
+    CAMPAIGNS_WRITE,
     CONSENTS_READ,
     CONSENTS_WRITE,
     SEGMENTS_READ,
     SEGMENTS_WRITE,
     SUPPRESSIONS_MANAGE,
 )
-from fixdesk.platform.domains import DomainManifest, Mount, Permission
+from fixdesk.platform.domains import DomainManifest, Mount, Periodic, Permission
 
 MANIFEST = DomainManifest(
     name="marketing",
     description="Marketing consent, the suppression list, audiences, customer segmentation and segments.",
     routers=(
+        Mount("fixdesk.marketing.campaigns.router:router"),
+        Mount("fixdesk.marketing.campaigns.webhooks:router"),
+        # The links inside campaign emails (open pixel, click redirect, unsubscribe) live at the root.
+        Mount("fixdesk.marketing.campaigns.tracking:router", prefix=""),
         Mount("fixdesk.marketing.segments_router:router"),
         Mount("fixdesk.marketing.router:router"),
         Mount("fixdesk.marketing.router:portal_router"),
     ),
     permissions=(
+        Permission(
+            CAMPAIGNS_READ, "Read email templates and campaigns, their previews, audiences and stats."
+        ),
+        Permission(CAMPAIGNS_WRITE, "Write email templates and campaigns, send, schedule and cancel them."),
         Permission(CONSENTS_READ, "Read customers' marketing consent and its history."),
         Permission(CONSENTS_WRITE, "Record a customer's marketing consent or its withdrawal."),
         Permission(SUPPRESSIONS_MANAGE, "Read and change the marketing suppression list."),
@@ -35,9 +45,23 @@ MANIFEST = DomainManifest(
     ),
     role_grants={
         "manager": frozenset(
-            {CONSENTS_READ, CONSENTS_WRITE, SUPPRESSIONS_MANAGE, SEGMENTS_READ, SEGMENTS_WRITE}
+            {
+                CAMPAIGNS_READ,
+                CAMPAIGNS_WRITE,
+                CONSENTS_READ,
+                CONSENTS_WRITE,
+                SUPPRESSIONS_MANAGE,
+                SEGMENTS_READ,
+                SEGMENTS_WRITE,
+            }
         ),
         "agent": frozenset({CONSENTS_READ, CONSENTS_WRITE}),
     },
-    models=("fixdesk.marketing.models",),
+    models=(
+        "fixdesk.marketing.models",
+        "fixdesk.marketing.campaigns.models",
+    ),
+    events=("fixdesk.marketing.campaigns.events",),
+    jobs=("fixdesk.marketing.campaigns.jobs",),
+    periodic_jobs=(Periodic("marketing.campaigns_start_due", "* * * * *", "marketing.campaigns_start_due"),),
 )

@@ -83,6 +83,10 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "quotes": "Quotes for a repair: drafting from the lines, sending, approval or decline by the customer.",
     "attachments": "Photos and documents of a repair; customers see the ones published to them.",
     "warranty": "Warranties on completed repairs and claims against them.",
+    "email-campaigns": "Email templates and campaigns: preview, audience count, sending, stats; SendGrid's "
+    "event webhook.",
+    "email-tracking": "The public links inside campaign emails: open pixel, click redirect, one-click "
+    "unsubscribe (RFC 8058) and its confirmation page.",
     "tracking": "The public tracking link of a repair (JSON and HTML page) and customer reviews.",
     "products": "Products and parts the shop sells or fits: prices, SKU and barcode, the stock ledger "
     "(receipts, sales, parts used in repairs, adjustments, returns) and low-stock thresholds.",
@@ -179,6 +183,12 @@ PROBLEM_RESPONSES: dict[int, ProblemResponse] = {
         "PayloadTooLarge",
         "The request body is larger than the server accepts (`PAYLOAD_TOO_LARGE`).",
         "PAYLOAD_TOO_LARGE",
+    ),
+    422: ProblemResponse(
+        "Unprocessable",
+        "Well-formed input that cannot be used as given (`VALIDATION_ERROR`): a message template with a "
+        "syntax error or an unknown variable; `errors` names the field and the line.",
+        "VALIDATION_ERROR",
     ),
     429: ProblemResponse(
         "TooManyRequests",
@@ -500,7 +510,12 @@ def _takes_idempotency_key(path: str, method: str, guard: Guard | None) -> bool:
 
 def _complete_operation(path: str, method: str, operation: dict[str, Any], guard: Guard | None) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
-    declared_validation = responses.pop("422", None)
+    # FastAPI's own 422 (HTTPValidationError) is answered as 400; a route declaring problems(422) keeps it.
+    declared_validation = responses.get("422")
+    if declared_validation is not None and "HTTPValidationError" in str(declared_validation):
+        responses.pop("422")
+    else:
+        declared_validation = None
     statuses = _expected_problems(path, method, operation, guard)
     if declared_validation is not None:
         statuses.add(400)
