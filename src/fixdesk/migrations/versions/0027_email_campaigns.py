@@ -1,8 +1,8 @@
 """Email campaigns (issue 13, item 6): ``email_templates``, ``email_campaigns`` and
 ``email_campaign_recipients`` (one row per customer a campaign went to, keyed by campaign and customer).
 
-Revision ID: 0026
-Revises: 0025 (marketing: consent, suppressions, segments; re-chained at the merge)
+Revision ID: 0027
+Revises: 0026 (orders invoiced through billing; re-chained at the merge)
 Create Date: 2026-12-07 04:26:08.361851
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0026"
-down_revision: str | None = "0025"
+revision: str = "0027"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
