@@ -40,4 +40,6 @@ MANIFEST = DomainManifest(
         "agent": frozenset({CONSENTS_READ, CONSENTS_WRITE}),
     },
     models=("fixdesk.marketing.models",),
+    # The staff pages: segments with their live counts and the segmentation summary (web/marketing.py).
+    pages=("fixdesk.web.marketing:pages",),
 )
