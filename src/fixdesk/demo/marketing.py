@@ -89,7 +89,7 @@ SEGMENTS: tuple[tuple[str, str, dict[str, Any]], ...] = (
         {"rfmSegments": ["at_risk", "cannot_lose"]},
     ),
     ("Battery check due", "Tagged at intake with a worn battery.", {"tagsAny": [BATTERY_CHECK_TAG]}),
-    ("Big spenders", "Spent 500 or more with the shop.", {"minTotalSpend": "500.00"}),
+    ("Big spenders", "Spent 2,000 or more with the shop.", {"minTotalSpend": "2000.00"}),
     ("VIP", "Customers tagged vip.", {"tagsAny": ["vip"]}),
 )
 
