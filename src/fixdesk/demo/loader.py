@@ -65,6 +65,7 @@ from fixdesk.demo.devices import (
     models_by_type,
 )
 from fixdesk.demo.field import FIELD_BULK_TABLES, FieldGenerator
+from fixdesk.demo.marketing import MarketingGenerator, load_marketing_customers
 from fixdesk.demo.sales import SALES_TABLES, SalesGenerator, load_customers
 from fixdesk.fieldservice.work_orders.service import WORK_ORDER_NUMBER_PREFIX
 from fixdesk.identity.models import Role, User
@@ -160,6 +161,11 @@ class DemoSummary:
     stock_movements: int = 0
     visits: int = 0
     sales_seconds: float = 0.0
+    # The shop's marketing (fixdesk.demo.marketing): consent per customer and channel with its history,
+    # suppressed addresses, saved segments.
+    marketing_consents: int = 0
+    suppressions: int = 0
+    segments: int = 0
 
     @property
     def rows(self) -> int:
@@ -183,9 +189,9 @@ class DemoDatabaseNotEmpty(RuntimeError):
     """The demo shop loads only into a database without users, customers, repairs or catalog brands."""
 
 
-DEMO_SECTIONS: tuple[str, ...] = ("field", "books", "sales")
-"""The optional parts of the demo shop :func:`load_demo` can leave out: the field team, the books and the
-shop's sales."""
+DEMO_SECTIONS: tuple[str, ...] = ("field", "books", "sales", "marketing")
+"""The optional parts of the demo shop :func:`load_demo` can leave out: the field team, the books, the
+shop's sales and its marketing."""
 
 
 async def load_demo(
@@ -210,10 +216,11 @@ async def load_demo(
     plans and a year of work orders up to four weeks ahead; the books of the completed repairs and work
     orders (:mod:`fixdesk.demo.billing`); and the shop's sales (:mod:`fixdesk.demo.sales`): 300 parts and
     accessories with their stock ledger, ``1,200 × scale`` orders over the year and 90 days of website
-    visitors. With a ``console`` a Rich progress bar shows the rows as they are written.
-    ``sections`` names the optional parts to write (:data:`DEMO_SECTIONS`, all by default): ``"field"``
-    for the field team, ``"books"`` for the invoices and payments and ``"sales"`` for the products and
-    orders. The staff, the catalog, the customers and the repairs are always written; a test that needs
+    visitors; and its marketing (:mod:`fixdesk.demo.marketing`): consent per channel for most customers,
+    suppressed addresses and saved segments. With a ``console`` a Rich progress bar shows the rows as they
+    are written. ``sections`` names the optional parts to write (:data:`DEMO_SECTIONS`, all by default):
+    ``"field"`` for the field team, ``"books"`` for the invoices and payments, ``"sales"`` for the products
+    and orders and ``"marketing"`` for consent and segments. The staff, the catalog, the customers and the repairs are always written; a test that needs
     only the repair desk leaves the rest out.
     Raises :class:`DemoDatabaseNotEmpty` when the database already holds users, customers, repairs or
     brands, and :class:`ValueError` for an unknown section.
@@ -358,6 +365,24 @@ async def load_demo(
                     progress.update(sales_task, total=progress.tasks[sales_task].completed)
                 sales_seconds = time.perf_counter() - sales_started
                 # --- end of the shop's sales ---
+                # --- the shop's marketing: consent per channel, suppressions, saved segments ---
+                if "marketing" in sections:
+                    marketing = MarketingGenerator(
+                        seed=seed,
+                        now=now,
+                        manager_id=generator.staff_ids.get("manager@example.com"),
+                        front_desk_id=generator.staff_ids.get("front-desk@example.com"),
+                    )
+                    marketing_task = progress.add_task("Consent, segments", total=None)
+
+                    def marketing_written(table: str, rows: int) -> None:
+                        counts[table] = counts.get(table, 0) + rows
+                        progress.advance(marketing_task, rows)
+
+                    customers = await load_marketing_customers(connection)
+                    await writer.write_batches(marketing.batches(customers), marketing_written)
+                    progress.update(marketing_task, total=progress.tasks[marketing_task].completed)
+                # --- end of the shop's marketing ---
                 if deferred.count:
                     index_task = progress.add_task("Indexes, keys", total=deferred.count)
                     await writer.restore(deferred, lambda: progress.advance(index_task))
@@ -404,6 +429,9 @@ async def load_demo(
         stock_movements=counts.get("stock_movements", 0),
         visits=counts.get("visits", 0),
         sales_seconds=sales_seconds,
+        marketing_consents=counts.get("marketing_consents", 0),
+        suppressions=counts.get("marketing_suppressions", 0),
+        segments=counts.get("segments", 0),
     )
     if console is not None:
         console.print(
@@ -418,7 +446,8 @@ async def load_demo(
             f"{summary.invoices:,} invoices with {summary.payments:,} payments and "
             f"{summary.credit_notes:,} credit notes; {summary.products} products with "
             f"{summary.stock_movements:,} stock movements and {summary.orders:,} orders "
-            f"({summary.sales_seconds:.1f} s); "
+            f"({summary.sales_seconds:.1f} s); {summary.marketing_consents:,} marketing consents and "
+            f"{summary.segments} segments; "
             f"in {summary.elapsed_seconds:.1f} s."
         )
     return summary

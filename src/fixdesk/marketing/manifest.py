@@ -64,4 +64,6 @@ MANIFEST = DomainManifest(
     events=("fixdesk.marketing.campaigns.events",),
     jobs=("fixdesk.marketing.campaigns.jobs",),
     periodic_jobs=(Periodic("marketing.campaigns_start_due", "* * * * *", "marketing.campaigns_start_due"),),
+    # The staff pages: segments with their live counts and the segmentation summary (web/marketing.py).
+    pages=("fixdesk.web.marketing:pages",),
 )

@@ -26,15 +26,28 @@ from fixdesk.customers import service
 from fixdesk.customers.permissions import CUSTOMERS_READ, CUSTOMERS_WRITE
 from fixdesk.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
 from fixdesk.identity import portal_access
+from fixdesk.marketing import service as marketing
+from fixdesk.marketing.permissions import CONSENTS_READ, CONSENTS_WRITE
+from fixdesk.marketing.schemas import CHANNELS, ConsentUpdate
 from fixdesk.messaging import service as messaging
 from fixdesk.messaging.permissions import NOTIFICATIONS_READ
 from fixdesk.platform.deps import SessionDep, SettingsDep
-from fixdesk.platform.errors import FixdeskError
+from fixdesk.platform.errors import FixdeskError, ValidationFailed
 from fixdesk.platform.pagination import PageParams
 from fixdesk.platform.permissions import Principal, require
 from fixdesk.repairs.access import visible_repairs
 from fixdesk.repairs.models import Repair, RepairStatus
-from fixdesk.web.forms import NO_PROBLEMS, Problem, checkbox, form_problems, text_values
+from fixdesk.web.forms import (
+    NO_PROBLEMS,
+    PROBLEMS_SHOWN_ON_PAGE,
+    Problem,
+    checkbox,
+    form_problems,
+    form_values,
+    parse,
+    problem_of,
+    text_values,
+)
 from fixdesk.web.i18n import N_
 from fixdesk.web.pages import NavItem, WebPages
 from fixdesk.web.templating import render
@@ -43,6 +56,7 @@ router = APIRouter()
 
 CustomersRead = Annotated[Principal, Depends(require(CUSTOMERS_READ))]
 CustomersWrite = Annotated[Principal, Depends(require(CUSTOMERS_WRITE))]
+ConsentsWrite = Annotated[Principal, Depends(require(CONSENTS_WRITE))]
 Client = Annotated[ClientInfo, Depends(request_client)]
 
 PAGE_SIZE = 25
@@ -68,6 +82,19 @@ TEXT_FIELDS = (
 LINK_MESSAGES = {
     PORTAL_INVITATION: N_("A portal invitation is on its way to the customer's email address."),
     PASSWORD_RESET: N_("A password-reset link is on its way to the customer's email address."),
+    "consent": N_("The marketing consent is recorded."),
+}
+CHANNEL_LABELS = {"email": N_("Email"), "sms": N_("SMS"), "whatsapp": N_("WhatsApp")}
+CONSENT_SOURCE_LABELS = {
+    "portal": N_("Customer portal"),
+    "staff": N_("Staff"),
+    "import": N_("Import"),
+    "web_form": N_("Web form"),
+    "sms_keyword": N_("SMS keyword (STOP or START)"),
+    "unsubscribe_link": N_("Unsubscribe link"),
+    "list_unsubscribe": N_("One-click unsubscribe"),
+    "complaint": N_("Spam complaint"),
+    "api": N_("API"),
 }
 
 
@@ -214,8 +241,13 @@ async def _customer_page(
     *,
     message: str | None = None,
     problems: Problem = NO_PROBLEMS,
+    consent_problem: Problem = NO_PROBLEMS,
+    consent_values: dict[str, str] | None = None,
 ) -> HTMLResponse:
     customer = CustomerRead.model_validate(await service.get_customer(session, customer_id))
+    consents = None
+    if principal.has(CONSENTS_READ):
+        consents = await marketing.read_consents(session, principal, customer_id)
     repairs, totals = await _repairs_and_totals(session, principal, customer_id)
     first_ten = PageParams(page=1, page_size=10)
     notifications: list[Any] | None = None
@@ -233,8 +265,15 @@ async def _customer_page(
         "message": message,
         "problems": problems,
         "can_write": principal.has(CUSTOMERS_WRITE),
+        "consents": consents,
+        "can_change_consent": principal.has(CONSENTS_WRITE) and customer.archived_at is None,
+        "consent_problem": consent_problem,
+        "consent_values": {"channel": "email", "granted": "yes", "evidence": "", **(consent_values or {})},
+        "channel_labels": CHANNEL_LABELS,
+        "consent_source_labels": CONSENT_SOURCE_LABELS,
     }
-    return render(request, "customers/detail.html", context, status_code=problems.status)
+    status = problems.status if problems else consent_problem.status
+    return render(request, "customers/detail.html", context, status_code=status)
 
 
 @router.get("/customers/{customer_id}")
@@ -247,7 +286,9 @@ async def customer_detail(
 ) -> HTMLResponse:
     """A customer's page: contacts, their repairs (newest 50), what they spent (the totals of repairs
     completed or collected), the messages sent to them (for those who may read notifications) and their
-    account activity. ``?sent=portal_invitation|password_reset`` confirms a link just sent."""
+    account activity, and their marketing consent per channel (email, SMS, WhatsApp: given or withdrawn,
+    when and how) with a form to record a change, for those who may read and change consent.
+    ``?sent=portal_invitation|password_reset|consent`` confirms a link just sent or a consent recorded."""
     message = LINK_MESSAGES.get(sent or "")
     return await _customer_page(request, session, principal, customer_id, message=message)
 
@@ -298,6 +339,51 @@ async def send_password_reset(
 ) -> Response:
     """Email the customer a link to choose a new portal password (409 when they have none yet)."""
     return await _send_link(request, customer_id, PASSWORD_RESET, session, settings, principal, client)
+
+
+@router.post("/customers/{customer_id}/consents")
+async def change_consent(
+    request: Request,
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    principal: ConsentsWrite,
+    client: Client,
+) -> Response:
+    """Record a change of the customer's marketing consent on a channel as staff (the API's
+    ``PUT /customers/{id}/consents/{channel}`` with source ``staff``): ``channel``, ``granted`` (``yes`` or
+    ``no``) and the evidence (what the customer signed or said). Audited with the customer's activity; a
+    refusal (an unknown channel, evidence too long) is the API's problem on the customer's page."""
+    values = await form_values(request)
+    try:
+        channel = values.get("channel", "")
+        if channel not in CHANNELS:
+            raise ValidationFailed.for_field("channel", f"must be one of: {', '.join(CHANNELS)}")
+        if values.get("granted") not in ("yes", "no"):
+            raise ValidationFailed.for_field("granted", "must be yes or no")
+        body = parse(
+            ConsentUpdate,
+            {
+                "granted": values["granted"] == "yes",
+                "source": "staff",
+                "evidence": values.get("evidence") or None,
+            },
+        )
+        await marketing.change_consent(
+            session,
+            principal,
+            AuditActor.of(principal, client),
+            customer_id,
+            channel,
+            granted=body.granted,
+            source=body.source,
+            evidence=body.evidence,
+        )
+    except (*PROBLEMS_SHOWN_ON_PAGE, ValidationError) as error:
+        await session.rollback()
+        return await _customer_page(
+            request, session, principal, customer_id, consent_problem=problem_of(error), consent_values=values
+        )
+    return RedirectResponse(f"/app/customers/{customer_id}?sent=consent#consent", status_code=303)
 
 
 pages = WebPages(

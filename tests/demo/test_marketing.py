@@ -1,0 +1,113 @@
+"""The demo shop's marketing (fixdesk.demo.marketing): most customers' consent per channel with when and
+how, its history, the addresses sends must skip and the saved segments, read by the API and the pages.
+Loaded once per backend for a fixed moment, without the field team, the books and the sales."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC
+
+import pytest
+from sqlalchemy import select
+
+from fixdesk.customers.models import Customer, CustomerTag
+from fixdesk.demo.loader import load_demo
+from fixdesk.marketing.models import MarketingConsent, MarketingConsentChange, Segment, Suppression
+from tests.demo.conftest import DEMO_NOW
+from tests.factories import make_user
+
+pytestmark = pytest.mark.commits
+
+
+def aware(moment):
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def test_the_demo_shops_customers_gave_consent_and_its_segments_count_live(
+    engine, app, client, sessionmaker, settings, demo_clock
+):
+    summary = await load_demo(settings, scale=1, now=DEMO_NOW, sections=("marketing",))
+    async with engine.connect() as connection:
+
+        async def rows(table):
+            return (await connection.execute(select(table))).mappings().all()
+
+        consents = await rows(MarketingConsent.__table__)
+        changes = await rows(MarketingConsentChange.__table__)
+        suppressions = await rows(Suppression.__table__)
+        segments = await rows(Segment.__table__)
+        tagged = await rows(CustomerTag.__table__)
+        customers = {row["id"]: row for row in await rows(Customer.__table__)}
+
+    # Most customers with an address opted in, a realistic share per channel, a few withdrew since.
+    assert (summary.marketing_consents, summary.suppressions, summary.segments) == (241, 13, 5)
+    assert Counter((row["channel"], row["granted"]) for row in consents) == {
+        ("email", True): 120,
+        ("email", False): 9,
+        ("sms", True): 64,
+        ("sms", False): 4,
+        ("whatsapp", True): 44,
+    }
+    with_email = sum(1 for row in customers.values() if row["email"] and row["archived_at"] is None)
+    assert 0.5 < 129 / with_email < 0.7
+    assert Counter(row["source"] for row in changes) == {
+        "staff": 126,
+        "portal": 44,
+        "web_form": 36,
+        "import": 35,
+        "unsubscribe_link": 9,
+        "sms_keyword": 4,
+    }
+
+    # Each consent's history ends in its current state, given after the customer came and before now.
+    history = defaultdict(list)
+    for change in changes:
+        history[(change["customer_id"], change["channel"])].append(change)
+    assert len(history) == len(consents)
+    for consent in consents:
+        own = sorted(
+            history[(consent["customer_id"], consent["channel"])], key=lambda row: aware(row["changed_at"])
+        )
+        assert own[0]["granted"] is True
+        last = own[-1]
+        assert (last["granted"], last["source"], aware(last["changed_at"])) == (
+            consent["granted"],
+            consent["source"],
+            aware(consent["changed_at"]),
+        )
+        customer = customers[consent["customer_id"]]
+        assert aware(customer["created_at"]) <= aware(own[0]["changed_at"]) <= DEMO_NOW
+        assert customer["archived_at"] is None
+
+    # Who unsubscribed or texted STOP is suppressed at the address they were reached on.
+    withdrawn = {
+        (
+            row["channel"],
+            customers[row["customer_id"]]["email" if row["channel"] == "email" else "phone"].lower(),
+        )
+        for row in consents
+        if not row["granted"] and row["source"] in ("unsubscribe_link", "sms_keyword")
+    }
+    assert {(row["channel"], row["address"]) for row in suppressions} == withdrawn
+    assert Counter(row["reason"] for row in suppressions) == {"unsubscribed": 9, "stop": 4}
+
+    # The saved segments count live through the API and the pages.
+    assert sorted(row["name"] for row in segments) == [
+        "At risk",
+        "Battery check due",
+        "Big spenders",
+        "Champions",
+        "VIP",
+    ]
+    assert sum(1 for row in tagged if row["tag"] == "battery-check") == 26
+    manager = await make_user(app, sessionmaker, "manager")
+    ids = {row["name"]: row["id"] for row in segments}
+    battery = await client.get(f"/api/v1/segments/{ids['Battery check due']}", headers=manager.headers)
+    assert battery.json()["customerCount"] == 26
+    page = await client.get("/app/marketing/segments", headers=manager.headers)
+    assert f'data-segment-count="{ids["Battery check due"]}">26</td>' in page.text
+    # Without the sales and the books nobody has bought anything: no champions yet.
+    assert f'data-segment-count="{ids["Champions"]}">0</td>' in page.text
+    someone = next(row for row in consents if row["granted"] and row["channel"] == "email")
+    customer_page = await client.get(f"/app/customers/{someone['customer_id']}", headers=manager.headers)
+    assert 'data-consent="email" data-granted="yes"' in customer_page.text
