@@ -19,12 +19,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
+import re
 import uuid
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -49,6 +51,96 @@ IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 BACKENDS = ["sqlite", "postgresql"]
 REDIS_URL = os.environ.get("FIXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
+
+
+EVERY_DATABASE_ENV = "FIXDESK_TEST_EVERY_DATABASE"
+"""Set to ``1`` to run every database test on both databases (the default keeps both only where it matters,
+see :func:`pytest_collection_modifyitems`)."""
+
+EVERY_DATABASE = (
+    # Aggregates by day and week in the shop's time zone, money sums, literal expected answers.
+    "tests/analytics/",
+    "tests/billing/test_receivables.py",
+    "tests/billing/test_reminders.py",
+    "tests/billing/test_properties.py",
+    "tests/billing/test_exports.py",
+    "tests/sales/",
+    "tests/marketing/",
+    "tests/fieldservice/test_field_analytics.py",
+    "tests/fieldservice/test_schedule.py",
+    "tests/fieldservice/test_calendar_feed.py",
+    "tests/repairs/tracking/test_reviews_list.py",
+    # Searching and filtering: trigram and ILIKE on PostgreSQL, LIKE on SQLite; JSON paths differ.
+    "tests/customers/",
+    "tests/customfields/",
+    "tests/repairs/test_router.py",
+    "tests/fieldservice/test_work_orders.py",
+    # Numbers, locks, claims and the job queue: SKIP LOCKED and sequences against SQLite's single writer.
+    "tests/repairs/test_numbering",
+    "tests/fieldservice/test_numbering.py",
+    "tests/fieldservice/test_service_plans.py",
+    "tests/platform/jobs/",
+    "tests/platform/test_idempotency.py",
+    "tests/platform/test_control_characters.py",
+    "tests/catalog/test_import_rules.py",
+    # The schema itself, the test isolation, the demo's bulk loader.
+    "tests/test_migrations.py",
+    "tests/test_isolation.py",
+    "tests/demo/",
+)
+"""Test modules (path prefixes) that run on both databases whatever :func:`pytest_collection_modifyitems`
+would choose: those whose result depends on what the database computes or how it locks. A module that
+names a backend in its code (``"sqlite"``, ``"postgresql"``, ``dialect.name``: a backend-specific skip or
+expectation) is kept on both as well, found by :func:`_names_a_backend`."""
+
+_BACKEND_NAMED = re.compile(r"""["'](sqlite|postgresql)["']|dialect\.name""")
+_NAMES_A_BACKEND: dict[str, bool] = {}
+
+
+def _names_a_backend(path: Path) -> bool:
+    """Whether the test module at ``path`` mentions a backend by name (read once per module)."""
+    key = str(path)
+    if key not in _NAMES_A_BACKEND:
+        _NAMES_A_BACKEND[key] = bool(_BACKEND_NAMED.search(path.read_text()))
+    return _NAMES_A_BACKEND[key]
+
+
+def one_database_for(nodeid: str) -> str:
+    """The database a backend-neutral test runs on: ``sqlite`` or ``postgresql`` by a stable hash of its id
+    without the backend, so each database takes about half of them, the same half on every run."""
+    neutral = re.sub(r"\b(sqlite|postgresql)\b", "", nodeid)
+    return BACKENDS[zlib.crc32(neutral.encode()) % 2]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run each backend-neutral database test on one database instead of both.
+
+    Most tests check what the API answers, whom it lets in, what a page shows or what a job sends; their
+    result does not depend on the database, and running them twice doubled the suite's time. They run on
+    one database chosen by :func:`one_database_for`, so both databases still serve every kind of request
+    in every run. Tests whose result depends on the database (:data:`EVERY_DATABASE`, or modules that name
+    a backend) keep both runs. ``FIXDESK_TEST_EVERY_DATABASE=1`` runs everything on both."""
+    if os.environ.get(EVERY_DATABASE_ENV, "").strip() in {"1", "true", "yes"}:
+        return
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec else None
+        if backend is None:
+            kept.append(item)
+            continue
+        relative = item.nodeid.split("::", 1)[0]
+        if (
+            relative.startswith(EVERY_DATABASE)
+            or _names_a_backend(Path(str(item.path)))
+            or one_database_for(item.nodeid) == backend
+        ):
+            kept.append(item)
+        else:
+            dropped.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def worker_id() -> str:

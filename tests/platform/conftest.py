@@ -3,7 +3,6 @@
 import io
 import json
 import logging
-import re
 import zlib
 from collections.abc import Callable, Iterator
 
@@ -11,10 +10,6 @@ import pytest
 import structlog
 
 from fixdesk.platform.observability import configure_logging
-
-FUZZ_ITEM = re.compile(
-    r"test_openapi_fuzz\.py::test_\w+_operations_keep_the_openapi\[(?P<operation>[A-Z]+ [^\]]+)\]\[(?P<backend>\w+)\]$"
-)
 
 
 @pytest.fixture
@@ -56,19 +51,3 @@ def fuzz_backend(operation: str) -> str:
     on: ``sqlite`` or ``postgresql`` by a stable hash of its method and path (``"GET /api/v1/repairs"``),
     so each database serves about half of the operations, the same half on every run and machine."""
     return ("sqlite", "postgresql")[zlib.crc32(operation.encode()) % 2]
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect each fuzzed operation's run on the other database. What the fuzz checks is the API against
-    its document, which does not depend on the database; both databases keep every operation's own tests,
-    and fuzzing each operation twice cost a minute of the suite's eight."""
-    kept, dropped = [], []
-    for item in items:
-        match = FUZZ_ITEM.search(item.nodeid)
-        if match and fuzz_backend(match.group("operation")) != match.group("backend"):
-            dropped.append(item)
-        else:
-            kept.append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept

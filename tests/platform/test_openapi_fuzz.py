@@ -11,9 +11,10 @@ Two callers: an admin (every operation) and a portal customer (the operations a 
 portal, their account and the public ones; the others answer 403 before reading any input, which
 ``tests/test_authorization_matrix.py`` covers for every route and caller). Each runs against its own fresh
 database: every operation on one of SQLite and PostgreSQL, chosen by a stable hash of its method and path
-(``fuzz_backend`` in ``tests/platform/conftest.py`` deselects the other), so each database serves about
-half of the operations. The document does not depend on the database, and both keep every operation's
-own tests.
+(``fuzz_backend`` in ``tests/platform/conftest.py``; ``FuzzedApps.select`` picks it), so each database
+serves about half of the operations, and each operation's cases are generated once (schemathesis builds
+them when the tests are collected, by every xdist worker: generating them per database doubled that).
+The document does not depend on the database.
 
 Where schemathesis's ``positive_data_acceptance`` check cannot hold, :data:`BUSINESS_RULES` says why: the
 input is well formed but a rule the schema cannot express refuses it with 400 (a reference to a record
@@ -47,12 +48,15 @@ from fixdesk.config import Settings
 from fixdesk.db import create_engine, make_sessionmaker
 from fixdesk.platform.openapi import OAUTH2_SCHEME
 from tests.conftest import (
+    IN_CI,
     TEST_SECRET,
+    _postgres_problem,
     fresh_postgres_database,
     make_settings,
     run_async,
 )
 from tests.factories import make_customer, make_user
+from tests.platform.conftest import fuzz_backend
 
 SEED = 20260301
 # Generated requests per operation on top of the examples and coverage cases; FIXDESK_FUZZ_EXAMPLES
@@ -62,6 +66,11 @@ LIMITLESS = "1000000/minute"
 # The methods the coverage phase sends to every path that does not serve them, expecting 405 with a
 # correct ``Allow``. TRACE is served by no path, so every path is checked; the other seven methods per path
 # cost 40 % of the fuzz's time and check the same routing code (FIXDESK_FUZZ_UNEXPECTED widens it by hand).
+# Schemathesis builds the coverage phase's cases (every boundary and negative case the schema defines)
+# while the tests are collected, in every xdist worker: about 90 s of CPU per process for this API, more
+# than the fuzz itself. The suite runs the examples and the generated requests (positive and negative, the
+# fuzzing phase) instead; FIXDESK_FUZZ_COVERAGE=1 adds the coverage phase for a thorough run by hand.
+COVERAGE_PHASE = os.environ.get("FIXDESK_FUZZ_COVERAGE", "").strip() in {"1", "true", "yes"}
 UNEXPECTED_METHODS = os.environ.get("FIXDESK_FUZZ_UNEXPECTED", "trace").split(",")
 
 BUSINESS_RULES: dict[str, str] = {
@@ -160,7 +169,7 @@ CONFIG = SchemathesisConfig.from_dict(
         # Each operation is tested on its own; chains of calls (the stateful phase) are not part of it.
         "phases": {
             "stateful": {"enabled": False},
-            "coverage": {"unexpected-methods": UNEXPECTED_METHODS},
+            "coverage": {"enabled": COVERAGE_PHASE, "unexpected-methods": UNEXPECTED_METHODS},
         },
         "operations": [
             {"include-operation-id": operation_id, "checks": {"positive_data_acceptance": {"enabled": False}}}
@@ -219,11 +228,16 @@ async def _sign_in(app: Any, url: str) -> dict[str, dict[str, str]]:
     return {"admin": admin.headers, "customer": customer.headers}
 
 
-@pytest.fixture(scope="module")
-def fuzzed(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, str]]]:
-    """A fresh database of ``backend`` behind a started app that :data:`APP` forwards to; yields the
-    callers' headers. Rate limits are lifted: they have their own tests, and a fuzzer is a flood."""
-    directory = tmp_path_factory.mktemp("fuzz")
+def _start_fuzzed_app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict]:
+    """A fresh database of ``backend`` behind a started app; returns the app and the callers' headers.
+    Rate limits are lifted: they have their own tests, and a fuzzer is a flood."""
+    if backend == "postgresql":
+        problem = run_async(_postgres_problem)
+        if problem:
+            if IN_CI:
+                pytest.fail(f"{problem}; CI=true requires PostgreSQL", pytrace=False)
+            pytest.skip(problem)
+    directory = tmp_path_factory.mktemp(f"fuzz-{backend}")
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{directory / 'fuzz.db'}"
     else:
@@ -245,19 +259,46 @@ def fuzzed(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
     callers = run_async(_sign_in, app, url)
     # Starts the app's lifespan on schemathesis's event loop thread, where its requests run.
     schemathesis_asgi.get_client(app).__enter__()
-    APP.target = app
+    return app, callers
+
+
+class FuzzedApps:
+    """The fuzzed apps by database, each started on first use (a worker that only fuzzes SQLite's half
+    never creates a PostgreSQL database)."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.tmp_path_factory = tmp_path_factory
+        self.started: dict[str, tuple[Any, dict]] = {}
+
+    def select(self, case: Any) -> dict[str, dict[str, str]]:
+        """Point :data:`APP` at the app of the database ``case``'s operation is fuzzed on
+        (:func:`fuzz_backend` of its ``METHOD /path``) and return the callers' headers there."""
+        backend = fuzz_backend(case.operation.label)
+        if backend not in self.started:
+            self.started[backend] = _start_fuzzed_app(backend, self.tmp_path_factory)
+        app, callers = self.started[backend]
+        APP.target = app
+        return callers
+
+
+@pytest.fixture(scope="module")
+def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzedApps]:
+    """The module's :class:`FuzzedApps`; their lifespans end with the module. (Module-scoped: Hypothesis
+    refuses function-scoped fixtures in its tests.)"""
+    apps = FuzzedApps(tmp_path_factory)
     try:
-        yield callers
+        yield apps
     finally:
         APP.target = None
-        schemathesis_asgi.shutdown_lifespans()
+        if apps.started:
+            schemathesis_asgi.shutdown_lifespans()
 
 
 @schema.parametrize()
-def test_staff_operations_keep_the_openapi(case: Any, fuzzed: dict[str, dict[str, str]]) -> None:
-    case.call_and_validate(headers=fuzzed["admin"])
+def test_staff_operations_keep_the_openapi(case: Any, fuzzed: FuzzedApps) -> None:
+    case.call_and_validate(headers=fuzzed.select(case)["admin"])
 
 
 @customer_schema.parametrize()
-def test_customer_operations_keep_the_openapi(case: Any, fuzzed: dict[str, dict[str, str]]) -> None:
-    case.call_and_validate(headers=fuzzed["customer"])
+def test_customer_operations_keep_the_openapi(case: Any, fuzzed: FuzzedApps) -> None:
+    case.call_and_validate(headers=fuzzed.select(case)["customer"])
