@@ -10,6 +10,8 @@ the suppression list or segments.
 from __future__ import annotations
 
 from fixdesk.marketing.permissions import (
+    BROADCASTS_READ,
+    BROADCASTS_WRITE,
     CONSENTS_READ,
     CONSENTS_WRITE,
     SEGMENTS_READ,
@@ -20,11 +22,12 @@ from fixdesk.platform.domains import DomainManifest, Mount, Permission
 
 MANIFEST = DomainManifest(
     name="marketing",
-    description="Marketing consent, the suppression list, audiences, customer segmentation and segments.",
+    description="Marketing consent, the suppression list, audiences, segments, SMS and WhatsApp broadcasts.",
     routers=(
         Mount("fixdesk.marketing.segments_router:router"),
         Mount("fixdesk.marketing.router:router"),
         Mount("fixdesk.marketing.router:portal_router"),
+        Mount("fixdesk.marketing.broadcasts.router:router"),
     ),
     permissions=(
         Permission(CONSENTS_READ, "Read customers' marketing consent and its history."),
@@ -32,12 +35,19 @@ MANIFEST = DomainManifest(
         Permission(SUPPRESSIONS_MANAGE, "Read and change the marketing suppression list."),
         Permission(SEGMENTS_READ, "Read customer segmentation and saved segments with their members."),
         Permission(SEGMENTS_WRITE, "Add, change and delete saved customer segments."),
+        Permission(BROADCASTS_READ, "Read SMS and WhatsApp broadcasts, their templates and cost estimates."),
+        Permission(
+            BROADCASTS_WRITE, "Send and schedule SMS and WhatsApp broadcasts, manage their templates."
+        ),
     ),
     role_grants={
         "manager": frozenset(
             {CONSENTS_READ, CONSENTS_WRITE, SUPPRESSIONS_MANAGE, SEGMENTS_READ, SEGMENTS_WRITE}
-        ),
+        )
+        | {BROADCASTS_READ, BROADCASTS_WRITE},
         "agent": frozenset({CONSENTS_READ, CONSENTS_WRITE}),
     },
-    models=("fixdesk.marketing.models",),
+    models=("fixdesk.marketing.models", "fixdesk.marketing.broadcasts.models"),
+    events=("fixdesk.marketing.broadcasts.events",),
+    jobs=("fixdesk.marketing.broadcasts.jobs",),
 )
