@@ -68,11 +68,11 @@ class BroadcastCreate(BroadcastEstimateCreate):
 
 class BroadcastEstimate(CamelModel):
     """The estimated cost of a broadcast before it is sent: ``recipients × segmentsPerMessage ×
-    pricePerSegment``, rounded half-up to cents, in ``currency`` (the shop's). ``segmentsPerMessage`` is
-    the largest count among the texts rendered for up to 100 of the recipients (names vary the length);
-    ``encoding`` is ``GSM-7`` (160 characters in one segment, 153 per segment beyond) or ``UCS-2`` (70,
-    then 67). ``preview`` is the text as the first of them would receive it (or with sample names when
-    nobody is reached)."""
+    pricePerSegment``, rounded half-up to cents, in ``currency`` (the shop's). The text is rendered for up
+    to 100 of the recipients (names vary its length and may need UCS-2) and the longest one counts:
+    ``preview`` is that text as its recipient would receive it (with sample names when nobody is reached),
+    ``encoding`` its encoding (``GSM-7``: 160 characters in one segment, 153 per segment beyond; ``UCS-2``:
+    70, then 67), ``characters`` its length in that encoding's units, ``segmentsPerMessage`` its segments."""
 
     type: BroadcastType
     recipients: int

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from jinja2 import Template, TemplateError
-from sqlalchemy import Select, String, Uuid, bindparam, func, literal, select, update
+from sqlalchemy import Select, String, Uuid, case, func, literal, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -261,18 +261,19 @@ async def _estimate(
     names = [customer_variables(row.first_name, row.last_name) for row in sample] or [SAMPLE_VARIABLES]
     texts = [render_text(template, {**shop, **variables}) for variables in names]
     counts = [encoding.count_segments(text) for text in texts]
-    largest = max(counts, key=lambda count: count.segments)
+    longest = max(range(len(texts)), key=lambda index: (counts[index].segments, counts[index].units))
+    largest = counts[longest]
     price = price_per_segment(settings, body.type)
     return BroadcastEstimate(
         type=body.type,
         recipients=recipients,
         segments_per_message=largest.segments,
-        encoding=counts[0].encoding,
-        characters=counts[0].units,
+        encoding=largest.encoding,
+        characters=largest.units,
         price_per_segment=price,
         estimated_cost=encoding.estimate_cost(recipients, largest.segments, price),
         currency=settings.currency,
-        preview=texts[0],
+        preview=texts[longest],
     )
 
 
@@ -367,7 +368,7 @@ async def prepare(session: AsyncSession, broadcast_id: uuid.UUID) -> bool:
             audience.c.phone,
             literal(RecipientStatus.queued.value, String()),
             literal(now, BroadcastRecipient.created_at.type),
-        )
+        ).where(true())  # SQLite parses INSERT … SELECT … ON CONFLICT only with a WHERE in the SELECT
         insert = insert_ignoring_conflicts(session, BroadcastRecipient).from_select(
             ["broadcast_id", "customer_id", "address", "status", "created_at"], source
         )
@@ -507,51 +508,50 @@ async def record_outcomes(
     ``failed`` (customer, error), and add them to the broadcast's counters. Only rows still ``sending``
     change, so recording twice counts once."""
     now = utcnow()
-    table = BroadcastRecipient.__table__
-    connection = await session.connection()
-
     moved_sent = 0
     if sent:
-        statement = (
-            table.update()
-            .where(
-                table.c.broadcast_id == bindparam("b_broadcast"),
-                table.c.customer_id == bindparam("b_customer"),
-                table.c.status == RecipientStatus.sending.value,
-            )
-            .values(
-                status=RecipientStatus.sent.value,
-                provider=provider,
-                provider_message_id=bindparam("b_sid"),
-                sent_at=now,
-            )
+        sids = {customer_id: sid for customer_id, sid in sent}
+        moved_sent = await _move_claimed(
+            session,
+            broadcast_id,
+            list(sids),
+            status=RecipientStatus.sent.value,
+            provider=provider,
+            provider_message_id=case(sids, value=BroadcastRecipient.customer_id),
+            sent_at=now,
         )
-        result = await connection.execute(
-            statement,
-            [{"b_broadcast": broadcast_id, "b_customer": c, "b_sid": sid} for c, sid in sent],
-        )
-        moved_sent = max(result.rowcount, 0)
     moved_failed = 0
     if failed:
-        statement = (
-            table.update()
-            .where(
-                table.c.broadcast_id == bindparam("b_broadcast"),
-                table.c.customer_id == bindparam("b_customer"),
-                table.c.status == RecipientStatus.sending.value,
-            )
-            .values(status=RecipientStatus.failed.value, provider=provider, error=bindparam("b_error"))
+        errors = {customer_id: error[:ERROR_LENGTH] for customer_id, error in failed}
+        moved_failed = await _move_claimed(
+            session,
+            broadcast_id,
+            list(errors),
+            status=RecipientStatus.failed.value,
+            provider=provider,
+            error=case(errors, value=BroadcastRecipient.customer_id),
         )
-        result = await connection.execute(
-            statement,
-            [
-                {"b_broadcast": broadcast_id, "b_customer": c, "b_error": error[:ERROR_LENGTH]}
-                for c, error in failed
-            ],
-        )
-        moved_failed = max(result.rowcount, 0)
     if moved_sent or moved_failed:
         await _add_counts(session, broadcast_id, sent=moved_sent + moved_failed, failed=moved_failed)
+
+
+async def _move_claimed(
+    session: AsyncSession, broadcast_id: uuid.UUID, customer_ids: list[uuid.UUID], **values: Any
+) -> int:
+    """One ``UPDATE`` of the listed rows still ``sending`` (per-row values as ``CASE customer_id``);
+    how many moved."""
+    moved = await session.execute(
+        update(BroadcastRecipient)
+        .where(
+            BroadcastRecipient.broadcast_id == broadcast_id,
+            BroadcastRecipient.customer_id.in_(customer_ids),
+            BroadcastRecipient.status == RecipientStatus.sending.value,
+        )
+        .values(**values)
+        .returning(BroadcastRecipient.customer_id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(moved.all())
 
 
 async def has_queued(session: AsyncSession, broadcast_id: uuid.UUID) -> bool:
