@@ -134,6 +134,13 @@ BUSINESS_RULES: dict[str, str] = {
     "types; minTotalSpend must not exceed maxTotalSpend",
     "segments-preview": "customFields must name the shop's customer custom fields, with values of their "
     "types; minTotalSpend must not exceed maxTotalSpend",
+    "messages-estimate": "content or templateId, not both; the text must render with the documented "
+    "variables; the template must be of the broadcast's type; segmentId, templateId and customerIds must exist",
+    "messages-send": "content or templateId, not both; the text must render with the documented variables; "
+    "the template must be of the broadcast's type; scheduleAt must be in the future; segmentId, templateId "
+    "and customerIds must exist",
+    "message-templates-create": "the content must render with the documented variables (sandboxed Jinja2)",
+    "message-templates-update": "the content must render with the documented variables (sandboxed Jinja2)",
     "webhooks-stripe": "the body must be signed by Stripe (Stripe-Signature, under the endpoint's secret)",
     "webhooks-create": "the URL must be http(s) and resolve to a public address",
     "webhooks-update": "the URL must be http(s) and resolve to a public address",

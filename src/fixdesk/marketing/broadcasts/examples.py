@@ -7,7 +7,7 @@ SEND_REQUEST = {
     "content": "Hi {{ first_name }}, your battery check is due. Book at {{ shop_phone }}.",
     "recipientType": "segment",
     "segmentId": "01937c8e-5f3a-7b6e-9c1d-2a4b6c8d0e20",
-    "scheduleAt": "2026-12-02T09:00:00Z",
+    "scheduleAt": "2027-03-01T09:00:00Z",
 }
 
 ESTIMATE_REQUEST = {
