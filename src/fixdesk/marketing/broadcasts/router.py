@@ -169,7 +169,7 @@ async def create_message_template(
 
 
 @router.get(
-    "/messages/templates/{template_id}",
+    "/messages/templates/{template_id:uuid}",
     operation_id="message-templates-get",
     response_model=BroadcastTemplateRead,
 )
@@ -181,7 +181,7 @@ async def get_message_template(
 
 
 @router.patch(
-    "/messages/templates/{template_id}",
+    "/messages/templates/{template_id:uuid}",
     operation_id="message-templates-update",
     response_model=BroadcastTemplateRead,
 )
@@ -198,7 +198,7 @@ async def update_message_template(
 
 
 @router.delete(
-    "/messages/templates/{template_id}",
+    "/messages/templates/{template_id:uuid}",
     operation_id="message-templates-delete",
     status_code=status.HTTP_204_NO_CONTENT,
 )
@@ -209,7 +209,7 @@ async def delete_message_template(template_id: uuid.UUID, session: SessionDep, _
 
 
 @router.get(
-    "/messages/{message_id}",
+    "/messages/{message_id:uuid}",
     operation_id="messages-get",
     response_model=BroadcastRead,
     responses=response_example(200, examples.BROADCAST_RESPONSE),
