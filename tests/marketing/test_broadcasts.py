@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
 from sqlalchemy import select, update
 
@@ -626,3 +627,16 @@ async def test_two_workers_and_a_rerun_never_send_a_message_twice(database, sett
     finished = await broadcast_row(sessionmaker, broadcast_id)
     assert (finished.recipient_count, finished.sent_count, finished.skipped_count) == (24, 24, 0)
     assert len(await event_payloads(sessionmaker, "broadcast.sent")) == 1
+
+
+async def test_whatsapp_without_a_whatsapp_sender_is_409(database, settings, shop):
+    app = database.app(settings.model_copy(update={"twilio_whatsapp_from": None}))
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.post(
+            f"{MESSAGES}/send",
+            json={"type": "whatsapp", "content": "Hi", "recipientType": "all"},
+            headers=shop["manager"].headers,
+        )
+    assert response.status_code == 409
+    assert "whatsapp" in response.json()["detail"]
