@@ -360,6 +360,31 @@ async def test_a_provider_refusal_fails_that_message_only(app, client, shop, ses
     assert "HTTP 400" in failed[0].error
 
 
+async def test_a_provider_rate_limit_puts_the_message_back_in_the_queue(
+    app, client, shop, sessionmaker, twilio
+):
+    twilio.fail_next(1, status=429)
+    created = await send(client, shop["manager"], type="sms", content="Hello", recipientType="all")
+
+    async def sent():
+        # The batch after a 429 waits a few seconds; bring it forward instead of waiting.
+        async with transaction(sessionmaker) as session:
+            await session.execute(
+                update(Job)
+                .where(Job.kind == service.SEND_BATCH_JOB, Job.state == "queued")
+                .values(run_at=utcnow())
+            )
+        await settle(app)
+        row = await broadcast_row(sessionmaker, created["id"])
+        return row if row.status == "sent" else None
+
+    finished = await wait_until(sent, message="the broadcast to be sent")
+
+    assert len(twilio.requests) == 4
+    assert sorted(m["to"] for m in twilio.messages) == ["+15125550147", "+351912345678", "+351912345679"]
+    assert (finished.sent_count, finished.failed_count) == (3, 0)
+
+
 # --- delivery reports ---------------------------------------------------------------------------------
 
 
@@ -640,3 +665,5 @@ async def test_whatsapp_without_a_whatsapp_sender_is_409(database, settings, sho
         )
     assert response.status_code == 409
     assert "whatsapp" in response.json()["detail"]
+    async with database.sessionmaker() as session:
+        assert (await session.execute(select(Broadcast))).first() is None

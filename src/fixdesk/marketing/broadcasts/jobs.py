@@ -17,6 +17,7 @@ from datetime import timedelta
 import structlog
 
 from fixdesk.db import utcnow
+from fixdesk.integrations.errors import ProviderError
 from fixdesk.integrations.sms import SmsMessage
 from fixdesk.marketing.broadcasts import service
 from fixdesk.platform.jobs import JobContext, enqueue, handler
@@ -27,6 +28,9 @@ log = structlog.get_logger("fixdesk.marketing.broadcasts")
 STATUS_CALLBACK_PATH = "/api/v1/webhooks/twilio/broadcast-status"
 # Messages of one batch in flight to the provider at once.
 PROVIDER_CONCURRENCY = 8
+HTTP_TOO_MANY_REQUESTS = 429
+# After the provider answered 429 (its own rate limit), the next batch waits at least this long.
+THROTTLED_PAUSE_SECONDS = 5.0
 
 
 def _broadcast_id(context: JobContext) -> uuid.UUID:
@@ -59,7 +63,10 @@ async def send_batch(context: JobContext) -> None:
     """Send one batch of a broadcast, then queue the next one, or finish the broadcast when none is left.
 
     Provider refusals are recorded per message as ``failed`` (with the provider's error); the batch is
-    not retried for them, since the other messages of the batch went out."""
+    not retried for them, since the other messages of the batch went out. A ``429 Too Many Requests``
+    (the provider's own rate limit: the message was certainly not taken) puts the message back in the
+    queue and the next batch waits at least :data:`THROTTLED_PAUSE_SECONDS`. Other errors, timeouts
+    included, are not sent again: the provider may have taken the message."""
     session, settings = context.session, context.settings
     broadcast_id = _broadcast_id(context)
     number = int(context.payload.get("batch", 0))
@@ -79,7 +86,7 @@ async def send_batch(context: JobContext) -> None:
             callback = settings.resolved_public_base_url + STATUS_CALLBACK_PATH
         limit = asyncio.Semaphore(PROVIDER_CONCURRENCY)
 
-        async def deliver(message: service.Outgoing) -> tuple[uuid.UUID, str | None, str | None]:
+        async def deliver(message: service.Outgoing) -> tuple[uuid.UUID, str | None, str | None, bool]:
             async with limit:
                 try:
                     sid = await provider.send(
@@ -91,27 +98,34 @@ async def send_batch(context: JobContext) -> None:
                             status_callback=callback,
                         )
                     )
+                except ProviderError as error:
+                    if error.status == HTTP_TOO_MANY_REQUESTS:
+                        # Refused unread, so certainly not sent: back in the queue for a later batch.
+                        return message.customer_id, None, None, True
+                    return message.customer_id, None, f"{type(error).__name__}: {error}", False
                 except Exception as error:  # recorded on the recipient row; the rest of the batch goes on
-                    return message.customer_id, None, f"{type(error).__name__}: {error}"
-                return message.customer_id, sid, None
+                    return message.customer_id, None, f"{type(error).__name__}: {error}", False
+                return message.customer_id, sid, None, False
 
         results = await asyncio.gather(*(deliver(message) for message in outgoing))
         await service.record_outcomes(
             session,
             broadcast_id,
             provider=provider.name,
-            sent=[(customer_id, sid) for customer_id, sid, _ in results if sid is not None],
-            failed=[(customer_id, error) for customer_id, sid, error in results if error is not None],
+            sent=[(customer_id, sid) for customer_id, sid, _, _ in results if sid is not None],
+            failed=[(customer_id, error) for customer_id, _, error, _ in results if error is not None],
+            requeued=[customer_id for customer_id, _, _, again in results if again],
         )
+        throttled = any(again for *_, again in results)
         await session.commit()
         log.info("broadcast_batch_sent", broadcast_id=str(broadcast_id), batch=number, messages=len(results))
+    else:
+        throttled = False
     if await service.has_queued(session, broadcast_id):
         elapsed = asyncio.get_running_loop().time() - started
-        await _next_batch(
-            context,
-            broadcast_id,
-            number + 1,
-            len(outgoing) / settings.broadcast_messages_per_second - elapsed,
-        )
+        pause = len(outgoing) / settings.broadcast_messages_per_second - elapsed
+        if throttled:
+            pause = max(pause, THROTTLED_PAUSE_SECONDS)
+        await _next_batch(context, broadcast_id, number + 1, pause)
     else:
         await service.finish_if_done(session, broadcast_id)

@@ -503,10 +503,12 @@ async def record_outcomes(
     provider: str | None,
     sent: Sequence[tuple[uuid.UUID, str]],
     failed: Sequence[tuple[uuid.UUID, str]],
+    requeued: Sequence[uuid.UUID] = (),
 ) -> None:
     """Store what the provider said about claimed messages: ``sent`` (customer, provider message id) and
-    ``failed`` (customer, error), and add them to the broadcast's counters. Only rows still ``sending``
-    change, so recording twice counts once."""
+    ``failed`` (customer, error), and add them to the broadcast's counters; ``requeued`` customers (the
+    provider refused them unread) go back to ``queued``. Only rows still ``sending`` change, so recording
+    twice counts once."""
     now = utcnow()
     moved_sent = 0
     if sent:
@@ -530,6 +532,10 @@ async def record_outcomes(
             status=RecipientStatus.failed.value,
             provider=provider,
             error=case(errors, value=BroadcastRecipient.customer_id),
+        )
+    if requeued:
+        await _move_claimed(
+            session, broadcast_id, list(requeued), status=RecipientStatus.queued.value, claimed_at=None
         )
     if moved_sent or moved_failed:
         await _add_counts(session, broadcast_id, sent=moved_sent + moved_failed, failed=moved_failed)
