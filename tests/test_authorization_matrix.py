@@ -63,10 +63,13 @@ FRAMEWORK_PUBLIC_PATHS = frozenset({"/openapi.json", "/static"})
 WEBSOCKETS_AUTHENTICATING_INSIDE = {"/api/v1/ws": realtime.live_events}
 
 # Public routes that check a signature of their own instead of a bearer token, and how they refuse a call
-# without one, whoever calls: Twilio signs its delivery callbacks with X-Twilio-Signature (403); Stripe
-# signs its events with Stripe-Signature (400, as Stripe's documentation asks of an endpoint).
+# without one, whoever calls: Twilio signs its delivery callbacks and inbound messages with
+# X-Twilio-Signature (403); Stripe signs its events with Stripe-Signature (400, as Stripe's documentation
+# asks of an endpoint).
 SIGNED_CALLBACKS = {
     ("POST", "/api/v1/webhooks/twilio/status"): 403,
+    ("POST", "/api/v1/webhooks/twilio/broadcast-status"): 403,
+    ("POST", "/api/v1/webhooks/twilio/inbound"): 403,
     ("POST", "/api/v1/webhooks/stripe"): 400,
 }
 

@@ -164,6 +164,27 @@ class Settings(BaseSettings):
         description="This server's public URL, for provider callbacks; default http://<host>:<port>",
     )
 
+    # SMS and WhatsApp broadcasts (fixdesk.marketing.broadcasts): the estimate's price per message segment
+    # in the shop's currency, and the pace of sending
+    broadcast_sms_segment_price: Decimal = Field(
+        default=Decimal("0.0079"),
+        ge=0,
+        max_digits=10,
+        decimal_places=6,
+        description="Price of one SMS segment (160 GSM-7 or 70 UCS-2 characters), shop currency",
+    )
+    broadcast_whatsapp_segment_price: Decimal = Field(
+        default=Decimal("0.0050"),
+        ge=0,
+        max_digits=10,
+        decimal_places=6,
+        description="Price of one WhatsApp message segment counted like SMS, shop currency",
+    )
+    broadcast_batch_size: int = Field(default=50, ge=1, le=1000, description="Messages per send job")
+    broadcast_messages_per_second: float = Field(
+        default=10.0, gt=0, le=10_000, description="Most broadcast messages handed to the provider per second"
+    )
+
     # Notifications: per-customer limits (seed 003); the excess is recorded as failed, reason rate_limited
     sms_per_hour: int = Field(default=10, ge=0)
     email_per_hour: int = Field(default=50, ge=0)

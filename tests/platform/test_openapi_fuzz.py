@@ -154,6 +154,13 @@ BUSINESS_RULES: dict[str, str] = {
     "email-campaigns-preview": "customerId must name an existing customer",
     "webhooks-sendgrid-events": "the body must be signed by SendGrid (its signature and timestamp headers, "
     "under the configured verification key)",
+    "messages-estimate": "content or templateId, not both; the text must render with the documented "
+    "variables; the template must be of the broadcast's type; segmentId, templateId and customerIds must exist",
+    "messages-send": "content or templateId, not both; the text must render with the documented variables; "
+    "the template must be of the broadcast's type; scheduleAt must be in the future; segmentId, templateId "
+    "and customerIds must exist",
+    "message-templates-create": "the content must render with the documented variables (sandboxed Jinja2)",
+    "message-templates-update": "the content must render with the documented variables (sandboxed Jinja2)",
     "webhooks-stripe": "the body must be signed by Stripe (Stripe-Signature, under the endpoint's secret)",
     "webhooks-create": "the URL must be http(s) and resolve to a public address",
     "webhooks-update": "the URL must be http(s) and resolve to a public address",

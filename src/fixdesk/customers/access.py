@@ -128,6 +128,12 @@ def contact_address(customer: Customer, channel: str) -> str | None:
     return customer.email if channel == "email" else customer.phone
 
 
+def ids_with_phone(phone: str) -> Select[tuple[uuid.UUID]]:
+    """``SELECT customers.id`` of every customer (any status) whose phone is ``phone`` (E.164, as stored):
+    the customers an inbound SMS keyword speaks for. Uses ``ix_customers_phone``."""
+    return select(Customer.id).where(Customer.phone == phone)
+
+
 def customer_ids_where(
     *,
     statuses: Sequence[str] | None = None,

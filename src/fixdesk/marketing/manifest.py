@@ -10,6 +10,8 @@ the suppression list or segments.
 from __future__ import annotations
 
 from fixdesk.marketing.permissions import (
+    BROADCASTS_READ,
+    BROADCASTS_WRITE,
     CAMPAIGNS_READ,
     CAMPAIGNS_WRITE,
     CONSENTS_READ,
@@ -22,7 +24,10 @@ from fixdesk.platform.domains import DomainManifest, Mount, Periodic, Permission
 
 MANIFEST = DomainManifest(
     name="marketing",
-    description="Marketing consent, the suppression list, audiences, customer segmentation and segments.",
+    description=(
+        "Marketing consent, the suppression list, audiences, segments, email campaigns, SMS and WhatsApp "
+        "broadcasts."
+    ),
     routers=(
         Mount("fixdesk.marketing.campaigns.router:router"),
         Mount("fixdesk.marketing.campaigns.webhooks:router"),
@@ -31,6 +36,7 @@ MANIFEST = DomainManifest(
         Mount("fixdesk.marketing.segments_router:router"),
         Mount("fixdesk.marketing.router:router"),
         Mount("fixdesk.marketing.router:portal_router"),
+        Mount("fixdesk.marketing.broadcasts.router:router"),
     ),
     permissions=(
         Permission(
@@ -42,10 +48,16 @@ MANIFEST = DomainManifest(
         Permission(SUPPRESSIONS_MANAGE, "Read and change the marketing suppression list."),
         Permission(SEGMENTS_READ, "Read customer segmentation and saved segments with their members."),
         Permission(SEGMENTS_WRITE, "Add, change and delete saved customer segments."),
+        Permission(BROADCASTS_READ, "Read SMS and WhatsApp broadcasts, their templates and cost estimates."),
+        Permission(
+            BROADCASTS_WRITE, "Send and schedule SMS and WhatsApp broadcasts, manage their templates."
+        ),
     ),
     role_grants={
         "manager": frozenset(
             {
+                BROADCASTS_READ,
+                BROADCASTS_WRITE,
                 CAMPAIGNS_READ,
                 CAMPAIGNS_WRITE,
                 CONSENTS_READ,
@@ -60,9 +72,10 @@ MANIFEST = DomainManifest(
     models=(
         "fixdesk.marketing.models",
         "fixdesk.marketing.campaigns.models",
+        "fixdesk.marketing.broadcasts.models",
     ),
-    events=("fixdesk.marketing.campaigns.events",),
-    jobs=("fixdesk.marketing.campaigns.jobs",),
+    events=("fixdesk.marketing.campaigns.events", "fixdesk.marketing.broadcasts.events"),
+    jobs=("fixdesk.marketing.campaigns.jobs", "fixdesk.marketing.broadcasts.jobs"),
     periodic_jobs=(Periodic("marketing.campaigns_start_due", "* * * * *", "marketing.campaigns_start_due"),),
     # The staff pages: segments with their live counts and the segmentation summary (web/marketing.py).
     pages=("fixdesk.web.marketing:pages",),

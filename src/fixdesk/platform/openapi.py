@@ -96,6 +96,8 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "visit beacon for the shop's pages.",
     "marketing consent": "Customers' marketing consent per channel (email, SMS, WhatsApp) with its "
     "history, and the suppression list no marketing message may reach.",
+    "broadcasts": "SMS and WhatsApp broadcasts (seed 002's messages): their cost estimate, sending now or "
+    "at a set time, message templates, delivery counts and rates.",
     "segments": "Customer segmentation (with and without orders) and saved segments: filters over "
     "customers by tags, status, custom fields, spend, last visit and RFM segment, with live counts.",
     "analytics": "Repair analytics: revenue, volume, turnaround, satisfaction, by period.",
