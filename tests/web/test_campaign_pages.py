@@ -90,7 +90,8 @@ async def test_the_list_shows_each_campaigns_status_audience_and_rates(client, s
 
     assert page.status_code == 200
     assert 'href="/app/marketing/segments"' in page.text  # the Marketing tabs
-    assert ">Spring offers</a>" in page.text and ">Two friends</a>" in page.text
+    assert ">Spring offers</a>" in page.text
+    assert ">Two friends</a>" in page.text
     assert 'data-campaign-status="draft"' in page.text
     assert 'data-campaign-status="scheduled"' in page.text
     assert "Chosen customers: 2" in page.text
