@@ -418,7 +418,10 @@ async def campaign_page(
     preview = await service.preview(session, principal, campaign_id, None, settings)
     audience = None
     if campaign.status.value in service.EDITABLE:
-        audience = (await service.audience_count(session, campaign_id)).count
+        try:
+            audience = (await service.audience_count(session, campaign_id)).count
+        except (NotFound, ValidationFailed):  # its segment deleted since: the editor says so
+            audience = None
     context = {
         **_labels(),
         "campaign": campaign,
