@@ -219,3 +219,33 @@ async def test_an_agent_opens_no_campaign_page(client, shop):
         assert response.status_code == 403, path
     posted = await client.post("/app/marketing/campaigns/new", data=_form(), headers=agent.headers)
     assert posted.status_code == 403
+
+
+async def test_a_draft_whose_segment_was_deleted_still_opens(client, shop):
+    manager = shop["manager"]
+    segment = await client.post(
+        "/api/v1/segments", json={"name": "Everyone", "filter": {}}, headers=manager.headers
+    )
+    campaign = await client.post(
+        "/api/v1/email-campaigns",
+        json={
+            "name": "To a segment",
+            "subject": "Hi",
+            "body": BODY,
+            "recipientType": "segment",
+            "segmentId": segment.json()["id"],
+        },
+        headers=manager.headers,
+    )
+    deleted = await client.delete(f"/api/v1/segments/{segment.json()['id']}", headers=manager.headers)
+    assert deleted.status_code == 204
+
+    page = await client.get(f"/app/marketing/campaigns/{campaign.json()['id']}", headers=manager.headers)
+    editor = await client.get(
+        f"/app/marketing/campaigns/{campaign.json()['id']}/edit", headers=manager.headers
+    )
+
+    assert page.status_code == 200
+    assert "data-audience-count" not in page.text
+    assert editor.status_code == 200
+    assert 'id="campaign-count-problem"' in editor.text

@@ -34,7 +34,7 @@ from fixdesk.marketing.campaigns.schemas import EmailCampaignCreate, EmailCampai
 from fixdesk.marketing.models import Segment
 from fixdesk.marketing.permissions import CAMPAIGNS_READ, CAMPAIGNS_WRITE
 from fixdesk.platform.deps import SessionDep, SettingsDep
-from fixdesk.platform.errors import ValidationFailed
+from fixdesk.platform.errors import NotFound, ValidationFailed
 from fixdesk.platform.pagination import PageParams
 from fixdesk.platform.permissions import Principal, require
 from fixdesk.web.forms import NO_PROBLEMS, PROBLEMS_SHOWN_ON_PAGE, Problem, problem_of
@@ -260,12 +260,8 @@ async def _count(session: Any, values: dict[str, str]) -> tuple[int | None, Prob
         return await access.count_audience(session, audience_spec(values), "email"), NO_PROBLEMS
     except (*PROBLEMS_SHOWN_ON_PAGE, ValidationError) as error:
         return None, problem_of(error)
-    except Exception as error:  # a segment deleted meanwhile (404) is shown, not an error page
-        from fixdesk.platform.errors import NotFound
-
-        if isinstance(error, NotFound):
-            return None, problem_of(ValidationFailed.for_field("segmentId", "the segment does not exist"))
-        raise
+    except NotFound:  # a segment deleted meanwhile is shown on the form, not as an error page
+        return None, problem_of(ValidationFailed.for_field("segmentId", "the segment does not exist"))
 
 
 @router.get("/marketing/campaigns/new")
