@@ -11,8 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from fixdesk.customers.models import Customer, CustomerTag
+from fixdesk.db import transaction
 from fixdesk.demo.loader import load_demo
+from fixdesk.marketing.campaigns.models import CampaignRecipient, EmailCampaign
+from fixdesk.marketing.campaigns.service import start_due
 from fixdesk.marketing.models import MarketingConsent, MarketingConsentChange, Segment, Suppression
+from fixdesk.platform.jobs.models import Job
 from tests.demo.conftest import DEMO_NOW
 from tests.factories import make_user
 
@@ -111,3 +115,106 @@ async def test_the_demo_shops_customers_gave_consent_and_its_segments_count_live
     someone = next(row for row in consents if row["granted"] and row["channel"] == "email")
     customer_page = await client.get(f"/app/customers/{someone['customer_id']}", headers=manager.headers)
     assert 'data-consent="email" data-granted="yes"' in customer_page.text
+
+
+async def test_the_demo_shop_sent_two_campaigns_with_realistic_results_and_scheduled_one(
+    engine, app, client, sessionmaker, settings, demo_clock
+):
+    summary = await load_demo(settings, scale=1, now=DEMO_NOW, sections=("marketing",))
+    async with engine.connect() as connection:
+
+        async def rows(table):
+            return (await connection.execute(select(table))).mappings().all()
+
+        campaigns = {row["name"]: row for row in await rows(EmailCampaign.__table__)}
+        recipients = await rows(CampaignRecipient.__table__)
+        consents = {
+            row["customer_id"]: row
+            for row in await rows(MarketingConsent.__table__)
+            if row["channel"] == "email"
+        }
+        jobs = await rows(Job.__table__)
+
+    assert (summary.email_campaigns, summary.campaign_recipients) == (3, 212)
+    assert {name: row["status"] for name, row in campaigns.items()} == {
+        "Spring accessories": "sent",
+        "Summer screen protector offer": "sent",
+        "Your battery check is due": "scheduled",
+    }
+    by_campaign = defaultdict(list)
+    for row in recipients:
+        by_campaign[row["campaign_id"]].append(row)
+    fates = {
+        name: Counter(row["status"] for row in by_campaign[campaign["id"]])
+        for name, campaign in campaigns.items()
+    }
+    # About 95 % delivered, 2 % bounced, a quarter to a third of the delivered opened, 3-6 % clicked.
+    assert fates == {
+        "Spring accessories": {
+            "sent": 65,
+            "opened": 23,
+            "clicked": 3,
+            "unsubscribed": 3,
+            "failed": 4,
+            "bounced": 3,
+        },
+        "Summer screen protector offer": {"sent": 79, "opened": 23, "clicked": 4, "failed": 3, "bounced": 2},
+        "Your battery check is due": {},
+    }
+
+    for name in ("Spring accessories", "Summer screen protector offer"):
+        campaign = campaigns[name]
+        own = by_campaign[campaign["id"]]
+        sent_at = aware(campaign["started_at"])
+        assert campaign["recipient_count"] == len(own)
+        # Everyone it went to had agreed to marketing email before it was sent.
+        for row in own:
+            consent = consents[row["customer_id"]]
+            assert aware(consent["changed_at"]) < sent_at or not consent["granted"]
+            steps = [aware(row[step]) for step in ("sent_at", "opened_at", "clicked_at") if row[step]]
+            assert steps == sorted(steps)
+            assert all(sent_at <= moment <= DEMO_NOW for moment in steps)
+            if row["unsubscribed_at"]:
+                assert sent_at < aware(row["unsubscribed_at"]) <= DEMO_NOW
+                assert consent["granted"] is False
+                assert consent["source"] == "unsubscribe_link"
+
+    # Realistic results, through the API's stats.
+    manager = await make_user(app, sessionmaker, "manager")
+    stats = await client.get(
+        f"/api/v1/email-campaigns/{campaigns['Spring accessories']['id']}/stats", headers=manager.headers
+    )
+    figures = {key: value for key, value in stats.json().items() if key != "campaignId"}
+    assert figures == {
+        "status": "sent",
+        "recipients": 101,
+        "queued": 0,
+        "skipped": 0,
+        "sent": 97,
+        "delivered": 94,
+        "failed": 4,
+        "bounced": 3,
+        "opened": 28,
+        "clicked": 3,
+        "unsubscribed": 3,
+        "deliveryRate": 96.91,
+        "bounceRate": 3.09,
+        "openRate": 29.79,
+        "clickRate": 3.19,
+        "clickToOpenRate": 10.71,
+        "unsubscribeRate": 3.19,
+    }
+
+    # Nothing is queued to send: the sent campaigns are not sent again, the scheduled one waits for its time.
+    scheduled = campaigns["Your battery check is due"]
+    assert aware(scheduled["schedule_at"]) > DEMO_NOW
+    assert not [job for job in jobs if "campaign" in job["kind"]]
+    assert not [row for row in recipients if row["status"] in ("queued", "sending")]
+    async with transaction(sessionmaker) as session:
+        assert await start_due(session, settings) == 0
+    async with sessionmaker() as session:
+        assert (await session.get(EmailCampaign, scheduled["id"])).status == "scheduled"
+
+    page = await client.get("/app/marketing/campaigns", headers=manager.headers)
+    assert page.text.count('data-campaign-status="sent"') == 2
+    assert page.text.count('data-campaign-status="scheduled"') == 1

@@ -427,3 +427,27 @@ async def test_two_workers_racing_send_each_message_once(
     assert per_recipient(smtp_sink) == {customer.email: 1 for customer in customers}
     got = (await client.get(f"/api/v1/email-campaigns/{campaign['id']}", headers=admin.headers)).json()
     assert (got["status"], got["sentCount"]) == ("sent", 12)
+
+
+async def test_a_change_schedules_unschedules_and_retargets_a_campaign(
+    client: httpx.AsyncClient, app: Any, sessionmaker: Any
+) -> None:
+    admin = await make_user(app, sessionmaker, "admin")
+    (customer,) = await consenting(app, sessionmaker, 1, email="one@example.com")
+    campaign = await new_campaign(client, admin.headers)
+    later = (utcnow() + timedelta(days=1)).replace(microsecond=0)
+    url = f"/api/v1/email-campaigns/{campaign['id']}"
+
+    scheduled = await client.patch(url, json={"scheduleAt": later.isoformat()}, headers=admin.headers)
+    retargeted = await client.patch(
+        url, json={"recipientType": "customers", "customerIds": [str(customer.id)]}, headers=admin.headers
+    )
+    unscheduled = await client.patch(url, json={"scheduleAt": None}, headers=admin.headers)
+
+    assert (scheduled.json()["status"], scheduled.json()["scheduleAt"][:19]) == (
+        "scheduled",
+        later.isoformat()[:19],
+    )
+    assert retargeted.json()["recipientType"] == "customers"
+    assert retargeted.json()["customerIds"] == [str(customer.id)]
+    assert (unscheduled.json()["status"], unscheduled.json()["scheduleAt"]) == ("draft", None)

@@ -166,6 +166,8 @@ class DemoSummary:
     marketing_consents: int = 0
     suppressions: int = 0
     segments: int = 0
+    email_campaigns: int = 0
+    campaign_recipients: int = 0
 
     @property
     def rows(self) -> int:
@@ -432,6 +434,8 @@ async def load_demo(
         marketing_consents=counts.get("marketing_consents", 0),
         suppressions=counts.get("marketing_suppressions", 0),
         segments=counts.get("segments", 0),
+        email_campaigns=counts.get("email_campaigns", 0),
+        campaign_recipients=counts.get("email_campaign_recipients", 0),
     )
     if console is not None:
         console.print(
@@ -447,7 +451,8 @@ async def load_demo(
             f"{summary.credit_notes:,} credit notes; {summary.products} products with "
             f"{summary.stock_movements:,} stock movements and {summary.orders:,} orders "
             f"({summary.sales_seconds:.1f} s); {summary.marketing_consents:,} marketing consents and "
-            f"{summary.segments} segments; "
+            f"{summary.segments} segments, {summary.email_campaigns} email campaigns to "
+            f"{summary.campaign_recipients:,} recipients; "
             f"in {summary.elapsed_seconds:.1f} s."
         )
     return summary

@@ -18,6 +18,15 @@ tested worn at intake, for the "your battery check is due" campaign.
 **Segments**: :data:`SEGMENTS`, saved by the manager (RFM champions, at risk, battery check due, big
 spenders, lapsed customers).
 
+**Campaigns**: :data:`SENT_CAMPAIGNS`, two emails sent to every customer who had agreed to marketing email
+at the time (and whose address was not suppressed then), with their recipients' fates at realistic rates
+(:data:`DELIVERY`: about 95 % delivered, 2 % bounced, 3 % failed at the provider; of the delivered, about
+30 % opened and 4–5 % clicked, every step after the one before and before ``now``); who withdrew their
+email consent by the unsubscribe link after a campaign reached them unsubscribed from it. And one campaign,
+"Your battery check is due" to the saved segment of that name, scheduled three days after ``now`` (the
+periodic job starts it only then). The sent campaigns have no queued recipient and no job: nothing sends
+them again.
+
 Everything draws from its own random stream (``seed``), so the rest of the demo shop is the same with or
 without it, and is written in bulk by the demo loader.
 """
@@ -36,6 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fixdesk.customers.models import Customer, CustomerTag
 from fixdesk.db import new_id
+from fixdesk.marketing.campaigns.models import CampaignRecipient, EmailCampaign
 from fixdesk.marketing.models import (
     MarketingConsent,
     MarketingConsentChange,
@@ -50,6 +60,8 @@ MARKETING_TABLES: tuple[Table, ...] = (
     MarketingConsentChange.__table__,
     Suppression.__table__,
     Segment.__table__,
+    EmailCampaign.__table__,
+    CampaignRecipient.__table__,
 )
 OPT_IN_RATES = {"email": 0.60, "sms": 0.35, "whatsapp": 0.20}
 """The share of customers with an address for the channel who opted in."""
@@ -94,20 +106,87 @@ SEGMENTS: tuple[tuple[str, str, dict[str, Any]], ...] = (
 )
 
 
+# (name, subject, body, template type, days before ``now`` it was sent, hour of the day (UTC) it was sent)
+SENT_CAMPAIGNS: tuple[tuple[str, str, str, str, int, int], ...] = (
+    (
+        "Spring accessories",
+        "{{ first_name }}, new cases and chargers are in",
+        "<p>Hello {{ first_name }},</p><p>Spring is here and so are the new cases, screen protectors and "
+        'fast chargers. <a href="https://shop.example.com/accessories">See what is new</a>.</p>'
+        "<p>{{ shop_name }}</p>",
+        "promotion",
+        75,
+        14,
+    ),
+    (
+        "Summer screen protector offer",
+        "20 % off screen protectors this week",
+        "<p>Hi {{ first_name }},</p><p>Holidays are hard on screens: this week every screen protector is "
+        '20 % off, fitted for free. <a href="https://shop.example.com/offers">Book a fitting</a>.</p>'
+        "<p>{{ shop_name }} · {{ shop_phone }}</p>",
+        "promotion",
+        20,
+        15,
+    ),
+)
+SCHEDULED_CAMPAIGN = (
+    "Your battery check is due",
+    "{{ first_name }}, your battery check is due",
+    "<p>Hello {{ first_name }},</p><p>When we saw your phone we noted a worn battery. A quick check (free) "
+    'tells whether it needs replacing. <a href="https://shop.example.com/book">Book a check</a>.</p>'
+    "<p>{{ shop_name }}</p>",
+    "reminder",
+)
+DELIVERY = {"bounced": 0.02, "failed": 0.03, "opened": 0.30, "clicked_of_opened": 0.15}
+"""The fates of a campaign's messages: bounced and failed of the recipients, opened of the delivered,
+clicked of the opened."""
+
+
 @dataclass(frozen=True, slots=True)
 class MarketingCustomer:
-    """What consent needs of a demo customer."""
+    """What consent and campaigns need of a demo customer."""
 
     id: uuid.UUID
     created_at: datetime
     email: str | None
     phone: str | None
+    first_name: str = ""
+    last_name: str = ""
+    language: str = "en"
+
+
+@dataclass(slots=True)
+class _EmailState:
+    """A customer's marketing email consent over time: given, withdrawn (and how), suppressed."""
+
+    customer: MarketingCustomer
+    address: str
+    given_at: datetime
+    withdrawn_at: datetime | None = None
+    unsubscribed: bool = False
+    suppressed_at: datetime | None = None
+
+    def reachable(self, moment: datetime) -> bool:
+        """Whether a campaign sent at ``moment`` went to this customer."""
+        return (
+            self.given_at < moment
+            and (self.withdrawn_at is None or self.withdrawn_at > moment)
+            and (self.suppressed_at is None or self.suppressed_at > moment)
+        )
 
 
 async def load_marketing_customers(connection: AsyncConnection) -> list[MarketingCustomer]:
     """The demo's customers who are not archived, oldest first (one query)."""
     rows = await connection.execute(
-        select(Customer.id, Customer.created_at, Customer.email, Customer.phone)
+        select(
+            Customer.id,
+            Customer.created_at,
+            Customer.email,
+            Customer.phone,
+            Customer.first_name,
+            Customer.last_name,
+            Customer.language,
+        )
         .where(Customer.archived_at.is_(None))
         .order_by(Customer.created_at, Customer.id)
     )
@@ -117,6 +196,9 @@ async def load_marketing_customers(connection: AsyncConnection) -> list[Marketin
             row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC),
             row.email,
             row.phone,
+            row.first_name,
+            row.last_name,
+            row.language or "en",
         )
         for row in rows
     ]
@@ -129,6 +211,8 @@ class MarketingGenerator:
         self, *, seed: int, now: datetime, manager_id: uuid.UUID | None, front_desk_id: uuid.UUID | None
     ) -> None:
         self.rng = random.Random(f"{seed}:marketing")
+        # The campaigns draw from a stream of their own: consent stays the same with or without them.
+        self.campaign_rng = random.Random(f"{seed}:campaigns")
         self.now = now
         self.manager_id = manager_id
         self.front_desk_id = front_desk_id
@@ -156,6 +240,7 @@ class MarketingGenerator:
         changes: list[dict[str, Any]] = []
         suppressions: dict[tuple[str, str], dict[str, Any]] = {}
         tags: list[dict[str, Any]] = []
+        email_states: list[_EmailState] = []
         for customer in customers:
             addresses = {
                 "email": customer.email.lower() if customer.email else None,
@@ -210,6 +295,15 @@ class MarketingGenerator:
                             "changed_at": moment,
                         }
                     )
+                if channel == "email":
+                    state = _EmailState(customer, address, given)
+                    if len(history) > 1:
+                        state.withdrawn_at = history[-1][3]
+                        state.unsubscribed = history[-1][1] == "unsubscribe_link"
+                    bounce = suppressions.get((channel, address))
+                    if bounce is not None and bounce["reason"] == "bounced":
+                        state.suppressed_at = bounce["created_at"]
+                    email_states.append(state)
                 granted, how, note, moment = history[-1]
                 consents.append(
                     {
@@ -236,10 +330,141 @@ class MarketingGenerator:
             }
             for number, (name, description, wanted) in enumerate(SEGMENTS)
         ]
+        battery_segment = next(row["id"] for row in segments if row["name"] == "Battery check due")
+        campaigns, recipients = self._campaigns(email_states, battery_segment)
         yield [
             (CustomerTag.__table__, tags),
             (MarketingConsent.__table__, consents),
             (MarketingConsentChange.__table__, changes),
             (Suppression.__table__, sorted(suppressions.values(), key=lambda row: row["created_at"])),
             (Segment.__table__, segments),
+            (EmailCampaign.__table__, campaigns),
+            (CampaignRecipient.__table__, recipients),
         ]
+
+    def _campaigns(
+        self, states: list[_EmailState], battery_segment: uuid.UUID
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The two sent campaigns with their recipients, and the scheduled one (see the module docstring)."""
+        rng = self.campaign_rng
+        latest = self.now - timedelta(minutes=1)
+        campaigns: list[dict[str, Any]] = []
+        recipients: list[dict[str, Any]] = []
+        send_times = [
+            (self.now - timedelta(days=days)).replace(hour=hour, minute=0, second=0)
+            for *_, days, hour in SENT_CAMPAIGNS
+        ]
+        for number, (name, subject, body, template_type, _, _) in enumerate(SENT_CAMPAIGNS):
+            started = send_times[number]
+            following = send_times[number + 1] if number + 1 < len(send_times) else None
+            campaign_id = new_id()
+            reached = [state for state in states if state.reachable(started)]
+            last_sent = started
+            for index, state in enumerate(reached):
+                customer = state.customer
+                queued_sent = started + timedelta(seconds=2 + index // 10)
+                row: dict[str, Any] = {
+                    "campaign_id": campaign_id,
+                    "customer_id": customer.id,
+                    "email": state.address,
+                    "first_name": customer.first_name,
+                    "last_name": customer.last_name,
+                    "language": customer.language,
+                    "status": "sent",
+                    "attempts": 1,
+                    "claimed_by": None,
+                    "claimed_until": None,
+                    "error": None,
+                    "provider_message_id": f"demo-{uuid.UUID(int=rng.getrandbits(128)).hex}",
+                    "queued_at": started,
+                    "sent_at": queued_sent,
+                    "failed_at": None,
+                    "bounced_at": None,
+                    "opened_at": None,
+                    "clicked_at": None,
+                    "unsubscribed_at": None,
+                }
+                fate = rng.random()
+                if fate < DELIVERY["failed"]:
+                    row.update(
+                        status="failed",
+                        attempts=3,
+                        sent_at=None,
+                        provider_message_id=None,
+                        failed_at=queued_sent + timedelta(minutes=30),
+                        error="451 4.3.0 mailbox temporarily unavailable",
+                    )
+                elif fate < DELIVERY["failed"] + DELIVERY["bounced"]:
+                    row.update(
+                        status="bounced",
+                        bounced_at=queued_sent + timedelta(minutes=rng.randint(1, 20)),
+                        error="550 5.1.1 user unknown",
+                    )
+                else:
+                    last_sent = max(last_sent, queued_sent)
+                    if rng.random() < DELIVERY["opened"]:
+                        # Most opens come within hours, some days later.
+                        opened = queued_sent + timedelta(minutes=min(rng.expovariate(1 / 600), 60 * 24 * 9))
+                        row.update(status="opened", opened_at=min(opened, latest))
+                        if rng.random() < DELIVERY["clicked_of_opened"]:
+                            clicked = row["opened_at"] + timedelta(seconds=rng.randint(5, 240))
+                            row.update(status="clicked", clicked_at=min(clicked, latest))
+                    # Who used the unsubscribe link before the next campaign did so from this one.
+                    if (
+                        state.unsubscribed
+                        and state.withdrawn_at is not None
+                        and state.withdrawn_at > queued_sent
+                        and (following is None or state.withdrawn_at <= following)
+                    ):
+                        row.update(status="unsubscribed", unsubscribed_at=state.withdrawn_at)
+                for moment in ("opened_at", "clicked_at", "unsubscribed_at"):
+                    if row[moment] is not None:
+                        row[moment] = row[moment].replace(microsecond=0)
+                recipients.append(row)
+            campaigns.append(
+                {
+                    "id": campaign_id,
+                    "name": name,
+                    "subject": subject,
+                    "body": body,
+                    "template_type": template_type,
+                    "template_id": None,
+                    "recipient_type": "all",
+                    "segment_id": None,
+                    "customer_ids": None,
+                    "status": "sent",
+                    "schedule_at": started,
+                    "started_at": started,
+                    "sent_at": last_sent + timedelta(seconds=5),
+                    "cancelled_at": None,
+                    "recipient_count": len(reached),
+                    "created_by_id": self.manager_id,
+                    "created_at": started - timedelta(days=2, hours=3),
+                    "updated_at": started,
+                }
+            )
+        name, subject, body, template_type = SCHEDULED_CAMPAIGN
+        scheduled = (self.now + timedelta(days=3)).replace(hour=14, minute=0, second=0)
+        campaigns.append(
+            {
+                "id": new_id(),
+                "name": name,
+                "subject": subject,
+                "body": body,
+                "template_type": template_type,
+                "template_id": None,
+                "recipient_type": "segment",
+                "segment_id": battery_segment,
+                "customer_ids": None,
+                "status": "scheduled",
+                "schedule_at": scheduled,
+                "started_at": None,
+                "sent_at": None,
+                "cancelled_at": None,
+                "recipient_count": 0,
+                "created_by_id": self.manager_id,
+                "created_at": self.now - timedelta(hours=5),
+                "updated_at": self.now - timedelta(hours=5),
+            }
+        )
+        return campaigns, recipients

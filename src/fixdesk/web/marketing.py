@@ -35,12 +35,14 @@ from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.errors import ValidationFailed
 from fixdesk.platform.pagination import PageParams
 from fixdesk.platform.permissions import Principal, require
+from fixdesk.web.campaigns import router as campaigns_router
 from fixdesk.web.forms import NO_PROBLEMS, PROBLEMS_SHOWN_ON_PAGE, Problem, problem_of
 from fixdesk.web.i18n import N_
 from fixdesk.web.pages import NavItem, WebPages
 from fixdesk.web.templating import render
 
 router = APIRouter()
+router.include_router(campaigns_router)
 
 SegmentsRead = Annotated[Principal, Depends(require(SEGMENTS_READ))]
 SegmentsWrite = Annotated[Principal, Depends(require(SEGMENTS_WRITE))]

@@ -129,7 +129,7 @@ async def update_template(
 ) -> EmailTemplate:
     """Change a template (checked like a new one). Campaigns made from it keep their own copy."""
     template = await get_template(session, template_id)
-    values = body.model_dump(exclude_unset=True)
+    values = body.model_dump(exclude_unset=True, by_alias=False)  # field names, not the camelCase aliases
     rendering.check_template(values.get("subject", template.subject), values.get("body", template.body))
     for name, value in values.items():
         setattr(template, name, value.value if isinstance(value, TemplateType) else value)
@@ -295,7 +295,7 @@ async def update_campaign(
     it; ``scheduleAt: null`` makes it a draft again."""
     campaign = await get_campaign(session, campaign_id, for_update=True)
     _ensure_editable(campaign)
-    values = body.model_dump(exclude_unset=True)
+    values = body.model_dump(exclude_unset=True, by_alias=False)  # field names, not the camelCase aliases
     for name in ("name", "subject", "body"):
         if name in values:
             setattr(campaign, name, values[name])

@@ -1,0 +1,103 @@
+"""The email campaign pages in Chromium (issue 13, item 9): the editor's audience count follows the audience
+and its preview frame shows the email rendered for the sample customer as one types (under the pages' CSP,
+the email in a sandboxed frame of its own); sending asks first, then the results page shows the counts.
+Every page passes axe on a laptop and on a phone, loading nothing from another host."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import expect
+
+from tests.support.browser import axe_violations, guarded_page
+from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.web.conftest import sign_in_staff
+
+pytestmark = pytest.mark.browser
+
+# Set to a folder to keep screenshots of the editor and the results (for looking at the layout).
+SCREENSHOTS = os.environ.get("FIXDESK_SCREENSHOTS")
+
+
+async def _customers(base_url: str) -> dict[str, Any]:
+    """Two customers of this test's own who agreed to marketing email."""
+    tag = uuid.uuid4().hex[:6]
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        login = await http.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+        headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+        made = []
+        for first in ("Ines", "Tomas"):
+            response = await http.post(
+                "/api/v1/customers",
+                json={
+                    "firstName": first,
+                    "lastName": f"Campaign {tag}",
+                    "email": f"{first}.{tag}@example.com",
+                },
+                headers=headers,
+            )
+            assert response.status_code == 201, response.text
+            customer = response.json()
+            consent = await http.put(
+                f"/api/v1/customers/{customer['id']}/consents/email",
+                json={"granted": True},
+                headers=headers,
+            )
+            assert consent.status_code in (200, 201), consent.text
+            made.append(customer)
+    return {"tag": tag, "customers": made}
+
+
+async def _shot(page: Any, name: str, viewport: str) -> None:
+    if SCREENSHOTS:
+        await page.screenshot(path=f"{SCREENSHOTS}/{name}-{viewport}.png", full_page=True)
+
+
+async def _press(page: Any, button: str) -> None:
+    async with page.expect_navigation(wait_until="networkidle"):
+        await page.get_by_role("button", name=button, exact=True).click()
+
+
+@pytest.mark.parametrize("viewport", ["laptop", "phone"])
+async def test_a_campaign_is_written_previewed_and_sent_in_the_browser(browser, web_server, viewport):
+    shop = await _customers(web_server.base_url)
+    ids = "\n".join(customer["id"] for customer in shop["customers"])
+    async with guarded_page(browser, web_server.base_url, viewport) as guarded:
+        page = guarded.page
+        await guarded.goto("/app/login")
+        await sign_in_staff(page)
+
+        await guarded.goto("/app/marketing/campaigns/new")
+        await page.get_by_label("Name", exact=True).fill(f"Battery {shop['tag']}")
+        await page.get_by_label("Subject").fill("{{ first_name }}, your battery check is due")
+        await page.get_by_label("Email (HTML)").fill(
+            "<h1>Hello {{ first_name }}</h1><p>Your battery check is due.</p>"
+        )
+        frame = page.frame_locator("iframe[name=campaign-preview]")
+        await expect(frame.locator("h1")).to_have_text("Hello Ana")  # followed the body as it changed
+        await page.get_by_label("Chosen customers").check()
+        await page.get_by_label("Customer ids").fill(ids)
+        count = page.locator("#campaign-count [data-audience-count]")
+        await expect(count).to_have_text("2")  # the count followed the audience without a reload
+        await _shot(page, "campaign-editor", viewport)
+        assert await axe_violations(page) == []
+
+        await _press(page, "Send now")
+        await expect(page.locator("#send-confirmation")).to_contain_text("to 2 customers")
+        assert await axe_violations(page) == []
+        await _press(page, "Yes, send it now")
+        await expect(page.get_by_role("status")).to_contain_text("The campaign is being sent.")
+        await expect(page.locator('[data-stat="recipients"]')).to_have_text("2")
+        await expect(page.frame_locator("iframe.campaign-preview").locator("h1")).to_have_text("Hello Ana")
+        assert await axe_violations(page) == []
+        await _shot(page, "campaign-results", viewport)
+
+        await guarded.goto("/app/marketing/campaigns")
+        await expect(page.get_by_role("link", name=f"Battery {shop['tag']}")).to_be_visible()
+        assert await axe_violations(page) == []
+        await _shot(page, "campaigns", viewport)
+        guarded.assert_clean()
