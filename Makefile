@@ -41,10 +41,14 @@ $(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/fixdesk serve --demo $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
+# One test process more than there are cores: a test often waits (on a server it started, a subprocess,
+# PostgreSQL, Chromium), and a third process on two cores keeps them busy meanwhile.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
+
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
