@@ -112,41 +112,26 @@ def one_database_for(nodeid: str) -> str:
     return BACKENDS[zlib.crc32(neutral.encode()) % 2]
 
 
-LONGEST_FIRST = (
-    "tests/test_no_loss_under_crashes.py",
-    "tests/web/test_browser",
-    "tests/test_end_to_end.py",
-    "tests/test_demo_outbox.py",
-    "tests/realtime/",
-    "tests/platform/jobs/test_processes.py",
-    "tests/platform/test_ratelimit.py",
-    "tests/webhooks/test_key_rotation.py",
-    "tests/demo/",
-)
-"""Test modules (path prefixes) started before the rest: real servers, worker processes, Chromium and the
-demo loader, tens of seconds each. Collected in name order they came last (``tests/web`` sorts last), and
-the run ended with one worker finishing a long test while the others sat idle."""
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run each backend-neutral database test on one database instead of both, and start the longest tests
-    first (:data:`LONGEST_FIRST`; the order is otherwise kept).
+    """Run each backend-neutral database test on one database instead of both.
 
     Most tests check what the API answers, whom it lets in, what a page shows or what a job sends; their
     result does not depend on the database, and running them twice doubled the suite's time. They run on
     one database chosen by :func:`one_database_for`, so both databases still serve every kind of request
     in every run. Tests whose result depends on the database (:data:`EVERY_DATABASE`, or modules that name
     a backend) keep both runs. ``FIXDESK_TEST_EVERY_DATABASE=1`` runs everything on both."""
-    every_database = os.environ.get(EVERY_DATABASE_ENV, "").strip() in {"1", "true", "yes"}
+    if os.environ.get(EVERY_DATABASE_ENV, "").strip() in {"1", "true", "yes"}:
+        return
     kept, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
         backend = callspec.params.get("backend") if callspec else None
+        if backend is None:
+            kept.append(item)
+            continue
         relative = item.nodeid.split("::", 1)[0]
         if (
-            every_database
-            or backend is None
-            or relative.startswith(EVERY_DATABASE)
+            relative.startswith(EVERY_DATABASE)
             or _names_a_backend(Path(str(item.path)))
             or one_database_for(item.nodeid) == backend
         ):
@@ -155,16 +140,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             dropped.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-    kept.sort(key=_start_rank)
-    items[:] = kept
-
-
-def _start_rank(item: pytest.Item) -> int:
-    """The position of the :data:`LONGEST_FIRST` prefix ``item`` falls under, or after them all."""
-    for rank, prefix in enumerate(LONGEST_FIRST):
-        if item.nodeid.startswith(prefix):
-            return rank
-    return len(LONGEST_FIRST)
+        items[:] = kept
 
 
 def worker_id() -> str:
