@@ -667,3 +667,99 @@ async def test_whatsapp_without_a_whatsapp_sender_is_409(database, settings, sho
     assert "whatsapp" in response.json()["detail"]
     async with database.sessionmaker() as session:
         assert (await session.execute(select(Broadcast))).first() is None
+
+
+# --- recipients and cancelling ------------------------------------------------------------------------
+
+
+async def test_recipients_list_each_message_with_its_delivery_status_filtered_by_status(
+    app, client, shop, sessionmaker, twilio, settings
+):
+    created, sids = await sent_broadcast(app, client, shop, sessionmaker, twilio)
+    failed = {"MessageSid": sids["+15125550147"], "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    delivered = {"MessageSid": sids["+351912345678"], "MessageStatus": "delivered"}
+    for params in (failed, delivered):
+        response = await client.post(STATUS_PATH, data=params, headers=signed(settings, STATUS_PATH, params))
+        assert response.status_code == 200, response.text
+    headers = shop["manager"].headers
+    url = f"{MESSAGES}/{created['id']}/recipients"
+
+    everyone = await client.get(url, headers=headers)
+    undelivered = await client.get(f"{url}?status=undelivered", headers=headers)
+    queued = await client.get(f"{url}?status=queued", headers=headers)
+    second_page = await client.get(f"{url}?pageSize=1&page=2", headers=headers)
+
+    assert everyone.status_code == 200, everyone.text
+    by_name = {item["firstName"]: item for item in everyone.json()["items"]}
+    assert everyone.json()["total"] == 2
+    assert (by_name["Rita"]["status"], by_name["Rita"]["address"]) == ("delivered", "+351912345678")
+    assert by_name["Rita"]["deliveredAt"].endswith("Z")
+    assert (by_name["Ana"]["status"], by_name["Ana"]["deliveredAt"]) == ("undelivered", None)
+    assert "30003" in by_name["Ana"]["error"]
+    assert [item["firstName"] for item in undelivered.json()["items"]] == ["Ana"]
+    assert queued.json()["items"] == []
+    assert (second_page.json()["total"], len(second_page.json()["items"])) == (2, 1)
+
+
+async def test_recipients_of_an_unknown_broadcast_or_an_unknown_status_are_refused(client, shop):
+    headers = shop["manager"].headers
+    unknown = await client.get(f"{MESSAGES}/{uuid.uuid4()}/recipients", headers=headers)
+    created = await send(client, shop["manager"], type="sms", content="Hello", recipientType="all")
+    bad_status = await client.get(f"{MESSAGES}/{created['id']}/recipients?status=lost", headers=headers)
+
+    assert unknown.status_code == 404
+    assert bad_status.status_code == 400
+
+
+async def test_a_scheduled_broadcast_is_cancelled_and_nothing_of_it_is_sent(
+    app, client, shop, sessionmaker, twilio
+):
+    headers = shop["manager"].headers
+    at = (utcnow() + timedelta(days=1)).replace(microsecond=0)
+    created = await send(
+        client,
+        shop["manager"],
+        type="sms",
+        content="Tomorrow",
+        recipientType="all",
+        scheduleAt=at.isoformat().replace("+00:00", "Z"),
+    )
+
+    cancelled = await client.post(f"{MESSAGES}/{created['id']}/cancel", headers=headers)
+    again = await client.post(f"{MESSAGES}/{created['id']}/cancel", headers=headers)
+    # Its time comes (the job brought forward): it finds the broadcast cancelled and sends nothing.
+    async with transaction(sessionmaker) as session:
+        await session.execute(update(Job).where(Job.kind == service.PREPARE_JOB).values(run_at=utcnow()))
+    await settle(app)
+
+    assert cancelled.status_code == 200, cancelled.text
+    assert (cancelled.json()["status"], cancelled.json()["scheduleAt"]) == (
+        "cancelled",
+        created["scheduleAt"],
+    )
+    assert again.status_code == 409
+    assert again.json()["currentStatus"] == "cancelled"
+    assert twilio.messages == []
+    row = await broadcast_row(sessionmaker, created["id"])
+    assert (row.status, row.recipient_count, row.started_at) == ("cancelled", 0, None)
+    assert await recipients(sessionmaker, created["id"]) == {}
+    listed = await client.get(f"{MESSAGES}?status=cancelled", headers=headers)
+    assert [item["id"] for item in listed.json()["items"]] == [created["id"]]
+
+
+async def test_a_broadcast_already_sending_or_sent_cannot_be_cancelled(app, client, shop, sessionmaker):
+    headers = shop["manager"].headers
+    created = await send(client, shop["manager"], type="sms", content="Hello", recipientType="all")
+
+    sending = await client.post(f"{MESSAGES}/{created['id']}/cancel", headers=headers)
+    await settle_until_sent(app, sessionmaker, created["id"])
+    sent = await client.post(f"{MESSAGES}/{created['id']}/cancel", headers=headers)
+    unknown = await client.post(f"{MESSAGES}/{uuid.uuid4()}/cancel", headers=headers)
+    agent = await make_user(app, sessionmaker, "agent")
+    forbidden = await client.post(f"{MESSAGES}/{created['id']}/cancel", headers=agent.headers)
+
+    assert (sending.status_code, sending.json()["currentStatus"]) == (409, "sending")
+    assert (sent.status_code, sent.json()["allowed"]) == (409, [])
+    assert unknown.status_code == 404
+    assert forbidden.status_code == 403
+    assert (await broadcast_row(sessionmaker, created["id"])).status == "sent"

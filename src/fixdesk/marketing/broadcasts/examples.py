@@ -54,6 +54,52 @@ BROADCAST_RESPONSE = {
     "createdAt": "2026-12-01T11:15:00Z",
 }
 
+CANCELLED_RESPONSE = {
+    **BROADCAST_RESPONSE,
+    "status": "cancelled",
+    "scheduleAt": "2027-03-01T09:00:00Z",
+    "startedAt": None,
+    "sentAt": None,
+    "recipientCount": 0,
+    "sentCount": 0,
+    "deliveredCount": 0,
+    "failedCount": 0,
+    "skippedCount": 0,
+    "deliveryRate": 0.0,
+}
+
+RECIPIENT_PAGE = {
+    "items": [
+        {
+            "customerId": "01937c8e-5f3a-7b6e-9c1d-2a4b6c8d0e41",
+            "firstName": "Rita",
+            "lastName": "Nunes",
+            "address": "+351912345678",
+            "status": "delivered",
+            "providerStatus": "delivered",
+            "error": None,
+            "sentAt": "2026-12-02T09:00:02Z",
+            "deliveredAt": "2026-12-02T09:00:06Z",
+        },
+        {
+            "customerId": "01937c8e-5f3a-7b6e-9c1d-2a4b6c8d0e42",
+            "firstName": "Ana",
+            "lastName": "Example",
+            "address": "+15125550147",
+            "status": "undelivered",
+            "providerStatus": "undelivered",
+            "error": "twilio undelivered (error 30003)",
+            "sentAt": "2026-12-02T09:00:02Z",
+            "deliveredAt": None,
+        },
+    ],
+    "total": 2,
+    "totalIsEstimate": False,
+    "page": 1,
+    "pageSize": 20,
+    "totalPages": 1,
+}
+
 BROADCAST_PAGE = {
     "items": [BROADCAST_RESPONSE],
     "total": 1,

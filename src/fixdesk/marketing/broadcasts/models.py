@@ -24,12 +24,13 @@ from fixdesk.db import Base, IdMixin, TimestampMixin, utcnow
 
 class BroadcastStatus(StrEnum):
     """``scheduled`` (waiting for ``scheduleAt``) → ``sending`` (recipients chosen, batches going out) →
-    ``sent`` (every recipient done). Seed 002's ``draft`` has no place: a broadcast exists once sent or
-    scheduled."""
+    ``sent`` (every recipient done); a scheduled broadcast may be ``cancelled`` before its time (final:
+    nothing of it is sent). Seed 002's ``draft`` has no place: a broadcast exists once sent or scheduled."""
 
     scheduled = "scheduled"
     sending = "sending"
     sent = "sent"
+    cancelled = "cancelled"
 
 
 class RecipientStatus(StrEnum):

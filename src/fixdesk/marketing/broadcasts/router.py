@@ -19,10 +19,12 @@ from fixdesk.marketing.broadcasts.schemas import (
     BroadcastEstimateCreate,
     BroadcastPage,
     BroadcastRead,
+    BroadcastRecipientRead,
     BroadcastTemplateCreate,
     BroadcastTemplateRead,
     BroadcastTemplateUpdate,
     BroadcastType,
+    RecipientStatusName,
     TwilioCallbackAnswer,
 )
 from fixdesk.marketing.permissions import BROADCASTS_READ, BROADCASTS_WRITE
@@ -89,7 +91,9 @@ async def list_messages(
     _: BroadcastsReader,
     params: Annotated[PageParams, Depends(page_params)],
     type_: Annotated[BroadcastType | None, Query(alias="type")] = None,
-    status_filter: Annotated[Literal["scheduled", "sending", "sent"] | None, Query(alias="status")] = None,
+    status_filter: Annotated[
+        Literal["scheduled", "sending", "sent", "cancelled"] | None, Query(alias="status")
+    ] = None,
 ):
     """List SMS and WhatsApp broadcasts, newest first, with the totals of every broadcast (stats)."""
     rows, total = await service.list_broadcasts(session, params, type_, status_filter)
@@ -217,6 +221,38 @@ async def delete_message_template(template_id: uuid.UUID, session: SessionDep, _
 async def get_message(message_id: uuid.UUID, session: SessionDep, settings: SettingsDep, _: BroadcastsReader):
     """One broadcast with its counts and delivery rate."""
     return service.broadcast_read(await service.get_broadcast(session, message_id), settings)
+
+
+@router.get(
+    "/messages/{message_id:uuid}/recipients",
+    operation_id="messages-recipients",
+    response_model=Page[BroadcastRecipientRead],
+    responses=response_example(200, examples.RECIPIENT_PAGE),
+)
+async def list_message_recipients(
+    message_id: uuid.UUID,
+    session: SessionDep,
+    _: BroadcastsReader,
+    params: Annotated[PageParams, Depends(page_params)],
+    status_filter: Annotated[RecipientStatusName | None, Query(alias="status")] = None,
+):
+    """A broadcast's recipients with each message's delivery status (chosen when it starts sending)."""
+    items, total = await service.list_recipients(session, message_id, params, status_filter)
+    return Page[BroadcastRecipientRead].build(items, total, params)
+
+
+@router.post(
+    "/messages/{message_id:uuid}/cancel",
+    operation_id="messages-cancel",
+    response_model=BroadcastRead,
+    responses=response_example(200, examples.CANCELLED_RESPONSE),
+)
+async def cancel_message(
+    message_id: uuid.UUID, session: SessionDep, settings: SettingsDep, _: BroadcastsWriter
+):
+    """Cancel a scheduled broadcast before its time: nothing of it is sent (409 once sending or sent)."""
+    broadcast = await service.cancel_broadcast(session, message_id)
+    return service.broadcast_read(broadcast, settings)
 
 
 # --- Twilio's webhooks --------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ class BroadcastRead(CamelModel):
     recipient_type: Literal["all", "segment", "customers"]
     segment_id: uuid.UUID | None = None
     customer_ids: list[uuid.UUID] | None = None
-    status: Literal["scheduled", "sending", "sent"]
+    status: Literal["scheduled", "sending", "sent", "cancelled"]
     schedule_at: datetime | None = None
     started_at: datetime | None = None
     sent_at: datetime | None = None
@@ -114,6 +114,29 @@ class BroadcastRead(CamelModel):
     currency: str
     created_by_id: uuid.UUID | None = None
     created_at: datetime
+
+
+RecipientStatusName = Literal["queued", "sending", "sent", "delivered", "undelivered", "failed", "skipped"]
+"""A recipient's message: ``queued`` (waiting for its batch), ``sending`` (claimed by a worker), ``sent``
+(accepted by the provider), ``delivered`` / ``undelivered`` (as the provider reported), ``failed`` (refused
+by the provider or reported failed), ``skipped`` (no longer reachable when its turn came)."""
+
+
+class BroadcastRecipientRead(CamelModel):
+    """One customer's copy of a broadcast: who (``customerId`` and their name now; an erased customer's
+    name is the anonymised one), the number it went to (E.164), its ``status`` (see
+    :data:`RecipientStatusName`), the provider's last reported status and error, and when it was sent and
+    delivered."""
+
+    customer_id: uuid.UUID
+    first_name: str
+    last_name: str
+    address: str
+    status: RecipientStatusName
+    provider_status: str | None = None
+    error: str | None = None
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
 
 
 class ChannelStats(CamelModel):

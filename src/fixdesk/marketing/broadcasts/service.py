@@ -51,6 +51,7 @@ from fixdesk.marketing.broadcasts.schemas import (
     BroadcastEstimateCreate,
     BroadcastMessage,
     BroadcastRead,
+    BroadcastRecipientRead,
     BroadcastStats,
     BroadcastTemplateCreate,
     BroadcastTemplateRead,
@@ -59,11 +60,11 @@ from fixdesk.marketing.broadcasts.schemas import (
     delivery_rate,
 )
 from fixdesk.messaging.service import shop_variables, template_environment
-from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
+from fixdesk.platform.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from fixdesk.platform.events import publish
 from fixdesk.platform.jobs import enqueue
 from fixdesk.platform.jobs.queue import insert_ignoring_conflicts
-from fixdesk.platform.pagination import PageParams, paginate
+from fixdesk.platform.pagination import ListTotal, PageParams, paginate
 from fixdesk.platform.permissions import Principal
 
 PREPARE_JOB = "broadcasts.prepare"
@@ -351,9 +352,10 @@ async def prepare(session: AsyncSession, broadcast_id: uuid.UUID) -> bool:
     """Make the recipient rows of a broadcast whose time has come (one ``INSERT … SELECT``) and mark it
     ``sending``. Returns whether batches should start. Idempotent: run again, it adds nobody.
 
-    A segment deleted since scheduling leaves the broadcast with no recipients (sent to nobody)."""
+    A segment deleted since scheduling leaves the broadcast with no recipients (sent to nobody); a
+    broadcast cancelled before its time is left as it is (its job finds nothing to do)."""
     broadcast = await session.get(Broadcast, broadcast_id, with_for_update=True)
-    if broadcast is None or broadcast.status == BroadcastStatus.sent:
+    if broadcast is None or broadcast.status in (BroadcastStatus.sent, BroadcastStatus.cancelled):
         return False
     spec = _spec_of(broadcast)
     try:
@@ -696,6 +698,65 @@ async def stats(session: AsyncSession) -> BroadcastStats:
         sms=sms,
         whatsapp=whatsapp,
     )
+
+
+# The broadcast lifecycle: what may follow each status (sent and cancelled are final).
+NEXT: dict[str, list[str]] = {
+    BroadcastStatus.scheduled.value: [BroadcastStatus.sending.value, BroadcastStatus.cancelled.value],
+    BroadcastStatus.sending.value: [BroadcastStatus.sent.value],
+    BroadcastStatus.sent.value: [],
+    BroadcastStatus.cancelled.value: [],
+}
+
+
+async def cancel_broadcast(session: AsyncSession, broadcast_id: uuid.UUID) -> Broadcast:
+    """Cancel a scheduled broadcast before its time: it becomes ``cancelled`` and nothing of it is sent
+    (its ``broadcasts.prepare`` job, when it comes, finds it cancelled and does nothing). Taken locked, so
+    it cannot race the job that starts it. :class:`NotFound` (404) for an unknown id;
+    :class:`IllegalTransition` (409, naming the allowed next states) once it is sending, sent or
+    cancelled: its recipients are chosen and its messages on their way."""
+    broadcast = await session.get(Broadcast, broadcast_id, with_for_update=True, populate_existing=True)
+    if broadcast is None:
+        raise NotFound(f"Message {broadcast_id} not found.")
+    if broadcast.status != BroadcastStatus.scheduled:
+        raise IllegalTransition(broadcast.status, BroadcastStatus.cancelled.value, NEXT[broadcast.status])
+    broadcast.status = BroadcastStatus.cancelled.value
+    await session.flush()
+    return broadcast
+
+
+async def list_recipients(
+    session: AsyncSession, broadcast_id: uuid.UUID, params: PageParams, status: str | None = None
+) -> tuple[list[BroadcastRecipientRead], ListTotal]:
+    """A page of the broadcast's recipients (of one :class:`RecipientStatus` when given) by customer id,
+    each with the customer's name now: two queries (the page, then its customers through
+    :func:`fixdesk.customers.access.customers_in`), plus the total when the page is full. An empty list
+    before the broadcast's time (recipients are chosen then). :class:`NotFound` (404) for an unknown
+    broadcast."""
+    await get_broadcast(session, broadcast_id)
+    statement = select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == broadcast_id)
+    if status is not None:
+        statement = statement.where(BroadcastRecipient.status == status)
+    rows, total = await paginate(session, statement.order_by(BroadcastRecipient.customer_id), params)
+    names = {}
+    if rows:
+        customers = await session.scalars(customers_access.customers_in([row.customer_id for row in rows]))
+        names = {customer.id: (customer.first_name, customer.last_name) for customer in customers}
+    items = [
+        BroadcastRecipientRead(
+            customer_id=row.customer_id,
+            first_name=names.get(row.customer_id, ("", ""))[0],
+            last_name=names.get(row.customer_id, ("", ""))[1],
+            address=row.address,
+            status=row.status,  # type: ignore[arg-type]
+            provider_status=row.provider_status,
+            error=row.error,
+            sent_at=row.sent_at,
+            delivered_at=row.delivered_at,
+        )
+        for row in rows
+    ]
+    return items, total
 
 
 # --- Twilio's delivery reports ------------------------------------------------------------------------
