@@ -77,12 +77,12 @@ ACTIONS = ("draft", "schedule", "send")
 _IDS = re.compile(r"[\s,;]+")
 
 
-def _local_input(moment: datetime | None, zone: ZoneInfo) -> str:
+def local_input(moment: datetime | None, zone: ZoneInfo) -> str:
     """A moment as a ``datetime-local`` input shows it: the shop's wall-clock time to the minute."""
     return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
-def _schedule_moment(text: str, zone: ZoneInfo) -> datetime:
+def schedule_moment(text: str, zone: ZoneInfo) -> datetime:
     """A ``datetime-local`` value read as the shop's wall-clock time; 400 naming ``scheduleAt``."""
     if not text:
         raise ValidationFailed.for_field("scheduleAt", "choose when to send it")
@@ -104,7 +104,9 @@ def form_fields(form: FormData) -> dict[str, str]:
     return values
 
 
-def _customer_ids(text: str) -> list[str] | None:
+def customer_ids_of(text: str) -> list[str] | None:
+    """The ids typed in the form's box (separated by commas, semicolons, blanks or lines), ``None`` for
+    none: the API's model then checks each one."""
     ids = [value for value in _IDS.split(text) if value]
     return ids or None
 
@@ -114,7 +116,7 @@ def _audience(values: dict[str, str]) -> dict[str, Any]:
     return {
         "recipient_type": kind,
         "segment_id": (values["segmentId"] or None) if kind == "segment" else None,
-        "customer_ids": _customer_ids(values["customerIds"]) if kind == "customers" else None,
+        "customer_ids": customer_ids_of(values["customerIds"]) if kind == "customers" else None,
     }
 
 
@@ -150,7 +152,7 @@ def values_of(campaign: Any, zone: ZoneInfo) -> dict[str, str]:
         "recipientType": campaign.recipient_type,
         "segmentId": str(campaign.segment_id or ""),
         "customerIds": "\n".join(campaign.customer_ids or []),
-        "scheduleAt": _local_input(campaign.schedule_at, zone),
+        "scheduleAt": local_input(campaign.schedule_at, zone),
     }
 
 
@@ -166,7 +168,7 @@ def _blank() -> dict[str, str]:
     }
 
 
-async def _segment_names(session: Any, ids: set[uuid.UUID] | None = None) -> dict[uuid.UUID, str]:
+async def segment_names(session: Any, ids: set[uuid.UUID] | None = None) -> dict[uuid.UUID, str]:
     """Saved segments' names by id (all of them for the editor's choice, or those ``ids``): one query."""
     statement = select(Segment.id, Segment.name).order_by(Segment.name)
     if ids is not None:
@@ -210,7 +212,7 @@ async def campaign_list(
     """The campaigns, newest first, 25 a page: status, audience, when scheduled or sent, how many were
     sent and the open and click rates (of delivered), from one grouped query for the page."""
     rows, total = await service.list_campaigns(session, PageParams(page=page, page_size=PAGE_SIZE), None)
-    names = await _segment_names(session, {row.segment_id for row in rows if row.segment_id})
+    names = await segment_names(session, {row.segment_id for row in rows if row.segment_id})
     pages = max(1, math.ceil(total / PAGE_SIZE))
     context = {
         **_labels(),
@@ -244,7 +246,7 @@ async def _editor(
         "count": count,
         "count_problem": count_problem,
         "sample": rendering.SAMPLE_CUSTOMER,
-        "segments": await _segment_names(session),
+        "segments": await segment_names(session),
         "variables": rendering.VARIABLES,
         "confirm_count": confirm_count,
         "timezone": settings.shop_timezone,
@@ -354,7 +356,7 @@ async def _save(
     zone = ZoneInfo(settings.shop_timezone)
     campaign = await service.get_campaign(session, campaign_id) if campaign_id else None
     try:
-        schedule_at = _schedule_moment(values["scheduleAt"], zone) if action == "schedule" else None
+        schedule_at = schedule_moment(values["scheduleAt"], zone) if action == "schedule" else None
         fields = {
             "name": values["name"],
             "subject": values["subject"],
@@ -410,7 +412,7 @@ async def campaign_page(
     customer receives it. 404 for an unknown campaign."""
     campaign = await service.read_campaign(session, campaign_id)
     stats = await service.stats(session, campaign_id)
-    names = await _segment_names(session, {campaign.segment_id} if campaign.segment_id else set())
+    names = await segment_names(session, {campaign.segment_id} if campaign.segment_id else set())
     preview = await service.preview(session, principal, campaign_id, None, settings)
     audience = None
     if campaign.status.value in service.EDITABLE:

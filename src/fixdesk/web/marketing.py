@@ -35,6 +35,7 @@ from fixdesk.platform.deps import SessionDep, SettingsDep
 from fixdesk.platform.errors import ValidationFailed
 from fixdesk.platform.pagination import PageParams
 from fixdesk.platform.permissions import Principal, require
+from fixdesk.web.broadcasts import router as broadcasts_router
 from fixdesk.web.campaigns import router as campaigns_router
 from fixdesk.web.forms import NO_PROBLEMS, PROBLEMS_SHOWN_ON_PAGE, Problem, problem_of
 from fixdesk.web.i18n import N_
@@ -43,6 +44,7 @@ from fixdesk.web.templating import render
 
 router = APIRouter()
 router.include_router(campaigns_router)
+router.include_router(broadcasts_router)
 
 SegmentsRead = Annotated[Principal, Depends(require(SEGMENTS_READ))]
 SegmentsWrite = Annotated[Principal, Depends(require(SEGMENTS_WRITE))]
