@@ -1,5 +1,6 @@
 """The demo shop's marketing (fixdesk.demo.marketing): most customers' consent per channel with when and
-how, its history, the addresses sends must skip and the saved segments, read by the API and the pages.
+how, its history, the addresses sends must skip, the saved segments, the email campaigns and the SMS
+broadcast, read by the API and the pages.
 Loaded once per backend for a fixed moment, without the field team, the books and the sales."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from fixdesk.customers.models import Customer, CustomerTag
 from fixdesk.db import transaction
 from fixdesk.demo.loader import load_demo
+from fixdesk.marketing.broadcasts.models import Broadcast, BroadcastRecipient
 from fixdesk.marketing.campaigns.models import CampaignRecipient, EmailCampaign
 from fixdesk.marketing.campaigns.service import start_due
 from fixdesk.marketing.models import MarketingConsent, MarketingConsentChange, Segment, Suppression
@@ -218,3 +220,64 @@ async def test_the_demo_shop_sent_two_campaigns_with_realistic_results_and_sched
     page = await client.get("/app/marketing/campaigns", headers=manager.headers)
     assert page.text.count('data-campaign-status="sent"') == 2
     assert page.text.count('data-campaign-status="scheduled"') == 1
+
+
+async def test_the_demo_shop_sent_an_sms_broadcast_with_realistic_delivery_and_nothing_queued(
+    engine, app, client, sessionmaker, settings, demo_clock
+):
+    summary = await load_demo(settings, scale=1, now=DEMO_NOW, sections=("marketing",))
+    async with engine.connect() as connection:
+
+        async def rows(table):
+            return (await connection.execute(select(table))).mappings().all()
+
+        (broadcast,) = await rows(Broadcast.__table__)
+        recipients = await rows(BroadcastRecipient.__table__)
+        changes = await rows(MarketingConsentChange.__table__)
+        jobs = await rows(Job.__table__)
+
+    assert (summary.broadcasts, summary.broadcast_recipients) == (1, len(recipients))
+    fates = Counter(row["status"] for row in recipients)
+    assert fates == {"delivered": 56, "undelivered": 1, "failed": 4}
+    # Its counters agree with its recipients, as the sender and Twilio's callbacks keep them.
+    assert (broadcast["status"], broadcast["type"], broadcast["recipient_count"]) == (
+        "sent",
+        "sms",
+        len(recipients),
+    )
+    assert (broadcast["sent_count"], broadcast["delivered_count"], broadcast["failed_count"]) == (
+        len(recipients),
+        fates["delivered"],
+        fates["undelivered"] + fates["failed"],
+    )
+    started = aware(broadcast["started_at"])
+    assert started < aware(broadcast["sent_at"]) < DEMO_NOW
+    # Everyone it went to had agreed to marketing SMS before it was sent and had not texted STOP by then.
+    sms_history = defaultdict(list)
+    for change in changes:
+        if change["channel"] == "sms":
+            sms_history[change["customer_id"]].append((aware(change["changed_at"]), change["granted"]))
+    for row in recipients:
+        before = sorted(moment for moment in sms_history[row["customer_id"]] if moment[0] < started)
+        assert before
+        assert before[-1][1] is True
+        if row["status"] == "delivered":
+            assert started <= aware(row["sent_at"]) < aware(row["delivered_at"]) < DEMO_NOW
+        else:
+            assert row["error"]
+
+    # Nothing is queued to send: no broadcast job, no recipient waiting or in a worker's hands.
+    assert not [job for job in jobs if job["kind"].startswith("broadcasts.")]
+    assert not [row for row in recipients if row["status"] in ("queued", "sending")]
+
+    manager = await make_user(app, sessionmaker, "manager")
+    shown = await client.get(f"/api/v1/messages/{broadcast['id']}", headers=manager.headers)
+    # 56 delivered of 61 sent; one GSM-7 segment each: 61 × 1 × 0.0079 = 0.4819.
+    assert (shown.json()["deliveryRate"], shown.json()["estimatedCost"]) == (91.8, 0.48)
+    page = await client.get("/app/marketing/broadcasts", headers=manager.headers)
+    assert page.text.count('data-broadcast-status="sent"') == 1
+    assert f'data-delivery-rate="{broadcast["id"]}">91.80 %</td>' in page.text
+    detail = await client.get(
+        f"/app/marketing/broadcasts/{broadcast['id']}?status=undelivered", headers=manager.headers
+    )
+    assert detail.text.count('data-recipient-status="undelivered"') == fates["undelivered"]

@@ -162,12 +162,14 @@ class DemoSummary:
     visits: int = 0
     sales_seconds: float = 0.0
     # The shop's marketing (fixdesk.demo.marketing): consent per customer and channel with its history,
-    # suppressed addresses, saved segments.
+    # suppressed addresses, saved segments, email campaigns and an SMS broadcast with their recipients.
     marketing_consents: int = 0
     suppressions: int = 0
     segments: int = 0
     email_campaigns: int = 0
     campaign_recipients: int = 0
+    broadcasts: int = 0
+    broadcast_recipients: int = 0
 
     @property
     def rows(self) -> int:
@@ -219,7 +221,7 @@ async def load_demo(
     orders (:mod:`fixdesk.demo.billing`); and the shop's sales (:mod:`fixdesk.demo.sales`): 300 parts and
     accessories with their stock ledger, ``1,200 × scale`` orders over the year and 90 days of website
     visitors; and its marketing (:mod:`fixdesk.demo.marketing`): consent per channel for most customers,
-    suppressed addresses and saved segments. With a ``console`` a Rich progress bar shows the rows as they
+    suppressed addresses, saved segments, email campaigns and an SMS broadcast. With a ``console`` a Rich progress bar shows the rows as they
     are written. ``sections`` names the optional parts to write (:data:`DEMO_SECTIONS`, all by default):
     ``"field"`` for the field team, ``"books"`` for the invoices and payments, ``"sales"`` for the products
     and orders and ``"marketing"`` for consent and segments. The staff, the catalog, the customers and the repairs are always written; a test that needs
@@ -374,6 +376,7 @@ async def load_demo(
                         now=now,
                         manager_id=generator.staff_ids.get("manager@example.com"),
                         front_desk_id=generator.staff_ids.get("front-desk@example.com"),
+                        sms_segment_price=settings.broadcast_sms_segment_price,
                     )
                     marketing_task = progress.add_task("Consent, segments", total=None)
 
@@ -436,6 +439,8 @@ async def load_demo(
         segments=counts.get("segments", 0),
         email_campaigns=counts.get("email_campaigns", 0),
         campaign_recipients=counts.get("email_campaign_recipients", 0),
+        broadcasts=counts.get("broadcasts", 0),
+        broadcast_recipients=counts.get("broadcast_recipients", 0),
     )
     if console is not None:
         console.print(
@@ -452,7 +457,8 @@ async def load_demo(
             f"{summary.stock_movements:,} stock movements and {summary.orders:,} orders "
             f"({summary.sales_seconds:.1f} s); {summary.marketing_consents:,} marketing consents and "
             f"{summary.segments} segments, {summary.email_campaigns} email campaigns to "
-            f"{summary.campaign_recipients:,} recipients; "
+            f"{summary.campaign_recipients:,} recipients, {summary.broadcasts} SMS broadcast to "
+            f"{summary.broadcast_recipients:,}; "
             f"in {summary.elapsed_seconds:.1f} s."
         )
     return summary

@@ -27,6 +27,12 @@ email consent by the unsubscribe link after a campaign reached them unsubscribed
 periodic job starts it only then). The sent campaigns have no queued recipient and no job: nothing sends
 them again.
 
+**Broadcasts**: :data:`SENT_BROADCAST`, one SMS sent to every customer who had agreed to marketing SMS at
+the time (consent given before, not withdrawn by STOP since), with Twilio's delivery reports at realistic
+rates (:data:`BROADCAST_DELIVERY`: about 95 % delivered within seconds, 3 % undelivered by the carrier, 2 %
+refused by Twilio as not a mobile number), its counters and the estimate it was sent with (the segments of
+its longest text, at ``sms_segment_price``). It has no queued recipient and no job either.
+
 Everything draws from its own random stream (``seed``), so the rest of the demo shop is the same with or
 without it, and is written in bulk by the demo loader.
 """
@@ -38,6 +44,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -45,6 +52,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fixdesk.customers.models import Customer, CustomerTag
 from fixdesk.db import new_id
+from fixdesk.marketing.broadcasts import encoding
+from fixdesk.marketing.broadcasts.models import Broadcast, BroadcastRecipient
+from fixdesk.marketing.broadcasts.service import compile_text, customer_variables, render_text
 from fixdesk.marketing.campaigns.models import CampaignRecipient, EmailCampaign
 from fixdesk.marketing.models import (
     MarketingConsent,
@@ -62,6 +72,8 @@ MARKETING_TABLES: tuple[Table, ...] = (
     Segment.__table__,
     EmailCampaign.__table__,
     CampaignRecipient.__table__,
+    Broadcast.__table__,
+    BroadcastRecipient.__table__,
 )
 OPT_IN_RATES = {"email": 0.60, "sms": 0.35, "whatsapp": 0.20}
 """The share of customers with an address for the channel who opted in."""
@@ -137,6 +149,17 @@ SCHEDULED_CAMPAIGN = (
     "<p>{{ shop_name }}</p>",
     "reminder",
 )
+# (text, days before ``now`` it was sent, hour of the day (UTC) it was sent)
+SENT_BROADCAST = (
+    "Hi {{ first_name }}, we are open until 8 pm on weekdays through December for screen and battery "
+    "repairs. Reply STOP to opt out.",
+    9,
+    16,
+)
+BROADCAST_DELIVERY = {"undelivered": 0.03, "failed": 0.02}
+"""The fates of the broadcast's messages: undelivered by the carrier and refused by Twilio, of the
+recipients; the others were delivered."""
+DEFAULT_SMS_SEGMENT_PRICE = Decimal("0.0079")
 DELIVERY = {"bounced": 0.02, "failed": 0.03, "opened": 0.30, "clicked_of_opened": 0.15}
 """The fates of a campaign's messages: bounced and failed of the recipients, opened of the delivered,
 clicked of the opened."""
@@ -156,8 +179,9 @@ class MarketingCustomer:
 
 
 @dataclass(slots=True)
-class _EmailState:
-    """A customer's marketing email consent over time: given, withdrawn (and how), suppressed."""
+class _ConsentState:
+    """A customer's marketing consent on one channel over time: given, withdrawn (and how: the email
+    unsubscribe link or not), suppressed."""
 
     customer: MarketingCustomer
     address: str
@@ -167,7 +191,7 @@ class _EmailState:
     suppressed_at: datetime | None = None
 
     def reachable(self, moment: datetime) -> bool:
-        """Whether a campaign sent at ``moment`` went to this customer."""
+        """Whether a campaign or broadcast sent at ``moment`` went to this customer."""
         return (
             self.given_at < moment
             and (self.withdrawn_at is None or self.withdrawn_at > moment)
@@ -208,11 +232,19 @@ class MarketingGenerator:
     """Rows of the demo shop's marketing for ``now`` (see the module docstring)."""
 
     def __init__(
-        self, *, seed: int, now: datetime, manager_id: uuid.UUID | None, front_desk_id: uuid.UUID | None
+        self,
+        *,
+        seed: int,
+        now: datetime,
+        manager_id: uuid.UUID | None,
+        front_desk_id: uuid.UUID | None,
+        sms_segment_price: Decimal = DEFAULT_SMS_SEGMENT_PRICE,
     ) -> None:
         self.rng = random.Random(f"{seed}:marketing")
         # The campaigns draw from a stream of their own: consent stays the same with or without them.
         self.campaign_rng = random.Random(f"{seed}:campaigns")
+        self.broadcast_rng = random.Random(f"{seed}:broadcasts")
+        self.sms_segment_price = sms_segment_price
         self.now = now
         self.manager_id = manager_id
         self.front_desk_id = front_desk_id
@@ -240,7 +272,8 @@ class MarketingGenerator:
         changes: list[dict[str, Any]] = []
         suppressions: dict[tuple[str, str], dict[str, Any]] = {}
         tags: list[dict[str, Any]] = []
-        email_states: list[_EmailState] = []
+        email_states: list[_ConsentState] = []
+        sms_states: list[_ConsentState] = []
         for customer in customers:
             addresses = {
                 "email": customer.email.lower() if customer.email else None,
@@ -296,7 +329,7 @@ class MarketingGenerator:
                         }
                     )
                 if channel == "email":
-                    state = _EmailState(customer, address, given)
+                    state = _ConsentState(customer, address, given)
                     if len(history) > 1:
                         state.withdrawn_at = history[-1][3]
                         state.unsubscribed = history[-1][1] == "unsubscribe_link"
@@ -304,6 +337,11 @@ class MarketingGenerator:
                     if bounce is not None and bounce["reason"] == "bounced":
                         state.suppressed_at = bounce["created_at"]
                     email_states.append(state)
+                elif channel == "sms":
+                    state = _ConsentState(customer, address, given)
+                    if len(history) > 1:
+                        state.withdrawn_at = history[-1][3]
+                    sms_states.append(state)
                 granted, how, note, moment = history[-1]
                 consents.append(
                     {
@@ -332,6 +370,7 @@ class MarketingGenerator:
         ]
         battery_segment = next(row["id"] for row in segments if row["name"] == "Battery check due")
         campaigns, recipients = self._campaigns(email_states, battery_segment)
+        broadcast, broadcast_recipients = self._broadcast(sms_states)
         yield [
             (CustomerTag.__table__, tags),
             (MarketingConsent.__table__, consents),
@@ -340,10 +379,12 @@ class MarketingGenerator:
             (Segment.__table__, segments),
             (EmailCampaign.__table__, campaigns),
             (CampaignRecipient.__table__, recipients),
+            (Broadcast.__table__, [broadcast]),
+            (BroadcastRecipient.__table__, broadcast_recipients),
         ]
 
     def _campaigns(
-        self, states: list[_EmailState], battery_segment: uuid.UUID
+        self, states: list[_ConsentState], battery_segment: uuid.UUID
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The two sent campaigns with their recipients, and the scheduled one (see the module docstring)."""
         rng = self.campaign_rng
@@ -468,3 +509,88 @@ class MarketingGenerator:
             }
         )
         return campaigns, recipients
+
+    def _broadcast(self, states: list[_ConsentState]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The sent SMS broadcast with its recipients (see the module docstring)."""
+        rng = self.broadcast_rng
+        content, days, hour = SENT_BROADCAST
+        started = (self.now - timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
+        broadcast_id = new_id()
+        reached = sorted(
+            (state for state in states if state.reachable(started)), key=lambda state: state.customer.id
+        )
+        template = compile_text(content)
+        longest = encoding.count_segments("")
+        recipients: list[dict[str, Any]] = []
+        last_sent = started
+        delivered = failed = 0
+        for index, state in enumerate(reached):
+            customer = state.customer
+            text = render_text(template, customer_variables(customer.first_name, customer.last_name))
+            counted = encoding.count_segments(text)
+            longest = max(longest, counted, key=lambda count: (count.segments, count.units))
+            # Batches of 50 at 10 messages a second, as FIXDESK_BROADCAST_* pace them by default.
+            sent_at = started + timedelta(seconds=1 + index // 10)
+            last_sent = max(last_sent, sent_at)
+            row: dict[str, Any] = {
+                "broadcast_id": broadcast_id,
+                "customer_id": customer.id,
+                "address": state.address,
+                "status": "delivered",
+                "provider": "twilio",
+                "provider_message_id": f"SM{uuid.UUID(int=rng.getrandbits(128)).hex}",
+                "provider_status": "delivered",
+                "error": None,
+                "claimed_at": sent_at,
+                "sent_at": sent_at,
+                "delivered_at": sent_at + timedelta(seconds=rng.randint(2, 40)),
+                "created_at": started,
+            }
+            fate = rng.random()
+            if fate < BROADCAST_DELIVERY["failed"]:
+                row.update(
+                    status="failed",
+                    provider_message_id=None,
+                    provider_status=None,
+                    sent_at=None,
+                    delivered_at=None,
+                    error="ProviderError: HTTP 400: The 'To' number is not a valid mobile number (21614)",
+                )
+                failed += 1
+            elif fate < BROADCAST_DELIVERY["failed"] + BROADCAST_DELIVERY["undelivered"]:
+                row.update(
+                    status="undelivered",
+                    provider_status="undelivered",
+                    delivered_at=None,
+                    error="twilio undelivered (error 30003): Unreachable destination handset",
+                )
+                failed += 1
+            else:
+                delivered += 1
+            recipients.append(row)
+        broadcast = {
+            "id": broadcast_id,
+            "type": "sms",
+            "content": content,
+            "template_id": None,
+            "recipient_type": "all",
+            "segment_id": None,
+            "customer_ids": None,
+            "status": "sent",
+            "schedule_at": None,
+            "started_at": started,
+            "sent_at": last_sent + timedelta(seconds=2),
+            "estimated_recipients": len(reached),
+            "segments_per_message": longest.segments,
+            "estimated_cost": encoding.estimate_cost(len(reached), longest.segments, self.sms_segment_price),
+            "recipient_count": len(reached),
+            # Every message was handed to Twilio; the refused ones count as sent and failed, as the sender
+            # counts them (fixdesk.marketing.broadcasts.service.record_outcomes).
+            "sent_count": len(reached),
+            "delivered_count": delivered,
+            "failed_count": failed,
+            "skipped_count": 0,
+            "created_by_id": self.manager_id,
+            "created_at": started - timedelta(minutes=1),
+        }
+        return broadcast, recipients
