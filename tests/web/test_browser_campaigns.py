@@ -1,7 +1,9 @@
-"""The email campaign pages in Chromium (issue 13, item 9): the editor's audience count follows the audience
-and its preview frame shows the email rendered for the sample customer as one types (under the pages' CSP,
-the email in a sandboxed frame of its own); sending asks first, then the results page shows the counts.
-Every page passes axe on a laptop and on a phone, loading nothing from another host."""
+"""The email campaign and SMS broadcast pages in Chromium (issue 13, item 9): the campaign editor's audience
+count follows the audience and its preview frame shows the email rendered for the sample customer as one
+types (under the pages' CSP, the email in a sandboxed frame of its own); the broadcast form's audience count
+and cost estimate (encoding, segments) follow the message as one types; sending asks first, then the
+results page shows the counts and a broadcast's page its recipients. Every page passes axe on a laptop and
+on a phone, loading nothing from another host."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.support.browser import axe_violations, guarded_page
+from tests.support.polling import wait_until
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.web.conftest import sign_in_staff
 
@@ -23,8 +26,9 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = os.environ.get("FIXDESK_SCREENSHOTS")
 
 
-async def _customers(base_url: str) -> dict[str, Any]:
-    """Two customers of this test's own who agreed to marketing email."""
+async def _customers(base_url: str, channel: str = "email") -> dict[str, Any]:
+    """Two customers of this test's own (with a phone number of their own) who agreed to marketing on
+    ``channel``."""
     tag = uuid.uuid4().hex[:6]
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         login = await http.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
@@ -37,13 +41,14 @@ async def _customers(base_url: str) -> dict[str, Any]:
                     "firstName": first,
                     "lastName": f"Campaign {tag}",
                     "email": f"{first}.{tag}@example.com",
+                    "phone": f"+1512555{int(tag[:3], 16) % 1000:03d}{len(made)}",
                 },
                 headers=headers,
             )
             assert response.status_code == 201, response.text
             customer = response.json()
             consent = await http.put(
-                f"/api/v1/customers/{customer['id']}/consents/email",
+                f"/api/v1/customers/{customer['id']}/consents/{channel}",
                 json={"granted": True},
                 headers=headers,
             )
@@ -100,4 +105,57 @@ async def test_a_campaign_is_written_previewed_and_sent_in_the_browser(browser, 
         await expect(page.get_by_role("link", name=f"Battery {shop['tag']}")).to_be_visible()
         assert await axe_violations(page) == []
         await _shot(page, "campaigns", viewport)
+        guarded.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", ["laptop", "phone"])
+async def test_a_broadcast_is_written_estimated_and_sent_in_the_browser(browser, web_server, viewport):
+    shop = await _customers(web_server.base_url, "sms")
+    ids = "\n".join(customer["id"] for customer in shop["customers"])
+    async with guarded_page(browser, web_server.base_url, viewport) as guarded:
+        page = guarded.page
+        await guarded.goto("/app/login")
+        await sign_in_staff(page)
+
+        await guarded.goto("/app/marketing/broadcasts/new")
+        await page.get_by_label("Chosen customers").check()
+        await page.get_by_label("Customer ids").fill(ids)
+        count = page.locator("#broadcast-estimate [data-audience-count]")
+        await expect(count).to_have_text("2")  # the count followed the audience without a reload
+        message = page.get_by_label("Message", exact=True)
+        await message.fill(f"Hi {{{{ first_name }}}}, your phone is ready ({shop['tag']}).")
+        await expect(page.locator("[data-estimate-encoding]")).to_have_text("GSM-7")
+        await expect(page.locator("[data-estimate-segments]")).to_have_text("1")
+        # An ã makes the text UCS-2: the estimate follows the message as it is typed.
+        await message.fill(f"Olá {{{{ first_name }}}}, o seu telemóvel está pronto ({shop['tag']}).")
+        await expect(page.locator("[data-estimate-encoding]")).to_have_text("UCS-2")
+        # The longest text counts: Tomas's name is longer than Ines's.
+        await expect(page.locator("[data-estimate-preview]")).to_contain_text("Olá Tomas")
+        await _shot(page, "broadcast-form", viewport)
+        assert await axe_violations(page) == []
+
+        await _press(page, "Send now")
+        await expect(page.locator("#send-confirmation")).to_contain_text("to 2 customers")
+        assert await axe_violations(page) == []
+        await _press(page, "Yes, send it now")
+        await expect(page.get_by_role("status")).to_contain_text("The broadcast is being sent.")
+
+        async def recipients_shown() -> bool:
+            # The server's worker chooses the recipients moments after the page answered.
+            if await page.locator("[data-recipient-status]").count() == 2:
+                return True
+            await page.reload(wait_until="networkidle")
+            return False
+
+        await wait_until(recipients_shown, message="the broadcast's recipients on its page")
+        await expect(page.locator('[data-stat="recipients"]')).to_have_text("2")
+        assert await axe_violations(page) == []
+        await _shot(page, "broadcast", viewport)
+
+        await guarded.goto("/app/marketing/broadcasts")
+        await expect(
+            page.get_by_role("link", name=f"o seu telemóvel está pronto ({shop['tag']})")
+        ).to_be_visible()
+        assert await axe_violations(page) == []
+        await _shot(page, "broadcasts", viewport)
         guarded.assert_clean()
