@@ -44,11 +44,14 @@ run: $(VENV)/.installed
 # One test process more than there are cores: a test often waits (on a server it started, a subprocess,
 # PostgreSQL, Chromium), and a third process on two cores keeps them busy meanwhile.
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
+# loadgroup: the tests of one xdist_group (the browser tests, modules sharing a server; ONE_WORKER in
+# tests/conftest.py) go whole to one worker, so their server or browser starts once; others are spread.
+PYTEST_DIST ?= loadgroup
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

@@ -22,6 +22,7 @@ import os
 import re
 import uuid
 import zlib
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from _pytest.nodeid import NodeId
 from fastapi import FastAPI
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -112,14 +114,66 @@ def one_database_for(nodeid: str) -> str:
     return BACKENDS[zlib.crc32(neutral.encode()) % 2]
 
 
+ONE_WORKER = {
+    # Each starts its two fuzzed apps (one per database) once per module: on one worker, once.
+    "tests/platform/test_openapi_fuzz.py": "openapi-fuzz",
+    # Both use the realtime package's live server (tests/realtime/conftest.py).
+    "tests/realtime/test_websocket.py": "live-server",
+    "tests/realtime/test_sales_live.py": "live-server",
+    # moto's S3 server, a session fixture.
+    "tests/platform/test_storage.py": "s3",
+    "tests/repairs/attachments/test_s3.py": "s3",
+}
+"""Modules whose expensive module or session fixtures (servers, started apps) should be set up on one
+xdist worker only, by group name. Browser tests (marker ``browser``) form the group ``browser``: one
+``fixdesk serve`` and one Chromium for all of them. ``make test`` runs xdist with ``--dist loadgroup``,
+which sends each group whole to one worker, the largest groups first, and spreads every other test
+one by one."""
+
+
+def _set_node_id(item: pytest.Item, nodeid: str) -> None:
+    """Change an item's node id after collection, as xdist's ``loadgroup`` does: pytest 9.2 keeps it in
+    ``_id`` (a ``NodeId``), older releases in ``_nodeid``; xdist 3.8 still writes only the latter, so its
+    ``xdist_group`` mark has no effect under pytest 9.2."""
+    if isinstance(getattr(item, "_id", None), NodeId):
+        item._id = NodeId.parse(nodeid)
+    else:
+        item._nodeid = nodeid
+    assert item.nodeid == nodeid
+
+
+def _give_each_item_its_own_id(items: list[pytest.Item]) -> None:
+    """Schemathesis gives every per-operation item of a fuzz test the test function's node id (its
+    ``name`` has the operation). xdist's ``loadgroup`` keys its work by node id, so it would run one
+    item of each and drop the rest silently, and a report could not say which operation failed. Give
+    each the id its name implies, and refuse to run with ids that still collide."""
+    counts = Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1:
+            _set_node_id(item, f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}")
+    repeated = [nodeid for nodeid, count in Counter(item.nodeid for item in items).items() if count > 1]
+    if repeated:
+        raise pytest.UsageError(f"tests with the same node id would run only once: {repeated[:5]}")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist and the reports read the node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run each backend-neutral database test on one database instead of both.
+    """Mark the :data:`ONE_WORKER` groups, then run each backend-neutral database test on one database
+    instead of both.
 
     Most tests check what the API answers, whom it lets in, what a page shows or what a job sends; their
     result does not depend on the database, and running them twice doubled the suite's time. They run on
     one database chosen by :func:`one_database_for`, so both databases still serve every kind of request
     in every run. Tests whose result depends on the database (:data:`EVERY_DATABASE`, or modules that name
     a backend) keep both runs. ``FIXDESK_TEST_EVERY_DATABASE=1`` runs everything on both."""
+    _give_each_item_its_own_id(items)
+    # In a worker, xdist has reset ``dist`` and kept the choice of loadgroup here.
+    if getattr(config.option, "loadgroup", False):
+        for item in items:
+            module = item.nodeid.split("::")[0]
+            group = "browser" if item.get_closest_marker("browser") else ONE_WORKER.get(module)
+            if group:
+                _set_node_id(item, f"{item.nodeid}@{group}")  # loadgroup's own notation
     if os.environ.get(EVERY_DATABASE_ENV, "").strip() in {"1", "true", "yes"}:
         return
     kept, dropped = [], []

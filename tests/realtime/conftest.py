@@ -9,11 +9,12 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support.polling import wait_until
 from tests.support.server import (  # noqa: F401 - the realtime tests import these from here
@@ -26,6 +27,27 @@ from tests.support.server import (  # noqa: F401 - the realtime tests import the
     free_port,
     start_server,
 )
+
+# The server's worker polls the queue once an hour: an event that reaches a client at all was pushed by
+# the commit (the commit wakes the worker, the broker fans out at once), not found by a poll.
+AN_HOUR = "3600"
+
+
+@pytest.fixture(scope="package")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One live server for the WebSocket and sales-dashboard tests (each test makes its own customers and
+    matches events by their ids). Its modules form one xdist group (``ONE_WORKER`` in tests/conftest.py),
+    so it starts once per run."""
+    tmp_path = tmp_path_factory.mktemp("live")
+    env = clean_env(tmp_path / "data", FIXDESK_JOB_POLL_INTERVAL=AN_HOUR)
+    create_admin(env)
+    running = start_server(env, tmp_path / "server.log")
+    try:
+        running.wait_healthy()
+        yield running
+    finally:
+        running.stop()
+
 
 REDIS_URL = os.environ.get("FIXDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
 

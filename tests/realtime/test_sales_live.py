@@ -4,36 +4,17 @@ against the real server started by the CLI."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from websockets.asyncio.client import connect
 
 from tests.realtime.conftest import (
     Server,
-    clean_env,
-    create_admin,
     receive_json,
     staff_login,
-    start_server,
     wait_for_event,
     wait_for_reply,
 )
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp_path = tmp_path_factory.mktemp("sales-live")
-    # The worker polls once an hour: an event that arrives was pushed by the commit, not found by a poll.
-    env = clean_env(tmp_path / "data", FIXDESK_JOB_POLL_INTERVAL="3600")
-    create_admin(env)
-    running = start_server(env, tmp_path / "server.log")
-    try:
-        running.wait_healthy()
-        yield running
-    finally:
-        running.stop()
 
 
 async def test_a_sales_dashboard_sees_new_customers_and_orders_live(server: Server) -> None:
