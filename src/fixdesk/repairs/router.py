@@ -14,7 +14,7 @@ from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require
 from fixdesk.platform.schemas import DayOrMoment
-from fixdesk.repairs import examples, lifecycle, service
+from fixdesk.repairs import examples, lifecycle, reads, service
 from fixdesk.repairs.items.schemas import RepairItemRead, RepairLabourRead
 from fixdesk.repairs.models import Priority, Repair
 from fixdesk.repairs.permissions import REPAIRS_ASSIGN, REPAIRS_CREATE, REPAIRS_READ, REPAIRS_UPDATE
@@ -58,7 +58,9 @@ StatusFilter = Literal[
 StatusGroup = Literal["all", "active", "completed", "cancelled"]
 
 
-def _detail(repair: Repair, settings: Settings, *, for_customer: bool = False) -> RepairDetail:
+def _detail(
+    repair: Repair | reads.RepairView, settings: Settings, *, for_customer: bool = False
+) -> RepairDetail:
     """The detail view. Customers get it without the custom fields (the shop's own notes), without what
     the parts cost the shop, and with only the customer notes of the status history (the internal
     ``notes`` are null)."""
@@ -158,7 +160,7 @@ async def get_repair(
     settings: SettingsDep,
 ):
     """One repair with line items, totals, status history, customer and technician."""
-    return _detail(await service.get_repair(session, principal, repair_id, lean=True), settings)
+    return _detail(await reads.repair_detail(session, principal, repair_id), settings)
 
 
 @router.patch("/repairs/{repair_id}", operation_id="repairs-update", response_model=RepairDetail)
@@ -229,9 +231,7 @@ async def get_my_repair(
 ):
     """One of the signed-in customer's repairs with its lines, totals and history (another customer's id
     answers 404)."""
-    return _detail(
-        await service.get_repair(session, principal, repair_id, lean=True), settings, for_customer=True
-    )
+    return _detail(await reads.repair_detail(session, principal, repair_id), settings, for_customer=True)
 
 
 @portal_router.get(
