@@ -117,6 +117,18 @@ async def paginate(
     return rows, total
 
 
+async def paginate_rows(
+    session: AsyncSession, statement: Select[Any], params: PageParams, *, counted: Select[Any] | None = None
+) -> tuple[Sequence[Any], ListTotal]:
+    """:func:`paginate` for a statement of several columns (Core rows, not ORM objects): the page's rows
+    and the total of ``counted`` (default ``statement``), which may leave out joins that add columns
+    but no rows, so the count does not pay for them."""
+    rows = (await session.execute(statement.limit(params.page_size).offset(params.offset))).all()
+    if params.offset == 0 and len(rows) < params.page_size:
+        return rows, ListTotal(len(rows))
+    return rows, await count_total(session, statement if counted is None else counted)
+
+
 async def count_total(session: AsyncSession, statement: Select[Any]) -> ListTotal:
     """The number of rows of ``statement``: exact up to :data:`EXACT_TOTAL_LIMIT`, else an estimate (see the
     module docstring)."""

@@ -27,13 +27,17 @@ from sqlalchemy.orm import aliased
 from fixdesk.customers.models import Customer
 from fixdesk.identity.models import User
 from fixdesk.platform.errors import NotFound
+from fixdesk.platform.pagination import ListTotal, PageParams, paginate_rows
 from fixdesk.platform.permissions import Principal
 from fixdesk.repairs.access import VisibleStatement
 from fixdesk.repairs.items import totals
 from fixdesk.repairs.models import Repair, RepairItem, RepairLabour, RepairReview, RepairStatusHistory
+from fixdesk.repairs.service import RepairFilters, filtered_repairs
 
-# What the detail never shows (the search column, who created it): not read.
+# What the detail never shows (the search column, who created it): not read; nor, in a list, the tracking
+# token.
 _REPAIR_HIDDEN = frozenset({"search_text", "created_by_id"})
+_LIST_HIDDEN = _REPAIR_HIDDEN | {"tracking_token"}
 _CUSTOMER_BRIEF = ("id", "first_name", "last_name", "email", "phone")
 _USER_BRIEF = ("id", "first_name", "last_name", "role")
 
@@ -132,3 +136,38 @@ async def repair_detail(session: AsyncSession, principal: Principal, repair_id: 
     repair.items = (await session.execute(_ITEMS, parameters)).all()
     repair.labour = (await session.execute(_LABOUR, parameters)).all()
     return repair
+
+
+_LIST_KEYS = _keys(Repair, _LIST_HIDDEN)
+_LIST_COLUMNS = (
+    *_labelled(Repair, _LIST_KEYS, ""),
+    *_labelled(Customer, _CUSTOMER_BRIEF, "customer__"),
+    *_labelled(_technician, _USER_BRIEF, "technician__"),
+)
+
+
+def _list_view(row: Row[Any]) -> RepairView:
+    mapping = row._mapping
+    repair = RepairView(**{key: mapping[key] for key in _LIST_KEYS})
+    repair.customer = _view(row, _CUSTOMER_BRIEF, "customer__")
+    repair.technician = _view(row, _USER_BRIEF, "technician__")
+    return repair
+
+
+async def repair_page(
+    session: AsyncSession, principal: Principal, filters: RepairFilters, params: PageParams
+) -> tuple[list[RepairView], ListTotal]:
+    """A page of the staff repair list as :func:`fixdesk.repairs.service.list_repairs` gives it (newest
+    first, with customer and technician), read-only: the page joined to customers and technicians, and
+    its bounded count over ``repairs`` alone (:func:`~fixdesk.platform.pagination.paginate_rows`). Raises
+    :class:`~fixdesk.platform.errors.ValidationFailed` for a filter on an unknown custom field."""
+    filtered = await filtered_repairs(session, principal, filters)
+    statement = (
+        filtered.with_only_columns(*_LIST_COLUMNS)
+        .select_from(Repair)
+        .join(Customer, Customer.id == Repair.customer_id)
+        .outerjoin(_technician, _technician.id == Repair.technician_id)
+        .order_by(Repair.created_at.desc(), Repair.id.desc())
+    )
+    rows, total = await paginate_rows(session, statement, params, counted=filtered)
+    return [_list_view(row) for row in rows], total

@@ -128,7 +128,7 @@ async def list_repairs(
         search=search,
         custom_fields=custom_field_filters,
     )
-    rows, total = await service.list_repairs(session, principal, filters, params)
+    rows, total = await reads.repair_page(session, principal, filters, params)
     return Page[RepairRead].build([RepairRead.model_validate(r) for r in rows], total, params)
 
 
