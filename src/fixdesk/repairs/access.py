@@ -21,7 +21,7 @@ one that does not exist, so its existence never leaks; one they may read but not
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -64,13 +64,24 @@ class VisibleStatement:
     @classmethod
     def of(cls, statement: Select[Any]) -> VisibleStatement:
         """``statement`` (which selects from ``repairs``) in both scopes."""
-        return cls(statement, statement.where(Repair.customer_id == bindparam(_VISIBLE_CUSTOMER_ID)))
+        return cls(statement, statement.where(_customer_scope()))
+
+    @classmethod
+    def build(cls, make: Callable[[Any], Select[Any]]) -> VisibleStatement:
+        """``make(scope)`` in both scopes, for a statement whose scope is not its outer ``WHERE`` (a count
+        over a subquery): ``scope`` is ``None`` for everyone, else the condition to add."""
+        return cls(make(None), make(_customer_scope()))
 
     def for_principal(self, principal: Principal) -> tuple[Select[Any], dict[str, Any]]:
         """The statement ``principal`` may run and its scope's bound parameters."""
         if principal.is_customer:
             return self.customer, {_VISIBLE_CUSTOMER_ID: principal.id}
         return self.everyone, {}
+
+
+def _customer_scope() -> Any:
+    # The table's column, not the mapped attribute: a statement of table columns runs as plain Core.
+    return Repair.__table__.c.customer_id == bindparam(_VISIBLE_CUSTOMER_ID)
 
 
 def ensure_can_change(principal: Principal, repair: Repair) -> None:

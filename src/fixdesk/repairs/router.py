@@ -64,7 +64,7 @@ def _detail(
     """The detail view. Customers get it without the custom fields (the shop's own notes), without what
     the parts cost the shop, and with only the customer notes of the status history (the internal
     ``notes`` are null)."""
-    read = RepairRead.model_validate(repair)
+    read = RepairRead.model_validate(repair.fields if isinstance(repair, reads.RepairView) else repair)
     items = [RepairItemRead.model_validate(item) for item in repair.items]
     history = [StatusHistoryRead.model_validate(change) for change in repair.status_history]
     if for_customer:
@@ -129,7 +129,7 @@ async def list_repairs(
         custom_fields=custom_field_filters,
     )
     rows, total = await reads.repair_page(session, principal, filters, params)
-    return Page[RepairRead].build([RepairRead.model_validate(r) for r in rows], total, params)
+    return Page[RepairRead].build([RepairRead.model_validate(fields) for fields in rows], total, params)
 
 
 @router.post(
