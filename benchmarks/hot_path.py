@@ -229,6 +229,7 @@ def prepare_database(scale: int, keep: bool, console: Console) -> str:
     from demo_scale import recreate_database
 
     from fixdesk import migrations
+    from fixdesk.bootstrap import load_domains
     from fixdesk.config import Settings
     from fixdesk.demo.loader import load_demo
 
@@ -238,6 +239,7 @@ def prepare_database(scale: int, keep: bool, console: Console) -> str:
     )
     if keep:
         return database_url
+    load_domains()
     database_url = asyncio.run(recreate_database(SERVER, DATABASE))
     migrations.upgrade(database_url)
     console.print(f"Loading the demo shop at scale {scale}…")

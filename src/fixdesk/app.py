@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
+from typing import Any
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -33,6 +35,7 @@ from fixdesk.platform.guards import (
     cors_options,
     metrics_access,
 )
+from fixdesk.platform.health import HealthShortcut
 from fixdesk.platform.idempotency import IdempotencyMiddleware
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.platform.observability import Metrics, RequestContextMiddleware, describe_failure
@@ -50,15 +53,21 @@ log = structlog.get_logger("fixdesk.operations")
 operations = APIRouter(tags=["operations"], dependencies=[Depends(public)])
 
 
-@operations.get("/health", operation_id="health")
-async def health(request: Request) -> dict[str, object]:
-    """Liveness: the process answers."""
+def health_document(settings: Settings) -> dict[str, Any]:
+    """The body of ``/health``: status, the current time (UTC, ``Z``), version and environment."""
     return {
         "status": "healthy",
         "timestamp": utcnow().isoformat().replace("+00:00", "Z"),
         "version": __version__,
-        "environment": request.app.state.settings.env,
+        "environment": settings.env,
     }
+
+
+@operations.get("/health", operation_id="health")
+async def health(request: Request) -> dict[str, object]:
+    """Liveness: the process answers. (A plain ``GET /health`` is answered by
+    :class:`~fixdesk.platform.health.HealthShortcut` before it gets here, with the same document.)"""
+    return health_document(request.app.state.settings)
 
 
 @operations.get(
@@ -234,7 +243,7 @@ def create_app(
     # Before the middleware below: the pages' own middleware must run inside the request context.
     install_web(app, settings, domain_pages(domains))
     # The last one added runs first: security headers → request context (id, last-resort 500) → CORS →
-    # rate limit → body size → control characters in the URL → idempotency → page headers → page errors
+    # the /health shortcut → rate limit → body size → control characters in the URL → idempotency → page headers → page errors
     # (both added by install_web) → routes. So 429s carry X-Request-ID and CORS headers, and a refused or
     # oversized request never claims an idempotency key.
     app.add_middleware(IdempotencyMiddleware)
@@ -245,6 +254,8 @@ def create_app(
         route_limits=upload_route_limits(settings, domains),
     )
     app.add_middleware(RateLimitMiddleware)
+    # Inside CORS and the request context, outside everything /health does not need (see its module).
+    app.add_middleware(HealthShortcut, document=partial(health_document, settings))
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options(settings))
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

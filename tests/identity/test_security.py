@@ -185,6 +185,31 @@ def test_expired_token_raises_token_expired(tokens):
     assert raised.value.status == 401
 
 
+def test_a_remembered_token_is_still_refused_once_it_expires():
+    now = [utcnow().timestamp()]
+    tokens = TokenService(KEY, ISSUER, AUDIENCE, timedelta(minutes=15), clock=lambda: now[0])
+    token = tokens.issue_access_token(uuid.uuid4(), "admin", "user")
+    first = tokens.verify_access_token(token)
+
+    # Verified again from memory while it is valid...
+    assert tokens.verify_access_token(token) == first
+    # ...and refused from the second it expires, as the signature check would.
+    now[0] = first.expires_at.timestamp()
+    with pytest.raises(TokenExpired):
+        tokens.verify_access_token(token)
+
+
+def test_only_the_exact_token_verified_is_remembered(tokens):
+    token = tokens.issue_access_token(uuid.uuid4(), "admin", "user")
+    tokens.verify_access_token(token)
+    header, payload, signature = token.split(".")
+    tampered_signature = signature[:-2] + ("AA" if not signature.endswith("AA") else "BB")
+
+    for tampered in (f"{header}.{payload}.{tampered_signature}", token + "x", " " + token):
+        with pytest.raises(Unauthorized):
+            tokens.verify_access_token(tampered)
+
+
 @pytest.mark.parametrize(
     ("overrides", "key", "algorithm"),
     [

@@ -43,3 +43,34 @@ async def test_a_shared_router_serves_each_app_with_its_own_state():
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             answers.append((await client.get("/shared/name")).json()["name"])
     assert answers == ["first", "second"]
+
+
+async def test_routers_skipped_by_their_path_prefixes_still_answer_as_before():
+    # Each included router answers "no match" at once for a path outside its routes' literal prefixes;
+    # the routes themselves, their 405s and the parameters they read are unchanged.
+    first, second = APIRouter(), APIRouter()
+
+    @first.get("/things/{thing_id}")
+    async def thing(thing_id: int) -> dict[str, int]:
+        return {"thing": thing_id}
+
+    @second.get("/thing-types")
+    async def thing_types() -> dict[str, str]:
+        return {"router": "second"}
+
+    @second.post("/things")
+    async def add_thing() -> dict[str, str]:
+        return {"router": "second"}
+
+    app = FastAPI()
+    include_router(app, first, prefix="/api")
+    include_router(app, second, prefix="/api")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        assert (await http.get("/api/things/7")).json() == {"thing": 7}
+        assert (await http.get("/api/thing-types")).json() == {"router": "second"}
+        assert (await http.post("/api/things")).json() == {"router": "second"}
+        wrong_method = await http.delete("/api/things/7")
+        assert wrong_method.status_code == 405
+        assert "GET" in wrong_method.headers["allow"]
+        assert (await http.get("/api/other")).status_code == 404

@@ -354,3 +354,46 @@ async def test_every_list_filter_uses_an_index(backend, app, engine, sessionmake
     # among every repair that ever matched the term.
     used = [index for index, _ in index_conditions(count_plans["status=active&search=iphone"], "repairs")]
     assert "ix_repairs_open_search_text_trgm" in used, used
+
+
+async def test_the_unfiltered_list_beyond_ten_thousand_repairs_gives_an_estimate(
+    backend, client, app, sessionmaker
+):
+    # The unfiltered list runs statements built once (fixdesk.repairs.reads); its total still follows the
+    # rule of every list: exact up to 10,000, an estimate beyond, flagged.
+    admin = await make_user(app, sessionmaker, "admin")
+    customer = await make_customer(app, sessionmaker)
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": new_id(),
+            "repair_number": f"B-{index:06d}",
+            "customer_id": customer.id,
+            "status": "received",
+            "priority": "normal",
+            "device_type": "phone",
+            "device_brand": "Apple",
+            "device_model": "iPhone 13",
+            "issue_description": "Bulk",
+            "search_text": f"b-{index:06d} apple iphone 13",
+            "tracking_token": uuid.uuid4().hex,
+            "created_at": now - timedelta(seconds=index),
+            "updated_at": now,
+        }
+        for index in range(EXACT_TOTAL_LIMIT + 50)
+    ]
+    async with sessionmaker() as session:
+        await session.execute(insert(Repair), rows)
+        await session.commit()
+
+    first = await client.get("/api/v1/repairs?pageSize=3", headers=admin.headers)
+    far = await client.get("/api/v1/repairs?pageSize=3&page=3350", headers=admin.headers)
+
+    assert first.status_code == far.status_code == 200, first.text
+    body = first.json()
+    assert body["totalIsEstimate"] is True
+    assert body["total"] > EXACT_TOTAL_LIMIT
+    if backend == "sqlite":
+        assert body["total"] == EXACT_TOTAL_LIMIT + 1
+    assert [item["repairNumber"] for item in body["items"]] == ["B-000000", "B-000001", "B-000002"]
+    assert [item["repairNumber"] for item in far.json()["items"]] == ["B-010047", "B-010048", "B-010049"]

@@ -7,7 +7,7 @@ authenticated request, so it selects only the columns a principal needs (never `
 
 from __future__ import annotations
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.credentials.models import AuthSession
@@ -54,13 +54,12 @@ def make_authenticator(tokens: TokenService) -> Authenticator:
     return authenticate
 
 
-def _with_session(statement, account_column, claims: AccessClaims):  # type: ignore[no-untyped-def]
-    """``statement`` left-joined to the token's login session, when it names one; the session row joins only
-    when it belongs to the token's subject."""
-    if claims.session_id is None:
-        return statement
+def _with_session(statement, account_column):  # type: ignore[no-untyped-def]
+    """``statement`` left-joined to the token's login session (bound parameter ``session_id``); the session
+    row joins only when it belongs to the token's subject (bound parameter ``subject``)."""
     return statement.add_columns(AuthSession.id, AuthSession.revoked_at).outerjoin(
-        AuthSession, and_(AuthSession.id == claims.session_id, account_column == claims.subject)
+        AuthSession,
+        and_(AuthSession.id == bindparam("session_id"), account_column == bindparam("subject")),
     )
 
 
@@ -69,11 +68,26 @@ def _check_session(row, claims: AccessClaims) -> None:  # type: ignore[no-untype
         raise Unauthorized(SESSION_ENDED)
 
 
+# Built once: every authenticated request runs one of these, and a statement object reused keeps its cache
+# key and compiled SQL (building and keying it again cost more than running it).
+_USER = select(User.role, User.permissions, User.email, User.is_active).where(User.id == bindparam("subject"))
+_USER_IN_SESSION = _with_session(_USER, AuthSession.user_id)
+_CUSTOMER = select(Customer.email, Customer.status).where(Customer.id == bindparam("subject"))
+_CUSTOMER_IN_SESSION = _with_session(_CUSTOMER, AuthSession.customer_id)
+_CLIENT = select(ApiClient.scopes, ApiClient.is_active).where(ApiClient.id == bindparam("subject"))
+
+
+async def _account(session: AsyncSession, claims: AccessClaims, alone, in_session):  # type: ignore[no-untyped-def]
+    """The account row of ``claims``' subject, with its login session's id and revocation when the token
+    names one (``in_session``), else ``alone``."""
+    if claims.session_id is None:
+        return (await session.execute(alone, {"subject": claims.subject})).one_or_none()
+    parameters = {"subject": claims.subject, "session_id": claims.session_id}
+    return (await session.execute(in_session, parameters)).one_or_none()
+
+
 async def _user(session: AsyncSession, claims: AccessClaims) -> Principal:
-    statement = select(User.role, User.permissions, User.email, User.is_active).where(
-        User.id == claims.subject
-    )
-    row = (await session.execute(_with_session(statement, AuthSession.user_id, claims))).one_or_none()
+    row = await _account(session, claims, _USER, _USER_IN_SESSION)
     if row is None:
         # No account: its sessions went with it (ON DELETE CASCADE), so the session has ended too.
         raise Unauthorized(SESSION_ENDED if claims.session_id is not None else ACCOUNT_INACTIVE)
@@ -91,8 +105,7 @@ async def _user(session: AsyncSession, claims: AccessClaims) -> Principal:
 
 
 async def _customer(session: AsyncSession, claims: AccessClaims) -> Principal:
-    statement = select(Customer.email, Customer.status).where(Customer.id == claims.subject)
-    row = (await session.execute(_with_session(statement, AuthSession.customer_id, claims))).one_or_none()
+    row = await _account(session, claims, _CUSTOMER, _CUSTOMER_IN_SESSION)
     if row is None:
         raise Unauthorized(SESSION_ENDED if claims.session_id is not None else ACCOUNT_INACTIVE)
     _check_session(row, claims)
@@ -109,8 +122,7 @@ async def _customer(session: AsyncSession, claims: AccessClaims) -> Principal:
 
 
 async def _client(session: AsyncSession, claims: AccessClaims) -> Principal:
-    statement = select(ApiClient.scopes, ApiClient.is_active).where(ApiClient.id == claims.subject)
-    row = (await session.execute(statement)).one_or_none()
+    row = (await session.execute(_CLIENT, {"subject": claims.subject})).one_or_none()
     if row is None or not row.is_active:
         raise Unauthorized(CLIENT_INACTIVE)
     granted = claims.scopes or frozenset()

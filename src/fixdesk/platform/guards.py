@@ -110,7 +110,10 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         max_bytes = self.limit_for(scope["path"])
-        declared = dict(scope.get("headers", [])).get(b"content-length")
+        declared = None
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                declared = value  # the last one, if sent twice
         if declared is not None:
             try:
                 declared_length = int(declared)

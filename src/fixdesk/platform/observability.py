@@ -120,12 +120,33 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        # Each label combination's counter and histogram, looked up once (prometheus_client's labels() takes
+        # a lock and builds a key on every call): routes, methods and statuses are a small, fixed set.
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._histograms: dict[tuple[str, str], Any] = {}
+
+    def _record(self, method: str, route_path: str, status: int, elapsed: float) -> None:
+        counter = self._counters.get((method, route_path, status))
+        if counter is None:
+            counter = self._counters[(method, route_path, status)] = self.metrics.requests.labels(
+                method, route_path, str(status)
+            )
+        histogram = self._histograms.get((method, route_path))
+        if histogram is None:
+            histogram = self._histograms[(method, route_path)] = self.metrics.duration.labels(
+                method, route_path
+            )
+        counter.inc()
+        histogram.observe(elapsed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        incoming = ""
+        for name, value in scope.get("headers") or ():
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")  # the last one, if sent twice
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else str(uuid.uuid4())
         token = _request_id.set(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -154,8 +175,7 @@ class RequestContextMiddleware:
             route = scope.get("route")
             route_path = getattr(route, "path", "unmatched")
             elapsed = time.perf_counter() - started
-            self.metrics.requests.labels(scope["method"], route_path, str(status_holder["status"])).inc()
-            self.metrics.duration.labels(scope["method"], route_path).observe(elapsed)
+            self._record(scope["method"], route_path, status_holder["status"], elapsed)
             log.info(
                 "request",
                 method=scope["method"],

@@ -117,6 +117,18 @@ async def paginate(
     return rows, total
 
 
+async def paginate_rows(
+    session: AsyncSession, statement: Select[Any], params: PageParams, *, counted: Select[Any] | None = None
+) -> tuple[Sequence[Any], ListTotal]:
+    """:func:`paginate` for a statement of several columns (Core rows, not ORM objects): the page's rows
+    and the total of ``counted`` (default ``statement``), which may leave out joins that add columns
+    but no rows, so the count does not pay for them."""
+    rows = (await session.execute(statement.limit(params.page_size).offset(params.offset))).all()
+    if params.offset == 0 and len(rows) < params.page_size:
+        return rows, ListTotal(len(rows))
+    return rows, await count_total(session, statement if counted is None else counted)
+
+
 async def count_total(session: AsyncSession, statement: Select[Any]) -> ListTotal:
     """The number of rows of ``statement``: exact up to :data:`EXACT_TOTAL_LIMIT`, else an estimate (see the
     module docstring)."""
@@ -128,11 +140,26 @@ async def count_total(session: AsyncSession, statement: Select[Any]) -> ListTota
         counted = unordered.with_only_columns(literal_column("1"), maintain_column_froms=True)
     bounded = counted.limit(EXACT_TOTAL_LIMIT + 1).subquery()
     exact = (await session.execute(select(func.count()).select_from(bounded))).scalar_one()
+    return await total_from_bounded_count(session, exact, unordered)
+
+
+def bounded_count(statement: Select[Any]) -> Select[Any]:
+    """``SELECT count(*) FROM (<statement's rows as 1> LIMIT 10001)``: what :func:`count_total` runs, for a
+    statement built once (its cache key and compiled SQL reused) and passed with
+    :func:`total_from_bounded_count`."""
+    counted = statement.with_only_columns(literal_column("1"), maintain_column_froms=True)
+    return select(func.count()).select_from(counted.limit(EXACT_TOTAL_LIMIT + 1).subquery())
+
+
+async def total_from_bounded_count(session: AsyncSession, exact: int, statement: Select[Any]) -> ListTotal:
+    """The :class:`ListTotal` of ``statement`` whose :func:`bounded_count` was ``exact``: itself up to
+    :data:`EXACT_TOTAL_LIMIT`, else the estimate (PostgreSQL's planner's for ``statement``, whose values must
+    all be bound)."""
     if exact <= EXACT_TOTAL_LIMIT:
         return ListTotal(exact)
     estimate = EXACT_TOTAL_LIMIT + 1
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        estimate = max(estimate, await _planner_estimate(session, unordered))
+        estimate = max(estimate, await _planner_estimate(session, statement.order_by(None)))
     return ListTotal(estimate, is_estimate=True)
 
 

@@ -14,11 +14,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import secrets
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -150,14 +153,29 @@ class AccessClaims:
     scopes: frozenset[str] | None = None
 
 
+VERIFIED_TOKENS_KEPT = 4096
+"""How many verified access tokens a :class:`TokenService` remembers (see its ``verify_access_token``)."""
+
+
 class TokenService:
     """Issues and verifies access tokens for one signing key, issuer and audience."""
 
-    def __init__(self, key: str, issuer: str, audience: str, lifetime: timedelta) -> None:
+    def __init__(
+        self,
+        key: str,
+        issuer: str,
+        audience: str,
+        lifetime: timedelta,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._key = key
         self.issuer = issuer
         self.audience = audience
         self.lifetime = lifetime
+        self._clock = clock
+        # Tokens this service verified, with their expiry (Unix seconds): see verify_access_token.
+        self._verified: dict[str, tuple[int, AccessClaims]] = {}
 
     def issue_access_token(
         self,
@@ -196,7 +214,20 @@ class TokenService:
         """Verify signature, algorithm, issuer, audience, expiry and token type.
 
         Raises :class:`TokenExpired` for an expired token and :class:`Unauthorized` for anything else wrong.
+
+        A token that passed is remembered (the last :data:`VERIFIED_TOKENS_KEPT`, keyed by the whole token)
+        until it expires: the same bytes under the same key, issuer and audience verify the same way, so a
+        client's next requests skip the signature and claims work (a few tens of microseconds each) but
+        never the expiry, which is checked again every time. Whether its session or account is still live
+        is the authenticator's query, on every request.
         """
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            expires, verified = remembered
+            if expires > self._clock():
+                return verified
+            self._verified.pop(token, None)
+            raise TokenExpired("The access token has expired; refresh it.")
         try:
             claims = jwt.decode(
                 token,
@@ -220,7 +251,7 @@ class TokenService:
         scope = claims.get("scope")
         if scope is not None and not isinstance(scope, str):
             raise Unauthorized("The access token is invalid.")
-        return AccessClaims(
+        verified = AccessClaims(
             scopes=frozenset(scope.split()) if scope is not None else None,
             subject=subject,
             role=str(claims["role"]),
@@ -229,6 +260,15 @@ class TokenService:
             expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=utcnow().tzinfo),
             session_id=session_id,
         )
+        self._remember(token, int(claims["exp"]), verified)
+        return verified
+
+    def _remember(self, token: str, expires: int, verified: AccessClaims) -> None:
+        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+            # The oldest first (a dict keeps insertion order); another thread may have taken it already.
+            with contextlib.suppress(StopIteration, RuntimeError):
+                self._verified.pop(next(iter(self._verified)), None)
+        self._verified[token] = (expires, verified)
 
 
 _ACCESS_CLAIMS = "fixdesk.access_claims"

@@ -14,7 +14,7 @@ from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require
 from fixdesk.platform.schemas import DayOrMoment
-from fixdesk.repairs import examples, lifecycle, service
+from fixdesk.repairs import examples, lifecycle, reads, service
 from fixdesk.repairs.items.schemas import RepairItemRead, RepairLabourRead
 from fixdesk.repairs.models import Priority, Repair
 from fixdesk.repairs.permissions import REPAIRS_ASSIGN, REPAIRS_CREATE, REPAIRS_READ, REPAIRS_UPDATE
@@ -58,11 +58,13 @@ StatusFilter = Literal[
 StatusGroup = Literal["all", "active", "completed", "cancelled"]
 
 
-def _detail(repair: Repair, settings: Settings, *, for_customer: bool = False) -> RepairDetail:
+def _detail(
+    repair: Repair | reads.RepairView, settings: Settings, *, for_customer: bool = False
+) -> RepairDetail:
     """The detail view. Customers get it without the custom fields (the shop's own notes), without what
     the parts cost the shop, and with only the customer notes of the status history (the internal
     ``notes`` are null)."""
-    read = RepairRead.model_validate(repair)
+    read = RepairRead.model_validate(repair.fields if isinstance(repair, reads.RepairView) else repair)
     items = [RepairItemRead.model_validate(item) for item in repair.items]
     history = [StatusHistoryRead.model_validate(change) for change in repair.status_history]
     if for_customer:
@@ -126,8 +128,8 @@ async def list_repairs(
         search=search,
         custom_fields=custom_field_filters,
     )
-    rows, total = await service.list_repairs(session, principal, filters, params)
-    return Page[RepairRead].build([RepairRead.model_validate(r) for r in rows], total, params)
+    rows, total = await reads.repair_page(session, principal, filters, params)
+    return Page[RepairRead].build([RepairRead.model_validate(fields) for fields in rows], total, params)
 
 
 @router.post(
@@ -158,7 +160,7 @@ async def get_repair(
     settings: SettingsDep,
 ):
     """One repair with line items, totals, status history, customer and technician."""
-    return _detail(await service.get_repair(session, principal, repair_id, lean=True), settings)
+    return _detail(await reads.repair_detail(session, principal, repair_id), settings)
 
 
 @router.patch("/repairs/{repair_id}", operation_id="repairs-update", response_model=RepairDetail)
@@ -229,9 +231,7 @@ async def get_my_repair(
 ):
     """One of the signed-in customer's repairs with its lines, totals and history (another customer's id
     answers 404)."""
-    return _detail(
-        await service.get_repair(session, principal, repair_id, lean=True), settings, for_customer=True
-    )
+    return _detail(await reads.repair_detail(session, principal, repair_id), settings, for_customer=True)
 
 
 @portal_router.get(

@@ -505,18 +505,27 @@ def apply_filters(statement: Select[tuple[Repair]], filters: RepairFilters) -> S
     return statement
 
 
-async def list_repairs(
-    session: AsyncSession, principal: Principal, filters: RepairFilters, params: PageParams
-) -> tuple[list[Repair], int]:
-    """A page of repairs, newest first, with customer and technician loaded: two queries per page (plus
-    one for the custom field definitions when filtering by custom fields). Raises
-    :class:`ValidationFailed` for a filter on an unknown custom field."""
+async def filtered_repairs(
+    session: AsyncSession, principal: Principal, filters: RepairFilters
+) -> Select[tuple[Repair]]:
+    """``SELECT repairs`` the principal may read that pass ``filters`` (unordered). Filtering by custom
+    fields reads their definitions (one query); :class:`ValidationFailed` for an unknown one."""
     statement = apply_filters(visible_repairs(principal), filters)
     if filters.custom_fields:
         conditions = await custom_fields.filter_conditions(
             session, CUSTOM_FIELD_ENTITY, Repair.custom_fields, filters.custom_fields
         )
         statement = statement.where(*conditions)
+    return statement
+
+
+async def list_repairs(
+    session: AsyncSession, principal: Principal, filters: RepairFilters, params: PageParams
+) -> tuple[list[Repair], int]:
+    """A page of repairs, newest first, with customer and technician loaded: two queries per page (plus
+    one for the custom field definitions when filtering by custom fields). Raises
+    :class:`ValidationFailed` for a filter on an unknown custom field."""
+    statement = await filtered_repairs(session, principal, filters)
     statement = _with_people(statement.order_by(Repair.created_at.desc(), Repair.id.desc()))
     rows, total = await paginate(session, statement, params)
     return list(rows), total

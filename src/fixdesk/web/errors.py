@@ -144,10 +144,14 @@ class PageErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
-        if not is_page_request(request.url.path, request.headers.get("accept")):
+        # From the scope itself (a Request and its URL cost more than the check, on every API request).
+        accept = next(
+            (value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"), None
+        )
+        if not is_page_request(scope["path"], accept):
             await self.app(scope, receive, send)
             return
+        request = Request(scope)
         started = False
 
         async def send_tracking(message: Message) -> None:
