@@ -17,6 +17,7 @@ from fixdesk.web.i18n import (
     format_amount,
     format_day,
     format_moment,
+    format_unit_price,
     negotiate,
     parse_accept_language,
 )
@@ -176,3 +177,12 @@ def test_a_python_text_with_a_count_is_worded_for_it_on_the_page(language, secon
     text = template.render(error=TOO_MANY, error_values={"seconds": seconds}, notice=None)
 
     assert expected in text
+
+
+def test_a_price_finer_than_cents_keeps_its_decimals_in_the_locale():
+    english, brazil, portugal = PageLocale("en", "en"), PageLocale("pt", "pt-BR"), PageLocale("pt", "pt-PT")
+
+    assert format_unit_price(Decimal("0.0079"), "USD", english) == "$0.0079"
+    assert format_unit_price(Decimal("0.0079"), "EUR", portugal) == "0,0079\xa0€"
+    assert format_unit_price(Decimal("0.5"), "BRL", brazil) == "R$\xa00,50"  # at least the currency's cents
+    assert format_unit_price(None, "EUR", portugal) == ""

@@ -29,6 +29,7 @@ from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 
 from fixdesk.messaging.service import DEFAULT_LANGUAGE, LANGUAGES, format_date, format_money
@@ -155,3 +156,14 @@ def format_amount(amount: Decimal | str | None, currency: str, locale: PageLocal
     if amount is None or amount == "":
         return ""
     return format_money(amount, currency, locale.tag, locale.language)
+
+
+def format_unit_price(amount: Decimal | str | None, currency: str, locale: PageLocale) -> str:
+    """A price of one unit of something (an SMS segment) that may be finer than the currency's cents, by
+    the page locale's rules like :func:`format_amount` but with every decimal of ``amount`` kept, and at
+    least the currency's (``$0.0079``, ``0,0079 US$`` in pt-PT, ``US$ 0,50`` in pt-BR)."""
+    if amount is None or amount == "":
+        return ""
+    return format_currency(
+        Decimal(str(amount)), currency, locale=locale.babel_locale, decimal_quantization=False
+    )
