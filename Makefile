@@ -70,10 +70,11 @@ lock: $(LOCK_VENV)/.tools
 	$(PIP_COMPILE) --constraint requirements-dev.lock --output-file requirements.lock pyproject.toml
 
 # The web pages' texts: extract them into messages.pot and merge it into every language's .po (translate
-# the new entries, then `make test` checks that none is missing).
+# the new entries, then `make test` checks that none is missing). `NN_("… %(n)s thing", "… %(n)s things",
+# count="n")` marks a Python text with a count, as `N_` marks one without.
 WEB_LOCALE := src/fixdesk/web/locale
 messages: $(VENV)/.installed-dev
-	$(BIN)/pybabel extract -F $(WEB_LOCALE)/babel.cfg --no-location --sort-output --omit-header -o $(WEB_LOCALE)/messages.pot .
+	$(BIN)/pybabel extract -F $(WEB_LOCALE)/babel.cfg -k NN_:1,2 --no-location --sort-output --omit-header -o $(WEB_LOCALE)/messages.pot .
 	$(BIN)/pybabel update -i $(WEB_LOCALE)/messages.pot -d $(WEB_LOCALE) --ignore-obsolete --ignore-pot-creation-date
 
 # The vendored front-end files against scripts/vendor-assets.toml (no network).

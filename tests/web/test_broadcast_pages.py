@@ -122,6 +122,7 @@ async def test_the_list_shows_each_broadcasts_channel_status_audience_and_counts
     assert '<div class="h2 mb-0" data-total="sms">2</div>' in page.text
     # Scheduled at 09:00 UTC: 10:00 in Lisbon's summer.
     assert "10:00" in page.text
+    assert "2 broadcasts · page 1 of 1" in page.text
 
 
 async def test_the_form_counts_the_audience_and_estimates_the_cost_as_it_changes(client, shop, sessionmaker):
@@ -149,6 +150,7 @@ async def test_the_form_counts_the_audience_and_estimates_the_cost_as_it_changes
     assert "data-estimate-encoding>GSM-7</dd>" in everyone.text
     assert "data-estimate-segments>1</dd>" in everyone.text
     assert "data-estimate-cost>$0.02</dd>" in everyone.text
+    assert "<span data-estimate-price>Recipients × segments × $0.0079 a segment.</span>" in everyone.text
     # An ã makes it UCS-2: "Olá Joao! " and 70 x are 80 characters, two segments of 67.
     assert "data-estimate-encoding>UCS-2</dd>" in unicode.text
     assert "data-estimate-segments>2</dd>" in unicode.text
@@ -224,6 +226,7 @@ async def test_send_now_asks_first_then_sends_and_the_page_lists_the_recipients(
         '<p class="message-bubble" data-message-sample>Hi Maria, your battery check is due.</p>' in page.text
     )
     assert page.text.count('data-recipient-status="sent"') == 2
+    assert "2 recipients · page 1 of 1" in page.text
     assert ">Rita Nunes</a>" in page.text
     assert "Cancel the broadcast" not in page.text
     delivered_only = await client.get(
@@ -301,3 +304,31 @@ async def test_an_agent_opens_no_broadcast_page(app, client, shop, sessionmaker)
         assert response.status_code == 403, path
     (row,) = await _broadcasts(sessionmaker)
     assert row.status == "scheduled"
+
+
+async def test_one_broadcast_to_one_customer_is_counted_in_the_singular(app, client, shop, sessionmaker):
+    manager = shop["manager"]
+    english = {**manager.headers, "Accept-Language": "en"}
+    portuguese = {**manager.headers, "Accept-Language": "pt-PT"}
+    one = {"recipientType": "customers", "customerIds": f"{shop['people']['Rita'].id}"}
+
+    asked = await client.post(NEW, data=_form(**one), headers=english)
+    asked_in_portuguese = await client.post(NEW, data=_form(**one), headers=portuguese)
+    estimate_in_portuguese = await client.post(ESTIMATE, data=_form(**one), headers=portuguese)
+    sent = await client.post(NEW, data=_form(confirmed="yes", **one), headers=english)
+    assert sent.status_code == 303
+    await settle(app)
+    listed = await client.get("/app/marketing/broadcasts", headers=english)
+    listed_in_portuguese = await client.get("/app/marketing/broadcasts", headers=portuguese)
+    page = await client.get(sent.headers["location"], headers=english)
+    page_in_portuguese = await client.get(sent.headers["location"], headers=portuguese)
+
+    assert "Send this SMS now to 1 customer?" in asked.text
+    assert "Enviar este SMS já a 1 cliente?" in asked_in_portuguese.text
+    # The segment's price by pt-PT's rules, finer than cents (the shop's currency is US dollars).
+    assert "Destinatários × segmentos × 0,0079\xa0US$ por segmento." in estimate_in_portuguese.text
+    assert "1 broadcast · page 1 of 1" in listed.text
+    assert "1 difusão · página 1 de 1" in listed_in_portuguese.text
+    assert "for 1 customer (segments per message: 1)" in page.text
+    assert "1 recipient · page 1 of 1" in page.text
+    assert "1 destinatário · página 1 de 1" in page_in_portuguese.text

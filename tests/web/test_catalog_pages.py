@@ -183,7 +183,7 @@ async def test_a_csv_import_runs_as_a_job_and_shows_progress_then_the_rejected_r
     assert ran >= 1
     assert 'hx-trigger="every 1s"' not in done.text  # finished: the page stops asking
     assert "1 of 2 rows imported" in done.text
-    assert "1 rows were not imported" in done.text
+    assert "1 row was not imported" in done.text
     assert "<td>3</td>" in done.text  # the rejected row's line
     assert "prices.csv" in page.text
     async with sessionmaker() as session:

@@ -39,6 +39,10 @@ async def test_the_list_searches_and_pages(client, app, sessionmaker):
     first = await client.get("/app/customers", headers=agent.headers)
     second = await client.get("/app/customers?page=2", headers=agent.headers)
     found = await client.get("/app/customers?search=moura", headers={**agent.headers, "HX-Request": "true"})
+    found_in_portuguese = await client.get(
+        "/app/customers?search=moura",
+        headers={**agent.headers, "HX-Request": "true", "Accept-Language": "pt-PT"},
+    )
 
     assert first.status_code == 200
     assert "27 customers" in first.text
@@ -46,6 +50,8 @@ async def test_the_list_searches_and_pages(client, app, sessionmaker):
     assert first.text.count("/app/customers/") - first.text.count("/app/customers/new") >= 25
     assert "Page 2 of 2" in second.text
     assert "Beatriz Moura" in found.text
+    assert "1 customer<" in found.text
+    assert "1 cliente<" in found_in_portuguese.text
     assert "Carl" not in found.text
     assert "<html" not in found.text  # htmx gets the results table only
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 from fixdesk.web import i18n
@@ -17,9 +17,11 @@ from fixdesk.web.i18n import (
     format_amount,
     format_day,
     format_moment,
+    format_unit_price,
     negotiate,
     parse_accept_language,
 )
+from fixdesk.web.sign_in import TOO_MANY
 from fixdesk.web.templating import environment
 
 WEB = Path(i18n.__file__).resolve().parent
@@ -29,23 +31,63 @@ OPTIONS = {
 }
 
 
-def extracted_messages() -> set[str]:
-    messages = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(str(WEB), METHODS, OPTIONS):
-        messages.add(message if isinstance(message, str) else message[0])
+# As the Makefile's `pybabel extract -k NN_:1,2`: Python's plural texts (fixdesk.web.i18n.NN_).
+KEYWORDS = {**DEFAULT_KEYWORDS, "NN_": (1, 2)}
+
+
+def extracted_messages() -> dict[str, str | None]:
+    """Every text of the pages by its ``msgid``: its ``msgid_plural`` when it has a count, else ``None``."""
+    messages: dict[str, str | None] = {}
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(WEB), METHODS, OPTIONS, keywords=KEYWORDS
+    ):
+        if isinstance(message, str):
+            messages.setdefault(message, None)
+        else:
+            messages[message[0]] = message[1]
     return messages
 
 
-def test_every_text_of_the_pages_is_translated_into_portuguese():
+def portuguese_catalog():
     with (WEB / "locale/pt/LC_MESSAGES/messages.po").open("rb") as handle:
-        catalog = read_po(handle, locale="pt")
-    translated = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+        return read_po(handle, locale="pt")
+
+
+def test_every_text_of_the_pages_is_translated_into_portuguese():
+    catalog = portuguese_catalog()
+    # A text with a count is translated only when it has all of the language's forms, and is looked up
+    # by ngettext only when the catalog has it as a plural (msgid_plural) too.
+    translated = {
+        (m.id[0], m.id[1]) if isinstance(m.id, tuple) else (m.id, None)
+        for m in catalog
+        if m.id
+        and not m.fuzzy
+        and (len(m.string) == catalog.num_plurals and all(m.string) if isinstance(m.id, tuple) else m.string)
+    }
 
     messages = extracted_messages()
 
     assert len(messages) > 20, "extraction found almost nothing: is the map right?"
-    missing = sorted(messages - set(translated))
+    assert any(plural for plural in messages.values()), "no ngettext/NN_ text found: is the map right?"
+    missing = sorted(set(messages.items()) - translated)
     assert missing == [], f"untranslated (run `make messages`, then translate): {missing}"
+
+
+def test_portuguese_has_a_singular_for_one_only():
+    """European Portuguese: 1 is singular, 0 and 2 plural (``0 reparações``)."""
+    catalog = portuguese_catalog()
+    translations = i18n.translations("pt")
+
+    assert catalog.plural_forms == "nplurals=2; plural=(n != 1);"
+    repairs = (
+        "%(total)s repair · page %(page)s of %(pages)s",
+        "%(total)s repairs · page %(page)s of %(pages)s",
+    )
+    assert [translations.ngettext(*repairs, n) % {"total": n, "page": 1, "pages": 1} for n in (0, 1, 2)] == [
+        "0 reparações · página 1 de 1",
+        "1 reparação · página 1 de 1",
+        "2 reparações · página 1 de 1",
+    ]
 
 
 def test_the_catalog_keeps_the_placeholders():
@@ -118,3 +160,29 @@ def test_templates_format_with_the_page_locale_and_the_shop():
     )
 
     assert text == "Entrar · 1 de março de 2026 · 1 de mar. de 2026 09:00:00 · US$\xa010,50 · R$\xa010,50"
+
+
+@pytest.mark.parametrize(
+    ("language", "seconds", "expected"),
+    [
+        ("en", 1, "Wait 1 second and try again."),
+        ("en", 30, "Wait 30 seconds and try again."),
+        ("pt", 1, "Aguarde 1 segundo e tente de novo."),
+        ("pt", 30, "Aguarde 30 segundos e tente de novo."),
+    ],
+)
+def test_a_python_text_with_a_count_is_worded_for_it_on_the_page(language, seconds, expected):
+    template = environment(language).get_template("shared/form_messages.html")
+
+    text = template.render(error=TOO_MANY, error_values={"seconds": seconds}, notice=None)
+
+    assert expected in text
+
+
+def test_a_price_finer_than_cents_keeps_its_decimals_in_the_locale():
+    english, brazil, portugal = PageLocale("en", "en"), PageLocale("pt", "pt-BR"), PageLocale("pt", "pt-PT")
+
+    assert format_unit_price(Decimal("0.0079"), "USD", english) == "$0.0079"
+    assert format_unit_price(Decimal("0.0079"), "EUR", portugal) == "0,0079\xa0€"
+    assert format_unit_price(Decimal("0.5"), "BRL", brazil) == "R$\xa00,50"  # at least the currency's cents
+    assert format_unit_price(None, "EUR", portugal) == ""

@@ -107,8 +107,18 @@ async def test_board_filters_searches_and_pages(client, app, sessionmaker):
     by_technician = await client.get(f"/app/repairs?technician={technician.id}", headers=manager.headers)
     unassigned = await client.get("/app/repairs?technician=none", headers=manager.headers)
     searched = await client.get("/app/repairs?q=bruno", headers=manager.headers)
+    searched_in_portuguese = await client.get(
+        "/app/repairs?q=bruno", headers=_with(manager, {"Accept-Language": "pt-PT"})
+    )
+    everything_in_portuguese = await client.get(
+        "/app/repairs", headers=_with(manager, {"Accept-Language": "pt-PT"})
+    )
 
     assert everything.status_code == 200
+    assert "2 repairs · page 1 of 1" in everything.text
+    assert "2 reparações · página 1 de 1" in everything_in_portuguese.text
+    assert "1 repair · page 1 of 1" in searched.text
+    assert "1 reparação · página 1 de 1" in searched_in_portuguese.text
     assert mine["repairNumber"] in everything.text
     assert theirs["repairNumber"] in everything.text
     assert 'class="badge bg-azure-lt status-badge" data-status="diagnosing">Diagnosing<' in everything.text

@@ -6,7 +6,9 @@ first language of the browser's ``Accept-Language`` we have (by quality value, R
 English. The full tag the browser or the user asked for (``pt-BR``, ``en-GB``) is kept for formatting
 dates and amounts by the CLDR rules of that region.
 
-Texts are marked in templates with ``{{ _("…") }}`` / ``{% trans %}`` and in Python with :func:`N_`;
+Texts are marked in templates with ``{{ _("…") }}`` / ``{% trans %}`` and in Python with :func:`N_`; a text
+with a count has a singular and a plural (``{{ ngettext("%(total)s repair", "%(total)s repairs", total,
+total=total) }}``, in Python :func:`NN_`), as each language's ``Plural-Forms`` has it;
 translations live in ``locale/<language>/LC_MESSAGES/messages.po`` (see DEVELOPERS.md, "Web pages", for
 extracting and updating them with ``pybabel``). The ``.po`` files are compiled in memory by Babel the first
 time a language is used, so no ``.mo`` file and no system tool is needed.
@@ -27,6 +29,7 @@ from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 
 from fixdesk.messaging.service import DEFAULT_LANGUAGE, LANGUAGES, format_date, format_money
@@ -40,6 +43,28 @@ def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it here; the page translates it when it renders
     (navigation labels, error titles: defined once, shown in the reader's language)."""
     return message
+
+
+@dataclass(frozen=True)
+class PluralMessage:
+    """A text marked by :func:`NN_` whose wording depends on a count: ``singular`` and ``plural`` (the
+    English forms, the ``msgid`` and ``msgid_plural`` of the catalogs) and ``count``, the name of its
+    value that is the count (``"seconds"`` for ``Wait %(seconds)s seconds``)."""
+
+    singular: str
+    plural: str
+    count: str
+
+
+#: A text a page translates when it renders: an :func:`N_` string or an :func:`NN_` plural.
+Message = str | PluralMessage
+
+
+def NN_(singular: str, plural: str, *, count: str) -> PluralMessage:
+    """Mark a text with a count for extraction (``pybabel extract -k NN_:1,2``, see the Makefile) without
+    translating it here, like :func:`N_`; the page picks the form for the value named ``count`` in the
+    reader's language when it renders (``shared/form_messages.html``)."""
+    return PluralMessage(singular, plural, count)
 
 
 @dataclass(frozen=True)
@@ -131,3 +156,14 @@ def format_amount(amount: Decimal | str | None, currency: str, locale: PageLocal
     if amount is None or amount == "":
         return ""
     return format_money(amount, currency, locale.tag, locale.language)
+
+
+def format_unit_price(amount: Decimal | str | None, currency: str, locale: PageLocale) -> str:
+    """A price of one unit of something (an SMS segment) that may be finer than the currency's cents, by
+    the page locale's rules like :func:`format_amount` but with every decimal of ``amount`` kept, and at
+    least the currency's (``$0.0079``, ``0,0079 US$`` in pt-PT, ``US$ 0,50`` in pt-BR)."""
+    if amount is None or amount == "":
+        return ""
+    return format_currency(
+        Decimal(str(amount)), currency, locale=locale.babel_locale, decimal_quantization=False
+    )

@@ -55,7 +55,7 @@ from fixdesk.repairs.tracking import service as tracking_service
 from fixdesk.repairs.tracking.schemas import ReviewCreate
 from fixdesk.web import sign_in
 from fixdesk.web.forms import PROBLEMS_SHOWN_ON_PAGE, Problem, form_values, problem_of
-from fixdesk.web.i18n import N_
+from fixdesk.web.i18n import N_, Message
 from fixdesk.web.pages import PORTAL_PREFIX, WebPages
 from fixdesk.web.templating import render
 
@@ -402,7 +402,7 @@ def _login_page(
     request: Request,
     *,
     email: str = "",
-    error: str | None = None,
+    error: Message | None = None,
     values: dict[str, Any] | None = None,
     notice: str | None = None,
     status: int = 200,
@@ -428,7 +428,7 @@ def _code_page(
     *,
     email: str,
     remember_me: bool,
-    error: str | None = None,
+    error: Message | None = None,
     values: dict[str, Any] | None = None,
     status: int = 200,
     headers: dict[str, str] | None = None,

@@ -34,20 +34,27 @@ from fixdesk.identity import login as identity_login
 from fixdesk.identity.schemas import TokenResponse
 from fixdesk.platform.permissions import Principal, PrincipalType, browser_area
 from fixdesk.platform.ratelimit import RateLimitDecision, client_ip, ip_subject
-from fixdesk.web.i18n import N_
+from fixdesk.web.i18n import N_, NN_, Message
 
 WRONG_PASSWORD = N_("The email or password is not right. Check them and try again.")
 EMAIL_AND_PASSWORD = N_("Enter your email address and your password.")
 WRONG_CODE = N_("That code is not right or has expired. Ask for a new one.")
 CUSTOMER_AT_STAFF = N_("This is the sign-in for the shop's staff. Customers sign in at the customer portal.")
 STAFF_AT_PORTAL = N_("This is the customer portal. Staff sign in to the back office at /app/login.")
-TOO_MANY = N_("Too many sign-in attempts from this address. Wait %(seconds)s seconds and try again.")
+TOO_MANY = NN_(
+    "Too many sign-in attempts from this address. Wait %(seconds)s second and try again.",
+    "Too many sign-in attempts from this address. Wait %(seconds)s seconds and try again.",
+    count="seconds",
+)
 
 
 class SignInRefused(Exception):
-    """A sign-in the page answers with a message next to the form (``message`` is an ``N_`` message)."""
+    """A sign-in the page answers with a message next to the form (``message`` is an ``N_`` or ``NN_``
+    message, ``values`` fill its placeholders)."""
 
-    def __init__(self, message: str, *, status: int = 400, values: dict[str, object] | None = None) -> None:
+    def __init__(
+        self, message: Message, *, status: int = 400, values: dict[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status

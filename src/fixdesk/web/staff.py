@@ -22,7 +22,7 @@ from fixdesk.platform.deps import SessionDep
 from fixdesk.platform.errors import ValidationFailed
 from fixdesk.platform.permissions import OptionalPrincipal, public
 from fixdesk.web import sign_in
-from fixdesk.web.i18n import N_
+from fixdesk.web.i18n import N_, Message
 from fixdesk.web.pages import STAFF_PREFIX, WebPages
 from fixdesk.web.templating import render
 
@@ -39,7 +39,7 @@ def _login_page(
     request: Request,
     *,
     email: str = "",
-    error: str | None = None,
+    error: Message | None = None,
     values: dict | None = None,
     status: int = 200,
     headers: dict[str, str] | None = None,

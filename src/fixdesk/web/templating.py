@@ -10,8 +10,9 @@ There is one environment per language, each with its gettext catalog installed (
 Globals: ``vendor_url`` and ``static_url`` (:mod:`fixdesk.web.assets`), ``csrf_field()`` (the hidden
 input every ``<form method="post">`` carries) and ``csrf_token()`` (the same token, which the layout puts in
 a ``<meta name="csrf-token">`` for htmx requests to send as a header). Filters: ``day`` (a date),
-``moment`` (a date and time on the shop's clock), ``money`` (an amount in the shop's currency), all by
-Babel in the page's locale.
+``moment`` (a date and time on the shop's clock), ``money`` (an amount in the shop's currency),
+``unit_price`` (a price finer than cents, such as an SMS segment's, with all its decimals), all by Babel in
+the page's locale.
 """
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ from markupsafe import Markup
 from fixdesk.config import Settings
 from fixdesk.repairs.messages import device_name
 from fixdesk.web.assets import static_url, vendor_url
-from fixdesk.web.i18n import PageLocale, format_amount, format_day, format_moment, negotiate, translations
+from fixdesk.web.i18n import (
+    PageLocale,
+    format_amount,
+    format_day,
+    format_moment,
+    format_unit_price,
+    negotiate,
+    translations,
+)
 
 # The form field that carries the CSRF token; the token itself is ``request.state.csrf_token``, set for
 # the pages' requests by the CSRF protection (fixdesk.web.csrf, whose library reads this name).
@@ -49,6 +58,11 @@ def _moment(context: Context, value: Any) -> str:
 @pass_context
 def _money(context: Context, amount: Any, currency: str | None = None) -> str:
     return format_amount(amount, currency or context["shop"]["currency"], context["locale"])
+
+
+@pass_context
+def _unit_price(context: Context, amount: Any, currency: str | None = None) -> str:
+    return format_unit_price(amount, currency or context["shop"]["currency"], context["locale"])
 
 
 @pass_context
@@ -79,7 +93,7 @@ def environment(language: str) -> Environment:
     env.globals.update(
         vendor_url=vendor_url, static_url=static_url, csrf_field=_csrf_field, csrf_token=_csrf_token
     )
-    env.filters.update(day=_day, moment=_moment, money=_money, device=_device)
+    env.filters.update(day=_day, moment=_moment, money=_money, unit_price=_unit_price, device=_device)
     return env
 
 
