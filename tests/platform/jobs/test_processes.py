@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -92,7 +93,10 @@ class WorkerProcesses:
 
 
 @pytest.fixture
-def workers(backend: str, database_url: str, tmp_path: Path) -> Iterator[WorkerProcesses]:
+def workers(backend: str, database: Any, database_url: str, tmp_path: Path) -> Iterator[WorkerProcesses]:
+    """Worker processes on the test's database. It asks for ``database`` so that the processes are killed
+    before that fixture empties the tables: a process still alive then could commit its periodic jobs
+    after the wipe, into the next test's database."""
     if backend != "postgresql":
         pytest.skip(
             "several worker processes share a queue on PostgreSQL only (SQLite: one in-process worker)"
