@@ -1,6 +1,6 @@
 """No follow-up work is lost when the worker crashes (issue 3, item 7).
 
-A real server on PostgreSQL (without its in-process worker) takes 120 status changes with
+A real server on PostgreSQL (without its in-process worker) takes 80 status changes with
 ``notifyCustomer``; a standalone ``fixdesk worker`` process delivers the emails (real SMTP into an aiosmtpd
 sink) and the webhooks (to a receiver on 127.0.0.1) and is killed with SIGKILL between waves of changes,
 mid-work. At the end every committed change has produced at least one email and one delivery per
@@ -32,8 +32,8 @@ from tests.webhooks.receiver import Receiver
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 ADMIN = ("crash-admin@example.com", "correct horse battery")
-REPAIRS = 24
-PATH = ("diagnosing", "quoted", "approved", "repairing", "testing")  # 5 waves x 24 repairs = 120 changes
+REPAIRS = 16
+PATH = ("diagnosing", "quoted", "approved", "repairing", "testing")  # 5 waves x 16 repairs = 80 changes
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen[str]:
