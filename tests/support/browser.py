@@ -73,10 +73,6 @@ def axe_source() -> str:
     return (REPOSITORY / lock["assets"]["axe-core"]["path"] / "axe.min.js").read_text(encoding="utf-8")
 
 
-# Resource types whose requests a navigation cancels without anything having gone wrong.
-CANCELLABLE_ON_NAVIGATION = frozenset({"fetch", "font", "image"})
-
-
 @dataclass
 class GuardedPage:
     """A Playwright page and what went wrong on it so far."""
@@ -144,11 +140,11 @@ async def guarded_page(
             guarded.failed_requests.append(f"{response.status} {response.url}")
 
     def on_request_failed(request: Any) -> None:
-        # A script's fetch, a font or an image cut short because the page navigated away (a live refresh in
-        # flight when a form is submitted, a web font still loading when a link is followed) is the
-        # browser's cancellation, not a failed answer; a server that fails answers with a status
-        # (on_response) or drops the connection (another net:: error).
-        if request.resource_type in CANCELLABLE_ON_NAVIGATION and request.failure == "net::ERR_ABORTED":
+        # A request cut short because the page navigated away (a live refresh in flight when a form is
+        # submitted, a script or web font still loading when a link is followed) is the browser's
+        # cancellation, net::ERR_ABORTED, not a failed answer: a server that fails answers with a status
+        # (on_response) or drops the connection (another net:: error), and a blocked request has its own.
+        if request.failure == "net::ERR_ABORTED" and request.resource_type != "document":
             return
         if _same_origin(request.url, guarded.origin):
             guarded.failed_requests.append(f"{request.failure} {request.url}")
