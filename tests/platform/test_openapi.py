@@ -287,6 +287,25 @@ def test_servers_are_the_public_base_url_or_relative() -> None:
     assert build_app().openapi()["servers"][0]["url"] == "/"
     public = build_app(public_base_url="https://shop.example.com/").openapi()
     assert public["servers"][0]["url"] == "https://shop.example.com"
+    # The document built once per process is shared by value, with each app's own servers.
+    assert build_app().openapi()["servers"][0]["url"] == "/"
+
+
+def test_an_app_with_other_routes_documents_its_own(document: dict[str, Any]) -> None:
+    """Apps of one process share the document built once only when they serve the same routes."""
+    other = build_app()
+
+    @other.get("/api/v1/probe-of-this-app-only", tags=["operations"], operation_id="probe")
+    async def probe() -> dict[str, str]:
+        return {}
+
+    own = other.openapi()
+    assert "/api/v1/probe-of-this-app-only" in own["paths"]
+    assert "/api/v1/probe-of-this-app-only" not in document["paths"]
+    assert "/api/v1/probe-of-this-app-only" not in build_app().openapi()["paths"]
+    # A copy: changing one app's document changes no other's.
+    own["paths"].clear()
+    assert build_app().openapi()["paths"] == document["paths"]
 
 
 # --- examples -----------------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ completes the document from the route table, in one place, so no route can forge
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +47,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from starlette.routing import Mount
 
 from fixdesk.platform import domains
 from fixdesk.platform.errors import PROBLEM_MEDIA_TYPE
@@ -637,8 +640,52 @@ def _text_patterns(schema: dict[str, Any]) -> None:
                 visit(media.get("schema"))
 
 
+# Documents already built in this process, by what they are built from (see :func:`build_openapi`).
+_built_documents: dict[tuple[Any, ...], dict[str, Any]] = {}
+_built_documents_lock = threading.Lock()
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
-    """The corrected OpenAPI document of ``app`` (see the module docstring)."""
+    """The corrected OpenAPI document of ``app`` (see the module docstring).
+
+    FastAPI's part of the work takes about 4 s of CPU for Fixdesk's few hundred routes (a type adapter per
+    field). The document depends only on the app's title, version and description, its ``servers`` (set
+    on every copy) and its routes, whose entries every app of a process shares (:func:`fixdesk.platform.routes.include_router`),
+    so a document built once is copied for any other app with the same ones: a server builds it once
+    anyway, and the test suite, which builds an app per test, builds it once per process instead of at
+    every ``/openapi.json``. An app whose routes differ (another list of domains) gets its own.
+    """
+    key = (
+        app.title,
+        app.version,
+        app.description,
+        tuple(id(route) for route in _documented_routes(app)),
+    )
+    with _built_documents_lock:
+        built = _built_documents.get(key)
+        if built is None:
+            built = _built_documents[key] = _build_openapi(app)
+            # Kept with the document, so their ids cannot be reused by other routes while it is cached.
+            _built_documents_routes.append(_documented_routes(app))
+    document = copy.deepcopy(built)
+    document["servers"] = _servers(app)
+    return document
+
+
+_built_documents_routes: list[list[Any]] = []
+
+
+def _documented_routes(app: FastAPI) -> list[Any]:
+    """The entries of ``app.routes`` the document can come from: not the mounts (static files), which
+    FastAPI leaves out, nor the routes kept out of it (``/openapi.json`` itself, made per app)."""
+    return [
+        route
+        for route in app.routes
+        if not isinstance(route, Mount) and getattr(route, "include_in_schema", True) is not False
+    ]
+
+
+def _build_openapi(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title,
         version=app.version,
