@@ -49,10 +49,14 @@ PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 2 )))
 # tests/conftest.py) go whole to one worker, so their server or browser starts once; others are spread.
 PYTEST_DIST ?= loadgroup
 
+# Bytecode, and pytest's assertion-rewritten test modules, are cached under .venv/pycache even where the
+# environment says not to write any (PYTHONDONTWRITEBYTECODE): every server, CLI and pytest process the
+# suite starts compiles the same modules, and a nested pytest starts in 6 s instead of 10 with them.
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache \
+		$(BIN)/pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
