@@ -162,6 +162,34 @@ async def guarded_page(
         await context.close()
 
 
+def path_of(page: Any) -> str:
+    """The path and query of the page's current address (``/app/invoices/…?tab=1``)."""
+    parts = urlsplit(page.url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+async def assert_pages_accessible_on(
+    browser: Any, origin: str, viewport: str, paths: list[str], *, storage_state: dict[str, Any]
+) -> None:
+    """Open each of ``paths`` of the server at ``origin`` in a fresh ``viewport`` context signed in with
+    ``storage_state`` (Playwright's, from ``await page.context.storage_state()``) and require that each
+    answers 200, has a heading, passes axe (serious and critical impacts), and that nothing on the way
+    failed or left the server (:meth:`GuardedPage.assert_clean`).
+
+    A flow test drives its pages on one viewport (the laptop) and opens the pages it went through again
+    on the other (the phone) with this: each page is still drawn and checked on both, and the flow's
+    typing, waiting and saving is done once."""
+    async with guarded_page(browser, origin, viewport, storage_state=storage_state) as guarded:
+        for path in paths:
+            response = await guarded.goto(path)
+            status = response.status if response is not None else None
+            assert status == 200, f"{path} answered {status} on the {viewport}"
+            assert await guarded.page.locator("h1").count() >= 1, f"{path} has no heading on the {viewport}"
+            violations = await axe_violations(guarded.page)
+            assert violations == [], f"{path} on the {viewport}: {violations}"
+        guarded.assert_clean()
+
+
 FINITE_ANIMATIONS_SETTLED = """() => Promise.race([
     Promise.all(document.getAnimations()
         .filter((animation) => animation.effect && animation.effect.getComputedTiming().endTime !== Infinity)

@@ -2,8 +2,8 @@
 count follows the audience and its preview frame shows the email rendered for the sample customer as one
 types (under the pages' CSP, the email in a sandboxed frame of its own); the broadcast form's audience count
 and cost estimate (encoding, segments) follow the message as one types; sending asks first, then the
-results page shows the counts and a broadcast's page its recipients. Every page passes axe on a laptop and
-on a phone, loading nothing from another host."""
+results page shows the counts and a broadcast's page its recipients. Every page passes axe, loading nothing
+from another host: each flow on a laptop, then its pages again on a phone."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
-from tests.support.browser import axe_violations, guarded_page
+from tests.support.browser import assert_pages_accessible_on, axe_violations, guarded_page, path_of
 from tests.support.polling import wait_until
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.web.conftest import sign_in_staff
@@ -57,9 +57,9 @@ async def _customers(base_url: str, channel: str = "email") -> dict[str, Any]:
     return {"tag": tag, "customers": made}
 
 
-async def _shot(page: Any, name: str, viewport: str) -> None:
+async def _shot(page: Any, name: str) -> None:
     if SCREENSHOTS:
-        await page.screenshot(path=f"{SCREENSHOTS}/{name}-{viewport}.png", full_page=True)
+        await page.screenshot(path=f"{SCREENSHOTS}/{name}-laptop.png", full_page=True)
 
 
 async def _press(page: Any, button: str) -> None:
@@ -67,11 +67,10 @@ async def _press(page: Any, button: str) -> None:
         await page.get_by_role("button", name=button, exact=True).click()
 
 
-@pytest.mark.parametrize("viewport", ["laptop", "phone"])
-async def test_a_campaign_is_written_previewed_and_sent_in_the_browser(browser, web_server, viewport):
+async def test_a_campaign_is_written_previewed_and_sent_in_the_browser(browser, web_server):
     shop = await _customers(web_server.base_url)
     ids = "\n".join(customer["id"] for customer in shop["customers"])
-    async with guarded_page(browser, web_server.base_url, viewport) as guarded:
+    async with guarded_page(browser, web_server.base_url, "laptop") as guarded:
         page = guarded.page
         await guarded.goto("/app/login")
         await sign_in_staff(page)
@@ -88,7 +87,7 @@ async def test_a_campaign_is_written_previewed_and_sent_in_the_browser(browser, 
         await page.get_by_label("Customer ids").fill(ids)
         count = page.locator("#campaign-count [data-audience-count]")
         await expect(count).to_have_text("2")  # the count followed the audience without a reload
-        await _shot(page, "campaign-editor", viewport)
+        await _shot(page, "campaign-editor")
         assert await axe_violations(page) == []
 
         await _press(page, "Send now")
@@ -99,20 +98,24 @@ async def test_a_campaign_is_written_previewed_and_sent_in_the_browser(browser, 
         await expect(page.locator('[data-stat="recipients"]')).to_have_text("2")
         await expect(page.frame_locator("iframe.campaign-preview").locator("h1")).to_have_text("Hello Ana")
         assert await axe_violations(page) == []
-        await _shot(page, "campaign-results", viewport)
+        await _shot(page, "campaign-results")
+        results = path_of(page)
 
         await guarded.goto("/app/marketing/campaigns")
         await expect(page.get_by_role("link", name=f"Battery {shop['tag']}")).to_be_visible()
         assert await axe_violations(page) == []
-        await _shot(page, "campaigns", viewport)
+        await _shot(page, "campaigns")
         guarded.assert_clean()
+        signed_in = await page.context.storage_state()
+
+    pages = ["/app/marketing/campaigns/new", results, "/app/marketing/campaigns"]
+    await assert_pages_accessible_on(browser, web_server.base_url, "phone", pages, storage_state=signed_in)
 
 
-@pytest.mark.parametrize("viewport", ["laptop", "phone"])
-async def test_a_broadcast_is_written_estimated_and_sent_in_the_browser(browser, web_server, viewport):
+async def test_a_broadcast_is_written_estimated_and_sent_in_the_browser(browser, web_server):
     shop = await _customers(web_server.base_url, "sms")
     ids = "\n".join(customer["id"] for customer in shop["customers"])
-    async with guarded_page(browser, web_server.base_url, viewport) as guarded:
+    async with guarded_page(browser, web_server.base_url, "laptop") as guarded:
         page = guarded.page
         await guarded.goto("/app/login")
         await sign_in_staff(page)
@@ -131,7 +134,7 @@ async def test_a_broadcast_is_written_estimated_and_sent_in_the_browser(browser,
         await expect(page.locator("[data-estimate-encoding]")).to_have_text("UCS-2")
         # The longest text counts: Tomas's name is longer than Ines's.
         await expect(page.locator("[data-estimate-preview]")).to_contain_text("Olá Tomas")
-        await _shot(page, "broadcast-form", viewport)
+        await _shot(page, "broadcast-form")
         assert await axe_violations(page) == []
 
         await _press(page, "Send now")
@@ -150,12 +153,17 @@ async def test_a_broadcast_is_written_estimated_and_sent_in_the_browser(browser,
         await wait_until(recipients_shown, message="the broadcast's recipients on its page")
         await expect(page.locator('[data-stat="recipients"]')).to_have_text("2")
         assert await axe_violations(page) == []
-        await _shot(page, "broadcast", viewport)
+        await _shot(page, "broadcast")
+        sent = path_of(page)
 
         await guarded.goto("/app/marketing/broadcasts")
         await expect(
             page.get_by_role("link", name=f"o seu telemóvel está pronto ({shop['tag']})")
         ).to_be_visible()
         assert await axe_violations(page) == []
-        await _shot(page, "broadcasts", viewport)
+        await _shot(page, "broadcasts")
         guarded.assert_clean()
+        signed_in = await page.context.storage_state()
+
+    pages = ["/app/marketing/broadcasts/new", sent, "/app/marketing/broadcasts"]
+    await assert_pages_accessible_on(browser, web_server.base_url, "phone", pages, storage_state=signed_in)
