@@ -26,7 +26,7 @@ def test_a_status_change_in_the_demo_shop_lands_in_the_outbox(tmp_path: Path) ->
     server = start_server(env, tmp_path / "server.log", "--demo")
     base = server.base_url
     try:
-        server.wait_healthy(timeout=120)
+        server.wait_healthy(timeout=180)
         with httpx.Client(base_url=base, timeout=20) as http:
             login = http.post(
                 "/api/v1/auth/login", json={"email": "admin@example.com", "password": "fixdesk-demo"}

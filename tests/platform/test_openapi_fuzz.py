@@ -32,6 +32,7 @@ to :data:`APP`, which forwards them to the app of the database being fuzzed.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -178,9 +179,14 @@ CONFIG = SchemathesisConfig.from_dict(
             "stateful": {"enabled": False},
             "coverage": {"enabled": COVERAGE_PHASE, "unexpected-methods": UNEXPECTED_METHODS},
         },
+        # One entry matching them all by one regular expression: schemathesis tests every entry against the
+        # operation each time it reads the configuration (hundreds of thousands of times in a run), and an
+        # entry per operation cost about a sixth of the fuzz's CPU.
         "operations": [
-            {"include-operation-id": operation_id, "checks": {"positive_data_acceptance": {"enabled": False}}}
-            for operation_id in BUSINESS_RULES
+            {
+                "include-operation-id-regex": "^(?:" + "|".join(map(re.escape, BUSINESS_RULES)) + ")$",
+                "checks": {"positive_data_acceptance": {"enabled": False}},
+            }
         ],
     }
 )
@@ -219,7 +225,7 @@ def _staff_only(context: Any) -> bool:
     return any(OAUTH2_SCHEME in requirement for requirement in security)
 
 
-# An exclusion: the per-operation entries of CONFIG count as inclusions, and inclusions add up.
+# An exclusion: the entry of CONFIG for the business rules counts as an inclusion, and inclusions add up.
 customer_schema = schema.exclude(_staff_only)
 
 

@@ -78,7 +78,8 @@ class Server:
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")[-5000:]
 
-    def wait_healthy(self, timeout: float = 60) -> None:
+    def wait_healthy(self, timeout: float = 120) -> None:
+        """Wait until the server answers /health (a generous bound: a busy 2-core machine starts it slowly)."""
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:

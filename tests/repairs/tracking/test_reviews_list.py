@@ -92,34 +92,37 @@ async def test_reviews_are_listed_newest_first_with_repair_and_customer(client, 
     assert (second_page["total"], second_page["totalPages"]) == (6, 2)
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("rating=5", ["r4", "r1"]),
-        ("rating=2", ["r5"]),
-        ("minRating=4", ["r6", "r4", "r1"]),
-        ("maxRating=2", ["r5", "r2"]),
-        ("minRating=2&maxRating=4", ["r6", "r5", "r3"]),
-        # Days are the shop's: r2 (03:00 UTC on the 11th) was written on the evening of the 10th.
-        ("dateFrom=2026-01-11", ["r6", "r5", "r4", "r3"]),
-        ("dateTo=2026-01-10", ["r2", "r1"]),
-        ("dateFrom=2026-01-12&dateTo=2026-01-12", ["r5", "r4"]),
-        ("dateFrom=2026-01-13", ["r6"]),
-        ("dateTo=2026-01-09", []),
-        # Instants are taken as given, both ends inclusive.
-        ("dateFrom=2026-01-11T03:00:00Z&dateTo=2026-01-12T12:00:00Z", ["r4", "r3", "r2"]),
-        ("rating=5&dateFrom=2026-01-11", ["r4"]),
-        ("maxRating=3&dateTo=2026-01-11&dateFrom=2026-01-10", ["r3", "r2"]),
-    ],
-)
-async def test_filters(client, app, sessionmaker, query, expected):
+FILTERS = [
+    ("rating=5", ["r4", "r1"]),
+    ("rating=2", ["r5"]),
+    ("minRating=4", ["r6", "r4", "r1"]),
+    ("maxRating=2", ["r5", "r2"]),
+    ("minRating=2&maxRating=4", ["r6", "r5", "r3"]),
+    # Days are the shop's: r2 (03:00 UTC on the 11th) was written on the evening of the 10th.
+    ("dateFrom=2026-01-11", ["r6", "r5", "r4", "r3"]),
+    ("dateTo=2026-01-10", ["r2", "r1"]),
+    ("dateFrom=2026-01-12&dateTo=2026-01-12", ["r5", "r4"]),
+    ("dateFrom=2026-01-13", ["r6"]),
+    ("dateTo=2026-01-09", []),
+    # Instants are taken as given, both ends inclusive.
+    ("dateFrom=2026-01-11T03:00:00Z&dateTo=2026-01-12T12:00:00Z", ["r4", "r3", "r2"]),
+    ("rating=5&dateFrom=2026-01-11", ["r4"]),
+    ("maxRating=3&dateTo=2026-01-11&dateFrom=2026-01-10", ["r3", "r2"]),
+]
+
+
+async def test_filters(client, app, sessionmaker):
+    # One scene for every filter: the filters only read, and building the six reviewed repairs through the
+    # API is most of the test's time (it was 1.7 s of CPU per filter when each built its own).
     scene = await make_reviews(client, app, sessionmaker)
 
-    response = await client.get(f"/api/v1/reviews?{query}", headers=scene["staff"].headers)
+    answers = {}
+    for query, _ in FILTERS:
+        response = await client.get(f"/api/v1/reviews?{query}", headers=scene["staff"].headers)
+        assert response.status_code == 200, f"{query}: {response.text}"
+        answers[query] = (labels_of(scene, response.json()), response.json()["total"])
 
-    assert response.status_code == 200, response.text
-    assert labels_of(scene, response.json()) == expected
-    assert response.json()["total"] == len(expected)
+    assert answers == {query: (expected, len(expected)) for query, expected in FILTERS}
 
 
 @pytest.mark.parametrize(
