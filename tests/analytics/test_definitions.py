@@ -142,58 +142,62 @@ async def test_seven_days_whole_answer(client, app, sessionmaker):
     }
 
 
-@pytest.mark.parametrize(
-    ("label", "overview", "by_status", "first_day", "busy_days"),
-    [
-        (
-            "30d",
-            # + K and G; (2.00 + 1.01 + 7.00 + 7.25 + 19.00) / 5 = 7.252; ratings 5 4 4 1 3 → 3.40.
-            {"totalRevenue": 465.75, "avgCompletionTime": 7.25, "totalRepairs": 7},
-            statuses(received=1, diagnosing=1, completed=2, delivered=2, cancelled=1),
-            date(2025, 5, 16),
-            {},
-        ),
-        (
-            "90d",
-            # Nothing more was completed, but G and H were taken in.
-            {"totalRevenue": 465.75, "avgCompletionTime": 7.25, "totalRepairs": 9},
-            statuses(received=1, diagnosing=1, waiting_parts=1, completed=3, delivered=2, cancelled=1),
-            date(2025, 3, 17),
-            {"2025-05-01": busy(1, 75.25, 19.00), "2025-04-01": busy(1)},
-        ),
-        (
-            "1y",
-            # + I and J (completed exactly at the start; taken in a second before it, so not counted).
-            {"totalRevenue": 535.75, "avgCompletionTime": 5.47, "totalRepairs": 10},
-            statuses(received=1, diagnosing=1, waiting_parts=1, completed=3, delivered=3, cancelled=1),
-            date(2024, 6, 15),
-            {"2025-05-01": busy(1, 75.25, 19.00), "2025-04-01": busy(1), "2025-01-10": busy(1, 60.00, 2.00)},
-        ),
-    ],
-)
-async def test_longer_periods(client, app, sessionmaker, label, overview, by_status, first_day, busy_days):
+LONGER_PERIODS = [
+    (
+        "30d",
+        # + K and G; (2.00 + 1.01 + 7.00 + 7.25 + 19.00) / 5 = 7.252; ratings 5 4 4 1 3 → 3.40.
+        {"totalRevenue": 465.75, "avgCompletionTime": 7.25, "totalRepairs": 7},
+        statuses(received=1, diagnosing=1, completed=2, delivered=2, cancelled=1),
+        date(2025, 5, 16),
+        {},
+    ),
+    (
+        "90d",
+        # Nothing more was completed, but G and H were taken in.
+        {"totalRevenue": 465.75, "avgCompletionTime": 7.25, "totalRepairs": 9},
+        statuses(received=1, diagnosing=1, waiting_parts=1, completed=3, delivered=2, cancelled=1),
+        date(2025, 3, 17),
+        {"2025-05-01": busy(1, 75.25, 19.00), "2025-04-01": busy(1)},
+    ),
+    (
+        "1y",
+        # + I and J (completed exactly at the start; taken in a second before it, so not counted).
+        {"totalRevenue": 535.75, "avgCompletionTime": 5.47, "totalRepairs": 10},
+        statuses(received=1, diagnosing=1, waiting_parts=1, completed=3, delivered=3, cancelled=1),
+        date(2024, 6, 15),
+        {"2025-05-01": busy(1, 75.25, 19.00), "2025-04-01": busy(1), "2025-01-10": busy(1, 60.00, 2.00)},
+    ),
+]
+"""(label, overview, repairs by status, first day, busy days) of each longer period."""
+
+
+async def test_longer_periods(client, app, sessionmaker):
+    # One shop for the three periods: they only read it, and building it through the API is most of the
+    # test's time.
     await build_small_shop(client, app, sessionmaker)
-    satisfaction = {"1y": (3.17, 6)}.get(label, (3.40, 5))
 
-    answer = await overview_json(sessionmaker, label)
+    for label, overview, by_status, first_day, busy_days in LONGER_PERIODS:
+        satisfaction = {"1y": (3.17, 6)}.get(label, (3.40, 5))
 
-    assert answer["overview"] == {
-        **overview,
-        "customerSatisfaction": satisfaction[0],
-        "satisfactionCount": satisfaction[1],
-    }
-    assert answer["repairsByStatus"] == by_status
-    # F and K: (7.00 + 7.25) / 2 = 7.125, half-up to 7.13.
-    days = {
-        "2025-06-15": busy(1),
-        "2025-06-14": busy(2),
-        "2025-06-10": busy(2, 150.50, 1.51),
-        "2025-06-01": busy(2, 240.00, 7.13),
-        **busy_days,
-    }
-    assert answer["dailyMetrics"] == days_with(first_day, date(2025, 6, 15), days)
-    assert len(answer["dailyMetrics"]) == {"30d": 31, "90d": 91, "1y": 366}[label]
-    assert answer["period"]["startDate"] == f"{first_day.isoformat()}T12:00:00Z"
+        answer = await overview_json(sessionmaker, label)
+
+        assert answer["overview"] == {
+            **overview,
+            "customerSatisfaction": satisfaction[0],
+            "satisfactionCount": satisfaction[1],
+        }, label
+        assert answer["repairsByStatus"] == by_status, label
+        # F and K: (7.00 + 7.25) / 2 = 7.125, half-up to 7.13.
+        days = {
+            "2025-06-15": busy(1),
+            "2025-06-14": busy(2),
+            "2025-06-10": busy(2, 150.50, 1.51),
+            "2025-06-01": busy(2, 240.00, 7.13),
+            **busy_days,
+        }
+        assert answer["dailyMetrics"] == days_with(first_day, date(2025, 6, 15), days), label
+        assert len(answer["dailyMetrics"]) == {"30d": 31, "90d": 91, "1y": 366}[label]
+        assert answer["period"]["startDate"] == f"{first_day.isoformat()}T12:00:00Z", label
 
 
 async def test_empty_shop_answers_zeros_not_nulls(sessionmaker, app):
