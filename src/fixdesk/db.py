@@ -8,6 +8,7 @@ issuing one query per row in production.
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -18,8 +19,9 @@ import structlog
 import uuid_utils
 from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.types import TypeDecorator, Uuid
 
 NAMING_CONVENTION = {
@@ -191,10 +193,12 @@ def create_engine(
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": sqlite_busy_timeout_ms / 1000})
         _configure_sqlite(engine, sqlite_busy_timeout_ms)
-        return engine
-    return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=POOL_RECYCLE_SECONDS
-    )
+    else:
+        engine = create_async_engine(
+            url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=POOL_RECYCLE_SECONDS
+        )
+    event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes_of_read_only_sessions)
+    return engine
 
 
 READ_ONLY_OPTION = "fixdesk_read_only"
@@ -228,6 +232,89 @@ def read_only(engine: AsyncEngine) -> AsyncEngine:
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """A session factory; ``expire_on_commit=False`` so loaded objects stay usable after the commit."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def autocommit_reads(factory: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """``factory`` with its sessions in autocommit on PostgreSQL: no ``BEGIN`` and no ``COMMIT``, each
+    statement its own transaction. For read-only sessions only (:func:`refuse_writes`): the hot path's
+    reads save two of their six round trips (a repair's detail: ``BEGIN``, the authentication statement,
+    three reads, ``COMMIT``). The answers are the same: PostgreSQL's default READ COMMITTED gives every
+    statement its own snapshot inside a transaction too, so several reads never shared one.
+
+    Anything else is returned as it is: SQLite (its ``BEGIN`` is no round trip, and the deferred one of
+    :func:`read_only` takes no lock), and a factory bound to a connection rather than an engine (the
+    tests' sessions, savepoints inside the test's transaction). The connection's isolation level is set
+    when the pool hands it out and put back when it returns (SQLAlchemy's ``isolation_level`` option;
+    asyncpg only flags the connection, no round trip either way).
+    """
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "postgresql":
+        return factory
+    return async_sessionmaker(
+        **{**factory.kw, "bind": bind.execution_options(isolation_level="AUTOCOMMIT")},
+        class_=factory.class_,
+    )
+
+
+READ_ONLY_SESSION = "fixdesk.read_only_session"
+"""Key of ``session.info`` marking a session that must write nothing (see :func:`refuse_writes`)."""
+_READ_ONLY_SESSION_CONNECTIONS = "fixdesk.read_only_session_connections"
+
+_read_only_connections: weakref.WeakSet[Connection] = weakref.WeakSet()
+"""The connections a read-only session is using right now (a connection of the pool is a new object at
+every checkout; the tests' one connection is shared by their sessions, so it is taken out again when the
+read-only session's transaction ends)."""
+
+
+class WriteInReadOnlySession(RuntimeError):
+    """A statement that writes (or DDL) ran in a session marked read-only: a ``GET`` handler wrote without
+    declaring it (:func:`fixdesk.platform.deps.writes_on_read`). In autocommit the write would have been
+    committed at once, alone, whatever the request did next; it is refused instead (a 500, in tests a
+    failure)."""
+
+
+def refuse_writes(session: AsyncSession) -> None:
+    """Mark ``session`` read-only: from its next transaction on, any statement it runs other than a read
+    (``SELECT``, ``WITH``, ``SHOW``, ``EXPLAIN``, ``VALUES``, savepoints) raises
+    :class:`WriteInReadOnlySession` before it reaches the database: ORM flushes, Core ``INSERT``,
+    ``UPDATE`` and ``DELETE`` (also on ``session.connection()``), text statements and DDL alike. Checked
+    for every statement of every engine of :func:`create_engine`, always (not only under test), so the
+    suite proves that the requests served in autocommit (:func:`autocommit_reads`) write nothing."""
+    session.info[READ_ONLY_SESSION] = True
+
+
+@event.listens_for(Session, "after_begin")
+def _track_read_only_connection(
+    session: Session, _transaction: SessionTransaction, connection: Connection
+) -> None:
+    if session.info.get(READ_ONLY_SESSION):
+        _read_only_connections.add(connection)
+        session.info.setdefault(_READ_ONLY_SESSION_CONNECTIONS, []).append(connection)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _untrack_read_only_connection(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and _READ_ONLY_SESSION_CONNECTIONS in session.info:
+        for connection in session.info.pop(_READ_ONLY_SESSION_CONNECTIONS):
+            _read_only_connections.discard(connection)
+
+
+_READS = ("SELECT", "WITH", "SHOW", "EXPLAIN", "VALUES", "SAVEPOINT", "RELEASE", "ROLLBACK")
+
+
+def _refuse_writes_of_read_only_sessions(
+    connection: Connection, _cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool
+) -> None:
+    if connection not in _read_only_connections:
+        return
+    compiled_write = context is not None and (
+        context.isinsert or context.isupdate or context.isdelete or context.isddl
+    )
+    if compiled_write or not statement.lstrip(" \t\r\n(")[:9].upper().startswith(_READS):
+        raise WriteInReadOnlySession(
+            "A read-only session (a GET or HEAD request) tried to write; declare the endpoint with "
+            f"@writes_on_read if it must: {statement[:200]}"
+        )
 
 
 CommitHook = Callable[[], Awaitable[None]]
