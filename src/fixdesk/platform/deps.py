@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.config import Settings
-from fixdesk.db import commit, discard_commit_hooks, refuse_writes
+from fixdesk.db import begin_autocommit, commit, discard_commit_hooks, refuse_writes
 
 APP_STATE_INFO_KEY = "fixdesk.app_state"
 """Key of ``session.info`` holding the app's state for a request's session."""
@@ -39,7 +39,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     ``commit_transaction`` (e.g. a revoked token family) still commits what the service recorded.
 
     GET and HEAD requests get a read-only session (unless their endpoint is marked
-    :func:`writes_on_read`): on PostgreSQL in autocommit (:func:`fixdesk.db.autocommit_reads`, no
+    :func:`writes_on_read`): on PostgreSQL in autocommit (:func:`fixdesk.db.begin_autocommit`, no
     ``BEGIN`` and ``COMMIT`` round trips), on SQLite a deferred transaction that takes no write lock; on
     both, any write in it fails loudly (:func:`fixdesk.db.refuse_writes`).
     """
@@ -47,12 +47,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     read_only = request.method in SAFE_METHODS and not getattr(
         request.scope.get("endpoint"), WRITES_ON_READ, False
     )
-    factory = state.request_read_sessionmaker if read_only else state.sessionmaker
+    factory = state.read_sessionmaker if read_only else state.sessionmaker
     async with factory() as session:
         # Lets commit hooks reach the app's shared objects (its cache: fixdesk.platform.cache).
         session.info[APP_STATE_INFO_KEY] = state
         if read_only:
             refuse_writes(session)
+            if state.reads_in_autocommit:
+                await begin_autocommit(session)
         try:
             yield session
         except Exception as exc:
