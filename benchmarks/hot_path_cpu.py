@@ -1,5 +1,5 @@
 """CPU one hot-path request costs inside the Fixdesk process (issue 9, item 11): ``python
-benchmarks/hot_path_cpu.py [--requests N] [--rounds R] [--profile KIND] [--callgrind] [--bodies FILE]
+benchmarks/hot_path_cpu.py [--requests N] [--rounds R] [--profile KIND] [--calls] [--bodies FILE]
 [--compare BEFORE AFTER]``.
 
 Runs on the database that ``benchmarks/hot_path.py`` loaded (``fixdesk_hot_path`` on 127.0.0.1:5432, override
@@ -16,11 +16,9 @@ takes the full middleware stack).
 ``--profile cprofile`` prints the 40 functions with the most cumulative time over the detail's and the
 list's runs (``--profile detail`` or ``list`` for one of them).
 
-``--callgrind``, under ``valgrind --tool=callgrind --instr-atstart=no``, counts the instructions each kind
-of request executes in this process (``REQUESTS`` of them, the garbage collector off in the window), which
-the machine's other work does not change; ``benchmarks/hot_path_callgrind.sh`` runs it and switches the
-instrumentation on and off. It counts user space only: what a round trip costs in the kernel (system calls
-and wake-ups) is not in it.
+``--calls`` prints the Python function calls one request makes (cProfile's count, garbage collector off):
+a deterministic measure of the Python work, the same on every run whatever the machine's load, for
+comparing two versions (``PYTHONPATH=<other checkout>/src`` runs another version's code with this script).
 
 ``--bodies FILE`` also writes the answers to a sample of URLs (100 repair details, list pages, filters and
 searches) to ``FILE`` as JSON (URL → status and body), and ``--compare FILE`` compares them with an earlier
@@ -153,8 +151,8 @@ async def run(options: argparse.Namespace) -> None:
         }
         if options.bodies:
             await _write_bodies(app, token, Path(options.bodies))
-        if options.callgrind:
-            await _under_callgrind(calls, options.requests)
+        if options.calls:
+            await _count_calls(calls, options.requests)
             return
         if options.profile:
             names = ["detail", "list"] if options.profile == "cprofile" else [options.profile]
@@ -185,25 +183,23 @@ async def run(options: argparse.Namespace) -> None:
             print(f"{name:16} {cpu:15.3f} {median:8.3f} {wall:16.3f}")
 
 
-async def _under_callgrind(calls: dict[str, _Call], requests: int) -> None:
-    """For ``valgrind --tool=callgrind --instr-atstart=no``: warm up, then for each request switch
-    instrumentation on (``callgrind_control -i on`` from outside, asked for on stdout), run it ``requests``
-    times, switch it off and dump (``callgrind_control -d``), so each dump's instruction count covers one
-    kind of request only: deterministic, whatever else the machine runs."""
+async def _count_calls(calls: dict[str, _Call], requests: int) -> None:
+    """The Python function calls one request makes (cProfile's count, ``requests`` requests after a
+    warm-up, the garbage collector off): the same on every run, whatever else the machine does, so two
+    versions of the code compare exactly; C work (the drivers, pydantic-core) counts as one call each."""
+    print(f"{'':16} {'Python calls/request':>21}")
     for name, call in calls.items():
-        if name == "health":
-            continue  # callgrind's count for it came out garbled (negative); the query-string one is kept
         await _measure(call, 1, warm_up=50)
-        # Without the cyclic garbage collector in the window: where a collection falls depends on every
-        # allocation since start-up, and one full collection costs as much as many requests.
         gc.collect()
         gc.disable()
-        for step in ("on", "dump"):
-            print(f"CALLGRIND {step} {name}", flush=True)
-            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-            if step == "on":
-                await _measure(call, requests, warm_up=0)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(requests):
+            await call()
+        profiler.disable()
         gc.enable()
+        total = sum(entry[1] for entry in pstats.Stats(profiler).stats.values())  # type: ignore[attr-defined]
+        print(f"{name:16} {total / requests:21.0f}")
 
 
 async def _write_bodies(app: Any, token: str, path: Path) -> None:
@@ -255,7 +251,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--profile", choices=["cprofile", "detail", "list"])
-    parser.add_argument("--callgrind", action="store_true", help="see _under_callgrind")
+    parser.add_argument("--calls", action="store_true", help="Python function calls per request")
     parser.add_argument("--bodies", help="write a sample of answers to this file")
     parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"), help="compare two --bodies files")
     options = parser.parse_args()
