@@ -20,7 +20,7 @@ from fixdesk.fieldservice.permissions import WORK_ORDERS_ASSIGN
 from fixdesk.fieldservice.schemas import CalendarDay
 from fixdesk.fieldservice.work_orders.router import work_order_detail
 from fixdesk.fieldservice.work_orders.schemas import WorkOrderDetail
-from fixdesk.platform.deps import SessionDep, SettingsDep, app_sessionmaker, writes_on_read
+from fixdesk.platform.deps import SessionDep, SettingsDep, app_sessionmaker
 from fixdesk.platform.openapi import problems, request_example
 from fixdesk.platform.permissions import Principal, require
 
@@ -78,7 +78,6 @@ async def apply_dispatch_plan(
 @router.get(
     "/ai/dispatch/suggestions", operation_id="dispatch-suggestions-list", response_model=SuggestionList
 )
-@writes_on_read  # the day's plan, when it has none yet, is made and committed (see service.list_suggestions)
 async def list_dispatch_suggestions(
     request: Request,
     session: SessionDep,
