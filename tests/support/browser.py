@@ -190,6 +190,9 @@ async def assert_pages_accessible_on(
         guarded.assert_clean()
 
 
+STYLESHEETS_LOADED = """() => document.readyState === 'complete'
+    && [...document.querySelectorAll('link[rel="stylesheet"]')].every((link) => link.sheet !== null)"""
+
 FINITE_ANIMATIONS_SETTLED = """() => Promise.race([
     Promise.all(document.getAnimations()
         .filter((animation) => animation.effect && animation.effect.getComputedTiming().endTime !== Infinity)
@@ -206,6 +209,10 @@ async def axe_violations(page: Any, impacts: tuple[str, ...] = SERIOUS_IMPACTS) 
     # Colours are judged as drawn: a transition still running (a link's or badge's colour easing in as the
     # page settles on a busy machine) would be measured half-way.
     # Endless ones (a live dot's pulse) never finish, and the wait is bounded in case one is very long.
+    # A test may run axe as soon as the new page's text is in the DOM, which the parser builds before the
+    # stylesheets have arrived; on a busy machine Fixdesk's own sheet (the contrast fixes, the underlined
+    # links) could still be on its way, and axe would judge Tabler's colours alone.
+    await page.wait_for_function(STYLESHEETS_LOADED)
     await page.evaluate(FINITE_ANIMATIONS_SETTLED)
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         await page.evaluate(axe_source())

@@ -4,6 +4,8 @@ violations, send the security headers, and load nothing from another host and no
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from playwright.async_api import expect
@@ -103,6 +105,25 @@ async def test_a_customer_on_a_phone_signs_in_opens_the_repair_and_approves_its_
         await expect(page.get_by_role("status")).to_contain_text("the quote is approved")
         await expect(page.get_by_test_id("repair-status")).to_have_text("Approved")
         await expect(page.get_by_role("button", name="Approve the quote")).to_have_count(0)
+        guarded.assert_clean()
+
+
+async def test_axe_judges_a_page_as_styled_even_when_its_stylesheet_is_slow(browser, web_server):
+    """A test may check a page as soon as its text is in the DOM; the check must still see Fixdesk's own
+    stylesheet (its contrast fixes and underlined links), however late that sheet arrives."""
+    async with guarded_page(browser, web_server.base_url, "phone") as guarded:
+        page = guarded.page
+        await guarded.goto("/portal/login")
+        await sign_in_customer(page)
+
+        async def late_stylesheet(route):
+            await asyncio.sleep(1.5)
+            await route.continue_()
+
+        await page.route("**/fixdesk/app.css*", late_stylesheet)
+        await page.get_by_role("link", name="Apple iPhone 13").click(no_wait_after=True)
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Apple iPhone 13")
+        assert await axe_violations(page) == []
         guarded.assert_clean()
 
 
