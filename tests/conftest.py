@@ -36,6 +36,7 @@ import httpx
 import pytest
 from _pytest.nodeid import NodeId
 from fastapi import FastAPI
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -457,7 +458,22 @@ async def database(engine: AsyncEngine, request: pytest.FixtureRequest) -> Async
         )
 
 
+class ArgumentSettings(Settings):
+    """:class:`~fixdesk.config.Settings` from the arguments alone. A test's settings are what the test says:
+    no ``FIXDESK_*`` variable of the shell running the suite leaks in, and pydantic-settings's look-up of
+    every field in the environment (about 10 ms of CPU, paid by each of the suite's thousands of apps) is
+    skipped. Reading the environment has its own tests (``tests/test_config.py``)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource, *_: Any, **__: Any
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
 def make_settings(database_url: str, tmp_path: Any, **overrides: Any) -> Settings:
+    """The settings of a test's app: the test environment on ``database_url``, with its data under
+    ``tmp_path``, and ``overrides`` (field names) on top; see :class:`ArgumentSettings`."""
     values: dict[str, Any] = {
         "env": "test",
         "data_dir": tmp_path / "data",
@@ -465,7 +481,7 @@ def make_settings(database_url: str, tmp_path: Any, **overrides: Any) -> Setting
         "secret_key": TEST_SECRET,
     }
     values.update(overrides)
-    return Settings(**values)
+    return ArgumentSettings(**values)
 
 
 @pytest.fixture

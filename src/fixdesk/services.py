@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from fixdesk.config import Settings
+from fixdesk.platform.tls import default_ssl_context
 
 
 @dataclass
@@ -42,7 +43,11 @@ def build_services(settings: Settings) -> Services:
     from fixdesk.platform.realtime import build_broker
     from fixdesk.platform.storage import build_storage
 
-    http = httpx.AsyncClient(timeout=httpx.Timeout(settings.webhook_timeout_seconds), follow_redirects=False)
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.webhook_timeout_seconds),
+        follow_redirects=False,
+        verify=default_ssl_context(),
+    )
     return Services(
         settings=settings,
         http=http,

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from fixdesk.config import ConfigurationError, Settings
+from fixdesk.platform.tls import default_ssl_context
 
 
 class LlmError(Exception):
@@ -86,7 +87,9 @@ class ChatCompletionsClient:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         try:
             async with httpx.AsyncClient(
-                timeout=httpx.Timeout(self.timeout_seconds), transport=self.transport
+                timeout=httpx.Timeout(self.timeout_seconds),
+                transport=self.transport,
+                verify=default_ssl_context(),
             ) as client:
                 response = await client.post(self.url, json=body, headers=headers)
         except httpx.TimeoutException as error:

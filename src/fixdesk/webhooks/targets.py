@@ -20,11 +20,12 @@ import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import httpcore
 import httpx
+
+from fixdesk.platform.tls import default_ssl_context
 
 RESOLVE_TIMEOUT_SECONDS = 5.0
 NETWORK_KEY = "webhooks.network"
@@ -148,12 +149,6 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-@cache
-def _default_ssl_context() -> ssl.SSLContext:
-    # Loading the CA bundle takes milliseconds; one context serves every delivery of the process.
-    return httpx.create_ssl_context()
-
-
 @dataclass(frozen=True)
 class DeliveryNetwork:
     """How deliveries reach their endpoints: name resolution, TCP connections and TLS trust.
@@ -166,7 +161,7 @@ class DeliveryNetwork:
     ssl_context: ssl.SSLContext | None = field(default=None, compare=False)
 
     def tls(self) -> ssl.SSLContext:
-        return self.ssl_context or _default_ssl_context()
+        return self.ssl_context or default_ssl_context()
 
 
 SYSTEM_NETWORK = DeliveryNetwork()

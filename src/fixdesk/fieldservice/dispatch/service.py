@@ -63,6 +63,7 @@ from fixdesk.integrations.errors import ProviderError
 from fixdesk.integrations.routing import Point, StraightLineRouter, TravelMatrix, build_router
 from fixdesk.platform.errors import Conflict, NotFound, ValidationFailed
 from fixdesk.platform.permissions import Principal
+from fixdesk.platform.tls import default_ssl_context
 
 PLANNABLE_STATUSES = (WorkOrderStatus.draft.value, WorkOrderStatus.scheduled.value)
 """Work orders a plan may place: not started, not closed."""
@@ -140,7 +141,7 @@ async def _travel(settings: Settings, points: list[Point]) -> TravelMatrix:
     )
     if not settings.routing_url:
         return await straight.matrix(points)
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(verify=default_ssl_context()) as http:
         try:
             return await build_router(settings, http).matrix(points)
         except ProviderError:
