@@ -22,7 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from fixdesk import __version__
 from fixdesk.bootstrap import load_domains
 from fixdesk.config import Settings, get_settings
-from fixdesk.db import create_engine, make_sessionmaker, read_only, utcnow
+from fixdesk.db import (
+    create_engine,
+    make_sessionmaker,
+    read_only,
+    reads_in_autocommit,
+    refuse_writes_per_statement,
+    utcnow,
+)
 from fixdesk.domains import DOMAINS
 from fixdesk.identity.authenticator import make_authenticator
 from fixdesk.identity.browser_sessions import make_browser_authenticator
@@ -164,8 +171,10 @@ def create_app(
 
     Every session of the app (requests, idempotency keys, the catalog cache, live events, the in-process
     worker) comes from ``sessionmaker``, or ``read_sessionmaker`` for reads; both default to factories on
-    ``engine`` (:func:`~fixdesk.db.make_sessionmaker`, the read one :func:`~fixdesk.db.read_only`). Tests
-    pass factories bound to one connection whose transaction they roll back at the end.
+    ``engine`` (:func:`~fixdesk.db.make_sessionmaker`, the read one :func:`~fixdesk.db.read_only`). GET and
+    HEAD requests read through ``read_sessionmaker`` in autocommit where it is on a PostgreSQL engine
+    (:func:`~fixdesk.db.begin_autocommit`). Tests pass factories bound to one connection whose transaction
+    they roll back at the end.
 
     With ``run_worker`` (default ``FIXDESK_WORKER_IN_PROCESS``) the app's lifespan runs a job worker in
     the server process, the embedded mode's way of doing background work; it stops gracefully, letting the
@@ -223,6 +232,11 @@ def create_app(
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker or make_sessionmaker(engine)
     app.state.read_sessionmaker = read_sessionmaker or make_sessionmaker(read_only(engine))
+    # GET and HEAD requests' sessions (fixdesk.platform.deps.get_session): in autocommit on PostgreSQL.
+    app.state.reads_in_autocommit = reads_in_autocommit(app.state.read_sessionmaker)
+    if settings.env == "test":
+        # Every statement of a GET's session checked, not only what its session events see.
+        refuse_writes_per_statement(engine)
     app.state.tokens = TokenService(
         settings.signing_key,
         settings.jwt_issuer,

@@ -8,18 +8,28 @@ issuing one query per row in production.
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import structlog
 import uuid_utils
 from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    mapped_column,
+)
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeDecorator, Uuid
 
 NAMING_CONVENTION = {
@@ -191,10 +201,11 @@ def create_engine(
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": sqlite_busy_timeout_ms / 1000})
         _configure_sqlite(engine, sqlite_busy_timeout_ms)
-        return engine
-    return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=POOL_RECYCLE_SECONDS
-    )
+    else:
+        engine = create_async_engine(
+            url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=POOL_RECYCLE_SECONDS
+        )
+    return engine
 
 
 READ_ONLY_OPTION = "fixdesk_read_only"
@@ -228,6 +239,132 @@ def read_only(engine: AsyncEngine) -> AsyncEngine:
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """A session factory; ``expire_on_commit=False`` so loaded objects stay usable after the commit."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
+def reads_in_autocommit(factory: async_sessionmaker[AsyncSession]) -> bool:
+    """Whether read-only sessions of ``factory`` can run in autocommit (:func:`begin_autocommit`): on a
+    PostgreSQL engine. Not on SQLite (its ``BEGIN`` is no round trip, and the deferred one of
+    :func:`read_only` takes no lock), nor for a factory bound to a connection rather than an engine (the
+    tests' sessions: savepoints inside the test's transaction)."""
+    bind = factory.kw.get("bind")
+    return isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
+
+
+async def begin_autocommit(session: AsyncSession) -> None:
+    """Take ``session``'s connection in autocommit: no ``BEGIN`` and no ``COMMIT``, each statement its own
+    transaction. For a read-only session (:func:`refuse_writes`) of a factory where
+    :func:`reads_in_autocommit`, before its first statement. The hot path's reads save two of their six
+    round trips (a repair's detail: ``BEGIN``, the authentication statement, three reads, ``COMMIT``), with
+    the same answers: under PostgreSQL's default READ COMMITTED every statement has its own snapshot inside
+    a transaction too. The isolation level is put back when the connection returns to the pool (asyncpg
+    only flags the connection, no round trip either way). Set on the connection, not as an engine option,
+    which would add an event listener to every statement of the engine."""
+    await session.connection(execution_options=AUTOCOMMIT)
+
+
+READ_ONLY_SESSION = "fixdesk.read_only_session"
+"""Key of ``session.info`` marking a session that must write nothing (see :func:`refuse_writes`)."""
+_READ_ONLY_SESSION_CONNECTIONS = "fixdesk.read_only_session_connections"
+
+
+class WriteInReadOnlySession(RuntimeError):
+    """A write ran in a session marked read-only: a ``GET`` handler wrote without declaring it
+    (:func:`fixdesk.platform.deps.writes_on_read`). In autocommit the write would have been committed at
+    once, alone, whatever the request did next; it is refused instead (a 500, in tests a failure)."""
+
+
+def refuse_writes(session: AsyncSession) -> None:
+    """Mark ``session`` read-only: any ``INSERT``, ``UPDATE``, ``DELETE`` or DDL it executes (Core, ORM or
+    text) and any flush of new, changed or deleted objects raises :class:`WriteInReadOnlySession` before
+    it reaches the database. Always checked (two session events: cheap). Under test
+    (:func:`refuse_writes_per_statement`) every statement on the session's connection is checked too,
+    which also catches Core statements run on ``session.connection()``."""
+    session.info[READ_ONLY_SESSION] = True
+
+
+def _refuse(statement: Any) -> NoReturn:
+    raise WriteInReadOnlySession(
+        "A read-only session (a GET or HEAD request) tried to write; declare the endpoint with "
+        f"@writes_on_read if it must: {str(statement)[:200]}"
+    )
+
+
+_READS = ("SELECT", "WITH", "SHOW", "EXPLAIN", "VALUES", "SAVEPOINT", "RELEASE", "ROLLBACK")
+
+
+def _is_read(sql: str) -> bool:
+    return sql.lstrip(" \t\r\n(")[:9].upper().startswith(_READS)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_write_statements(state: ORMExecuteState) -> None:
+    if not state.session.info.get(READ_ONLY_SESSION):
+        return
+    statement = state.statement
+    if isinstance(statement, TextClause):
+        if not _is_read(statement.text):
+            _refuse(statement)
+    elif getattr(statement, "is_dml", False) or getattr(statement, "is_ddl", False):
+        _refuse(statement)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flushes(session: Session, _context: Any, _instances: Any) -> None:
+    if not session.info.get(READ_ONLY_SESSION):
+        return
+    changed = [obj for obj in session.dirty if session.is_modified(obj)]
+    if session.new or session.deleted or changed:
+        _refuse(f"a flush of {len(session.new)} new, {len(changed)} changed, {len(session.deleted)} deleted")
+
+
+# --- per statement, under test ------------------------------------------------------------------------
+
+_read_only_connections: weakref.WeakSet[Connection] = weakref.WeakSet()
+"""The connections a read-only session is using right now (a connection of the pool is a new object at
+every checkout; the tests' one connection is shared by their sessions, so it is taken out again when the
+read-only session's transaction ends)."""
+
+
+def refuse_writes_per_statement(engine: AsyncEngine) -> None:
+    """Check every statement ``engine`` runs on a read-only session's connection (:func:`refuse_writes`):
+    anything but a read raises :class:`WriteInReadOnlySession`, Core statements on
+    ``session.connection()`` included. Installed by the app under test (``FIXDESK_ENV=test``): an engine
+    event listener makes SQLAlchemy dispatch every connection event of every statement (about 7 % of a
+    repair detail's CPU), too much for production, where the session events above remain. Idempotent."""
+    target = engine.sync_engine
+    if not event.contains(target, "before_cursor_execute", _refuse_writes_of_read_only_sessions):
+        event.listen(target, "before_cursor_execute", _refuse_writes_of_read_only_sessions)
+
+
+@event.listens_for(Session, "after_begin")
+def _track_read_only_connection(
+    session: Session, _transaction: SessionTransaction, connection: Connection
+) -> None:
+    if session.info.get(READ_ONLY_SESSION):
+        _read_only_connections.add(connection)
+        session.info.setdefault(_READ_ONLY_SESSION_CONNECTIONS, []).append(connection)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _untrack_read_only_connection(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and _READ_ONLY_SESSION_CONNECTIONS in session.info:
+        for connection in session.info.pop(_READ_ONLY_SESSION_CONNECTIONS):
+            _read_only_connections.discard(connection)
+
+
+def _refuse_writes_of_read_only_sessions(
+    connection: Connection, _cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool
+) -> None:
+    if connection not in _read_only_connections:
+        return
+    compiled_write = context is not None and (
+        context.isinsert or context.isupdate or context.isdelete or context.isddl
+    )
+    if compiled_write or not _is_read(statement):
+        _refuse(statement)
 
 
 CommitHook = Callable[[], Awaitable[None]]

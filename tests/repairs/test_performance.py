@@ -3,16 +3,18 @@ statements whatever the page size or history length, and every list filter is ba
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import func, insert, literal_column, select, text
+from sqlalchemy import event, func, insert, literal_column, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -201,6 +203,95 @@ async def test_a_signed_in_session_authenticates_in_one_statement(
     assert logout.status_code == 200, logout.text
     refused = await client.get(f"/api/v1/repairs/{repair['id']}", headers=headers)
     assert refused.status_code == 401
+
+
+@dataclass
+class RoundTrips:
+    """The SQL an engine sends while active: statements as SQLAlchemy runs them, and (PostgreSQL) the
+    transaction commands asyncpg sends on its own (``BEGIN``, ``COMMIT``, ``ROLLBACK``), which no
+    SQLAlchemy statement event sees."""
+
+    statements: list[str] = field(default_factory=list)
+    transaction_commands: list[str] = field(default_factory=list)
+
+    def reset(self) -> None:
+        self.statements.clear()
+        self.transaction_commands.clear()
+
+
+@pytest.fixture
+def round_trips(engine: AsyncEngine) -> Iterator[RoundTrips]:
+    trips = RoundTrips()
+    driver_connections: list[Any] = []
+
+    def on_statement(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        trips.statements.append(statement)
+
+    def on_command(record: Any) -> None:  # asyncpg's LoggedQuery
+        trips.transaction_commands.append(record.query.strip().rstrip(";"))
+
+    def on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if engine.dialect.name == "postgresql":
+            record.driver_connection.add_query_logger(on_command)
+            driver_connections.append(record.driver_connection)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", on_statement)
+    event.listen(engine.sync_engine, "checkout", on_checkout)
+    yield trips
+    event.remove(engine.sync_engine, "before_cursor_execute", on_statement)
+    event.remove(engine.sync_engine, "checkout", on_checkout)
+    for connection in driver_connections:
+        connection.remove_query_logger(on_command)
+
+
+@pytest.mark.commits  # the app's own sessions on the engine: the tests' shared connection is always in a transaction
+async def test_reads_send_no_begin_or_commit_on_postgresql(backend, client, app, sessionmaker, round_trips):
+    """A GET's session is in autocommit on PostgreSQL: the detail is its 4 statements and nothing else (it
+    was 6 round trips with ``BEGIN`` and ``COMMIT``), the first list page its 3; a change still runs in
+    one transaction."""
+    if backend != "postgresql":
+        pytest.skip("SQLite's BEGIN is no round trip: its read-only sessions keep their deferred transaction")
+    admin = await make_user(app, sessionmaker, "admin")
+    customer = await make_customer(app, sessionmaker)
+    created = await client.post(
+        "/api/v1/repairs",
+        json={
+            "customerId": str(customer.id),
+            "deviceType": "phone",
+            "deviceBrand": "Apple",
+            "deviceModel": "iPhone 13",
+            "issueDescription": "Battery drains fast",
+        },
+        headers=admin.headers,
+    )
+    assert created.status_code == 201, created.text
+    repair_id = created.json()["id"]
+
+    round_trips.reset()
+    detail = await client.get(f"/api/v1/repairs/{repair_id}", headers=admin.headers)
+    await asyncio.sleep(0)  # asyncpg hands its log records over on the next turn of the loop
+    detail_trips = (list(round_trips.statements), list(round_trips.transaction_commands))
+    round_trips.reset()
+    page = await client.get("/api/v1/repairs", headers=admin.headers)
+    await asyncio.sleep(0)
+    list_trips = (list(round_trips.statements), list(round_trips.transaction_commands))
+    round_trips.reset()
+    changed = await client.put(
+        f"/api/v1/repairs/{repair_id}/status", json={"status": "diagnosing"}, headers=admin.headers
+    )
+    await asyncio.sleep(0)
+    change_commands = list(round_trips.transaction_commands)
+
+    assert detail.status_code == 200, detail.text
+    assert detail.json()["id"] == repair_id
+    assert page.status_code == 200, page.text
+    assert [item["id"] for item in page.json()["items"]] == [repair_id]
+    assert detail_trips[1] == [], detail_trips
+    assert len(detail_trips[0]) == 4, detail_trips
+    assert list_trips[1] == [], list_trips
+    assert len(list_trips[0]) <= 3, list_trips
+    assert changed.status_code == 200, changed.text
+    assert [command.split()[0].upper() for command in change_commands] == ["BEGIN", "COMMIT"], change_commands
 
 
 # --- every list filter is backed by an index (PostgreSQL) -------------------------------------------------

@@ -2,32 +2,59 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.config import Settings
-from fixdesk.db import commit, discard_commit_hooks
+from fixdesk.db import begin_autocommit, commit, discard_commit_hooks, refuse_writes
 
 APP_STATE_INFO_KEY = "fixdesk.app_state"
 """Key of ``session.info`` holding the app's state for a request's session."""
+
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+WRITES_ON_READ = "fixdesk_writes_on_read"
+"""Attribute of an endpoint function (set by :func:`writes_on_read`) whose GET writes."""
+
+
+def writes_on_read(endpoint: Endpoint) -> Endpoint:
+    """Declare a ``GET`` endpoint that writes (a tracking link recording a click): its request session is
+    a normal transaction, committed when it returns, like a ``POST``'s. Every other ``GET`` and ``HEAD``
+    gets a read-only session (:func:`get_session`), in which a write fails. Put it under the route's
+    decorator or above it (it marks the function itself)."""
+    setattr(endpoint, WRITES_ON_READ, True)
+    return endpoint
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the endpoint returns, rolled back when it raises.
 
     Declared with ``scope="function"`` at the use site so the commit happens *before* the response is
-    sent: a client never sees 201 for a change that failed to commit. GET and HEAD requests use the
-    read-only session (on SQLite it does not take the write lock). An error marked
+    sent: a client never sees 201 for a change that failed to commit. An error marked
     ``commit_transaction`` (e.g. a revoked token family) still commits what the service recorded.
+
+    GET and HEAD requests get a read-only session (unless their endpoint is marked
+    :func:`writes_on_read`): on PostgreSQL in autocommit (:func:`fixdesk.db.begin_autocommit`, no
+    ``BEGIN`` and ``COMMIT`` round trips), on SQLite a deferred transaction that takes no write lock; on
+    both, any write in it fails loudly (:func:`fixdesk.db.refuse_writes`).
     """
     state = request.app.state
-    factory = state.read_sessionmaker if request.method in ("GET", "HEAD") else state.sessionmaker
+    read_only = request.method in SAFE_METHODS and not getattr(
+        request.scope.get("endpoint"), WRITES_ON_READ, False
+    )
+    factory = state.read_sessionmaker if read_only else state.sessionmaker
     async with factory() as session:
         # Lets commit hooks reach the app's shared objects (its cache: fixdesk.platform.cache).
         session.info[APP_STATE_INFO_KEY] = state
+        if read_only:
+            refuse_writes(session)
+            if state.reads_in_autocommit:
+                await begin_autocommit(session)
         try:
             yield session
         except Exception as exc:

@@ -349,7 +349,10 @@ def read_guard(dependant: Any) -> Guard:
     calls = list(_dependency_calls(dependant))
     return Guard(
         reads_token=any(call is optional_principal for call in calls),
-        token_required=any(call is current_principal for call in calls),
+        # require(permission) checks for the token itself (one dependency level less per request).
+        token_required=any(
+            call is current_principal or getattr(call, "required_permission", None) for call in calls
+        ),
         permissions=frozenset(
             call.required_permission for call in calls if getattr(call, "required_permission", None)
         ),

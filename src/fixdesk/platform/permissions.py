@@ -86,6 +86,8 @@ def browser_area(path: str) -> tuple[str, PrincipalType] | None:
     return None
 
 
+TOKEN_REQUIRED = "Send an access token: Authorization: Bearer <token>."
+
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/v1/auth/login")
 
 
@@ -123,14 +125,19 @@ async def optional_principal(
 async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     """The authenticated caller; 401 without a token."""
     if principal is None:
-        raise Unauthorized("Send an access token: Authorization: Bearer <token>.")
+        raise Unauthorized(TOKEN_REQUIRED)
     return principal
 
 
 def require(permission: str) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that admits callers holding ``permission`` (403 otherwise, 401 without a token)."""
+    """A dependency that admits callers holding ``permission`` (403 otherwise, 401 without a token).
 
-    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    It checks for the token itself, as :func:`current_principal` does, rather than through it: one level
+    less of FastAPI's dependency resolution on nearly every request (the checks are the same)."""
+
+    async def dependency(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+        if principal is None:
+            raise Unauthorized(TOKEN_REQUIRED)
         if not principal.has(permission):
             raise Forbidden(f"This needs the '{permission}' permission.", required=permission)
         return principal

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from fixdesk.fieldservice.dispatch import service
 from fixdesk.fieldservice.dispatch.schemas import (
@@ -20,7 +20,7 @@ from fixdesk.fieldservice.permissions import WORK_ORDERS_ASSIGN
 from fixdesk.fieldservice.schemas import CalendarDay
 from fixdesk.fieldservice.work_orders.router import work_order_detail
 from fixdesk.fieldservice.work_orders.schemas import WorkOrderDetail
-from fixdesk.platform.deps import SessionDep, SettingsDep, app_sessionmaker
+from fixdesk.platform.deps import SessionDep, SettingsDep, writes_on_read
 from fixdesk.platform.openapi import problems, request_example
 from fixdesk.platform.permissions import Principal, require
 
@@ -78,8 +78,8 @@ async def apply_dispatch_plan(
 @router.get(
     "/ai/dispatch/suggestions", operation_id="dispatch-suggestions-list", response_model=SuggestionList
 )
+@writes_on_read  # the day's plan, when it has none yet, is made in the request's transaction
 async def list_dispatch_suggestions(
-    request: Request,
     session: SessionDep,
     principal: Dispatcher,
     settings: SettingsDep,
@@ -92,12 +92,7 @@ async def list_dispatch_suggestions(
     """Seed 001's suggestions for a day, drawn from its latest proposed plan (made now when there is
     none): one per placed work order not already assigned that way, highest confidence first."""
     suggestions = await service.list_suggestions(
-        session,
-        principal,
-        settings,
-        day or settings.shop_today(),
-        limit,
-        write_sessionmaker=app_sessionmaker(request),
+        session, principal, settings, day or settings.shop_today(), limit
     )
     return SuggestionList(suggestions=suggestions)
 

@@ -34,12 +34,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer
-from fixdesk.db import commit, utcnow
+from fixdesk.db import utcnow
 from fixdesk.fieldservice.access import visible_technicians, visible_work_orders
 from fixdesk.fieldservice.dispatch import solver
 from fixdesk.fieldservice.dispatch.models import (
@@ -584,28 +584,19 @@ async def _open_suggestions(session: AsyncSession, plan: DispatchPlan, limit: in
 
 
 async def list_suggestions(
-    session: AsyncSession,
-    principal: Principal,
-    settings: Settings,
-    day: date,
-    limit: int,
-    *,
-    write_sessionmaker: async_sessionmaker[AsyncSession],
+    session: AsyncSession, principal: Principal, settings: Settings, day: date, limit: int
 ) -> list[SuggestionRead]:
     """Seed 001's suggestions for ``day``: the open ones of the latest ``proposed`` plan of that day, by
     confidence (highest first), at most ``limit``; those dismissed or accepted, and those whose work order is
     now assigned that way or no longer draft or scheduled, are left out. When the day has no proposed plan,
-    one is made for the default technicians and work orders (:func:`create_plan`) and committed in a
-    transaction of its own (``write_sessionmaker``: the request's session only reads). How confidence and
-    reasoning are computed: :func:`_suggestions`."""
+    one is made for the default technicians and work orders (:func:`create_plan`) in ``session``, which
+    must be a writing one (the route is declared ``@writes_on_read``) and commits it with the answer. It
+    once went through a session of its own, which on SQLite waited for the request's own write lock until
+    the busy timeout (503). How confidence and reasoning are computed: :func:`_suggestions`."""
     plan = await _latest_proposed_plan(session, day)
-    if plan is not None:
-        return await _open_suggestions(session, plan, limit)
-    async with write_sessionmaker() as write:
-        plan = await create_plan(write, principal, settings, DispatchPlanCreate(date=day))
-        suggestions = await _open_suggestions(write, plan, limit)
-        await commit(write)
-    return suggestions
+    if plan is None:
+        plan = await create_plan(session, principal, settings, DispatchPlanCreate(date=day))
+    return await _open_suggestions(session, plan, limit)
 
 
 async def _suggestion_for_decision(session: AsyncSession, suggestion_id: uuid.UUID) -> DispatchSuggestion:

@@ -1,7 +1,8 @@
 """The public links inside a campaign email: open pixel, click redirect, unsubscribe (mounted at the root,
 no credentials: the signed token in the path is the authority, see :mod:`.tokens`).
 
-* ``GET /t/o/{token}.gif``: a 1×1 transparent GIF; records the first open. A bad token still gets the
+* ``GET /t/o/{token}.gif``: a 1×1 transparent GIF; records the first open (a ``GET`` that writes:
+  :func:`~fixdesk.platform.deps.writes_on_read`, as the click). A bad token still gets the
   image (a mail client shows no broken picture) and records nothing.
 * ``GET /t/c/{token}/{n}``: 302 to the campaign's ``n``-th link (:func:`.rendering.campaign_links`);
   records the first click. Any other link, or a bad token: 404. So the redirect can never be made to point
@@ -23,7 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from fixdesk.marketing.campaigns import service
 from fixdesk.marketing.campaigns.tokens import TokenSigner
-from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.deps import SessionDep, SettingsDep, writes_on_read
 from fixdesk.platform.errors import NotFound
 from fixdesk.platform.openapi import problems
 from fixdesk.platform.permissions import public
@@ -74,6 +75,7 @@ def _page(language: str, title: str, body: str, status_code: int = 200) -> HTMLR
     response_class=Response,
     responses={200: {"content": {"image/gif": {}}, "description": "A 1×1 transparent GIF"}},
 )
+@writes_on_read
 async def open_pixel(pixel: str, session: SessionDep, settings: SettingsDep) -> Response:
     """The open pixel of a campaign email (``/t/o/{token}.gif``): records the recipient's first open."""
     recipient = TokenSigner(settings).verify(pixel.removesuffix(".gif"))
@@ -89,6 +91,7 @@ async def open_pixel(pixel: str, session: SessionDep, settings: SettingsDep) -> 
     response_class=RedirectResponse,
     responses={302: {"description": "To the campaign's link"}, **problems(404)},
 )
+@writes_on_read
 async def click(token: str, index: int, session: SessionDep, settings: SettingsDep) -> RedirectResponse:
     """A tracked link of a campaign email: records the click and redirects to the campaign's link."""
     recipient = TokenSigner(settings).verify(token)
