@@ -4,12 +4,33 @@ import io
 import json
 import logging
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from fixdesk.app import create_app
 from fixdesk.platform.observability import configure_logging
+from tests.conftest import make_settings, wipe
+
+
+@pytest.fixture
+async def make_app(
+    database_url: str, tmp_path: Path, engine: AsyncEngine
+) -> AsyncIterator[Callable[..., Any]]:
+    """Builds apps on the test database with extra settings (field names; production allowed on SQLite),
+    for tests of what the settings change (headers, ``/metrics``, ``/health``). The database is emptied
+    afterwards."""
+
+    def build(**overrides: Any) -> Any:
+        overrides.setdefault("allow_sqlite_in_production", True)
+        return create_app(make_settings(database_url, tmp_path, **overrides), engine=engine)
+
+    yield build
+    await wipe(engine)
 
 
 @pytest.fixture

@@ -4,32 +4,11 @@ check on the way."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from fixdesk.app import create_app
-from tests.conftest import make_settings, wipe
 
 SHOP = "https://shop.example.com"
-
-
-@pytest.fixture
-async def make_app(
-    database_url: str, tmp_path: Path, engine: AsyncEngine
-) -> AsyncIterator[Callable[..., Any]]:
-    """Builds apps on the test database with extra settings (production allowed on SQLite)."""
-
-    def build(**overrides: Any) -> Any:
-        overrides.setdefault("allow_sqlite_in_production", True)
-        return create_app(make_settings(database_url, tmp_path, **overrides), engine=engine)
-
-    yield build
-    await wipe(engine)
 
 
 def _client(app: Any) -> httpx.AsyncClient:

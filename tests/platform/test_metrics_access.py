@@ -4,33 +4,16 @@ outside production when neither is set, closed in production."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fixdesk.app import create_app
 from fixdesk.config import Settings
-from tests.conftest import make_settings, wipe
 from tests.platform.problems import assert_problem
 
 METRICS_TOKEN = "scrape-token-0123456789abcdef"
-
-
-@pytest.fixture
-async def make_app(
-    database_url: str, tmp_path: Path, engine: AsyncEngine
-) -> AsyncIterator[Callable[..., Any]]:
-    def build(**overrides: Any) -> Any:
-        overrides.setdefault("allow_sqlite_in_production", True)
-        return create_app(make_settings(database_url, tmp_path, **overrides), engine=engine)
-
-    yield build
-    await wipe(engine)
 
 
 async def get_metrics(

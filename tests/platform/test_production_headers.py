@@ -4,16 +4,12 @@ middleware gives (401, 404, 413, 429, the last-resort 500)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fixdesk.app import create_app
-from tests.conftest import make_settings, wipe
 from tests.platform.problems import add_failing_routes
 
 TWO_YEARS = 63_072_000
@@ -21,19 +17,15 @@ LOGIN = "/api/v1/auth/login"
 
 
 @pytest.fixture
-async def make_app(
-    database_url: str, tmp_path: Path, engine: AsyncEngine
-) -> AsyncIterator[Callable[..., Any]]:
-    """Builds apps on the test database with extra settings (production allowed on SQLite)."""
+def make_app(make_app: Callable[..., Any]) -> Callable[..., Any]:
+    """The platform tests' :func:`make_app`, each app with routes that fail in every way."""
 
     def build(**overrides: Any) -> Any:
-        overrides.setdefault("allow_sqlite_in_production", True)
-        app = create_app(make_settings(database_url, tmp_path, **overrides), engine=engine)
+        app = make_app(**overrides)
         add_failing_routes(app)
         return app
 
-    yield build
-    await wipe(engine)
+    return build
 
 
 async def every_kind_of_response(app: Any) -> dict[str, httpx.Response]:
