@@ -26,7 +26,7 @@ from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import access, service
 from fixdesk.repairs.models import Repair
 from fixdesk.repairs.schemas import RepairCreate
-from tests.factories import make_customer, make_user, walk
+from tests.factories import make_customer, make_repair, make_user, walk
 from tests.support.explain import explain, index_conditions, sequential_scans
 
 BRANDS_AND_MODELS = [
@@ -253,19 +253,7 @@ async def test_reads_send_no_begin_or_commit_on_postgresql(backend, client, app,
         pytest.skip("SQLite's BEGIN is no round trip: its read-only sessions keep their deferred transaction")
     admin = await make_user(app, sessionmaker, "admin")
     customer = await make_customer(app, sessionmaker)
-    created = await client.post(
-        "/api/v1/repairs",
-        json={
-            "customerId": str(customer.id),
-            "deviceType": "phone",
-            "deviceBrand": "Apple",
-            "deviceModel": "iPhone 13",
-            "issueDescription": "Battery drains fast",
-        },
-        headers=admin.headers,
-    )
-    assert created.status_code == 201, created.text
-    repair_id = created.json()["id"]
+    repair_id = (await make_repair(client, admin, customer.id))["id"]
 
     round_trips.reset()
     detail = await client.get(f"/api/v1/repairs/{repair_id}", headers=admin.headers)
