@@ -50,6 +50,22 @@ SECRET = "hot-path-benchmark-secret-key-long-enough-for-hs256"
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
+def server_environment(database_url: str, data_dir: str) -> dict[str, str]:
+    """The ``FIXDESK_*`` settings of the measured Fixdesk (``hot_path_cpu.py`` uses them too): development
+    mode on ``database_url``, no Redis, warnings only in the log, and rate limits out of the way."""
+    return {
+        "FIXDESK_ENV": "development",
+        "FIXDESK_DATABASE_URL": database_url,
+        "FIXDESK_DATA_DIR": data_dir,
+        "FIXDESK_SECRET_KEY": SECRET,
+        "FIXDESK_REDIS_URL": "",
+        "FIXDESK_LOG_LEVEL": "WARNING",
+        "FIXDESK_RATE_LIMIT_AUTHENTICATED": "1000000/second",
+        "FIXDESK_RATE_LIMIT_ANONYMOUS": "1000000/second",
+        "FIXDESK_RATE_LIMIT_AUTH": "1000/second",
+    }
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
@@ -269,18 +285,7 @@ def main() -> None:
     data_dir = tempfile.mkdtemp(prefix="fixdesk-hot-path-")
     try:
         fixdesk_port = free_port()
-        environment = {
-            **os.environ,
-            "FIXDESK_ENV": "development",
-            "FIXDESK_DATABASE_URL": database_url,
-            "FIXDESK_DATA_DIR": data_dir,
-            "FIXDESK_SECRET_KEY": SECRET,
-            "FIXDESK_REDIS_URL": "",
-            "FIXDESK_LOG_LEVEL": "WARNING",
-            "FIXDESK_RATE_LIMIT_AUTHENTICATED": "1000000/second",
-            "FIXDESK_RATE_LIMIT_ANONYMOUS": "1000000/second",
-            "FIXDESK_RATE_LIMIT_AUTH": "1000/second",
-        }
+        environment = {**os.environ, **server_environment(database_url, data_dir)}
         fixdesk = [sys.executable, "-m", "fixdesk", "serve", "--no-worker", "--host", HOST]
         fixdesk += ["--port", str(fixdesk_port), "--workers", str(options.workers)]
         processes.append(

@@ -41,25 +41,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-DATABASE = "fixdesk_hot_path"
-SERVER = os.environ.get("FIXDESK_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-SECRET = "hot-path-benchmark-secret-key-long-enough-for-hs256"
-
-
-def _environment(database_url: str, data_dir: str) -> None:
-    os.environ.update(
-        {
-            "FIXDESK_ENV": "development",
-            "FIXDESK_DATABASE_URL": database_url,
-            "FIXDESK_DATA_DIR": data_dir,
-            "FIXDESK_SECRET_KEY": SECRET,
-            "FIXDESK_REDIS_URL": "",
-            "FIXDESK_LOG_LEVEL": "WARNING",
-            "FIXDESK_RATE_LIMIT_AUTHENTICATED": "1000000/second",
-            "FIXDESK_RATE_LIMIT_ANONYMOUS": "1000000/second",
-            "FIXDESK_RATE_LIMIT_AUTH": "1000/second",
-        }
-    )
+from hot_path import DATABASE, SERVER, server_environment  # the same database and settings
 
 
 class _Call:
@@ -126,7 +108,11 @@ async def run(options: argparse.Namespace) -> None:
     from fixdesk.platform.observability import configure_logging
 
     database_url = make_url(SERVER).set(drivername="postgresql+asyncpg", database=DATABASE)
-    _environment(database_url.render_as_string(hide_password=False), tempfile.mkdtemp(prefix="fixdesk-cpu-"))
+    os.environ.update(
+        server_environment(
+            database_url.render_as_string(hide_password=False), tempfile.mkdtemp(prefix="fixdesk-cpu-")
+        )
+    )
     settings = Settings()
     # As `fixdesk serve` does: the request log at WARNING writes nothing per request.
     configure_logging(settings.log_level, settings.log_json)
