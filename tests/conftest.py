@@ -46,6 +46,7 @@ from fixdesk.app import create_app
 from fixdesk.config import Settings
 from fixdesk.db import create_engine, make_sessionmaker, read_only
 from fixdesk.models import Base
+from fixdesk.platform.observability import configure_logging
 from tests.support.clock import FIXED_NOW, clock_at
 
 POSTGRES_URL = os.environ.get(
@@ -269,6 +270,19 @@ def fresh_postgres_database(purpose: str) -> str:
     url = run_async(create_postgres_database, name)
     _DATABASES_TO_DROP.append(name)
     return url
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Log as a server does (``configure_logging``: console lines, plain tracebacks) in every test process,
+    warnings and errors only.
+
+    The apps the tests build in process never run the CLI that configures logging, and structlog's
+    unconfigured default renders each logged exception with rich, syntax-highlighting the source of every
+    frame: about 5 s of CPU per exception (a test that provokes a 500, a job that fails and is retried).
+    At ``WARNING`` the tens of thousands of requests of the suite write no access line each (what a
+    failing test shows is its warnings, errors and tracebacks); tests of the log lines themselves
+    configure their own (``app_log`` in ``tests/platform/conftest.py``)."""
+    configure_logging("WARNING")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

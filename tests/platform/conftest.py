@@ -55,10 +55,7 @@ def app_log() -> Iterator[Callable[[bool], io.StringIO]]:
 
 @pytest.fixture
 def json_log(app_log) -> Callable[[], list[dict]]:
-    """Production JSON logging for one test; returns a function listing the entries logged so far.
-
-    Also used by tests that only provoke a 500, because structlog's unconfigured default renders
-    tracebacks slowly."""
+    """Production JSON logging for one test; returns a function listing the entries logged so far."""
     buffer = app_log(True)
 
     def entries() -> list[dict]:
