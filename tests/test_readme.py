@@ -72,11 +72,11 @@ def test_make_run_and_make_test_install_from_the_lock_files_with_hashes() -> Non
     run = make_dry_run("run")
     test = make_dry_run("test")
 
-    assert ".venv/bin/pip install --quiet --require-hashes -r requirements.lock" in run
-    assert ".venv/bin/pip install --quiet --require-hashes -r requirements-dev.lock" in test
+    assert ".venv/bin/pip install --quiet --no-compile --require-hashes -r requirements.lock" in run
+    assert ".venv/bin/pip install --quiet --no-compile --require-hashes -r requirements-dev.lock" in test
     for commands in (run, test):
         # Fixdesk itself comes after, without dependencies of its own choosing.
-        assert commands.index(".venv/bin/pip install --quiet --no-deps -e .") > 1
+        assert commands.index(".venv/bin/pip install --quiet --no-compile --no-deps -e .") > 1
         assert not [c for c in commands if "pip install" in c and "-e ." in c and "--no-deps" not in c]
 
 

@@ -8,7 +8,7 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request
 
 from fixdesk.app import create_app
-from fixdesk.platform.routes import flat_routes, include_router
+from fixdesk.platform.routes import _unbuilt_routes, flat_routes, include_router, literal_prefixes
 from tests.conftest import make_settings
 
 
@@ -74,3 +74,24 @@ async def test_routers_skipped_by_their_path_prefixes_still_answer_as_before():
         assert wrong_method.status_code == 405
         assert "GET" in wrong_method.headers["allow"]
         assert (await http.get("/api/other")).status_code == 404
+
+
+def test_the_prefixes_read_without_building_the_routes_are_those_of_the_built_routes(tmp_path):
+    # include_router reads each router's literal prefixes from the routes' own paths, leaving FastAPI to
+    # build the handlers on the first request. A nested router, a route of a router's own prefix or a
+    # low-priority route missed by that walk would make its paths answer 404.
+    nested, outer = APIRouter(prefix="/inner"), APIRouter(prefix="/outer")
+
+    @nested.get("/{item_id}")
+    async def item(item_id: int) -> dict[str, int]:
+        return {"item": item_id}
+
+    outer.include_router(nested, prefix="/nested")
+    app = create_app(make_settings("sqlite+aiosqlite://", tmp_path))
+    include_router(app, outer, prefix="/extra")
+
+    entries = _included(app)
+    assert len(entries) > 20
+    for entry in entries:
+        assert literal_prefixes(_unbuilt_routes(entry)) == literal_prefixes(flat_routes([entry]))
+    assert literal_prefixes(_unbuilt_routes(entries[-1])) == ("/extra/outer/nested/inner/",)

@@ -33,8 +33,6 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import vroom
-
 __all__ = [
     "Break",
     "DispatchPlan",
@@ -414,6 +412,10 @@ def _run_vroom(
         t.capacity is not None for t in problem.technicians
     )
     unlimited = sum(job.demand for job in jobs)
+
+    # Imported here, not at the top: pyvroom imports pandas (about half a second of CPU), which every
+    # server, worker and command process would pay at start whether it ever plans a day or not.
+    import vroom
 
     vroom_input = vroom.Input()
     vroom_input.set_durations_matrix(_PROFILE, [list(row) for row in problem.travel_times])
