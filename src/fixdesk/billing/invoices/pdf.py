@@ -14,7 +14,6 @@ from decimal import Decimal
 
 import anyio
 from babel.numbers import format_currency
-from fpdf import FPDF
 
 from fixdesk.billing.models import Invoice, InvoiceStatus
 from fixdesk.config import Settings
@@ -163,6 +162,10 @@ def _rate(rate: Decimal) -> str:
 
 def render(document: InvoiceDocument) -> bytes:
     """The invoice as PDF bytes (A4, one or more pages). CPU work: call it off the event loop."""
+
+    # Imported here: fpdf2 loads fontTools (about a third of a second of CPU), which every process that
+    # builds the app would pay at start; only the processes that print an invoice need it.
+    from fpdf import FPDF
 
     def money(amount: Decimal) -> str:
         return format_money(amount, document.currency)
