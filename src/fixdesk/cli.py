@@ -41,11 +41,10 @@ DEMO_LOGINS = (
 
 def _settings() -> Settings:
     """The settings every command starts from (exit 2 on a configuration error). The domains are loaded
-    here too, so every command sees the same permission table, event catalogue and job handlers."""
-    from fixdesk.bootstrap import load_domains
+    here too, so every command sees the same permission table, event catalogue and job handlers; after the
+    settings are checked, so a command refused for its configuration answers without loading them."""
     from fixdesk.platform.storage import check_storage_libraries
 
-    load_domains()
     try:
         settings = get_settings()
         settings.check_production_safety()
@@ -55,6 +54,9 @@ def _settings() -> Settings:
     except ConfigurationError as exc:
         console.print(f"[bold red]Configuration error:[/] {escape(str(exc))}")
         raise typer.Exit(code=2) from exc
+    from fixdesk.bootstrap import load_domains  # imports every domain
+
+    load_domains()
     return settings
 
 
