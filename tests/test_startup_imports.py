@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.test_import_direction import _is_type_checking
+
 SOURCE = Path(__file__).resolve().parent.parent / "src" / "fixdesk"
 # Measured alone, in a process that has the app's common libraries: pyvroom imports pandas, about half a
 # second of CPU; fpdf2 imports fontTools, a third of a second. The whole app's imports take about a second.
@@ -14,7 +16,8 @@ IMPORTED_WHERE_USED = frozenset({"vroom", "pandas", "fpdf", "fontTools"})
 
 
 def _top_level_imports(tree: ast.Module) -> set[str]:
-    """The top-level packages a module imports when it is loaded (not inside a function)."""
+    """The top-level packages a module imports when it is loaded: outside functions and classes' methods,
+    and outside ``if TYPE_CHECKING:`` blocks (whose ``else`` still runs)."""
     found: set[str] = set()
     pending: list[ast.AST] = list(tree.body)
     while pending:
@@ -23,9 +26,42 @@ def _top_level_imports(tree: ast.Module) -> set[str]:
             found.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             found.add(node.module.split(".")[0])
-        elif isinstance(node, ast.If | ast.Try | ast.With):
+        elif isinstance(node, ast.If) and _is_type_checking(node):
+            pending.extend(node.orelse)
+        elif isinstance(node, ast.If | ast.Try | ast.ExceptHandler | ast.With | ast.ClassDef):
             pending.extend(ast.iter_child_nodes(node))
     return found
+
+
+def test_the_check_sees_imports_that_run_and_ignores_those_that_do_not():
+    source = """
+import vroom.solver
+from fpdf import FPDF
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:
+    import pandas
+else:
+    import fontTools
+try:
+    import json
+except ImportError:
+    import simplejson
+class Holder:
+    import zlib
+    def method(self):
+        import gzip
+def render():
+    import bz2
+"""
+    assert _top_level_imports(ast.parse(source)) == {
+        "vroom",
+        "fpdf",
+        "typing",
+        "fontTools",
+        "json",
+        "simplejson",
+        "zlib",
+    }
 
 
 def test_costly_single_feature_dependencies_are_imported_where_they_are_used():
