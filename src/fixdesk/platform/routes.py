@@ -37,7 +37,7 @@ def include_router(
             holder = APIRouter()
             holder.include_router(router, prefix=prefix, include_in_schema=include_in_schema)
             (entry,) = holder.routes
-            _match_only_under(entry, literal_prefixes(_unbuilt_routes(entry)))
+            _match_only_under(entry, path_prefixes(_unbuilt_paths(entry)))
             # The router is kept with its entry, so its id cannot be reused by another router.
             shared = _shared_inclusions[key] = (router, entry)
     app.router.routes.append(shared[1])
@@ -46,20 +46,16 @@ def include_router(
 def literal_prefixes(routes: Iterable[Any]) -> tuple[str, ...]:
     """The literal start of each route's path, up to its first parameter (``/api/v1/repairs/`` for
     ``/api/v1/repairs/{repair_id}``): a request path can match a route only if it starts with it."""
-    return tuple(sorted({route.path.split("{", 1)[0] for route in routes if hasattr(route, "path")}))
+    return path_prefixes(route.path for route in routes if hasattr(route, "path"))
 
 
-class _PrefixedPath:
-    """A route's full path, for :func:`literal_prefixes`."""
-
-    __slots__ = ("path",)
-
-    def __init__(self, path: str) -> None:
-        self.path = path
+def path_prefixes(paths: Iterable[str]) -> tuple[str, ...]:
+    """The literal start of each path up to its first parameter, sorted, without repeats."""
+    return tuple(sorted({path.split("{", 1)[0] for path in paths}))
 
 
-def _unbuilt_routes(entry: Any) -> Iterator[Any]:
-    """The routes of an included router with their full paths, without building them.
+def _unbuilt_paths(entry: Any) -> Iterator[str]:
+    """The full paths of an included router's routes, without building the routes.
 
     :func:`flat_routes` builds each route's handler (dependency tree, request and response models): the
     work FastAPI otherwise does on the first request a route could answer. Walking the router's own routes
@@ -70,16 +66,16 @@ def _unbuilt_routes(entry: Any) -> Iterator[Any]:
     original = getattr(entry, "original_router", None)
     context = getattr(entry, "include_context", None)
     if original is None or context is None:
-        yield from flat_routes([entry])
+        yield from (route.path for route in flat_routes([entry]) if hasattr(route, "path"))
         return
 
-    def walk(router: Any, prefix: str) -> Iterator[Any]:
+    def walk(router: Any, prefix: str) -> Iterator[str]:
         for route in [*router.routes, *getattr(router, "_low_priority_routes", ())]:
             child = getattr(route, "original_router", None)
             if child is not None:
                 yield from walk(child, prefix + route.include_context.prefix)
             elif hasattr(route, "path"):
-                yield _PrefixedPath(prefix + route.path)
+                yield prefix + route.path
 
     yield from walk(original, context.prefix)
 
