@@ -35,6 +35,7 @@ import asyncpg
 import httpx
 import pytest
 from _pytest.nodeid import NodeId
+from _pytest.pathlib import import_path
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from sqlalchemy import event, text
@@ -285,6 +286,57 @@ def pytest_configure(config: pytest.Config) -> None:
     configure_logging("WARNING")
 
 
+def _test_modules(session: pytest.Session) -> list[Path]:
+    """The test modules the session's arguments name, in path order, less those pytest ignores."""
+    config = session.config
+    found: set[Path] = set()
+    for argument in config.args:
+        path = Path(argument.split("::")[0]).resolve()
+        if path.is_dir():
+            found.update(path.rglob("test_*.py"))
+        elif path.name.startswith("test_") and path.suffix == ".py":
+            found.add(path)
+    return [
+        path
+        for path in sorted(found)
+        if not config.hook.pytest_ignore_collect(collection_path=path, config=config)
+    ]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> None:
+    """In an xdist worker, import the test modules first, starting from this worker's own share of them,
+    before pytest's collection imports them all in path order (and finds them imported).
+
+    A clean checkout (CI) has no bytecode yet: each module must be compiled, and each test module's
+    assertions rewritten, before it runs, about 8 s of CPU. The workers start together and collect the
+    same modules; in path order all of them would compile everything at once, each for itself. Started at
+    different places (worker ``k`` of ``n`` at the ``k/n``-th module), each compiles its share while the
+    others compile theirs, and finds the rest in the cache (``.venv/pycache``, see the Makefile) by the
+    time it gets there. A module that fails to import is left to pytest's collection, which imports it
+    again and reports the error as it always does."""
+    workerinput = getattr(session.config, "workerinput", None)
+    if workerinput is None:
+        return
+    modules = _test_modules(session)
+    count = int(workerinput.get("workercount", 1))
+    index = int(workerinput["workerid"].removeprefix("gw"))
+    start = len(modules) * index // max(count, 1)
+    importmode = session.config.getoption("--import-mode")
+    namespace_packages = session.config.getini("consider_namespace_packages")
+    for path in modules[start:] + modules[:start]:
+        try:
+            import_path(
+                path,
+                mode=importmode,
+                root=session.config.rootpath,
+                consider_namespace_packages=namespace_packages,
+            )
+        except BaseException as error:  # a module-level skip or a broken module: pytest reports it
+            if isinstance(error, KeyboardInterrupt):
+                raise
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Keep Python's garbage collector off what collection built, and let it run less often.
 
@@ -299,7 +351,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Drop the PostgreSQL databases this process created (each xdist worker drops its own)."""
+    """Drop the PostgreSQL databases this process created (each xdist worker drops its own), and the run's
+    shared OpenAPI document (every worker has read it by now: tests start once all have collected)."""
+    from tests.support.openapi import shared_document_path
+
+    shared = shared_document_path()
+    if shared is not None:
+        shared.unlink(missing_ok=True)
+        shared.with_name(f"{shared.name}.lock").unlink(missing_ok=True)
     if _DATABASES_TO_DROP:
         names = list(_DATABASES_TO_DROP)
         _DATABASES_TO_DROP.clear()

@@ -9,40 +9,29 @@ string query or path parameter and each plain string field of its JSON body (one
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from fixdesk.app import create_app
 from fixdesk.config import Settings
 from fixdesk.customers.models import Customer
 from fixdesk.models import Base
 from fixdesk.platform.jobs.models import Job
 from fixdesk.platform.schemas import NON_BLANK_TEXT_PATTERN, TEXT_PATTERN, control_character_problem
 from fixdesk.repairs.models import Repair, RepairAttachment
-from tests.conftest import TEST_SECRET, make_settings, unique_email
+from tests.conftest import make_settings, unique_email
 from tests.factories import make_customer, make_repair, make_user
 from tests.platform.problems import assert_problem
+from tests.support.openapi import app_openapi_document
 
 NUL_TEXT = "Ana\x00Silva"
 ESCAPED_NUL = "Ana%00Silva"
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def _document() -> dict[str, Any]:
-    settings = Settings(
-        env="test",
-        data_dir=tempfile.mkdtemp(prefix="fixdesk-openapi-"),
-        database_url="sqlite+aiosqlite:///:memory:",
-        secret_key=TEST_SECRET,
-    )
-    return create_app(settings).openapi()
-
-
-DOCUMENT = _document()
+DOCUMENT = app_openapi_document()
 TAGS = sorted(
     {
         (operation.get("tags") or ["untagged"])[0]

@@ -45,12 +45,10 @@ from starlette.types import Receive, Scope, Send
 
 from fixdesk import migrations
 from fixdesk.app import create_app
-from fixdesk.config import Settings
 from fixdesk.db import create_engine, make_sessionmaker
 from fixdesk.platform.openapi import OAUTH2_SCHEME
 from tests.conftest import (
     IN_CI,
-    TEST_SECRET,
     _postgres_problem,
     fresh_postgres_database,
     make_settings,
@@ -58,6 +56,7 @@ from tests.conftest import (
 )
 from tests.factories import make_customer, make_user
 from tests.platform.conftest import fuzz_backend
+from tests.support.openapi import app_openapi_document
 
 SEED = 20260301
 # Generated requests per operation on top of the examples and coverage cases; FIXDESK_FUZZ_EXAMPLES
@@ -211,9 +210,7 @@ class AppUnderTest:
 
 
 APP = AppUnderTest()
-DOCUMENT = create_app(
-    Settings(env="test", secret_key=TEST_SECRET, database_url="sqlite+aiosqlite:///:memory:")
-).openapi()
+DOCUMENT = app_openapi_document()
 schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
 schema.app = APP
 
