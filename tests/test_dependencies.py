@@ -38,6 +38,7 @@ def read_lock(name: str) -> dict[str, tuple[str, int]]:
 
 RUNTIME = read_lock("requirements.lock")
 DEV = read_lock("requirements-dev.lock")
+INSTALLER = read_lock("requirements-uv.lock")
 
 
 def requirements(group: str | None) -> list[Requirement]:
@@ -50,7 +51,8 @@ def requirements(group: str | None) -> list[Requirement]:
 
 
 @pytest.mark.parametrize(
-    ("lock_name", "pins"), [("requirements.lock", RUNTIME), ("requirements-dev.lock", DEV)]
+    ("lock_name", "pins"),
+    [("requirements.lock", RUNTIME), ("requirements-dev.lock", DEV), ("requirements-uv.lock", INSTALLER)],
 )
 def test_every_pin_carries_a_hash(lock_name, pins) -> None:
     assert pins, lock_name

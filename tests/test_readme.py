@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import inspect
+import re
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,21 +73,38 @@ def test_make_run_and_make_test_install_from_the_lock_files_with_hashes() -> Non
     run = make_dry_run("run")
     test = make_dry_run("test")
 
-    assert ".venv/bin/pip install --quiet --no-compile --require-hashes -r requirements.lock" in run
-    assert ".venv/bin/pip install --quiet --no-compile --require-hashes -r requirements-dev.lock" in test
+    uv = ".venv/bin/uv pip install --quiet --python .venv/bin/python"
+    assert f"{uv} --require-hashes -r requirements.lock" in run
+    assert f"{uv} --require-hashes -r requirements-dev.lock" in test
     for commands in (run, test):
+        # The installer itself is pinned with its hashes, and installed before it installs anything.
+        installs_uv = (
+            ".venv/bin/python -m pip install --quiet --no-compile --require-hashes -r requirements-uv.lock"
+        )
+        assert commands.index(installs_uv) < commands.index(f"{uv} --no-deps -e .")
         # Fixdesk itself comes after, without dependencies of its own choosing.
-        assert commands.index(".venv/bin/pip install --quiet --no-compile --no-deps -e .") > 1
+        assert commands.index(f"{uv} --no-deps -e .") > 1
         assert not [c for c in commands if "pip install" in c and "-e ." in c and "--no-deps" not in c]
+        # Nothing is installed unpinned: every install names a lock file with hashes, or is Fixdesk's own.
+        assert not [
+            c for c in commands if "pip install" in c and "--require-hashes" not in c and "-e ." not in c
+        ]
 
 
 def test_make_lock_regenerates_both_lock_files_from_pyproject_with_hashes() -> None:
     compiles = [command for command in make_dry_run("lock") if "pip-compile" in command]
 
-    assert len(compiles) == 2
-    assert all("--generate-hashes" in command and command.endswith(" pyproject.toml") for command in compiles)
+    assert len(compiles) == 3
+    assert all("--generate-hashes" in command for command in compiles)
+    assert all(command.endswith(" pyproject.toml") for command in compiles[:2])
     assert "--extra dev --output-file requirements-dev.lock" in compiles[0]
     assert "--constraint requirements-dev.lock --output-file requirements.lock" in compiles[1]
+    # The installer's own pin, from the Makefile's UV_VERSION, which the committed file must match.
+    version = re.search(r'echo "uv==([0-9.]+)" \| ', compiles[2]).group(1)
+    assert compiles[2].endswith("--output-file requirements-uv.lock -")
+    assert re.search(
+        rf"^uv=={re.escape(version)} \\$", (REPOSITORY / "requirements-uv.lock").read_text(), re.M
+    )
     assert all(
         "--upgrade" in command for command in make_dry_run("lock", "UPGRADE=1") if "pip-compile" in command
     )
