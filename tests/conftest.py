@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import gc
 import os
 import re
@@ -35,6 +36,7 @@ import asyncpg
 import httpx
 import pytest
 from _pytest.nodeid import NodeId
+from _pytest.outcomes import OutcomeException
 from _pytest.pathlib import import_path
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
@@ -325,16 +327,14 @@ def pytest_collection(session: pytest.Session) -> None:
     importmode = session.config.getoption("--import-mode")
     namespace_packages = session.config.getini("consider_namespace_packages")
     for path in modules[start:] + modules[:start]:
-        try:
+        # A module-level skip, or a module that fails to import, is reported by pytest's own import.
+        with contextlib.suppress(Exception, OutcomeException):
             import_path(
                 path,
                 mode=importmode,
                 root=session.config.rootpath,
                 consider_namespace_packages=namespace_packages,
             )
-        except BaseException as error:  # a module-level skip or a broken module: pytest reports it
-            if isinstance(error, KeyboardInterrupt):
-                raise
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
