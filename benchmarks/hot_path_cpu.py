@@ -14,7 +14,7 @@ requests: the repair detail, the first list page, and ``/health``, plain and wit
 takes the full middleware stack).
 
 ``--profile cprofile`` prints the 40 functions with the most cumulative time over the detail's and the
-list's runs (``--profile detail`` or ``list`` for one of them).
+list's runs (``--profile detail``, ``list`` or ``health`` for one of them).
 
 ``--calls`` prints the Python function calls one request makes (cProfile's count, garbage collector off):
 a deterministic measure of the Python work, the same on every run whatever the machine's load, for
@@ -236,7 +236,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--profile", choices=["cprofile", "detail", "list"])
+    parser.add_argument("--profile", choices=["cprofile", "detail", "list", "health"])
     parser.add_argument("--calls", action="store_true", help="Python function calls per request")
     parser.add_argument("--bodies", help="write a sample of answers to this file")
     parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"), help="compare two --bodies files")

@@ -317,6 +317,11 @@ class Settings(BaseSettings):
         description="IPs or CIDR networks allowed to read /metrics without the token (client IP as for rate limits)",
     )
     log_level: str = "INFO"
+    opentelemetry: bool = Field(
+        default=False,
+        description="FastAPI's own OpenTelemetry spans, metrics and logs, sent to the providers the process "
+        "configured (e.g. under opentelemetry-instrument); off, no request looks for a provider",
+    )
     # Plain-language scheduling (fixdesk.fieldservice.language): an optional OpenAI-compatible model
     # extracts the request's fields; without a base URL, or when it fails, the offline parser answers.
     llm_base_url: str | None = Field(
