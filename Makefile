@@ -53,7 +53,7 @@ run: $(VENV)/.installed
 
 # Two test processes more than there are cores: a test often waits (on a server it started, a subprocess,
 # PostgreSQL, Chromium), and the others keep the cores busy meanwhile (on 2 cores, 4 processes ran the
-# suite in 8.0 min where 3 took 9.1).
+# suite in 8.0 min where 3 took 9.1; 5 were slower than 4 too).
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 2 )))
 # loadgroup: the tests of one xdist_group (the browser tests, modules sharing a server; ONE_WORKER in
 # tests/conftest.py) go whole to one worker, so their server or browser starts once; others are spread.
