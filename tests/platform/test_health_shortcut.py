@@ -4,9 +4,11 @@ check on the way."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import time_machine
 
 SHOP = "https://shop.example.com"
 
@@ -34,6 +36,19 @@ async def test_the_shortcut_answers_as_the_route_does_with_the_production_header
         assert body["timestamp"].endswith("Z")
     assert sorted(shortcut.headers.keys()) == sorted(routed.headers.keys())
     assert shortcut.json().keys() == routed.json().keys()
+
+
+async def test_the_shortcut_answers_the_routes_bytes(make_app):
+    app = make_app()
+    # The clock stands still, so both answers carry the same timestamp, microseconds included.
+    with time_machine.travel(datetime(2026, 12, 31, 23, 59, 59, 123456, tzinfo=UTC), tick=False):
+        async with _client(app) as http:
+            shortcut = await http.get("/health")
+            routed = await http.get("/health?probe=1")
+
+    assert shortcut.content == routed.content
+    assert shortcut.json()["timestamp"] == "2026-12-31T23:59:59.123456Z"
+    assert shortcut.headers["content-length"] == str(len(routed.content))
 
 
 async def test_the_shortcut_is_logged_and_counted(make_app, json_log):

@@ -13,9 +13,7 @@ route :func:`fixdesk.app.health`, which gives the same document.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -33,12 +31,12 @@ _ROUTE = _HealthRoute()
 
 
 class HealthShortcut:
-    """Pure ASGI middleware answering a plain ``GET /health`` with ``document()`` as JSON (see the module
-    docstring); ``document`` is the route's own (:func:`fixdesk.app.health_document`)."""
+    """Pure ASGI middleware answering a plain ``GET /health`` with ``body()``, the route's own document as
+    the route encodes it (:func:`fixdesk.app.health_body`; see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, document: Callable[[], dict[str, Any]]) -> None:
+    def __init__(self, app: ASGIApp, body: Callable[[], bytes]) -> None:
         self.app = app
-        self.document = document
+        self.body = body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -50,8 +48,7 @@ class HealthShortcut:
         ):
             await self.app(scope, receive, send)
             return
-        # The same bytes as the route's answer: compact JSON, UTF-8.
-        body = json.dumps(self.document(), separators=(",", ":"), ensure_ascii=False).encode()
+        body = self.body()
         scope["route"] = _ROUTE
         await send(
             {
