@@ -5,13 +5,7 @@ The check runs in a child process: freezing is for the process's lifetime."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-REPOSITORY = Path(__file__).resolve().parent.parent
+from tests.support.child import run_script
 
 SCRIPT = """
 import gc, json
@@ -30,19 +24,7 @@ print(json.dumps({
 
 
 def test_a_command_pauses_the_collector_until_the_domains_are_loaded(tmp_path) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("FIXDESK_")}
-    env["FIXDESK_DATA_DIR"] = str(tmp_path / "data")
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=REPOSITORY,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    state = json.loads(result.stdout.splitlines()[-1])
+    state = run_script(SCRIPT, FIXDESK_DATA_DIR=str(tmp_path / "data"))
 
     assert state["paused_by_main"]
     assert state["enabled_after_loading"]

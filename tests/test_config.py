@@ -5,7 +5,6 @@ import os
 import re
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from pydantic import ValidationError
 
 from fixdesk.app import create_app
 from fixdesk.config import MINIMUM_SECRET_LENGTH, SECRET_FILE_NAME, ConfigurationError, Settings
+from tests.support.child import run_python
 
 SOURCE_DIR = Path(__file__).resolve().parents[1] / "src" / "fixdesk"
 GOOD_SECRET = "a-configured-secret-that-is-long-enough-0123456789"
@@ -181,17 +181,7 @@ def test_production_with_postgresql_and_secret_is_accepted(monkeypatch):
 
 def run_cli(tmp_path: Path, *arguments: str, **environment: str) -> subprocess.CompletedProcess:
     """Run ``python -m fixdesk`` in ``tmp_path`` with only the given ``FIXDESK_*`` variables set."""
-    env = {name: value for name, value in os.environ.items() if not name.upper().startswith("FIXDESK_")}
-    env.update(environment)
-    return subprocess.run(
-        [sys.executable, "-m", "fixdesk", *arguments],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_python("-m", "fixdesk", *arguments, cwd=tmp_path, **environment)
 
 
 def one_line(text: str) -> str:

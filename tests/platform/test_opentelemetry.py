@@ -9,13 +9,7 @@ with the setting off and to one with it on.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-REPOSITORY = Path(__file__).resolve().parents[2]
+from tests.support.child import run_script
 
 SCRIPT = r"""
 import asyncio, contextlib, json, sys, tempfile
@@ -70,18 +64,7 @@ print(json.dumps({"off": asyncio.run(spans(False)), "on": asyncio.run(spans(True
 
 
 def test_fastapi_telemetry_runs_only_when_the_setting_asks_for_it() -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("FIXDESK_", "OTEL_"))}
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=REPOSITORY,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    spans = json.loads(result.stdout.splitlines()[-1])
+    spans = run_script(SCRIPT)
 
     assert spans["off"] == []
     # A server span per request, and the endpoint's own spans inside the routed one (/health?probe=1).
