@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fixdesk.app import create_app
-from fixdesk.config import Settings
-from tests.conftest import TEST_SECRET
+from tests.conftest import make_settings
 
 
 def shared_document_path() -> Path | None:
@@ -29,14 +28,8 @@ def shared_document_path() -> Path | None:
 
 
 def _build() -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="fixdesk-openapi-") as data_dir:
-        settings = Settings(
-            env="test",
-            data_dir=data_dir,
-            database_url="sqlite+aiosqlite:///:memory:",
-            secret_key=TEST_SECRET,
-        )
-        return create_app(settings).openapi()
+    with tempfile.TemporaryDirectory(prefix="fixdesk-openapi-") as directory:
+        return create_app(make_settings("sqlite+aiosqlite:///:memory:", Path(directory))).openapi()
 
 
 @functools.cache
