@@ -234,6 +234,11 @@ def run_async(function: Any, *args: Any) -> Any:
         return pool.submit(asyncio.run, function(*args)).result()
 
 
+LOCK_TIMEOUT = "60s"
+"""How long a test's PostgreSQL statement waits for a lock: a statement that waits for the test's own
+open transaction (work on another connection without the ``commits`` marker) fails instead of hanging."""
+
+
 async def create_postgres_database(name: str) -> str:
     """(Re)create database ``name`` on the test server and return its SQLAlchemy URL."""
     url = make_url(POSTGRES_URL)
@@ -247,6 +252,10 @@ async def create_postgres_database(name: str) -> str:
         # reach the disk (seconds per test run of fsync waits on a busy virtual disk). Durability is all
         # this changes; what a transaction sees and locks is the same.
         await admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+        # A default of the database, not a SET run by each new connection: asyncpg would run that SET in a
+        # transaction left open until the connection's first user ends it, and a first user in autocommit
+        # (a GET) would send an extra ROLLBACK that undoes the SET.
+        await admin.execute(f"ALTER DATABASE \"{name}\" SET lock_timeout = '{LOCK_TIMEOUT}'")
     finally:
         await admin.close()
     return url.set(database=name).render_as_string(hide_password=False)
@@ -405,22 +414,9 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-LOCK_TIMEOUT = "60s"
-"""How long a test's PostgreSQL statement waits for a lock: a statement that waits for the test's own
-open transaction (work on another connection without the ``commits`` marker) fails instead of hanging."""
-
-
 @pytest.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url, pool_size=5)
-    if engine.dialect.name == "postgresql":
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _bounded_lock_waits(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
-            cursor.close()
-
     yield engine
     await engine.dispose()
 
