@@ -127,12 +127,7 @@ def test_no_notification_or_webhook_is_lost_when_the_worker_is_killed(backend: s
 
         async def drive() -> int:
             nonlocal kills
-            # The waits for a job in hand leave the pooled connections idle for seconds. uvicorn closes an
-            # idle keep-alive connection after 5 s, and httpx keeps one for 5 s too: a request sent at that
-            # moment meets the server's close (ReadError). Dropping idle connections after 1 s on this side
-            # means a reused connection is one the server still keeps.
-            limits = httpx.Limits(keepalive_expiry=1.0)
-            async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+            async with httpx.AsyncClient(base_url=base, timeout=30) as http:
                 login = await http.post("/api/v1/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]})
                 headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
                 hook = await http.post(

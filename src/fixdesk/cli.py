@@ -160,24 +160,26 @@ def serve(
         os.environ["FIXDESK_PORT"] = str(bind_port)
         os.environ["FIXDESK_WORKER_IN_PROCESS"] = "true" if worker else "false"
         uvicorn.run(
-            "fixdesk.cli:app_from_environment",
-            factory=True,
-            workers=workers,
-            host=bind_host,
-            port=bind_port,
-            log_level="warning",
-            proxy_headers=False,
+            "fixdesk.cli:app_from_environment", factory=True, workers=workers, **_uvicorn_options(settings)
         )
         return
-    uvicorn.run(
-        create_app(settings, run_worker=worker),
-        host=bind_host,
-        port=bind_port,
-        log_level="warning",
+    uvicorn.run(create_app(settings, run_worker=worker), **_uvicorn_options(settings))
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What uvicorn is told by ``fixdesk serve``, with one process or several."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
         # Uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1; the app decides whom to believe
         # (FIXDESK_TRUSTED_PROXIES), so the socket peer must reach it unchanged.
-        proxy_headers=False,
-    )
+        "proxy_headers": False,
+        # Uvicorn's own default is 5 s, as long as httpx keeps an idle connection and shorter than a load
+        # balancer's idle timeout: a client reusing a connection just as the server closes it gets a reset
+        # (a proxy answers 502). The server must be the last to give up an idle connection.
+        "timeout_keep_alive": settings.keep_alive_seconds,
+    }
 
 
 def app_from_environment() -> Any:

@@ -303,6 +303,14 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    keep_alive_seconds: int = Field(
+        default=75,
+        ge=1,
+        le=3600,
+        description="Seconds `fixdesk serve` keeps an idle keep-alive connection open; longer than the idle "
+        "timeout of the proxy or client pool in front (AWS load balancers 60 s, httpx 5 s), so they drop a "
+        "connection before the server does and never send a request into a closing one",
+    )
     cors_origins: list[str] = Field(default_factory=list)
     hsts_max_age: int = Field(
         default=63_072_000,
