@@ -207,9 +207,10 @@ async def test_a_signed_in_session_authenticates_in_one_statement(
 
 @dataclass
 class RoundTrips:
-    """The SQL an engine sends while active: statements as SQLAlchemy runs them, and (PostgreSQL) the
-    transaction commands asyncpg sends on its own (``BEGIN``, ``COMMIT``, ``ROLLBACK``), which no
-    SQLAlchemy statement event sees."""
+    """The SQL an engine sends while active: statements as SQLAlchemy runs them or announces them (those
+    sent to asyncpg directly, :mod:`fixdesk.platform.direct`), and (PostgreSQL) the transaction commands
+    asyncpg sends on its own (``BEGIN``, ``COMMIT``, ``ROLLBACK``), which no SQLAlchemy statement event
+    sees."""
 
     statements: list[str] = field(default_factory=list)
     transaction_commands: list[str] = field(default_factory=list)
@@ -217,6 +218,9 @@ class RoundTrips:
     def reset(self) -> None:
         self.statements.clear()
         self.transaction_commands.clear()
+
+
+TRANSACTION_COMMANDS = {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"}
 
 
 @pytest.fixture
@@ -228,7 +232,10 @@ def round_trips(engine: AsyncEngine) -> Iterator[RoundTrips]:
         trips.statements.append(statement)
 
     def on_command(record: Any) -> None:  # asyncpg's LoggedQuery
-        trips.transaction_commands.append(record.query.strip().rstrip(";"))
+        command = record.query.strip().rstrip(";")
+        # asyncpg logs the statements sent to it directly too; the statement event counted those.
+        if command.split(maxsplit=1)[0].upper() in TRANSACTION_COMMANDS:
+            trips.transaction_commands.append(command)
 
     def on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         if engine.dialect.name == "postgresql":

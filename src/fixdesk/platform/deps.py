@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -39,14 +40,24 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     ``commit_transaction`` (e.g. a revoked token family) still commits what the service recorded.
 
     GET and HEAD requests get a read-only session (unless their endpoint is marked
-    :func:`writes_on_read`): on PostgreSQL in autocommit (:func:`fixdesk.db.begin_autocommit`, no
-    ``BEGIN`` and ``COMMIT`` round trips), on SQLite a deferred transaction that takes no write lock; on
-    both, any write in it fails loudly (:func:`fixdesk.db.refuse_writes`).
+    :func:`writes_on_read`): see :func:`request_session`.
     """
-    state = request.app.state
     read_only = request.method in SAFE_METHODS and not getattr(
         request.scope.get("endpoint"), WRITES_ON_READ, False
     )
+    async with request_session(request.app.state, read_only=read_only) as session:
+        yield session
+
+
+@asynccontextmanager
+async def request_session(state: Any, *, read_only: bool) -> AsyncIterator[AsyncSession]:
+    """A request's session from the app's ``state`` (:func:`get_session`; a route answering directly,
+    :mod:`fixdesk.platform.direct_routes`): committed when the block ends, rolled back when it raises (an
+    error marked ``commit_transaction`` commits).
+
+    ``read_only``: on PostgreSQL in autocommit (:func:`fixdesk.db.begin_autocommit`, no ``BEGIN`` and
+    ``COMMIT`` round trips), on SQLite a deferred transaction that takes no write lock; on both, any
+    write in it fails loudly (:func:`fixdesk.db.refuse_writes`)."""
     factory = state.read_sessionmaker if read_only else state.sessionmaker
     async with factory() as session:
         # Lets commit hooks reach the app's shared objects (its cache: fixdesk.platform.cache).

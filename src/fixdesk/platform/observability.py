@@ -105,6 +105,11 @@ def configure_logging(level: str = "INFO", json_output: bool = False) -> None:
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
 
 
+ANSWERED_DIRECTLY = "fixdesk.answered_directly"
+"""Key of the request's state set by a route that answered directly (:mod:`fixdesk.platform.direct_routes`),
+counted in ``http_direct_answers_total``."""
+
+
 class Metrics:
     """The HTTP metrics of one app, in their own registry so several apps (tests) never collide."""
 
@@ -119,6 +124,13 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
+        self.direct_answers = Counter(
+            "http_direct_answers_total",
+            "GET requests a route answered directly, past FastAPI's dependency resolution "
+            "(fixdesk.platform.direct_routes); the rest of its requests went through its endpoint",
+            ["route"],
+            registry=self.registry,
+        )
 
 
 class RequestContextMiddleware:
@@ -131,8 +143,11 @@ class RequestContextMiddleware:
         # a lock and builds a key on every call): routes, methods and statuses are a small, fixed set.
         self._counters: dict[tuple[str, str, int], Any] = {}
         self._histograms: dict[tuple[str, str], Any] = {}
+        self._direct_answers: dict[str, Any] = {}
 
-    def _record(self, method: str, route_path: str, status: int, elapsed: float) -> None:
+    def _record(
+        self, method: str, route_path: str, status: int, elapsed: float, *, answered_directly: bool = False
+    ) -> None:
         counter = self._counters.get((method, route_path, status))
         if counter is None:
             counter = self._counters[(method, route_path, status)] = self.metrics.requests.labels(
@@ -145,6 +160,11 @@ class RequestContextMiddleware:
             )
         counter.inc()
         histogram.observe(elapsed)
+        if answered_directly:
+            direct = self._direct_answers.get(route_path)
+            if direct is None:
+                direct = self._direct_answers[route_path] = self.metrics.direct_answers.labels(route_path)
+            direct.inc()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -182,7 +202,14 @@ class RequestContextMiddleware:
             route = scope.get("route")
             route_path = getattr(route, "path", "unmatched")
             elapsed = time.perf_counter() - started
-            self._record(scope["method"], route_path, status_holder["status"], elapsed)
+            answered_directly = ANSWERED_DIRECTLY in scope.get("state", ())
+            self._record(
+                scope["method"],
+                route_path,
+                status_holder["status"],
+                elapsed,
+                answered_directly=answered_directly,
+            )
             if _access_log:
                 log.info(
                     "request",

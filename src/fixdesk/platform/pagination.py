@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
+from fixdesk.platform.direct import Database, DirectReader
 from fixdesk.platform.schemas import CamelModel
 
 T = TypeVar("T")
@@ -144,22 +145,26 @@ async def count_total(session: AsyncSession, statement: Select[Any]) -> ListTota
 
 
 def bounded_count(statement: Select[Any]) -> Select[Any]:
-    """``SELECT count(*) FROM (<statement's rows as 1> LIMIT 10001)``: what :func:`count_total` runs, for a
-    statement built once (its cache key and compiled SQL reused) and passed with
+    """``SELECT count(*) AS count FROM (<statement's rows as 1> LIMIT 10001)``: what :func:`count_total`
+    runs, for a statement built once (its cache key and compiled SQL reused) and passed with
     :func:`total_from_bounded_count`."""
     counted = statement.with_only_columns(literal_column("1"), maintain_column_froms=True)
-    return select(func.count()).select_from(counted.limit(EXACT_TOTAL_LIMIT + 1).subquery())
+    return select(func.count().label("count")).select_from(counted.limit(EXACT_TOTAL_LIMIT + 1).subquery())
 
 
-async def total_from_bounded_count(session: AsyncSession, exact: int, statement: Select[Any]) -> ListTotal:
+async def total_from_bounded_count(database: Database, exact: int, statement: Select[Any]) -> ListTotal:
     """The :class:`ListTotal` of ``statement`` whose :func:`bounded_count` was ``exact``: itself up to
     :data:`EXACT_TOTAL_LIMIT`, else the estimate (PostgreSQL's planner's for ``statement``, whose values must
-    all be bound)."""
+    all be bound). ``database``: a session, or a reader (:mod:`fixdesk.platform.direct`)."""
     if exact <= EXACT_TOTAL_LIMIT:
         return ListTotal(exact)
     estimate = EXACT_TOTAL_LIMIT + 1
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        estimate = max(estimate, await _planner_estimate(session, statement.order_by(None)))
+    if isinstance(database, DirectReader):
+        backend: str | None = database.dialect.name
+    else:
+        backend = database.bind.dialect.name if database.bind is not None else None
+    if backend == "postgresql":
+        estimate = max(estimate, await _planner_estimate(database, statement.order_by(None)))
     return ListTotal(estimate, is_estimate=True)
 
 
@@ -177,10 +182,14 @@ def _compile_explain(element: _ExplainJSON, compiler: Any, **kw: Any) -> str:
     return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
 
 
-async def _planner_estimate(session: AsyncSession, statement: Select[Any]) -> int:
+async def _planner_estimate(database: Database, statement: Select[Any]) -> int:
     """PostgreSQL's estimate of the rows ``statement`` returns (``EXPLAIN (FORMAT JSON)``'s ``Plan Rows``):
     no row is read, and values stay bound parameters."""
-    plan = (await session.execute(_ExplainJSON(statement))).scalar_one()
+    explain = _ExplainJSON(statement)
+    if isinstance(database, DirectReader):
+        plan = await database.scalar(explain)
+    else:
+        plan = (await database.execute(explain)).scalar_one()
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])

@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.platform.deps import SessionDep
+from fixdesk.platform.direct import DirectReader
 from fixdesk.platform.errors import Forbidden, Unauthorized
 from fixdesk.platform.security import AccessClaims, request_access_claims
 
@@ -64,7 +65,7 @@ class Authenticator(Protocol):
     live principal). ``claims``: the token's claims when the caller verified them already."""
 
     def __call__(
-        self, session: AsyncSession, token: str, claims: AccessClaims | None = None
+        self, session: AsyncSession | DirectReader, token: str, claims: AccessClaims | None = None
     ) -> Awaitable[Principal]: ...
 
 

@@ -18,7 +18,7 @@ a repair the principal may not read is 404, like one that does not exist.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, bindparam, select
@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.customers.models import Customer
 from fixdesk.identity.models import User
+from fixdesk.platform.direct import Database, DirectSelect, reader
 from fixdesk.platform.errors import NotFound
 from fixdesk.platform.pagination import (
     ListTotal,
@@ -117,6 +118,18 @@ _PEOPLE = (
 )
 
 
+def _direct(visible: VisibleStatement) -> Callable[[Principal], tuple[DirectSelect, dict[str, Any]]]:
+    """``visible``'s statements as :class:`~fixdesk.platform.direct.DirectSelect`: for a principal, the one
+    :meth:`VisibleStatement.for_principal` chooses, and its scope's bound parameters."""
+    everyone, customer = DirectSelect(visible.everyone), DirectSelect(visible.customer)
+
+    def for_principal(principal: Principal) -> tuple[DirectSelect, dict[str, Any]]:
+        statement, scope = visible.for_principal(principal)
+        return (customer if statement is visible.customer else everyone), scope
+
+    return for_principal
+
+
 def _with_people(statement: Any) -> Any:
     return statement.join(_customers, _customers.c.id == _repairs.c.customer_id).outerjoin(
         _technicians, _technicians.c.id == _repairs.c.technician_id
@@ -125,29 +138,31 @@ def _with_people(statement: Any) -> Any:
 
 # The repair with its customer, technician, review and status history (with who made each change), in
 # one statement: one row per change (a repair always has at least its intake), oldest first.
-_DETAIL = VisibleStatement.of(
-    select(
-        *_labelled(_repairs, Repair, _REPAIR_KEYS, ""),
-        *_PEOPLE,
-        *_labelled(_reviews, RepairReview, _REVIEW_KEYS, "review__"),
-        *_labelled(_history, RepairStatusHistory, _HISTORY_KEYS, "history__"),
-        *_labelled(_changed_by, User, _USER_BRIEF, "changed_by__"),
+_DETAIL = _direct(
+    VisibleStatement.of(
+        select(
+            *_labelled(_repairs, Repair, _REPAIR_KEYS, ""),
+            *_PEOPLE,
+            *_labelled(_reviews, RepairReview, _REVIEW_KEYS, "review__"),
+            *_labelled(_history, RepairStatusHistory, _HISTORY_KEYS, "history__"),
+            *_labelled(_changed_by, User, _USER_BRIEF, "changed_by__"),
+        )
+        .select_from(
+            _with_people(_repairs)
+            .outerjoin(_reviews, _reviews.c.repair_id == _repairs.c.id)
+            .outerjoin(_history, _history.c.repair_id == _repairs.c.id)
+            .outerjoin(_changed_by, _changed_by.c.id == _history.c.changed_by_id)
+        )
+        .where(_repairs.c.id == bindparam("repair_id"))
+        .order_by(_history.c.created_at, _history.c.id)
     )
-    .select_from(
-        _with_people(_repairs)
-        .outerjoin(_reviews, _reviews.c.repair_id == _repairs.c.id)
-        .outerjoin(_history, _history.c.repair_id == _repairs.c.id)
-        .outerjoin(_changed_by, _changed_by.c.id == _history.c.changed_by_id)
-    )
-    .where(_repairs.c.id == bindparam("repair_id"))
-    .order_by(_history.c.created_at, _history.c.id)
 )
 
 
 def _lines(entity: Any) -> Any:
     """A repair's lines of ``entity`` (items or labour) in their order, as the relationship orders them."""
     table = entity.__table__
-    return (
+    return DirectSelect(
         select(*_labelled(table, entity, _keys(entity), ""))
         .where(table.c.repair_id == bindparam("repair_id"))
         .order_by(table.c.position, table.c.id)
@@ -158,12 +173,13 @@ _ITEMS = _lines(RepairItem)
 _LABOUR = _lines(RepairLabour)
 
 
-async def repair_detail(session: AsyncSession, principal: Principal, repair_id: uuid.UUID) -> RepairView:
+async def repair_detail(database: Database, principal: Principal, repair_id: uuid.UUID) -> RepairView:
     """The repair ``repair_id`` as :func:`fixdesk.repairs.service.get_repair` loads it (customer,
     technician, review, status history with who changed it, items, labour), read-only, if ``principal``
     may see it; else :class:`NotFound` (404). Three statements."""
-    statement, scope = _DETAIL.for_principal(principal)
-    rows = (await session.execute(statement, {"repair_id": repair_id, **scope})).mappings().all()
+    statement, scope = _DETAIL(principal)
+    database = await reader(database)
+    rows = await database.rows(statement, {"repair_id": repair_id, **scope})
     if not rows:
         raise NotFound(f"Repair {repair_id} not found.")
     first = rows[0]
@@ -174,14 +190,12 @@ async def repair_detail(session: AsyncSession, principal: Principal, repair_id: 
             change["changed_by"] = _fields(row, _USER_BRIEF, "changed_by__")
             history.append(change)
     parameters = {"repair_id": repair_id}
-    items = (await session.execute(_ITEMS, parameters)).mappings().all()
-    labour = (await session.execute(_LABOUR, parameters)).mappings().all()
     return RepairView(
         _repair_fields(first, _REPAIR_KEYS),
         review=_fields(first, _REVIEW_KEYS, "review__"),
         status_history=history,
-        items=[dict(item) for item in items],
-        labour=[dict(line) for line in labour],
+        items=await database.rows(_ITEMS, parameters),
+        labour=await database.rows(_LABOUR, parameters),
     )
 
 
@@ -197,17 +211,24 @@ def _scoped(scope: Any) -> Any:
 
 # The unfiltered list (the first thing the app and most clients ask for), built once: its page with
 # the page size and offset bound, and its bounded count over repairs alone.
-_UNFILTERED_PAGE = VisibleStatement.build(
-    lambda scope: (
-        _scoped(scope)
-        .with_only_columns(*_LIST_COLUMNS)
-        .select_from(_with_people(_repairs))
-        .order_by(*_NEWEST_FIRST)
-        .limit(bindparam("page_size", type_=Integer))
-        .offset(bindparam("page_offset", type_=Integer))
+_UNFILTERED_PAGE = _direct(
+    VisibleStatement.build(
+        lambda scope: (
+            _scoped(scope)
+            .with_only_columns(*_LIST_COLUMNS)
+            .select_from(_with_people(_repairs))
+            .order_by(*_NEWEST_FIRST)
+            .limit(bindparam("page_size", type_=Integer))
+            .offset(bindparam("page_offset", type_=Integer))
+        )
     )
 )
-_UNFILTERED_COUNT = VisibleStatement.build(lambda scope: bounded_count(_scoped(scope)))
+_UNFILTERED_COUNT = _direct(VisibleStatement.build(lambda scope: bounded_count(_scoped(scope))))
+
+
+_NO_FILTERS = RepairFilters()
+# What the list endpoint passes without a filter: the custom-field filters of no query parameter.
+_NO_CUSTOM_FIELD_FILTERS = RepairFilters(custom_fields={})
 
 
 async def repair_page(
@@ -218,23 +239,31 @@ async def repair_page(
     :class:`~fixdesk.repairs.schemas.RepairRead`: the page joined to customers and technicians, and its
     bounded count over ``repairs`` alone (no count for a first page that is not full). Raises
     :class:`~fixdesk.platform.errors.ValidationFailed` for a filter on an unknown custom field."""
-    if filters == RepairFilters():
-        statement, scope = _UNFILTERED_PAGE.for_principal(principal)
-        page = {"page_size": params.page_size, "page_offset": params.offset, **scope}
-        rows: Sequence[Any] = (await session.execute(statement, page)).mappings().all()
-        if params.offset == 0 and len(rows) < params.page_size:
-            total = ListTotal(len(rows))
-        else:
-            counted, scope = _UNFILTERED_COUNT.for_principal(principal)
-            exact = (await session.execute(counted, scope)).scalar_one()
-            total = await total_from_bounded_count(session, exact, visible_repairs(principal))
+    if filters in (_NO_FILTERS, _NO_CUSTOM_FIELD_FILTERS):
+        return await unfiltered_page(session, principal, params)
+    filtered = await filtered_repairs(session, principal, filters)
+    statement = (
+        filtered.with_only_columns(*_LIST_COLUMNS)
+        .select_from(_with_people(_repairs))
+        .order_by(*_NEWEST_FIRST)
+    )
+    result, total = await paginate_rows(session, statement, params, counted=filtered)
+    return [_repair_fields(row._mapping, _LIST_KEYS) for row in result], total
+
+
+async def unfiltered_page(
+    database: Database, principal: Principal, params: PageParams
+) -> tuple[list[Fields], ListTotal]:
+    """A page of the unfiltered staff repair list (:func:`repair_page` without filters): its page and
+    bounded count built once, sent to the driver directly on PostgreSQL."""
+    database = await reader(database)
+    statement, scope = _UNFILTERED_PAGE(principal)
+    page = {"page_size": params.page_size, "page_offset": params.offset, **scope}
+    rows = await database.rows(statement, page)
+    if params.offset == 0 and len(rows) < params.page_size:
+        total = ListTotal(len(rows))
     else:
-        filtered = await filtered_repairs(session, principal, filters)
-        statement = (
-            filtered.with_only_columns(*_LIST_COLUMNS)
-            .select_from(_with_people(_repairs))
-            .order_by(*_NEWEST_FIRST)
-        )
-        result, total = await paginate_rows(session, statement, params, counted=filtered)
-        rows = [row._mapping for row in result]
+        counted, scope = _UNFILTERED_COUNT(principal)
+        exact = (await database.rows(counted, scope))[0]["count"]
+        total = await total_from_bounded_count(database, exact, visible_repairs(principal))
     return [_repair_fields(row, _LIST_KEYS) for row in rows], total

@@ -6,10 +6,13 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, status
+from starlette.types import Scope
 
 from fixdesk.config import Settings
 from fixdesk.customfields.filters import CustomFieldFilters
 from fixdesk.platform.deps import SessionDep, SettingsDep
+from fixdesk.platform.direct import DirectReader
+from fixdesk.platform.direct_routes import get_directly
 from fixdesk.platform.openapi import request_example, response_example
 from fixdesk.platform.pagination import Page, PageParams, page_params
 from fixdesk.platform.permissions import CustomerPortal, Principal, require
@@ -64,6 +67,20 @@ def _detail(
     """The detail view. Customers get it without the custom fields (the shop's own notes), without what
     the parts cost the shop, and with only the customer notes of the status history (the internal
     ``notes`` are null)."""
+    if isinstance(repair, reads.RepairView) and not for_customer:
+        # The hot path (a staff detail read from rows): one validation of plain values.
+        return RepairDetail.model_validate(
+            {
+                **repair.fields,
+                "items": repair.items,
+                "labour": repair.labour,
+                "currency": settings.currency,
+                "tracking_url": tracking_url(settings, repair.tracking_token),
+                "review": repair.review,
+                "status_history": repair.status_history,
+                "allowed_transitions": lifecycle.allowed_next(repair.status),
+            }
+        )
     read = RepairRead.model_validate(repair.fields if isinstance(repair, reads.RepairView) else repair)
     items = [RepairItemRead.model_validate(item) for item in repair.items]
     history = [StatusHistoryRead.model_validate(change) for change in repair.status_history]
@@ -91,8 +108,19 @@ def _for_customer(read: RepairRead) -> RepairRead:
     return read
 
 
-@router.get(
+async def _first_page(database: DirectReader, principal: Principal, scope: Scope) -> Page[RepairRead] | None:
+    """``GET /repairs`` without a query string, answered directly (:mod:`fixdesk.platform.direct_routes`):
+    the first page of the unfiltered list, as :func:`list_repairs` gives it."""
+    params = PageParams()
+    rows, total = await reads.unfiltered_page(database, principal, params)
+    return Page[RepairRead].build([RepairRead.model_validate(fields) for fields in rows], total, params)
+
+
+@get_directly(
+    router,
     "/repairs",
+    answer=_first_page,
+    permission=REPAIRS_READ,
     operation_id="repairs-list",
     response_model=Page[RepairRead],
     responses=response_example(200, examples.REPAIR_PAGE_RESPONSE),
@@ -147,8 +175,25 @@ async def create_repair(
     return _detail(await service.create_repair(session, principal, body, settings=settings), settings)
 
 
-@router.get(
+async def _direct_detail(database: DirectReader, principal: Principal, scope: Scope) -> RepairDetail | None:
+    """``GET /repairs/{repair_id}`` answered directly (:mod:`fixdesk.platform.direct_routes`), as
+    :func:`get_repair` answers it; an id that is not a hyphenated UUID goes to the endpoint (its 400)."""
+    text = scope["path_params"]["repair_id"]
+    try:
+        repair_id = uuid.UUID(text)
+    except ValueError:
+        return None
+    if str(repair_id) != text.lower():  # braces, a URN, hyphens elsewhere: the endpoint's rules
+        return None
+    settings: Settings = scope["app"].state.settings
+    return _detail(await reads.repair_detail(database, principal, repair_id), settings)
+
+
+@get_directly(
+    router,
     "/repairs/{repair_id}",
+    answer=_direct_detail,
+    permission=REPAIRS_READ,
     operation_id="repairs-get",
     response_model=RepairDetail,
     responses=response_example(200, examples.REPAIR_DETAIL_RESPONSE),
