@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import bindparam, event, func, literal_column, select, update
 
 from fixdesk.customers.models import Customer
-from fixdesk.db import begin_autocommit, read_only
+from fixdesk.db import Hundredths, Money, Percent, begin_autocommit, read_only
 from fixdesk.platform.direct import DirectSelect, engine_reader, reader
 from fixdesk.platform.pagination import bounded_count
 from fixdesk.repairs.models import Repair, RepairItem
@@ -181,3 +181,17 @@ async def test_an_engine_reader_reads_in_autocommit(backend, engine, app, client
     assert not in_transaction
     assert estimate == 1
     assert not [sql for sql in sent if sql.split()[0].upper() in {"BEGIN", "COMMIT", "ROLLBACK"}], sent
+
+
+@pytest.mark.parametrize("column_type", [Money, Hundredths, Percent])
+def test_fixed_point_values_read_back_with_their_places(column_type):
+    """A fixed-point column's integer count of steps reads back as the decimal with exactly the scale's
+    places (``1234`` cents → ``12.34``, ``0`` → ``0.00``), the value and the places JSON shows."""
+    column = column_type()
+    places = -column_type.SCALE.as_tuple().exponent
+    for steps in (0, 1, -1, 7, 100, 123_456, -99_999, 9_007_199_254_740_993):
+        value = column.process_result_value(steps, None)
+        assert value == Decimal(steps) * column_type.SCALE
+        assert value.as_tuple().exponent == -places
+    assert column.process_result_value(None, None) is None
+    assert column.process_bind_param(column.process_result_value(123_456, None), None) == 123_456

@@ -152,12 +152,17 @@ def bounded_count(statement: Select[Any]) -> Select[Any]:
     return select(func.count().label("count")).select_from(counted.limit(EXACT_TOTAL_LIMIT + 1).subquery())
 
 
-async def total_from_bounded_count(database: Database, exact: int, statement: Select[Any]) -> ListTotal:
+async def total_from_bounded_count(
+    database: Database, exact: int, statement: Select[Any] | None
+) -> ListTotal:
     """The :class:`ListTotal` of ``statement`` whose :func:`bounded_count` was ``exact``: itself up to
     :data:`EXACT_TOTAL_LIMIT`, else the estimate (PostgreSQL's planner's for ``statement``, whose values must
-    all be bound). ``database``: a session, or a reader (:mod:`fixdesk.platform.direct`)."""
+    all be bound; it may be ``None`` when ``exact`` is within the limit). ``database``: a session, or a
+    reader (:mod:`fixdesk.platform.direct`)."""
     if exact <= EXACT_TOTAL_LIMIT:
         return ListTotal(exact)
+    if statement is None:
+        raise ValueError("A total beyond the exact limit needs the statement to estimate.")
     estimate = EXACT_TOTAL_LIMIT + 1
     if isinstance(database, DirectReader):
         backend: str | None = database.dialect.name

@@ -29,6 +29,7 @@ from fixdesk.identity.models import User
 from fixdesk.platform.direct import Database, DirectSelect, reader
 from fixdesk.platform.errors import NotFound
 from fixdesk.platform.pagination import (
+    EXACT_TOTAL_LIMIT,
     ListTotal,
     PageParams,
     bounded_count,
@@ -265,5 +266,7 @@ async def unfiltered_page(
     else:
         counted, scope = _UNFILTERED_COUNT(principal)
         exact = (await database.rows(counted, scope))[0]["count"]
-        total = await total_from_bounded_count(database, exact, visible_repairs(principal))
+        # The statement to estimate is built only when the count ran past the exact limit.
+        estimated = visible_repairs(principal) if exact > EXACT_TOTAL_LIMIT else None
+        total = await total_from_bounded_count(database, exact, estimated)
     return [_repair_fields(row, _LIST_KEYS) for row in rows], total
