@@ -81,5 +81,8 @@ def role_permissions(role: str) -> frozenset[str]:
 
 def permissions_for(role: str, extra: list[str] | None = None) -> frozenset[str]:
     """The permissions of a staff role plus the user's extra grants (unknown strings are ignored)."""
+    if not extra:
+        # Most users have no extra grant: their role's own set, not a copy (every request asks).
+        return role_permissions(role)
     known = all_permissions()
-    return role_permissions(role) | frozenset(p for p in (extra or []) if p in known)
+    return role_permissions(role) | frozenset(p for p in extra if p in known)

@@ -104,7 +104,7 @@ class DirectReader:
     or :func:`engine_reader` (a connection of the engine's pool, in autocommit), for the statements of one
     read, not for longer: a session may change connections when its transaction ends."""
 
-    __slots__ = ("_connection", "_driver", "_session")
+    __slots__ = ("_connection", "_driver", "_listeners", "_session")
 
     def __init__(
         self, session: AsyncSession | None, connection: Connection | Engine, driver: Any | None
@@ -114,6 +114,9 @@ class DirectReader:
         self._session = session
         self._connection = connection
         self._driver = driver
+        # Looked up once per reader: an engine's dispatch joined to its options' builds a new listener
+        # collection on each look-up.
+        self._listeners = connection.dispatch.before_cursor_execute if driver is not None else None
 
     @property
     def on_driver(self) -> bool:
@@ -175,7 +178,7 @@ class DirectReader:
         """Tell the ``before_cursor_execute`` listeners (see the module docstring); the connection they
         are given is ``None`` for a connection taken from the pool alone (:func:`engine_reader`)."""
         connection = self._connection
-        listeners = connection.dispatch.before_cursor_execute
+        listeners = self._listeners
         if listeners:
             announced = connection if isinstance(connection, Connection) else None
             for listener in listeners:

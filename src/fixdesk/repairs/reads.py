@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, bindparam, select
+from sqlalchemy import ColumnElement, Integer, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.customers.models import Customer
@@ -160,24 +160,60 @@ _DETAIL = _direct(
 )
 
 
-def _lines(entity: Any) -> Any:
-    """A repair's lines of ``entity`` (items or labour) in their order, as the relationship orders them."""
-    table = entity.__table__
-    return DirectSelect(
-        select(*_labelled(table, entity, _keys(entity), ""))
-        .where(table.c.repair_id == bindparam("repair_id"))
-        .order_by(table.c.position, table.c.id)
+_ITEM_KEYS = _keys(RepairItem)
+_LABOUR_KEYS = _keys(RepairLabour)
+
+
+def _nulls(entity: Any, keys: Iterable[str], prefix: str) -> list[ColumnElement[Any]]:
+    """Typed NULLs in place of ``entity``'s columns, labelled as :func:`_labelled` labels them, for the
+    branch of a ``UNION ALL`` that has no such row."""
+    table, mapper = entity.__table__, entity.__mapper__
+    return [
+        cast(null(), table.c[mapper.column_attrs[key].columns[0].key].type).label(prefix + key)
+        for key in keys
+    ]
+
+
+def _line_branch(entity: Any) -> Any:
+    """The ``UNION ALL`` branch of ``entity``'s lines (items or labour): its own columns, the other's NULL."""
+    is_item = entity is RepairItem
+    items = RepairItem.__table__
+    labour = RepairLabour.__table__
+    if is_item:
+        columns = [
+            *_labelled(items, RepairItem, _ITEM_KEYS, "item__"),
+            *_nulls(RepairLabour, _LABOUR_KEYS, "labour__"),
+        ]
+    else:
+        columns = [
+            *_nulls(RepairItem, _ITEM_KEYS, "item__"),
+            *_labelled(labour, RepairLabour, _LABOUR_KEYS, "labour__"),
+        ]
+    return select(literal("item" if is_item else "labour").label("line_kind"), *columns).where(
+        entity.__table__.c.repair_id == bindparam("repair_id")
     )
 
 
-_ITEMS = _lines(RepairItem)
-_LABOUR = _lines(RepairLabour)
+# A repair's items and labour in one statement (one round trip, not two): a row per line, the item's or
+# the labour's columns filled, the other's NULL; items first, each kind in its order (position, id), as
+# the relationships order them.
+_lines = union_all(_line_branch(RepairItem), _line_branch(RepairLabour)).subquery()
+_LINES = DirectSelect(
+    select(_lines).order_by(
+        _lines.c.line_kind,
+        _lines.c.item__position,
+        _lines.c.item__id,
+        _lines.c.labour__position,
+        _lines.c.labour__id,
+    )
+)
 
 
 async def repair_detail(database: Database, principal: Principal, repair_id: uuid.UUID) -> RepairView:
     """The repair ``repair_id`` as :func:`fixdesk.repairs.service.get_repair` loads it (customer,
     technician, review, status history with who changed it, items, labour), read-only, if ``principal``
-    may see it; else :class:`NotFound` (404). Three statements."""
+    may see it; else :class:`NotFound` (404). Two statements: the repair with its people, review and
+    history; its items and labour."""
     statement, scope = _DETAIL(principal)
     database = await reader(database)
     rows = await database.rows(statement, {"repair_id": repair_id, **scope})
@@ -190,14 +226,20 @@ async def repair_detail(database: Database, principal: Principal, repair_id: uui
         if change is not None:
             change["changed_by"] = _fields(row, _USER_BRIEF, "changed_by__")
             history.append(change)
-    parameters = {"repair_id": repair_id}
+    lines = await database.rows(_LINES, {"repair_id": repair_id})
     return RepairView(
         _repair_fields(first, _REPAIR_KEYS),
         review=_fields(first, _REVIEW_KEYS, "review__"),
         status_history=history,
-        items=await database.rows(_ITEMS, parameters),
-        labour=await database.rows(_LABOUR, parameters),
+        items=[_unprefixed(line, _ITEM_KEYS, "item__") for line in lines if line["line_kind"] == "item"],
+        labour=[
+            _unprefixed(line, _LABOUR_KEYS, "labour__") for line in lines if line["line_kind"] == "labour"
+        ],
     )
+
+
+def _unprefixed(row: Fields, keys: Sequence[str], prefix: str) -> Fields:
+    return {key: row[prefix + key] for key in keys}
 
 
 _LIST_KEYS = _keys(Repair, _LIST_HIDDEN)
