@@ -151,7 +151,12 @@ class DirectReader:
         for record in records:
             values = list(record)
             for index, process in plan.processed:
-                values[index] = process(values[index])
+                value = values[index]
+                # NULL stays None under every result processor of SQLAlchemy's types and Fixdesk's
+                # (fixdesk.db): not calling them for it matters where a row is mostly NULLs (a UNION ALL of
+                # parts, fixdesk.repairs.reads).
+                if value is not None:
+                    values[index] = process(value)
             rows.append(dict(zip(keys, values, strict=True)))
         return rows
 
