@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-import dateparser
 from dateutil.relativedelta import relativedelta
 
 # --- day parts: the shop's hours, local time ------------------------------------------------------------
@@ -288,6 +287,10 @@ def _resolve_kind(kind: str, match: re.Match[str], today: date) -> date | None:
 
 
 def _dateparser_date(phrase: str, today: date) -> ResolvedDate | None:
+    # Imported here: it costs every process that builds the app about 0.2 s of CPU, and only this path
+    # of the scheduling assistant uses it (tests/test_startup_imports.py).
+    import dateparser
+
     cleaned = re.sub(r"\b(?:on|the|of)\b", " ", phrase)
     cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", cleaned).strip()
     parsed = dateparser.parse(
