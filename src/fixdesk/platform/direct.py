@@ -40,8 +40,9 @@ _REQUIRED = object()
 
 class _Plan:
     """The statement compiled for asyncpg: its SQL, the order of its parameters with their bind
-    processors and values of their own, its column labels, and each column's result processor (``None`` where the driver's value
-    is already SQLAlchemy's)."""
+    processors and values of their own, its column labels, and the result processors of the columns
+    that have one (the others' values are the driver's as they are). Built on the first run and kept:
+    the SQL and the processors depend only on the statement and the dialect."""
 
     __slots__ = ("keys", "parameters", "processed", "sql")
 
