@@ -25,8 +25,8 @@ every other status and every detail of the contract:
 
 Each direct answer is counted in ``/metrics`` (``http_direct_answers_total{route}``).
 
-The answer's value goes through the route's own response field, as FastAPI's handler does it
-(``validate``, then ``serialize_json`` with the route's ``response_model_*`` options), into the same
+The answer's value goes through FastAPI's own ``serialize_response`` with the route's response field and
+``response_model_*`` options, as the endpoint's return value does, into the same
 ``Response(media_type="application/json")``: the bytes and headers are the endpoint's.
 ``tests/platform/test_direct_routes.py`` compares them on both databases.
 """
@@ -38,7 +38,7 @@ from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
 from fastapi import APIRouter
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, serialize_response
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -95,24 +95,22 @@ class DirectRoute(APIRoute):
             value = await type(self).answer(database, principal, scope)
         if value is None:
             return None
-        response = Response(self._serialize(value), media_type="application/json")
+        response = Response(await self._serialize(value), media_type="application/json")
         scope["state"][ANSWERED_DIRECTLY] = True
         return response
 
-    def _serialize(self, value: Any) -> bytes:
-        field = self.response_field
-        assert field is not None, "a direct route has a response model"
-        validated, errors = field.validate(value, {}, loc=("response",))
-        if errors:
-            raise ValueError(f"The direct answer does not fit the response model: {errors}")
-        serialized: bytes = field.serialize_json(
-            validated,
+    async def _serialize(self, value: Any) -> bytes:
+        # FastAPI's own step, with this route's options: the endpoint's answer goes through the same one.
+        serialized: bytes = await serialize_response(
+            field=self.response_field,
+            response_content=value,
             include=self.response_model_include,
             exclude=self.response_model_exclude,
             by_alias=self.response_model_by_alias,
             exclude_unset=self.response_model_exclude_unset,
             exclude_defaults=self.response_model_exclude_defaults,
             exclude_none=self.response_model_exclude_none,
+            dump_json=True,
         )
         return serialized
 
