@@ -77,10 +77,17 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=None)
         return value
 
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.driver == "asyncpg":
+            # asyncpg reads a timestamptz as a datetime in UTC already (the wire value is UTC microseconds,
+            # whatever the session's time zone): nothing to do per value, and rows have several.
+            return None
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is UTC:  # asyncpg's timestamptz: already UTC (every list row has several)
+        if value.tzinfo is UTC:
             return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)

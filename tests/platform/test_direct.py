@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, event, func, literal_column, select, update
+from sqlalchemy import bindparam, event, func, literal_column, select, text, update
 
 from fixdesk.customers.models import Customer
 from fixdesk.db import Hundredths, Money, Percent, begin_autocommit, read_only
@@ -195,3 +196,19 @@ def test_fixed_point_values_read_back_with_their_places(column_type):
         assert value.as_tuple().exponent == -places
     assert column.process_result_value(None, None) is None
     assert column.process_bind_param(column.process_result_value(123_456, None), None) == 123_456
+
+
+async def test_time_stamps_read_back_in_utc_whatever_the_session_time_zone(
+    backend, client, app, sessionmaker
+):
+    """On PostgreSQL a time stamp is read as asyncpg gives it (no conversion per value): in UTC, also when
+    the session's time zone is another."""
+    repair_id = await _repair_with_lines(client, app, sessionmaker)
+    async with sessionmaker() as session:
+        if backend == "postgresql":
+            await session.execute(text("SET LOCAL TIME ZONE 'America/New_York'"))
+        created = (
+            await session.execute(select(Repair.created_at).where(Repair.id == repair_id))
+        ).scalar_one()
+        await session.rollback()
+    assert created.tzinfo is UTC
