@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, status
+from pydantic import TypeAdapter
 from starlette.types import Scope
 
 from fixdesk.config import Settings
@@ -108,12 +109,16 @@ def _for_customer(read: RepairRead) -> RepairRead:
     return read
 
 
+_REPAIR_ROWS = TypeAdapter(list[RepairRead])
+"""A page's rows validated in one call (one pass in pydantic's core, not one call per row)."""
+
+
 async def _first_page(database: DirectReader, principal: Principal, scope: Scope) -> Page[RepairRead] | None:
     """``GET /repairs`` without a query string, answered directly (:mod:`fixdesk.platform.direct_routes`):
     the first page of the unfiltered list, as :func:`list_repairs` gives it."""
     params = PageParams()
     rows, total = await reads.unfiltered_page(database, principal, params)
-    return Page[RepairRead].build([RepairRead.model_validate(fields) for fields in rows], total, params)
+    return Page[RepairRead].build(_REPAIR_ROWS.validate_python(rows), total, params)
 
 
 @get_directly(
@@ -157,7 +162,7 @@ async def list_repairs(
         custom_fields=custom_field_filters,
     )
     rows, total = await reads.repair_page(session, principal, filters, params)
-    return Page[RepairRead].build([RepairRead.model_validate(fields) for fields in rows], total, params)
+    return Page[RepairRead].build(_REPAIR_ROWS.validate_python(rows), total, params)
 
 
 @router.post(
