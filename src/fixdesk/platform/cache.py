@@ -30,15 +30,17 @@ import time
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import cashews
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fixdesk.config import Settings, get_settings
 from fixdesk.db import has_commit_hook, on_commit
 from fixdesk.platform.deps import APP_STATE_INFO_KEY
+
+if TYPE_CHECKING:
+    import cashews
 
 log = structlog.get_logger(__name__)
 
@@ -86,6 +88,10 @@ class Cache:
             self._lock = asyncio.Lock()
         async with self._lock:
             if self._store is None:
+                # Imported on first use: cashews imports redis-py, a fifth of a second of CPU for every
+                # process that builds the app (tests/test_startup_imports.py).
+                import cashews
+
                 store = cashews.Cache()
                 if self.redis_url:
                     # The scheme only picks cashews' Redis backend; redis-py reads the whole URL itself
