@@ -68,21 +68,27 @@ def _detail(
     """The detail view. Customers get it without the custom fields (the shop's own notes), without what
     the parts cost the shop, and with only the customer notes of the status history (the internal
     ``notes`` are null)."""
-    if isinstance(repair, reads.RepairView) and not for_customer:
-        # The hot path (a staff detail read from rows): one validation of plain values.
+    if isinstance(repair, reads.RepairView):
+        # Read from rows (the GETs, staff and portal): one validation of plain values.
+        fields, items, history = repair.fields, repair.items, repair.status_history
+        if for_customer:
+            fields = {**fields, "custom_fields": {}}
+            items = [{**item, "unit_cost": None} for item in items]
+            history = [{**change, "notes": None} for change in history]
         return RepairDetail.model_validate(
             {
-                **repair.fields,
-                "items": repair.items,
+                **fields,
+                "items": items,
                 "labour": repair.labour,
                 "currency": settings.currency,
                 "tracking_url": tracking_url(settings, repair.tracking_token),
                 "review": repair.review,
-                "status_history": repair.status_history,
+                "status_history": history,
                 "allowed_transitions": lifecycle.allowed_next(repair.status),
             }
         )
-    read = RepairRead.model_validate(repair.fields if isinstance(repair, reads.RepairView) else repair)
+    # A repair just changed, as the ORM loaded it.
+    read = RepairRead.model_validate(repair)
     items = [RepairItemRead.model_validate(item) for item in repair.items]
     history = [StatusHistoryRead.model_validate(change) for change in repair.status_history]
     if for_customer:
