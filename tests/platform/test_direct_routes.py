@@ -43,6 +43,15 @@ def same_answer(direct: httpx.Response, endpoint: httpx.Response) -> None:
     assert headers(direct) == headers(endpoint)
 
 
+def _without_request_marks(body: Any) -> Any:
+    """A JSON body without what differs per request (a problem's request id, time stamp and URL)."""
+    if isinstance(body, dict):
+        return {
+            key: value for key, value in body.items() if key not in {"requestId", "timestamp", "instance"}
+        }
+    return body
+
+
 async def _repair(client: Any, app: Any, sessionmaker: Any) -> tuple[Any, str]:
     admin = await make_user(app, sessionmaker, "admin")
     customer = await make_customer(app, sessionmaker)
@@ -105,7 +114,10 @@ async def test_every_other_case_is_the_endpoints_answer(client, app, sessionmake
     )
     portal_customer = await client.get(detail, headers=customer.headers)
     missing = await client.get("/api/v1/repairs/018f0000-0000-7000-8000-000000000000", headers=admin.headers)
-    braces = await client.get("/api/v1/repairs/{" + repair_id + "}", headers=admin.headers)
+    braces_path = "/api/v1/repairs/{" + repair_id + "}"
+    braces = await client.get(braces_path, headers=admin.headers)
+    # The same request with a query string, which the direct answer never takes: the endpoint's own answer.
+    braces_by_endpoint = await client.get(braces_path + "?via=endpoint", headers=admin.headers)
     not_an_id = await client.get("/api/v1/repairs/not-an-id", headers=admin.headers)
     filtered = await client.get("/api/v1/repairs?status=cancelled", headers=admin.headers)
 
@@ -115,13 +127,11 @@ async def test_every_other_case_is_the_endpoints_answer(client, app, sessionmake
     assert_problem(other_scheme, 401, "UNAUTHORIZED")
     assert_problem(portal_customer, 403, "FORBIDDEN")
     assert_problem(missing, 404, "NOT_FOUND")
-    assert braces.status_code in (200, 400)  # whatever the endpoint makes of it, it is the endpoint's
+    assert braces.status_code == braces_by_endpoint.status_code
+    assert _without_request_marks(braces.json()) == _without_request_marks(braces_by_endpoint.json())
     assert_problem(not_an_id, 400, "VALIDATION_ERROR")
     assert filtered.status_code == 200
     assert filtered.json()["items"] == []
-
-    logout = await client.post("/api/v1/auth/logout", headers=admin.headers)
-    assert logout.status_code in (200, 204, 401)
 
 
 async def test_an_ended_session_is_refused_at_once(client, app, sessionmaker):
