@@ -47,6 +47,7 @@ from fixdesk.platform.idempotency import IdempotencyMiddleware
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.platform.observability import Metrics, RequestContextMiddleware, describe_failure
 from fixdesk.platform.openapi import install_openapi
+from fixdesk.platform.pagination import EstimatedTotals
 from fixdesk.platform.permissions import public
 from fixdesk.platform.ratelimit import RateLimitMiddleware, RateLimits
 from fixdesk.platform.routes import include_router
@@ -270,6 +271,8 @@ def create_app(
     app.state.authenticator = make_authenticator(app.state.tokens)
     app.state.browser_authenticator = make_browser_authenticator()
     app.state.metrics = Metrics()
+    # Totals of lists beyond 10,000 rows are estimates, reused for a while (fixdesk.platform.pagination).
+    app.state.list_estimates = EstimatedTotals()
 
     install_error_handlers(app)
     install_openapi(app)

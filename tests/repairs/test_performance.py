@@ -447,7 +447,7 @@ async def test_every_list_filter_uses_an_index(backend, app, engine, sessionmake
 
 
 async def test_the_unfiltered_list_beyond_ten_thousand_repairs_gives_an_estimate(
-    backend, client, app, sessionmaker
+    backend, client, app, sessionmaker, statement_counter
 ):
     # The unfiltered list runs statements built once (fixdesk.repairs.reads); its total still follows the
     # rule of every list: exact up to 10,000, an estimate beyond, flagged.
@@ -478,6 +478,11 @@ async def test_the_unfiltered_list_beyond_ten_thousand_repairs_gives_an_estimate
 
     first = await client.get("/api/v1/repairs?pageSize=3", headers=admin.headers)
     far = await client.get("/api/v1/repairs?pageSize=3&page=3350", headers=admin.headers)
+    # The estimate is reused for a while (fixdesk.platform.pagination): the direct first page of the same
+    # list does not count again.
+    statement_counter.reset()
+    direct = await client.get("/api/v1/repairs", headers=admin.headers)
+    reused = [sql for sql in statement_counter.statements if "count(" in sql.lower() or "EXPLAIN" in sql]
 
     assert first.status_code == far.status_code == 200, first.text
     body = first.json()
@@ -487,3 +492,6 @@ async def test_the_unfiltered_list_beyond_ten_thousand_repairs_gives_an_estimate
         assert body["total"] == EXACT_TOTAL_LIMIT + 1
     assert [item["repairNumber"] for item in body["items"]] == ["B-000000", "B-000001", "B-000002"]
     assert [item["repairNumber"] for item in far.json()["items"]] == ["B-010047", "B-010048", "B-010049"]
+    assert direct.status_code == 200, direct.text
+    assert (direct.json()["total"], direct.json()["totalIsEstimate"]) == (body["total"], True)
+    assert reused == [], reused

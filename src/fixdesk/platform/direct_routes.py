@@ -42,7 +42,7 @@ from fastapi.routing import APIRoute, serialize_response
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from fixdesk.platform.deps import request_session
+from fixdesk.platform.deps import APP_STATE_INFO_KEY, request_session
 from fixdesk.platform.direct import DirectReader, engine_reader, reader
 from fixdesk.platform.errors import TokenExpired, Unauthorized
 from fixdesk.platform.observability import ANSWERED_DIRECTLY
@@ -122,7 +122,8 @@ async def _read_connection(state: Any) -> AsyncIterator[DirectReader]:
     (SQLite, or the suite's sessions bound to one connection) the request's read-only session
     (:func:`fixdesk.platform.deps.request_session`)."""
     if state.reads_in_autocommit:
-        async with engine_reader(state.read_sessionmaker.kw["bind"]) as database:
+        info = {APP_STATE_INFO_KEY: state}
+        async with engine_reader(state.read_sessionmaker.kw["bind"], info) as database:
             yield database
         return
     async with request_session(state, read_only=True) as session:

@@ -8,13 +8,22 @@ after 10,001 rows (``SELECT count(*) FROM (SELECT 1 … LIMIT 10001)``); beyond 
 estimate of the filtered query (``EXPLAIN``) is used, never below 10,001. SQLite has no planner estimate,
 so there a total beyond 10,000 is reported as 10,001, meaning "more than 10,000" (what a list shows as
 "10,000+"). A first page that is not full needs no count at all: its length is the total.
+
+An estimated total is reused: for :data:`ESTIMATE_REUSE_SECONDS` (30 s) after a list was found beyond
+10,000 rows, the same list with the same filters answers its estimate again without counting
+(:class:`EstimatedTotals`, one per app, kept in process memory), so a busy shop reloading its lists does not
+count 10,001 rows on each view (about 5 ms of PostgreSQL time at 250,000 repairs) for a figure that is an
+estimate anyway. Totals within 10,000 are never reused: they are counted on every view and stay exact. A
+list that shrank below 10,000 rows shows its old estimate, flagged as such, for those seconds at most.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -24,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
+from fixdesk.platform.deps import APP_STATE_INFO_KEY
 from fixdesk.platform.direct import Database, DirectReader
 from fixdesk.platform.schemas import CamelModel
 
@@ -33,6 +43,8 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 EXACT_TOTAL_LIMIT = 10_000
 """Lists count exactly up to this many rows; beyond, the total is an estimate (``totalIsEstimate``)."""
+ESTIMATE_REUSE_SECONDS = 30.0
+"""How long an estimated total is answered again without counting (see :class:`EstimatedTotals`)."""
 
 
 class ListTotal(int):
@@ -44,6 +56,74 @@ class ListTotal(int):
         total = super().__new__(cls, value)
         total.is_estimate = is_estimate
         return total
+
+
+class EstimatedTotals:
+    """The estimated totals of lists found beyond :data:`EXACT_TOTAL_LIMIT` rows, each reused for ``seconds``
+    (see the module docstring), keyed by the list: its statement and the values bound in it.
+
+    One per app (``app.state.list_estimates``), in process memory: reads reach it through their session's
+    ``info`` (:data:`fixdesk.platform.deps.APP_STATE_INFO_KEY`), so sessions outside a request (jobs, the
+    CLI) always count. At most ``capacity`` lists are kept, the least recently stored leaving first.
+    ``clock`` gives seconds (monotonic).
+    """
+
+    def __init__(
+        self,
+        seconds: float = ESTIMATE_REUSE_SECONDS,
+        *,
+        capacity: int = 1_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.seconds = seconds
+        self.capacity = capacity
+        self.clock = clock
+        self._totals: OrderedDict[Hashable, tuple[float, ListTotal]] = OrderedDict()
+        self._until = -math.inf
+
+    @property
+    def empty(self) -> bool:
+        """Whether no estimate is current: checked before a list's key is worked out, so that a shop whose
+        lists all stay within the exact limit pays nothing for this cache."""
+        return self._until <= self.clock()
+
+    def get(self, key: Hashable) -> ListTotal | None:
+        """The current estimate of the list ``key``, or ``None``."""
+        entry = self._totals.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= self.clock():
+            del self._totals[key]
+            return None
+        return entry[1]
+
+    def put(self, key: Hashable, total: ListTotal) -> None:
+        """Keep ``total`` (an estimate) for the list ``key`` for :attr:`seconds`."""
+        if not total.is_estimate:
+            raise ValueError("Only estimated totals are reused; exact ones are counted on every view.")
+        expires = self.clock() + self.seconds
+        self._totals[key] = (expires, total)
+        self._totals.move_to_end(key)
+        self._until = expires
+        while len(self._totals) > self.capacity:
+            self._totals.popitem(last=False)
+
+
+def estimated_totals(database: Database) -> EstimatedTotals | None:
+    """The app's :class:`EstimatedTotals` for a read in a request (``None`` outside one)."""
+    state = database.info.get(APP_STATE_INFO_KEY)
+    return getattr(state, "list_estimates", None)
+
+
+def _list_key(statement: Select[Any]) -> Hashable:
+    # SQLAlchemy's cache key of the statement (what its compiled-statement cache is keyed by: the
+    # statement's structure without its values) and the values bound in it; repr keeps values that are
+    # lists or dictionaries (an IN, a JSON filter) usable as part of a key, and tells 1 from True.
+    cache_key = statement._generate_cache_key()
+    if cache_key is None:
+        compiled = statement.compile()
+        return (str(compiled), repr(compiled.params))
+    return (cache_key.key, repr([parameter.effective_value for parameter in cache_key.bindparams]))
 
 
 class PageParams(BaseModel):
@@ -131,9 +211,16 @@ async def paginate_rows(
 
 
 async def count_total(session: AsyncSession, statement: Select[Any]) -> ListTotal:
-    """The number of rows of ``statement``: exact up to :data:`EXACT_TOTAL_LIMIT`, else an estimate (see the
-    module docstring)."""
+    """The number of rows of ``statement``: exact up to :data:`EXACT_TOTAL_LIMIT`, else an estimate, which
+    a request's read reuses for a while (see the module docstring)."""
     unordered = statement.order_by(None)
+    estimates = estimated_totals(session)
+    key = None
+    if estimates is not None and not estimates.empty:
+        key = _list_key(unordered)
+        reused = estimates.get(key)
+        if reused is not None:
+            return reused
     counted = unordered
     if not (unordered._distinct or unordered._group_by_clauses):
         # Only the row count matters: "SELECT 1" lets the database skip reading the columns (an index-only
@@ -141,7 +228,10 @@ async def count_total(session: AsyncSession, statement: Select[Any]) -> ListTota
         counted = unordered.with_only_columns(literal_column("1"), maintain_column_froms=True)
     bounded = counted.limit(EXACT_TOTAL_LIMIT + 1).subquery()
     exact = (await session.execute(select(func.count()).select_from(bounded))).scalar_one()
-    return await total_from_bounded_count(session, exact, unordered)
+    total = await total_from_bounded_count(session, exact, unordered)
+    if total.is_estimate and estimates is not None:
+        estimates.put(_list_key(unordered) if key is None else key, total)
+    return total
 
 
 def bounded_count(statement: Select[Any]) -> Select[Any]:
