@@ -23,7 +23,7 @@ import json
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -109,10 +109,29 @@ class EstimatedTotals:
             self._totals.popitem(last=False)
 
 
-def estimated_totals(database: Database) -> EstimatedTotals | None:
-    """The app's :class:`EstimatedTotals` for a read in a request (``None`` outside one)."""
+async def reused_total(
+    database: Database, key: Callable[[], Hashable], total: Callable[[], Awaitable[ListTotal]]
+) -> ListTotal:
+    """The list's total: its estimate reused when one is current, else ``await total()``, whose estimate (a
+    total beyond :data:`EXACT_TOTAL_LIMIT`) is then kept for the next views (see :class:`EstimatedTotals`).
+
+    ``key()`` names the list with its filters; it is called only when an estimate may be current or one is
+    to be kept, so a read whose lists stay within the exact limit never works it out. Outside a request
+    (``database`` holds no app state) every total is ``await total()``."""
     state = database.info.get(APP_STATE_INFO_KEY)
-    return getattr(state, "list_estimates", None)
+    estimates: EstimatedTotals | None = getattr(state, "list_estimates", None)
+    if estimates is None:
+        return await total()
+    named = None
+    if not estimates.empty:
+        named = key()
+        reused = estimates.get(named)
+        if reused is not None:
+            return reused
+    result = await total()
+    if result.is_estimate:
+        estimates.put(key() if named is None else named, result)
+    return result
 
 
 def _list_key(statement: Select[Any]) -> Hashable:
@@ -214,24 +233,19 @@ async def count_total(session: AsyncSession, statement: Select[Any]) -> ListTota
     """The number of rows of ``statement``: exact up to :data:`EXACT_TOTAL_LIMIT`, else an estimate, which
     a request's read reuses for a while (see the module docstring)."""
     unordered = statement.order_by(None)
-    estimates = estimated_totals(session)
-    key = None
-    if estimates is not None and not estimates.empty:
-        key = _list_key(unordered)
-        reused = estimates.get(key)
-        if reused is not None:
-            return reused
-    counted = unordered
-    if not (unordered._distinct or unordered._group_by_clauses):
-        # Only the row count matters: "SELECT 1" lets the database skip reading the columns (an index-only
-        # scan where one fits). DISTINCT and GROUP BY need their columns to count the right rows.
-        counted = unordered.with_only_columns(literal_column("1"), maintain_column_froms=True)
-    bounded = counted.limit(EXACT_TOTAL_LIMIT + 1).subquery()
-    exact = (await session.execute(select(func.count()).select_from(bounded))).scalar_one()
-    total = await total_from_bounded_count(session, exact, unordered)
-    if total.is_estimate and estimates is not None:
-        estimates.put(_list_key(unordered) if key is None else key, total)
-    return total
+
+    async def total() -> ListTotal:
+        counted = unordered
+        if not (unordered._distinct or unordered._group_by_clauses):
+            # Only the row count matters: "SELECT 1" lets the database skip reading the columns (an
+            # index-only scan where one fits). DISTINCT and GROUP BY need their columns to count the right
+            # rows.
+            counted = unordered.with_only_columns(literal_column("1"), maintain_column_froms=True)
+        bounded = counted.limit(EXACT_TOTAL_LIMIT + 1).subquery()
+        exact = (await session.execute(select(func.count()).select_from(bounded))).scalar_one()
+        return await total_from_bounded_count(session, exact, unordered)
+
+    return await reused_total(session, lambda: _list_key(unordered), total)
 
 
 def bounded_count(statement: Select[Any]) -> Select[Any]:

@@ -33,8 +33,8 @@ from fixdesk.platform.pagination import (
     ListTotal,
     PageParams,
     bounded_count,
-    estimated_totals,
     paginate_rows,
+    reused_total,
     total_from_bounded_count,
 )
 from fixdesk.platform.permissions import Principal
@@ -308,16 +308,14 @@ async def unfiltered_page(
         total = ListTotal(len(rows))
     else:
         counted, scope = _UNFILTERED_COUNT(principal)
-        estimates = estimated_totals(database)
-        key = ("repairs", "unfiltered", repr(sorted(scope.items())))
-        reused = None if estimates is None or estimates.empty else estimates.get(key)
-        if reused is not None:
-            total = reused
-        else:
+
+        async def count() -> ListTotal:
             exact = (await database.rows(counted, scope))[0]["count"]
             # The statement to estimate is built only when the count ran past the exact limit.
             estimated = visible_repairs(principal) if exact > EXACT_TOTAL_LIMIT else None
-            total = await total_from_bounded_count(database, exact, estimated)
-            if total.is_estimate and estimates is not None:
-                estimates.put(key, total)
+            return await total_from_bounded_count(database, exact, estimated)
+
+        total = await reused_total(
+            database, lambda: ("repairs", "unfiltered", repr(sorted(scope.items()))), count
+        )
     return [_repair_fields(row, _LIST_KEYS) for row in rows], total
