@@ -5,11 +5,17 @@ the endpoint refuses, a repair that is not there) is the endpoint's own answer."
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import insert
 
+from fixdesk.db import new_id
+from fixdesk.platform.pagination import EXACT_TOTAL_LIMIT
+from fixdesk.repairs.models import Repair
 from tests.factories import make_customer, make_repair, make_user
 from tests.platform.problems import assert_problem
 
@@ -150,3 +156,60 @@ async def test_an_ended_session_is_refused_at_once(client, app, sessionmaker):
 
     assert_problem(refused, 401, "UNAUTHORIZED")
     assert direct_answers(app) == {LIST_ROUTE: 1}
+
+
+@pytest.mark.commits  # an app on the engine itself: on PostgreSQL its direct answers read on the pool
+async def test_the_direct_list_on_a_pooled_connection_reuses_the_apps_estimate(
+    backend, client, app, sessionmaker, statement_counter
+):
+    # In service on PostgreSQL a direct answer reads on a pooled connection without a session
+    # (fixdesk.platform.direct.engine_reader); the list's estimate beyond 10,000 repairs must still reach
+    # the app's reuse (fixdesk.platform.pagination), as a session's read does.
+    if backend != "postgresql":
+        pytest.skip("reads on a pooled connection without a session are PostgreSQL's")
+    assert app.state.reads_in_autocommit
+    admin = await make_user(app, sessionmaker, "admin")
+    customer = await make_customer(app, sessionmaker)
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": new_id(),
+            "repair_number": f"P-{index:06d}",
+            "customer_id": customer.id,
+            "status": "received",
+            "priority": "normal",
+            "device_type": "phone",
+            "device_brand": "Apple",
+            "device_model": "iPhone 13",
+            "issue_description": "Bulk",
+            "search_text": f"p-{index:06d} apple iphone 13",
+            "tracking_token": uuid.uuid4().hex,
+            "created_at": now - timedelta(seconds=index),
+            "updated_at": now,
+        }
+        for index in range(EXACT_TOTAL_LIMIT + 50)
+    ]
+    async with sessionmaker() as session:
+        await session.execute(insert(Repair), rows)
+        await session.commit()
+
+    statement_counter.reset()
+    first = await client.get("/api/v1/repairs", headers=admin.headers)
+    counted = _counts(statement_counter.statements)
+    statement_counter.reset()
+    again = await client.get("/api/v1/repairs", headers=admin.headers)
+    reused = _counts(statement_counter.statements)
+
+    assert first.status_code == again.status_code == 200, first.text
+    assert direct_answers(app) == {LIST_ROUTE: 2.0}
+    assert first.json()["totalIsEstimate"] is True
+    assert again.json()["total"] == first.json()["total"]
+    assert counted
+    assert reused == [], reused
+
+
+def _counts(statements: list[str]) -> list[str]:
+    """The statements that count a list or ask for its estimate."""
+    return [
+        sql for sql in statements if "count(" in sql.lower() or sql.lstrip().upper().startswith("EXPLAIN")
+    ]
