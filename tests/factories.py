@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from fixdesk.customers.models import Customer
 from fixdesk.customers.schemas import CustomerCreate
 from fixdesk.customers.service import create_customer
-from fixdesk.db import transaction
+from fixdesk.db import new_id, transaction
 from fixdesk.identity.models import User
 from fixdesk.identity.staff import create_user
 from fixdesk.platform.jobs.worker import Worker
 from fixdesk.platform.security import hash_password
+from fixdesk.repairs.models import Repair
 from fixdesk.services import build_services
 from tests.conftest import unique_email
 
@@ -168,6 +171,35 @@ async def stored_repair(
             )
         ).scalars()
         return StoredRepair(repair, list(history))
+
+
+async def insert_repairs(
+    sessionmaker: async_sessionmaker[AsyncSession], customer_id: uuid.UUID, count: int, prefix: str
+) -> None:
+    """``count`` received repairs of ``customer_id`` inserted in one statement (for lists beyond the exact
+    count's limit): numbered ``<prefix>-000000`` onwards, newest first, one second apart."""
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": new_id(),
+            "repair_number": f"{prefix}-{index:06d}",
+            "customer_id": customer_id,
+            "status": "received",
+            "priority": "normal",
+            "device_type": "phone",
+            "device_brand": "Apple",
+            "device_model": "iPhone 13",
+            "issue_description": "Bulk",
+            "search_text": f"{prefix.lower()}-{index:06d} apple iphone 13",
+            "tracking_token": uuid.uuid4().hex,
+            "created_at": now - timedelta(seconds=index),
+            "updated_at": now,
+        }
+        for index in range(count)
+    ]
+    async with sessionmaker() as session:
+        await session.execute(insert(Repair), rows)
+        await session.commit()
 
 
 async def count_rows(sessionmaker: async_sessionmaker[AsyncSession], model: Any) -> int:

@@ -5,18 +5,13 @@ the endpoint refuses, a repair that is not there) is the endpoint's own answer."
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import insert
 
-from fixdesk.db import new_id
 from fixdesk.platform.pagination import EXACT_TOTAL_LIMIT
-from fixdesk.repairs.models import Repair
-from tests.factories import make_customer, make_repair, make_user
+from tests.factories import insert_repairs, make_customer, make_repair, make_user
 from tests.platform.problems import assert_problem
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
@@ -170,28 +165,7 @@ async def test_the_direct_list_on_a_pooled_connection_reuses_the_apps_estimate(
     assert app.state.reads_in_autocommit
     admin = await make_user(app, sessionmaker, "admin")
     customer = await make_customer(app, sessionmaker)
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "id": new_id(),
-            "repair_number": f"P-{index:06d}",
-            "customer_id": customer.id,
-            "status": "received",
-            "priority": "normal",
-            "device_type": "phone",
-            "device_brand": "Apple",
-            "device_model": "iPhone 13",
-            "issue_description": "Bulk",
-            "search_text": f"p-{index:06d} apple iphone 13",
-            "tracking_token": uuid.uuid4().hex,
-            "created_at": now - timedelta(seconds=index),
-            "updated_at": now,
-        }
-        for index in range(EXACT_TOTAL_LIMIT + 50)
-    ]
-    async with sessionmaker() as session:
-        await session.execute(insert(Repair), rows)
-        await session.commit()
+    await insert_repairs(sessionmaker, customer.id, EXACT_TOTAL_LIMIT + 50, "P")
 
     statement_counter.reset()
     first = await client.get("/api/v1/repairs", headers=admin.headers)

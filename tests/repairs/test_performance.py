@@ -26,7 +26,7 @@ from fixdesk.platform.permissions import Principal
 from fixdesk.repairs import access, service
 from fixdesk.repairs.models import Repair
 from fixdesk.repairs.schemas import RepairCreate
-from tests.factories import make_customer, make_repair, make_user, walk
+from tests.factories import insert_repairs, make_customer, make_repair, make_user, walk
 from tests.support.explain import explain, index_conditions, sequential_scans
 
 BRANDS_AND_MODELS = [
@@ -453,28 +453,7 @@ async def test_the_unfiltered_list_beyond_ten_thousand_repairs_gives_an_estimate
     # rule of every list: exact up to 10,000, an estimate beyond, flagged.
     admin = await make_user(app, sessionmaker, "admin")
     customer = await make_customer(app, sessionmaker)
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "id": new_id(),
-            "repair_number": f"B-{index:06d}",
-            "customer_id": customer.id,
-            "status": "received",
-            "priority": "normal",
-            "device_type": "phone",
-            "device_brand": "Apple",
-            "device_model": "iPhone 13",
-            "issue_description": "Bulk",
-            "search_text": f"b-{index:06d} apple iphone 13",
-            "tracking_token": uuid.uuid4().hex,
-            "created_at": now - timedelta(seconds=index),
-            "updated_at": now,
-        }
-        for index in range(EXACT_TOTAL_LIMIT + 50)
-    ]
-    async with sessionmaker() as session:
-        await session.execute(insert(Repair), rows)
-        await session.commit()
+    await insert_repairs(sessionmaker, customer.id, EXACT_TOTAL_LIMIT + 50, "B")
 
     first = await client.get("/api/v1/repairs?pageSize=3", headers=admin.headers)
     far = await client.get("/api/v1/repairs?pageSize=3&page=3350", headers=admin.headers)
